@@ -1,0 +1,3 @@
+from emby_analytics.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,55 @@
+"""`/config` (public UI configuration) and `/version`."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from emby_analytics.api.deps import State
+from emby_analytics.emby.errors import EmbyError
+from emby_analytics.state import ServerIdentity
+from emby_analytics.version import VERSION
+
+router = APIRouter(tags=["meta"])
+
+
+class PublicConfig(BaseModel):
+    emby_external_url: str
+    emby_server_id: str | None
+    server_name: str | None
+    tz: str
+    features: dict[str, bool]
+
+
+class VersionInfo(BaseModel):
+    version: str
+    commit: str
+
+
+@router.get(
+    "/config",
+    response_model=PublicConfig,
+    summary="Public UI configuration",
+    description="What the UI needs to know about this deployment. Never contains a secret.",
+)
+async def public_config(state: State) -> PublicConfig:
+    if state.server is None:
+        # Best effort: the UI still works while Emby is down.
+        with contextlib.suppress(EmbyError):
+            info = await state.emby.public_system_info()
+            state.server = ServerIdentity(info.id or "", info.server_name or "", info.version or "")
+    server = state.server
+    return PublicConfig(
+        emby_external_url=state.settings.external_url,
+        emby_server_id=server.server_id if server else None,
+        server_name=server.server_name if server else None,
+        tz=state.settings.tz,
+        features={"library_sync": True, "user_sync": True},
+    )
+
+
+@router.get("/version", response_model=VersionInfo, summary="Version", description="Release and build commit.")
+async def version(state: State) -> VersionInfo:
+    return VersionInfo(version=VERSION, commit=state.commit)

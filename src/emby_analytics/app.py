@@ -1,0 +1,100 @@
+"""`create_app(settings)`: the whole service as one ASGI app, with its background jobs in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+
+from emby_analytics.api import health, meta, stats
+from emby_analytics.api.errors import install_error_handlers
+from emby_analytics.clock import Clock, SystemClock
+from emby_analytics.config import Settings
+from emby_analytics.db import migrate
+from emby_analytics.db.engine import Database
+from emby_analytics.emby.client import EmbyClient
+from emby_analytics.scheduler import Scheduler
+from emby_analytics.state import AppState
+from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
+from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.users import UserSync
+from emby_analytics.version import VERSION, build_commit
+
+log = logging.getLogger(__name__)
+
+
+def build_state(
+    settings: Settings, db: Database, http: httpx.AsyncClient, clock: Clock, *, commit: str = "unknown"
+) -> AppState:
+    """Wire the components together (also used by the `sync` command, without the HTTP app)."""
+    emby = EmbyClient(
+        http,
+        base_url=settings.emby_base_url,
+        api_key=settings.emby_api_key.get_secret_value(),
+        timeout=settings.emby_timeout_sec,
+    )
+    library_sync = LibrarySync(db, emby, clock, chunk_size=settings.refresh_chunk_size)
+    user_sync = UserSync(db, emby, clock)
+    scheduler = Scheduler(
+        [
+            UserSyncJob(user_sync, settings.user_sync_interval, clock),
+            IncrementalSyncJob(library_sync, settings.refresh_interval, clock),
+            FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
+        ]
+    )
+    return AppState(
+        settings=settings,
+        clock=clock,
+        db=db,
+        http=http,
+        emby=emby,
+        library_sync=library_sync,
+        user_sync=user_sync,
+        scheduler=scheduler,
+        commit=commit,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    emby_transport: httpx.AsyncBaseTransport | None = None,
+    run_jobs: bool = True,
+) -> FastAPI:
+    """The service. Tests pass `emby_transport` (the simulator through httpx.ASGITransport) and a manual clock."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database.open(settings.sqlite_path)
+        try:
+            before, after = migrate.upgrade(db)
+            if before != after:
+                log.info("database migrated", extra={"from": before or "empty", "to": after})
+            async with httpx.AsyncClient(transport=emby_transport, follow_redirects=False) as http:
+                state = build_state(settings, db, http, clock or SystemClock(), commit=build_commit())
+                app.state.emby_analytics = state
+                if run_jobs:
+                    state.scheduler.start()
+                log.info("service started", extra={"version": VERSION, "emby": settings.emby_base_url})
+                try:
+                    yield
+                finally:
+                    await state.scheduler.stop()
+        finally:
+            db.close()
+
+    app = FastAPI(
+        title="Emby Analytics",
+        version=VERSION,
+        summary="Watch statistics and live monitoring for an Emby media server.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (health.router, meta.router, stats.router):
+        app.include_router(router)
+    return app

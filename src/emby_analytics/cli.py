@@ -1,0 +1,155 @@
+"""The `emby-analytics` command: serve, demo, simulate, migrate, sync."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from emby_analytics.app import build_state, create_app
+from emby_analytics.clock import SystemClock
+from emby_analytics.config import ConfigError, Settings, load_settings
+from emby_analytics.db import migrate
+from emby_analytics.db.engine import Database, StorageError
+from emby_analytics.emby.errors import EmbyError
+from emby_analytics.logconfig import configure_logging
+from emby_analytics.progress import ProgressBar
+from emby_analytics.version import VERSION
+
+log = logging.getLogger("emby_analytics")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.run(args)
+        return result
+    except ConfigError as exc:
+        print(f"emby-analytics: {exc}", file=sys.stderr)
+        return 2
+    except (StorageError, EmbyError) as exc:
+        print(f"emby-analytics: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="emby-analytics", description="Analytics and live monitoring for Emby.")
+    parser.add_argument("--version", action="version", version=f"emby-analytics {VERSION}")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"), help="optional .env file (default: ./.env)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the service (configured by environment variables)")
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="run the service against a built-in simulated Emby with demo data")
+    demo.add_argument("--data-dir", type=Path, default=Path("demo-data"), help="where the demo keeps its database")
+    demo.add_argument("--port", type=int, default=None, help="service port (default: PORT or 8080)")
+    demo.add_argument("--host", default="127.0.0.1", help="service address (default: 127.0.0.1)")
+    demo.add_argument("--seed", type=int, default=42, help="seed of the simulated world")
+    demo.set_defaults(run=_demo)
+
+    simulate = commands.add_parser("simulate", help="run only the simulated Emby server")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, default=8096)
+    simulate.add_argument("--seed", type=int, default=42)
+    simulate.add_argument("--items", type=int, default=None, help="approximate library size (default: demo size)")
+    simulate.add_argument("--api-key", default=None, help="API key clients must send (default: random, printed)")
+    simulate.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    simulate.set_defaults(run=_simulate)
+
+    migrate_cmd = commands.add_parser("migrate", help="apply database migrations and exit")
+    migrate_cmd.set_defaults(run=_migrate)
+
+    sync = commands.add_parser("sync", help="sync users and the library once, then exit")
+    sync.add_argument("--incremental", action="store_true", help="only items changed since the last sync")
+    sync.set_defaults(run=_sync)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(env_file=args.env_file)
+    configure_logging(settings.log_level, _secrets(settings))
+    return settings
+
+
+def _secrets(settings: Settings) -> list[str]:
+    secrets = [settings.emby_api_key.get_secret_value()]
+    if settings.admin_token is not None:
+        secrets.append(settings.admin_token.get_secret_value())
+    return secrets
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = Database.open(settings.sqlite_path)
+    try:
+        before, after = migrate.upgrade(db)
+    finally:
+        db.close()
+    print(f"database {settings.sqlite_path}: {before or 'empty'} -> {after}")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    return asyncio.run(_sync_once(settings, incremental=args.incremental))
+
+
+async def _sync_once(settings: Settings, *, incremental: bool) -> int:
+    db = Database.open(settings.sqlite_path)
+    try:
+        migrate.upgrade(db)
+        async with httpx.AsyncClient(follow_redirects=False) as http:
+            state = build_state(settings, db, http, SystemClock())
+            users = await state.user_sync.run()
+            print(
+                f"users: {users.total_users} (added {users.added}, updated {users.updated}, removed {users.removed})",
+                file=sys.stderr,
+            )
+            bar = ProgressBar()
+            sync = state.library_sync
+            result = await (sync.incremental(bar) if incremental else sync.full(bar))
+            print(
+                f"{result.kind} sync: {result.processed} items, {result.removed} removed, "
+                f"{result.skipped} skipped, {result.emby_calls} Emby calls",
+                file=sys.stderr,
+            )
+    finally:
+        db.close()
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from emby_analytics.demo import run_simulator
+
+    configure_logging("info", [])
+    return asyncio.run(run_simulator(args))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from emby_analytics.demo import run_demo
+
+    return asyncio.run(run_demo(args, env_file=args.env_file))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

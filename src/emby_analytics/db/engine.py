@@ -1,0 +1,123 @@
+"""The database handle: one writer connection on one thread, a few reader connections, async entry points.
+
+SQLite allows one writer at a time. Funnelling every write through a single connection on a single thread
+means our own writers queue in order instead of fighting over the lock ("database is locked"), while WAL lets
+readers run alongside. Blocking SQLite calls run in worker threads so the event loop never waits on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+T = TypeVar("T")
+
+READER_CONNECTIONS = 4
+BUSY_TIMEOUT_MS = 10_000
+
+
+class StorageError(Exception):
+    """The database cannot be opened or used."""
+
+
+@dataclass(frozen=True)
+class DatabaseSize:
+    size_bytes: int
+    wal_bytes: int
+
+
+class Database:
+    """Owns the engines and the worker threads. Create with `Database.open(path)`, close with `close()`."""
+
+    def __init__(self, path: Path, writer: Engine, reader: Engine) -> None:
+        self.path = path
+        self.writer = writer
+        self.reader = reader
+        self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        self._read_threads = ThreadPoolExecutor(max_workers=READER_CONNECTIONS, thread_name_prefix="db-reader")
+
+    @classmethod
+    def open(cls, path: Path) -> Database:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+        url = f"sqlite+pysqlite:///{path}"
+        writer = _sqlite_engine(url, pool_size=1)
+        # Take the write lock when the transaction starts, so a concurrent writer in another process makes us
+        # wait (busy_timeout) instead of failing on a lock upgrade half-way through.
+        event.listen(writer, "connect", _manual_transactions)
+        event.listen(writer, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        reader = _sqlite_engine(url, pool_size=READER_CONNECTIONS)
+        try:
+            writer.connect().close()  # opens the file and switches it to WAL (see _on_connect)
+        except Exception as exc:
+            writer.dispose()
+            reader.dispose()
+            raise StorageError(f"cannot open the database {path}: {exc}") from None
+        return cls(path, writer, reader)
+
+    def write_sync(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one transaction on the writer connection (call from the writer thread or at start-up)."""
+        with self.writer.begin() as conn:
+            return work(conn)
+
+    def read_sync(self, work: Callable[[Connection], T]) -> T:
+        with self.reader.connect() as conn:
+            return work(conn)
+
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(conn)` in one transaction on the single writer thread; writes are applied in call order."""
+        return await asyncio.get_running_loop().run_in_executor(self._write_thread, self.write_sync, work)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._read_threads, self.read_sync, work)
+
+    def size(self) -> DatabaseSize:
+        wal = Path(f"{self.path}-wal")
+        return DatabaseSize(
+            size_bytes=self.path.stat().st_size if self.path.exists() else 0,
+            wal_bytes=wal.stat().st_size if wal.exists() else 0,
+        )
+
+    def close(self) -> None:
+        self._write_thread.shutdown(wait=True)
+        self._read_threads.shutdown(wait=True)
+        self.writer.dispose()
+        self.reader.dispose()
+
+
+def _sqlite_engine(url: str, *, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def _manual_transactions(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()

@@ -1,0 +1,62 @@
+"""Logging: one line per event in logfmt, with every known secret scrubbed before anything is written."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TextIO
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "warning": logging.WARNING}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats `time level logger msg key=value...` and replaces any secret value with `***`."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        # Short values would redact innocent text; real keys and tokens are long.
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        parts = [f"time={when}", f"level={record.levelname.lower()}", f"logger={record.name}"]
+        parts.append(f"msg={_quote(record.getMessage())}")
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_"):
+                parts.append(f"{key}={_quote(str(value))}")
+        if record.exc_info:
+            # The exception's type and message only: a stack trace can carry request data.
+            exc = record.exc_info[1]
+            parts.append(f"error={_quote(f'{type(exc).__name__}: {exc}')}")
+        return self.redact(" ".join(parts))
+
+    def redact(self, line: str) -> str:
+        for secret in self._secrets:
+            line = line.replace(secret, "***")
+        return line
+
+
+def _quote(value: str) -> str:
+    if value and not any(c in value for c in ' "=\n\t'):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:
+    """Install one redacting handler on the root logger (called once, at the edge)."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(RedactingFormatter(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(_LEVELS.get(level, logging.INFO))
+    # httpx logs every request URL at INFO; keep that at debug level only.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True

@@ -1,0 +1,100 @@
+"""Background jobs: named classes run periodically inside the app lifespan, each reporting its own state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from emby_analytics.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobState:
+    name: str
+    interval_sec: float
+    running: bool = False
+    runs: int = 0
+    failures: int = 0
+    last_run_at: datetime | None = None
+    last_duration_ms: float | None = None
+    last_error: str | None = None
+    next_run_at: datetime | None = None
+
+
+class Job(ABC):
+    """A periodic task. Subclasses set `name` and implement `run_once`; errors are recorded, never fatal."""
+
+    name: str = "job"
+
+    def __init__(self, interval_sec: float, clock: Clock, *, initial_delay_sec: float = 0.0) -> None:
+        self.clock = clock
+        self.initial_delay_sec = initial_delay_sec
+        self.state = JobState(name=self.name, interval_sec=interval_sec)
+        self._wake = asyncio.Event()
+
+    @abstractmethod
+    async def run_once(self) -> None: ...
+
+    def trigger(self) -> None:
+        """Run as soon as possible instead of waiting for the interval."""
+        self._wake.set()
+
+    async def run_now(self) -> None:
+        """One run with state bookkeeping; exceptions are recorded and logged, not raised."""
+        self.state.running = True
+        started = time.perf_counter()
+        self.state.last_run_at = self.clock.now()
+        try:
+            await self.run_once()
+            self.state.last_error = None
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self.state.failures += 1
+            self.state.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("job failed", extra={"job": self.name, "error": self.state.last_error})
+        finally:
+            self.state.running = False
+            self.state.runs += 1
+            self.state.last_duration_ms = round((time.perf_counter() - started) * 1000, 1)
+
+    async def loop(self) -> None:
+        await self._sleep(self.initial_delay_sec)
+        while True:
+            await self.run_now()
+            await self._sleep(self.state.interval_sec)
+
+    async def _sleep(self, seconds: float) -> None:
+        self.state.next_run_at = self.clock.now() + timedelta(seconds=seconds)
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+
+class Scheduler:
+    """Starts every job as an asyncio task and cancels them on shutdown."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = {job.name: job for job in jobs}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(job.loop(), name=name) for name, job in self.jobs.items()]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    def states(self) -> list[JobState]:
+        return [job.state for job in self.jobs.values()]

@@ -1,0 +1,36 @@
+"""The typed state the app builds in its lifespan and hands to every route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from emby_analytics.clock import Clock
+from emby_analytics.config import Settings
+from emby_analytics.db.engine import Database
+from emby_analytics.emby.client import EmbyClient
+from emby_analytics.scheduler import Scheduler
+from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.users import UserSync
+
+
+@dataclass
+class ServerIdentity:
+    server_id: str
+    server_name: str
+    version: str
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    clock: Clock
+    db: Database
+    http: httpx.AsyncClient
+    emby: EmbyClient
+    library_sync: LibrarySync
+    user_sync: UserSync
+    scheduler: Scheduler
+    commit: str
+    server: ServerIdentity | None = field(default=None)

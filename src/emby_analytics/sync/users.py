@@ -1,0 +1,65 @@
+"""User sync: add new Emby users, update changed ones, mark vanished ones removed (their history stays)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from emby_analytics.clock import Clock
+from emby_analytics.db.dialect import upsert
+from emby_analytics.db.engine import Database
+from emby_analytics.db.schema import users
+from emby_analytics.emby.client import EmbyClient
+from emby_analytics.sync.item_rows import user_row
+
+# Columns whose change counts as an update (timestamps of activity move constantly and do not).
+_COMPARED = ("name", "is_admin", "is_disabled", "is_hidden", "has_image", "removed_at")
+
+
+class EmptyUserList(Exception):
+    """Emby listed no users at all."""
+
+
+@dataclass(frozen=True)
+class UserSyncResult:
+    total_users: int
+    added: int
+    updated: int
+    removed: int
+
+
+class UserSync:
+    def __init__(self, db: Database, client: EmbyClient, clock: Clock) -> None:
+        self.db = db
+        self.client = client
+        self.clock = clock
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> UserSyncResult:
+        async with self._lock:
+            fetched = await self.client.users()
+            if not fetched:
+                # Every Emby server has at least one user: an empty list is a fault, not "everyone left".
+                raise EmptyUserList("Emby returned no users; stored users were left as they are")
+            now = self.clock.now()
+            rows = [{**user_row(user, now), "removed_at": None} for user in fetched]
+            return await self.db.write(lambda conn: _apply(conn, rows, now))
+
+
+def _apply(conn: Connection, rows: list[dict[str, Any]], now: Any) -> UserSyncResult:
+    existing = {row.id: row._mapping for row in conn.execute(select(users))}
+    added = [row for row in rows if row["id"] not in existing]
+    updated = [
+        row
+        for row in rows
+        if row["id"] in existing and any(existing[row["id"]][c] != row[c] for c in _COMPARED)
+    ]
+    upsert(conn, users, [{**row, "first_seen_at": now} for row in rows], insert_only=("first_seen_at",))
+    ids = [row["id"] for row in rows]
+    removed = conn.execute(
+        update(users).where(users.c.id.not_in(ids), users.c.removed_at.is_(None)).values(removed_at=now)
+    ).rowcount
+    return UserSyncResult(total_users=len(rows), added=len(added), updated=len(updated), removed=removed)

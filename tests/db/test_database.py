@@ -1,0 +1,101 @@
+"""Storage: migrations build exactly the schema, the connection settings hold, upserts are idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, func, select, text
+
+from emby_analytics.db import migrate
+from emby_analytics.db.dialect import upsert
+from emby_analytics.db.engine import Database, StorageError
+from emby_analytics.db.schema import metadata, users
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database.open(tmp_path / "data" / "emby.db")
+    migrate.upgrade(database)
+    yield database  # type: ignore[misc]
+    database.close()
+
+
+def test_migrations_build_the_declared_schema(db: Database) -> None:
+    with db.writer.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+    assert migrate.current_revision(db) == migrate.head_revision()
+
+
+def test_upgrade_is_idempotent(db: Database) -> None:
+    head = migrate.head_revision()
+    assert migrate.upgrade(db) == (head, head)
+
+
+def test_connection_settings(db: Database) -> None:
+    def pragmas(conn: Connection) -> tuple[str, int, int]:
+        return (
+            conn.execute(text("PRAGMA journal_mode")).scalar_one(),
+            conn.execute(text("PRAGMA foreign_keys")).scalar_one(),
+            conn.execute(text("PRAGMA busy_timeout")).scalar_one(),
+        )
+
+    for engine_pragmas in (db.read_sync(pragmas), db.write_sync(pragmas)):
+        assert engine_pragmas[0] == "wal"
+        assert engine_pragmas[1] == 1
+        assert engine_pragmas[2] >= 5000
+
+
+def _user(user_id: str, name: str, when: datetime) -> dict[str, object]:
+    return {"id": user_id, "name": name, "first_seen_at": when, "updated_at": when}
+
+
+async def test_times_round_trip_as_aware_utc(db: Database) -> None:
+    local = datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=2)))
+    await db.write(lambda conn: upsert(conn, users, [_user("a" * 32, "x", local)]))
+    stored = await db.read(lambda conn: conn.execute(select(users.c.first_seen_at)).scalar_one())
+    assert stored == local
+    assert stored.tzinfo == UTC
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        await db.write(lambda conn: upsert(conn, users, [_user("b" * 32, "x", datetime(2026, 1, 1))]))
+
+
+async def test_upsert_is_idempotent_and_keeps_insert_only_columns(db: Database) -> None:
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    later = first + timedelta(days=3)
+    row = _user("c" * 32, "Alice", first)
+    for _ in range(3):
+        await db.write(lambda conn: upsert(conn, users, [row], insert_only=("first_seen_at",)))
+    renamed = {**_user("c" * 32, "Alice B.", later)}
+    await db.write(lambda conn: upsert(conn, users, [renamed], insert_only=("first_seen_at",)))
+    rows = await db.read(lambda conn: conn.execute(select(users)).all())
+    assert len(rows) == 1
+    assert rows[0].name == "Alice B."
+    assert rows[0].first_seen_at == first
+    assert rows[0].updated_at == later
+
+
+async def test_writes_from_many_tasks_all_commit(db: Database) -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+
+    async def add(i: int) -> None:
+        await db.write(lambda conn: upsert(conn, users, [_user(f"{i:032x}", f"user {i}", when)]))
+
+    await asyncio.gather(*(add(i) for i in range(200)))
+    count = await db.read(lambda conn: conn.execute(select(func.count()).select_from(users)).scalar_one())
+    assert count == 200
+
+
+def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StorageError, match="cannot create the data folder"):
+        Database.open(blocker / "sub" / "emby.db")
