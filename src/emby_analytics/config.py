@@ -52,9 +52,7 @@ class Settings(BaseModel):
     full_sync_interval_hours: Annotated[int, Field(ge=1, le=720)] = Field(
         24, description="Hours between full library syncs."
     )
-    user_sync_interval: Annotated[int, Field(ge=60, le=86_400)] = Field(
-        900, description="Seconds between user syncs."
-    )
+    user_sync_interval: Annotated[int, Field(ge=60, le=86_400)] = Field(900, description="Seconds between user syncs.")
     history_days: Annotated[int, Field(ge=0, le=36_500)] = Field(
         2, description="Days of Playback Reporting history to import (0 = everything)."
     )
@@ -66,7 +64,8 @@ class Settings(BaseModel):
         None, description="Admin token; generated and stored beside the database when unset."
     )
     admin_auto_cookie: AutoCookie | None = Field(
-        None, description="Give the admin cookie to UI visitors: true, false or local (default: local when generated)."
+        None,
+        description="Give the admin cookie to UI visitors: true, false or local (default: local when generated).",
     )
     host: str = Field("0.0.0.0", description="Address the HTTP server listens on.")  # noqa: S104
     port: Annotated[int, Field(ge=1, le=65_535)] = Field(8080, description="Port the HTTP server listens on.")

@@ -19,7 +19,7 @@ def build_commit() -> str:
     source = Path(__file__).resolve().parents[2]
     if (source / ".git").exists():
         try:
-            out = subprocess.run(  # noqa: S603
+            out = subprocess.run(
                 ["git", "rev-parse", "--short=12", "HEAD"],  # noqa: S607
                 cwd=source,
                 capture_output=True,

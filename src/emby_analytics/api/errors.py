@@ -21,8 +21,17 @@ class ErrorBody(BaseModel):
     message: str
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          409: "conflict", 413: "too_large", 422: "invalid_parameter", 429: "rate_limited"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid_parameter",
+    429: "rate_limited",
+}
 
 
 def error_response(status: int, error: str, message: str) -> JSONResponse:

@@ -20,8 +20,6 @@ async def stats_overview(state: State) -> Overview:
     return await state.db.read(overview)
 
 
-@router.get(
-    "/users/total", response_model=UsersTotal, summary="Number of users", description="Users known to Emby."
-)
+@router.get("/users/total", response_model=UsersTotal, summary="Number of users", description="Users known to Emby.")
 async def stats_users_total(state: State) -> UsersTotal:
     return await state.db.read(users_total)

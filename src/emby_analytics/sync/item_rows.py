@@ -62,12 +62,12 @@ def item_row(item: BaseItem, library_id: str | None, now: datetime) -> dict[str,
         "date_created": item.date_created,
         "location_type": cap(item.location_type, 32),
         "is_placeholder": item.is_placeholder,
-        "container": cap(item.effective_container, 64),
-        "size_bytes": item.effective_size,
-        "bitrate": item.effective_bitrate,
+        "container": cap(item.resolved_container, 64),
+        "size_bytes": item.resolved_size,
+        "bitrate": item.resolved_bitrate,
         "runtime_ticks": item.run_time_ticks,
-        "width": item.effective_width,
-        "height": item.effective_height,
+        "width": item.resolved_width,
+        "height": item.resolved_height,
         "video_codec": normalize_codec(video.codec) if video else None,
         "video_profile": cap(video.profile, 64) if video else None,
         "video_bit_depth": video.bit_depth if video else None,
@@ -83,7 +83,7 @@ def item_row(item: BaseItem, library_id: str | None, now: datetime) -> dict[str,
         "provider_ids": json.dumps(dict(list(item.provider_ids.items())[:20]), ensure_ascii=False),
         "path": cap(source.path if source and source.path else item.path, PATH_MAX),
         "primary_image_tag": cap((item.image_tags or {}).get("Primary"), 64),
-        "backdrop_image_tag": cap((item.backdrop_image_tags or [None])[0], 64),
+        "backdrop_image_tag": cap(item.backdrop_image_tags[0], 64) if item.backdrop_image_tags else None,
         "series_primary_image_tag": cap(item.series_primary_image_tag, 64),
         "updated_at": now,
     }
@@ -95,13 +95,12 @@ def _languages(languages: list[str]) -> str | None:
 
 
 def user_row(user: User, now: datetime) -> dict[str, Any]:
-    policy = user.policy
     return {
         "id": user.id,
         "name": cap(user.name) or "",
-        "is_admin": bool(policy and policy.is_administrator),
-        "is_disabled": bool(policy and policy.is_disabled),
-        "is_hidden": bool(policy and policy.is_hidden),
+        "is_admin": user.is_administrator,
+        "is_disabled": user.is_disabled,
+        "is_hidden": bool(user.policy and user.policy.is_hidden),
         "has_image": bool(user.primary_image_tag),
         "date_created": user.date_created,
         "last_login_at": user.last_login_date,
@@ -112,7 +111,7 @@ def user_row(user: User, now: datetime) -> dict[str, Any]:
 
 def library_row(folder: VirtualFolder, now: datetime) -> dict[str, Any]:
     return {
-        "id": folder.library_id,
+        "id": folder.library_id or "",
         "name": cap(folder.name) or "",
         "collection_type": cap(folder.collection_type, 64),
         "locations": json.dumps([cap(loc, PATH_MAX) for loc in folder.locations or []], ensure_ascii=False),

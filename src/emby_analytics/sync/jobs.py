@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from emby_analytics.clock import Clock
 from emby_analytics.scheduler import Job
 from emby_analytics.sync.library import LibrarySync
@@ -35,9 +33,8 @@ class FullSyncJob(Job):
         self.sync = sync
 
     async def run_once(self) -> None:
-        while self.sync.running:  # an incremental run is short: wait for it rather than skip a day
-            await asyncio.sleep(1)
-        await self.sync.full()
+        # An incremental run is short: wait for it rather than skip a day.
+        await self.sync.full(wait=True)
 
 
 class UserSyncJob(Job):

@@ -23,7 +23,7 @@ from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, libraries, sync_runs
 from emby_analytics.emby.client import SYNC_ITEM_FIELDS, EmbyClient
-from emby_analytics.emby.models import BaseItem, ItemsPage, VirtualFolder
+from emby_analytics.emby.models import BaseItem, ItemsPage
 from emby_analytics.sync.item_rows import item_row, library_row
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ class LibrarySync:
     def running(self) -> bool:
         return self._lock.locked()
 
-    async def full(self, on_progress: ProgressCallback | None = None) -> SyncResult:
-        async with self._exclusive():
+    async def full(self, on_progress: ProgressCallback | None = None, *, wait: bool = False) -> SyncResult:
+        """Sync everything. With `wait`, queue behind a running sync instead of raising SyncAlreadyRunning."""
+        async with self._lock if wait else self._exclusive():
             return await _FullRun(self, on_progress).run()
 
     async def incremental(self, on_progress: ProgressCallback | None = None) -> SyncResult:
@@ -156,7 +157,8 @@ class _Run:
         self.skipped += page.skipped
         return page
 
-    async def sync_libraries(self) -> list[VirtualFolder]:
+    async def sync_libraries(self) -> list[str]:
+        """Store Emby's libraries (marking vanished ones removed); returns their ids in a stable order."""
         self.calls += 1
         folders = [f for f in await self.sync.client.virtual_folders() if f.library_id]
         if not folders:
@@ -175,7 +177,7 @@ class _Run:
             )
 
         await self.sync.db.write(write)
-        return sorted(folders, key=lambda f: f.library_id)
+        return sorted(row["id"] for row in rows)
 
     def write_items(
         self, conn: Connection, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
@@ -234,12 +236,11 @@ class _FullRun(_Run):
             nonlocal removed
             self.phase = "libraries"
             self.report()
-            folders = await self.sync_libraries()
-            ids = [f.library_id for f in folders]
+            ids = await self.sync_libraries()
             start_at = ids.index(resume_library) if resume_library in ids else 0
             self.phase = "counting"
             self.report()
-            counts = [(await self.page(lid, 0, 0)).total_record_count for lid in ids]
+            counts = [(await self.page(lid, 0, 0)).total_record_count or 0 for lid in ids]
             self.total = sum(counts)
             self.processed = sum(counts[:start_at]) + (resume_index if resume_library in ids else 0)
             for position, library_id in enumerate(ids[start_at:], start=start_at):
@@ -270,9 +271,10 @@ class _FullRun(_Run):
                 .values(status="running", error=None, finished_at=None)
             )
             return last.resume_library, last.resume_index
-        self.run_id = conn.execute(
+        result = conn.execute(
             sync_runs.insert().values(kind="full", status="running", phase="starting", started_at=self.started)
-        ).inserted_primary_key[0]  # type: ignore[index]
+        )
+        self.run_id = int(result.inserted_primary_key[0])  # type: ignore[index]
         return None, 0
 
     async def _library(self, library_id: str, start: int) -> None:
@@ -327,25 +329,26 @@ class _IncrementalRun(_Run):
 
     async def run(self) -> SyncResult:
         def open_run(conn: Connection) -> int:
-            return conn.execute(  # type: ignore[no-any-return]
+            result = conn.execute(
                 sync_runs.insert().values(
                     kind="incremental", status="running", phase="starting", started_at=self.started
                 )
-            ).inserted_primary_key[0]
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
         self.run_id = await self.sync.db.write(open_run)
 
         async def body() -> None:
-            folders = await self.sync_libraries()
-            for folder in folders:
-                self.phase = f"library {folder.library_id}"
+            for library_id in await self.sync_libraries():
+                self.phase = f"library {library_id}"
                 start = 0
                 while True:
-                    page = await self.page(folder.library_id, start, self.sync.chunk_size, since=self.since)
-                    self.total = max(self.total, self.processed + page.total_record_count - start)
+                    page = await self.page(library_id, start, self.sync.chunk_size, since=self.since)
+                    remaining = (page.total_record_count or 0) - start
                     self.processed += len(page.items)
+                    self.total = max(self.total, self.processed, self.processed - len(page.items) + remaining)
 
-                    def write(conn: Connection, page: ItemsPage = page, lid: str = folder.library_id) -> None:
+                    def write(conn: Connection, page: ItemsPage = page, lid: str = library_id) -> None:
                         self.write_items(conn, [(lid, page.items)], None)
                         self.save_progress(conn)
 

@@ -53,9 +53,7 @@ def _apply(conn: Connection, rows: list[dict[str, Any]], now: Any) -> UserSyncRe
     existing = {row.id: row._mapping for row in conn.execute(select(users))}
     added = [row for row in rows if row["id"] not in existing]
     updated = [
-        row
-        for row in rows
-        if row["id"] in existing and any(existing[row["id"]][c] != row[c] for c in _COMPARED)
+        row for row in rows if row["id"] in existing and any(existing[row["id"]][c] != row[c] for c in _COMPARED)
     ]
     upsert(conn, users, [{**row, "first_seen_at": now} for row in rows], insert_only=("first_seen_at",))
     ids = [row["id"] for row in rows]

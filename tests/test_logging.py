@@ -1,0 +1,36 @@
+"""Logs are one line per event and never contain a secret."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from emby_analytics.logconfig import RedactingFormatter, configure_logging
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def test_secrets_are_redacted_everywhere_in_a_line() -> None:
+    stream = io.StringIO()
+    configure_logging("debug", [SECRET, "short"], stream=stream)
+    log = logging.getLogger("emby_analytics.test")
+    log.info("calling %s", f"http://emby/?api_key={SECRET}", extra={"token": SECRET, "note": "a\nb"})
+    try:
+        raise RuntimeError(f"boom {SECRET}")
+    except RuntimeError:
+        log.exception("failed")
+    out = stream.getvalue()
+    assert SECRET not in out
+    assert out.count("***") >= 3
+    lines = out.strip().split("\n")
+    assert len(lines) == 2, "one line per event, even with newlines and exceptions"
+    assert "level=info" in lines[0]
+    assert 'note="a\\nb"' in lines[0]
+    assert 'error="RuntimeError: boom ***"' in lines[1]
+    assert "Traceback" not in out
+
+
+def test_short_values_are_not_treated_as_secrets() -> None:
+    formatter = RedactingFormatter(["abc", ""])
+    record = logging.makeLogRecord({"msg": "abc is fine", "levelname": "INFO", "name": "x"})
+    assert "abc is fine" in formatter.format(record)
