@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "warning": logging.WARNING}
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# Standard record attributes, and uvicorn's duplicate of the message with terminal colours.
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 
 
 class RedactingFormatter(logging.Formatter):
@@ -57,6 +58,7 @@ def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None 
     root.setLevel(_LEVELS.get(level, logging.INFO))
     # httpx logs every request URL at INFO; keep that at debug level only.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True

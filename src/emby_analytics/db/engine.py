@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
@@ -67,12 +68,18 @@ class Database:
 
     def write_sync(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one transaction on the writer connection (call from the writer thread or at start-up)."""
-        with self.writer.begin() as conn:
-            return work(conn)
+        try:
+            with self.writer.begin() as conn:
+                return work(conn)
+        except OperationalError as exc:
+            raise StorageError(f"database write failed: {exc.orig}") from exc
 
     def read_sync(self, work: Callable[[Connection], T]) -> T:
-        with self.reader.connect() as conn:
-            return work(conn)
+        try:
+            with self.reader.connect() as conn:
+                return work(conn)
+        except OperationalError as exc:
+            raise StorageError(f"database read failed: {exc.orig}") from exc
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in one transaction on the single writer thread; writes are applied in call order."""

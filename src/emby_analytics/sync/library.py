@@ -221,6 +221,12 @@ class _Run:
             log.warning("library sync stopped", extra={"kind": self.kind, "status": status, "error": message})
             raise
 
+    def log_done(self, removed: int) -> None:
+        log.info(
+            "library sync done",
+            extra={"kind": self.kind, "items": self.processed, "removed": removed, "emby_calls": self.calls},
+        )
+
     def result(self, removed: int) -> SyncResult:
         return SyncResult(self.run_id, self.kind, self.processed, removed, self.skipped, self.calls)
 
@@ -252,6 +258,7 @@ class _FullRun(_Run):
             self.phase = "done"
             await self.finish("done", watermark=self.started - WATERMARK_OVERLAP, resume_library=None)
             self.report()
+            self.log_done(removed)
 
         await self.guarded(body)
         return self.result(removed)
@@ -360,6 +367,7 @@ class _IncrementalRun(_Run):
             self.phase = "done"
             await self.finish("done", watermark=self.started - WATERMARK_OVERLAP)
             self.report()
+            self.log_done(0)
 
         await self.guarded(body)
         return self.result(0)

@@ -1,0 +1,92 @@
+"""`demo` and `simulate`: the simulated Emby on a loopback port, alone or with the service beside it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import secrets
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from emby_analytics.app import create_app
+from emby_analytics.config import Settings, load_settings
+from emby_analytics.logconfig import configure_logging
+from emby_analytics.simulator.app import create_simulator_app
+from emby_analytics.simulator.demo import build_simulator
+from emby_analytics.simulator.faults import LatencyConfig
+from emby_analytics.simulator.world import WorldSpec
+
+log = logging.getLogger(__name__)
+
+
+def bind_loopback(host: str, port: int) -> socket.socket:
+    """Bind before serving, so a busy port is a clear error and port 0 tells us which port we got."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"emby-analytics: cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, list[socket.socket]]:
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")  # type: ignore[arg-type]
+    return uvicorn.Server(config), [sock]
+
+
+async def run_simulator(args: argparse.Namespace) -> int:
+    spec = WorldSpec.sized(args.items, seed=args.seed) if args.items else WorldSpec.demo(args.seed)
+    latency = LatencyConfig(base_ms=args.latency_ms, jitter_ms=args.latency_ms / 4, seed=args.seed)
+    sim = build_simulator(spec, api_key=args.api_key or secrets.token_hex(16), latency=latency)
+    sock = bind_loopback(args.host, args.port)
+    port = sock.getsockname()[1]
+    print(f"Simulated Emby at http://{args.host}:{port}  (API key: {sim.api_key}; {len(sim.world)} items)", flush=True)
+    server, sockets = _server(create_simulator_app(sim), sock)
+    await server.serve(sockets=sockets)
+    return 0
+
+
+def demo_settings(base: Settings, data_dir: Path, sim_url: str, api_key: str, host: str, port: int) -> Settings:
+    overrides = {
+        "emby_base_url": sim_url,
+        "emby_external_url": sim_url,
+        "emby_api_key": api_key,
+        "sqlite_path": data_dir / "emby.db",
+        "host": host,
+        "port": port,
+    }
+    return Settings.model_validate({**base.model_dump(), **overrides})
+
+
+async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
+    base = load_settings(env_file=env_file)
+    sim = build_simulator(WorldSpec.demo(args.seed), api_key=secrets.token_hex(16))
+    sim_sock = bind_loopback("127.0.0.1", 0)
+    sim_url = f"http://127.0.0.1:{sim_sock.getsockname()[1]}"
+    port = args.port if args.port is not None else base.port
+    settings = demo_settings(base, args.data_dir.resolve(), sim_url, sim.api_key, args.host, port)
+    configure_logging(settings.log_level, [])
+    app_sock = bind_loopback(args.host, port)
+
+    sim_server, sim_sockets = _server(create_simulator_app(sim), sim_sock)
+    app_server, app_sockets = _server(create_app(settings), app_sock)
+    print(
+        f"Emby Analytics demo: http://{args.host}:{app_sock.getsockname()[1]}/  (API docs at /docs)\n"
+        f"  simulated Emby: {sim_url}  ({len(sim.world)} items, {len(sim.world.users)} users)\n"
+        f"  data: {settings.sqlite_path}\n"
+        "  stop with Ctrl+C",
+        flush=True,
+    )
+    simulator_task = asyncio.create_task(sim_server.serve(sockets=sim_sockets))
+    try:
+        await app_server.serve(sockets=app_sockets)
+    finally:
+        sim_server.should_exit = True
+        await simulator_task
+    return 0

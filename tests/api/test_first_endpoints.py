@@ -1,0 +1,133 @@
+"""The first HTTP routes, through the real app wired to the simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from tests.conftest import API_KEY, Service
+
+from emby_analytics.emby.client import EmbyClient
+from emby_analytics.simulator.app import create_simulator_app
+
+
+async def _emby_count(service: Service, item_type: str) -> int:
+    """What Emby itself says: the number of non-virtual items of a type (its /Items/Counts semantics)."""
+    page = await service.state.emby.items(include_item_types=[item_type], limit=0)
+    virtual = await service.state.emby.items(include_item_types=[item_type], fields=["LocationType"], limit=10_000)
+    return (page.total_record_count or 0) - sum(1 for item in virtual.items if item.is_placeholder)
+
+
+async def test_overview_and_users_total_match_emby_after_sync(service: Service) -> None:
+    state = service.state
+    empty = (await service.http.get("/stats/overview")).json()
+    assert empty == {"total_users": 0, "total_items": 0, "items_by_type": {}}
+
+    await state.user_sync.run()
+    await state.library_sync.full()
+
+    overview = (await service.http.get("/stats/overview")).json()
+    counts = await state.emby.item_counts()
+    assert overview["total_users"] == len(await state.emby.users())
+    assert overview["items_by_type"]["Movie"] == counts.movie_count
+    assert overview["items_by_type"]["Series"] == counts.series_count
+    assert overview["items_by_type"]["Episode"] == counts.episode_count
+    for item_type, stored in overview["items_by_type"].items():
+        assert stored == await _emby_count(service, item_type), item_type
+    assert overview["total_items"] == sum(overview["items_by_type"].values())
+
+    total = (await service.http.get("/stats/users/total")).json()
+    assert total == {"total_users": overview["total_users"]}
+
+
+async def test_health_reports_database_and_jobs(service: Service) -> None:
+    response = await service.http.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["db"]["ok"] is True
+    assert body["db"]["size_bytes"] > 0
+    assert {job["name"] for job in body["jobs"]} == {"users", "library-incremental", "library-full"}
+
+
+async def test_health_emby_ok_and_failing_without_leaking_the_key(service: Service) -> None:
+    response = await service.http.get("/health/emby")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ok"] is True
+    assert body["server_name"] == service.simulator.world.spec.server_name
+    assert body["latency_ms"] >= 0
+
+    service.simulator.faults.unauthorized_next(5)
+    response = await service.http.get("/health/emby")
+    assert response.status_code == 502
+    assert response.json()["ok"] is False
+    assert "auth" in response.json()["error"].lower() or "401" in response.json()["error"]
+    assert API_KEY not in response.text
+
+    service.simulator.faults.fail_next(10, status=503)
+    response = await service.http.get("/health/emby")
+    assert response.status_code == 502
+    assert API_KEY not in response.text
+
+
+async def test_config_is_public_and_secret_free(service: Service) -> None:
+    body = (await service.http.get("/config")).json()
+    assert body["emby_external_url"] == "http://emby.test:8096"
+    assert body["emby_server_id"] == service.simulator.world.server_id
+    assert body["server_name"] == service.simulator.world.spec.server_name
+    assert body["tz"] == "UTC"
+    assert API_KEY not in str(body)
+
+
+async def test_version(service: Service) -> None:
+    body = (await service.http.get("/version")).json()
+    assert body["version"]
+    assert body["commit"]
+
+
+async def test_unknown_routes_and_methods_get_json_errors(service: Service) -> None:
+    response = await service.http.get("/nope")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "message": "Not Found"}
+    response = await service.http.post("/stats/overview")
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
+async def test_openapi_documents_every_route(service: Service) -> None:
+    spec = (await service.http.get("/openapi.json")).json()
+    expected = {"/health", "/health/emby", "/config", "/version", "/stats/overview", "/stats/users/total"}
+    assert expected <= set(spec["paths"])
+    for path in expected:
+        operation = spec["paths"][path]["get"]
+        assert operation.get("summary"), path
+        assert operation.get("description"), path
+        assert "200" in operation["responses"]
+    docs = await service.http.get("/docs")
+    assert docs.status_code == 200
+
+
+def _replace_database_with_a_folder(db_path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    db_path.mkdir()
+
+
+async def test_database_outage_is_503_not_a_stack_trace(service: Service) -> None:
+    service.state.db.reader.dispose()
+    _replace_database_with_a_folder(service.state.db.path)  # opening the database now fails
+    for path in ("/stats/overview", "/health"):
+        response = await service.http.get(path)
+        assert response.status_code == 503
+        assert "Traceback" not in response.text
+    assert (await service.http.get("/stats/overview")).json()["error"] == "storage_unavailable"
+    assert (await service.http.get("/health")).json()["db"]["ok"] is False
+
+
+async def test_emby_base_url_with_or_without_prefix(service: Service) -> None:
+    transport = httpx.ASGITransport(app=create_simulator_app(service.simulator))
+    for base in ("http://emby.test:8096", "http://emby.test:8096/emby", "http://emby.test:8096/EMBY/"):
+        async with httpx.AsyncClient(transport=transport) as http:
+            client = EmbyClient(http, base_url=base, api_key=API_KEY)
+            assert (await client.system_info()).id == service.simulator.world.server_id

@@ -1,0 +1,85 @@
+"""Shared fixtures: a small simulated Emby world, real SQLite files in tmp_path, the real app in-process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from emby_analytics.app import create_app
+from emby_analytics.clock import ManualClock
+from emby_analytics.config import Settings, load_settings
+from emby_analytics.simulator.app import Simulator, create_simulator_app
+from emby_analytics.simulator.world import World, WorldSpec
+from emby_analytics.state import AppState
+
+API_KEY = "0123456789abcdef0123456789abcdef"
+START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def world_spec() -> WorldSpec:
+    """Small enough for fast tests, big enough for several pages per library and every item type."""
+    return WorldSpec(
+        seed=7, users=6, movies=60, series=5, seasons_per_series=2, episodes_per_season=4, music_tracks=10, other=4
+    )
+
+
+@pytest.fixture
+def world(world_spec: WorldSpec, clock: ManualClock) -> World:
+    return World.generate(world_spec, clock)
+
+
+@pytest.fixture
+def simulator(world: World, clock: ManualClock) -> Simulator:
+    return Simulator(world, clock, api_key=API_KEY)
+
+
+def make_settings(tmp_path: Path, **overrides: str) -> Settings:
+    env = {
+        "EMBY_BASE_URL": "http://emby.test:8096",
+        "EMBY_API_KEY": API_KEY,
+        "SQLITE_PATH": str(tmp_path / "data" / "emby.db"),
+        "REFRESH_CHUNK_SIZE": "25",
+    }
+    env.update(overrides)
+    return load_settings(env)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    http: httpx.AsyncClient
+    simulator: Simulator
+
+    @property
+    def state(self) -> AppState:
+        state: AppState = self.app.state.emby_analytics
+        return state
+
+
+@pytest.fixture
+async def service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
+    """The whole service wired to the simulator, background jobs off (tests run them explicitly)."""
+    transport = httpx.ASGITransport(app=create_simulator_app(simulator))
+    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
+    ):
+        yield Service(app, http, simulator)

@@ -1,0 +1,194 @@
+"""Library sync against the simulator: complete, paged, bounded, idempotent, resumable, never deleting history."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from sqlalchemy import Connection, select
+from tests.conftest import Service
+
+from emby_analytics.db.schema import items, libraries, sync_runs
+from emby_analytics.emby.errors import EmbyError
+from emby_analytics.sync.item_rows import NAME_MAX
+from emby_analytics.sync.library import SyncAlreadyRunning, SyncProgress
+
+
+def _stored(conn: Connection) -> dict[str, dict[str, object]]:
+    return {row.id: dict(row._mapping) for row in conn.execute(select(items))}
+
+
+async def test_full_sync_stores_every_item_with_its_media_facts(service: Service) -> None:
+    world = service.simulator.world
+    result = await service.state.library_sync.full()
+
+    stored = await service.state.db.read(_stored)
+    assert set(stored) == {str(i) for i in world.all_ids()}
+    assert result.processed == len(world)
+    assert result.removed == 0
+    live = [row for row in stored.values() if row["removed_at"] is None]
+    assert len(live) == len(stored)
+
+    # Every stored row matches what Emby itself returns for the item.
+    emby = service.state.emby
+    movie_id = str(world.ids_of_type("Movie")[0])
+    movie = await emby.item(movie_id)
+    assert movie is not None
+    row = stored[movie_id]
+    assert row["type"] == "Movie"
+    assert row["name"] == movie.name
+    assert row["width"] == movie.resolved_width
+    assert row["height"] == movie.resolved_height
+    assert row["container"] == movie.resolved_container
+    assert row["runtime_ticks"] == movie.run_time_ticks
+    video = movie.primary_video_stream
+    assert video is not None and video.codec is not None
+    assert row["video_codec"] == video.codec.lower().replace("mpeg2video", "mpeg2")
+    assert json.loads(str(row["provider_ids"])) == movie.provider_ids
+
+    episode_id = str(world.ids_of_type("Episode")[0])
+    episode = await emby.item(episode_id)
+    assert episode is not None
+    assert stored[episode_id]["series_id"] == episode.series_id
+    assert stored[episode_id]["season_number"] == episode.parent_index_number
+    assert stored[episode_id]["episode_number"] == episode.index_number
+
+    # Every item is attributed to the library Emby lists it under.
+    library_ids = await service.state.db.read(lambda c: set(c.execute(select(libraries.c.id)).scalars()))
+    assert {row["library_id"] for row in stored.values()} <= library_ids
+
+
+async def test_sync_pages_with_bounded_concurrency(service: Service) -> None:
+    sim = service.simulator
+    sim.latency.set("/Items", base_ms=5, jitter_ms=3)
+    sim.metrics.reset()
+    await service.state.library_sync.full()
+
+    chunk = service.state.settings.refresh_chunk_size
+    items_calls = sim.metrics.by_endpoint.get("/Items", 0)
+    n_libraries = len(sim.world.libraries)
+    # One count request per library, then whole pages (up to a batch of 4 past each library's end).
+    assert items_calls <= n_libraries + math.ceil(len(sim.world) / chunk) + 4 * n_libraries
+    assert items_calls < len(sim.world) / 5, "never one call per item"
+    assert 1 < sim.metrics.max_in_flight <= 4
+
+
+async def test_full_sync_is_idempotent(service: Service) -> None:
+    sync = service.state.library_sync
+    await sync.full()
+    first = await service.state.db.read(_stored)
+    again = await sync.full()
+    second = await service.state.db.read(_stored)
+    assert again.removed == 0
+    assert first.keys() == second.keys()
+    for item_id, row in first.items():
+        assert {k: v for k, v in row.items() if k not in ("updated_at", "seen_run")} == {
+            k: v for k, v in second[item_id].items() if k not in ("updated_at", "seen_run")
+        }
+
+
+async def test_removed_items_are_marked_not_deleted(service: Service) -> None:
+    world = service.simulator.world
+    sync = service.state.library_sync
+    await sync.full()
+    movie = str(world.ids_of_type("Movie")[3])
+    series = world.ids_of_type("Series")[0]
+    series_family = {str(series)} | {
+        str(i) for i in world.all_ids() if (rec := world.item(i)) is not None and rec.series == series
+    }
+    world.remove_items([movie, series])
+
+    result = await sync.full()
+    stored = await service.state.db.read(_stored)
+    gone = {movie} | series_family
+    assert result.removed == len(gone)
+    assert gone <= set(stored), "rows stay, so their history stays"
+    assert all(stored[i]["removed_at"] is not None for i in gone)
+    assert all(row["removed_at"] is None for i, row in stored.items() if i not in gone)
+
+
+async def test_incremental_sync_fetches_only_changes(service: Service) -> None:
+    world = service.simulator.world
+    clock = service.state.clock
+    sync = service.state.library_sync
+    await sync.full()
+
+    clock.advance(3600)  # type: ignore[attr-defined]
+    changed = [str(i) for i in world.ids_of_type("Movie")[5:8]]
+    world.touch_items(changed, name="Renamed in Emby")
+    added = world.add_movie(name="Brand New Movie")
+    service.simulator.metrics.reset()
+
+    result = await sync.incremental()
+    assert result.kind == "incremental"
+    assert result.processed == len(changed) + 1
+    stored = await service.state.db.read(_stored)
+    assert all(stored[i]["name"] == "Renamed in Emby" for i in changed)
+    assert stored[added]["name"] == "Brand New Movie"
+    assert service.simulator.metrics.by_endpoint.get("/Items", 0) <= len(world.libraries) * 2
+
+    # The next run re-reads from a few minutes before the last one started (in case Emby's clock and ours
+    # differ), so changes made just before a run are read once more; after that, nothing changed means nothing read.
+    clock.advance(3600)  # type: ignore[attr-defined]
+    overlap = await sync.incremental()
+    assert overlap.processed == len(changed) + 1
+    clock.advance(3600)  # type: ignore[attr-defined]
+    quiet = await sync.incremental()
+    assert quiet.processed == 0
+
+
+async def test_first_incremental_sync_is_a_full_one(service: Service) -> None:
+    result = await service.state.library_sync.incremental()
+    assert result.kind == "full"
+    assert result.processed == len(service.simulator.world)
+
+
+async def test_emby_failure_mid_sync_leaves_data_consistent_and_next_run_completes(service: Service) -> None:
+    sim = service.simulator
+    sync = service.state.library_sync
+
+    def break_emby_after_first_batch(progress: SyncProgress) -> None:
+        if progress.processed > 0 and not sim.faults.pending():
+            sim.faults.fail_next(100, status=503, endpoint="/Items")
+
+    with pytest.raises(EmbyError):
+        await sync.full(break_emby_after_first_batch)
+
+    run = await service.state.db.read(lambda c: c.execute(select(sync_runs)).one())
+    assert run.status == "failed"
+    assert run.error and "503" in run.error
+    assert run.resume_index > 0
+    partial = await service.state.db.read(_stored)
+    assert 0 < len(partial) < len(sim.world)
+    assert all(row["name"] is not None and row["type"] for row in partial.values())
+
+    sim.faults.clear()
+    result = await sync.incremental()  # an unfinished full sync is resumed, not skipped
+    assert result.kind == "full"
+    assert result.run_id == run.id
+    assert result.removed == 0
+    stored = await service.state.db.read(_stored)
+    assert set(stored) == {str(i) for i in sim.world.all_ids()}
+    assert all(row["removed_at"] is None for row in stored.values())
+
+
+async def test_only_one_sync_at_a_time(service: Service) -> None:
+    import asyncio
+
+    service.simulator.latency.set("/Items", base_ms=20)
+    sync = service.state.library_sync
+    first = asyncio.create_task(sync.full())
+    await asyncio.sleep(0.01)
+    with pytest.raises(SyncAlreadyRunning):
+        await sync.incremental()
+    queued = await sync.full(wait=True)
+    assert (await first).run_id < queued.run_id
+
+
+async def test_hostile_names_are_stored_as_data_and_capped(service: Service) -> None:
+    await service.state.library_sync.full()
+    stored = await service.state.db.read(_stored)
+    names = [str(row["name"]) for row in stored.values()]
+    assert all(len(name) <= NAME_MAX for name in names)
+    assert any("<" in name or "\u202e" in name for name in names), "the simulator plants hostile titles"
