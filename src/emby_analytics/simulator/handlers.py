@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..emby.images import IMAGE_TYPES
 from .dto import has_image, render_item, render_library_folder, render_virtual_folder
 from .images import image_size, render_png
 from .query import QueryError, parse_query, select
@@ -21,26 +22,7 @@ if TYPE_CHECKING:
     from .app import Simulator
 
 _GUID = re.compile(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$")
-_IMAGE_TYPES = {
-    t.lower(): t
-    for t in (
-        "Primary",
-        "Art",
-        "Backdrop",
-        "Banner",
-        "Logo",
-        "Thumb",
-        "Disc",
-        "Box",
-        "Screenshot",
-        "Menu",
-        "Chapter",
-        "BoxRear",
-        "Thumbnail",
-        "LogoLight",
-        "LogoLightColor",
-    )
-}
+_IMAGE_TYPES = {t.lower(): t for t in IMAGE_TYPES}
 NULL_REFERENCE = "Object reference not set to an instance of an object."
 # Every field a consumer may reasonably ask for; used for single-item detail.
 ALL_FIELDS = frozenset(
