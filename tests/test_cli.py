@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import START
 
 from emby_analytics.clock import ManualClock
+from emby_analytics.db import migrate
 from emby_analytics.simulator.world import World, WorldSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,12 +90,13 @@ def test_migrate_creates_and_reports(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "emby.db"
     first = _run("migrate", env={"SQLITE_PATH": str(db)})
     assert first.returncode == 0, first.stderr
-    assert "empty -> 0001" in first.stdout
+    head = migrate.head_revision()
+    assert f"empty -> {head}" in first.stdout
     again = _run("migrate", env={"SQLITE_PATH": str(db)})
-    assert "0001 -> 0001" in again.stdout
+    assert f"{head} -> {head}" in again.stdout
     with sqlite3.connect(db) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"users", "libraries", "items", "sync_runs", "alembic_version"} <= tables
+    assert {"users", "libraries", "items", "sync_runs", "plays", "segments", "alembic_version"} <= tables
 
 
 def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tuple[str, str]) -> None:

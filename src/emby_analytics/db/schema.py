@@ -158,3 +158,78 @@ sync_runs = Table(
     Column("error", String(1024)),
     Index(None, "kind", "id"),
 )
+
+plays = Table(
+    "plays",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("view_id", String(32), nullable=False),  # resumes of one viewing share it (watch-time rule 11)
+    Column("source", String(16), nullable=False),  # live | webhook | import
+    Column("import_key", String(128), unique=True),  # set for imported history: re-imports never duplicate
+    Column("session_id", String(64)),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(512)),
+    Column("item_id", String(64), nullable=False),
+    Column("item_type", String(64)),
+    Column("item_name", String(512)),
+    Column("series_id", String(64)),
+    Column("series_name", String(512)),
+    Column("season_number", Integer),
+    Column("episode_number", Integer),
+    Column("client", String(128)),
+    Column("device_name", String(256)),
+    Column("device_id", String(256)),
+    Column("remote_address", String(64)),
+    Column("application_version", String(64)),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("stopped_at", UTCDateTime()),  # null while the play is open
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("last_position_ticks", BigInteger),
+    Column("max_position_ticks", BigInteger),
+    Column("runtime_ticks", BigInteger),
+    Column("watch_seconds", Float, nullable=False, default=0.0),
+    Column("content_seconds", Float, nullable=False, default=0.0),
+    Column("paused_seconds", Float, nullable=False, default=0.0),
+    Column("completed", Boolean, nullable=False, default=False),
+    Column("short", Boolean, nullable=False, default=False),
+    Column("live_tv", Boolean, nullable=False, default=False),
+    Column("is_paused", Boolean, nullable=False, default=False),
+    Column("play_method", String(16)),
+    Column("video_method", String(16)),
+    Column("audio_method", String(16)),
+    Column("subtitle_method", String(16)),
+    Column("video_codec_from", String(32)),
+    Column("video_codec_to", String(32)),
+    Column("audio_codec_from", String(32)),
+    Column("audio_codec_to", String(32)),
+    Column("transcode_reasons", String(512)),  # space-separated, sorted
+    Column("bitrate", BigInteger),
+    Column("end_reason", String(32)),
+    Column("tracker_state", Text),  # the tracker's continuation state while open (JSON), so restarts lose nothing
+    Index(None, "started_at", "id"),
+    Index(None, "user_id", "started_at"),
+    Index(None, "item_id", "started_at"),
+    Index(None, "stopped_at"),
+    Index(None, "view_id"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("play_id", String(32), ForeignKey("plays.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=False),
+    Column("position_start_ticks", BigInteger),
+    Column("position_end_ticks", BigInteger),
+    Index(None, "started_at"),
+)
+
+webhook_receipts = Table(
+    "webhook_receipts",
+    metadata,
+    Column("key", String(128), primary_key=True),  # same delivery twice (Emby retries) = same key
+    Column("event", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Index(None, "event"),
+)
