@@ -59,6 +59,23 @@ class Settings(BaseModel):
     now_poll_sec: Annotated[int, Field(ge=1, le=300)] = Field(
         5, description="Seconds between polls of Emby's /Sessions."
     )
+    stall_seconds: Annotated[int, Field(ge=10, le=3600)] = Field(
+        60, description="A playing session whose position is frozen this long counts as paused."
+    )
+    min_play_seconds: Annotated[int, Field(ge=0, le=3600)] = Field(
+        30, description="Plays shorter than this are kept and flagged, but not counted as plays."
+    )
+    completed_percent: Annotated[int, Field(ge=1, le=100)] = Field(
+        90, description="A play that reached this share of the runtime marks the item watched."
+    )
+    resume_window_hours: Annotated[int, Field(ge=0, le=720)] = Field(
+        24, description="Resumes of an unfinished item within this many hours count as one play."
+    )
+    count_live_tv: bool = Field(False, description="Include Live TV in user hours.")
+    webhook_token: SecretStr | None = Field(
+        None,
+        description="Secret in the webhook URL pasted into Emby; generated and stored beside the database when unset.",
+    )
     log_level: LogLevel = Field("info", description="Log level: debug, info, warning, error.")
     admin_token: SecretStr | None = Field(
         None, description="Admin token; generated and stored beside the database when unset."
@@ -102,7 +119,7 @@ class Settings(BaseModel):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("admin_token", "admin_auto_cookie", "web_path", mode="before")
+    @field_validator("admin_token", "webhook_token", "admin_auto_cookie", "web_path", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -158,6 +175,6 @@ def _describe(exc: ValidationError) -> str:
 
 def _shown(name: str, value: object) -> str:
     # Never echo a secret back, even an invalid one.
-    if name in ("EMBY_API_KEY", "ADMIN_TOKEN"):
+    if name in ("EMBY_API_KEY", "ADMIN_TOKEN", "WEBHOOK_TOKEN"):
         return "<hidden>"
     return repr(value)
