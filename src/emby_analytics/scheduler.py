@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ class JobState:
     running: bool = False
     runs: int = 0
     failures: int = 0
+    consecutive_failures: int = 0
     last_run_at: datetime | None = None
     last_duration_ms: float | None = None
     last_error: str | None = None
@@ -54,10 +56,12 @@ class Job(ABC):
         try:
             await self.run_once()
             self.state.last_error = None
+            self.state.consecutive_failures = 0
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self.state.failures += 1
+            self.state.consecutive_failures += 1
             self.state.last_error = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("job failed", extra={"job": self.name, "error": self.state.last_error})
         finally:
@@ -65,17 +69,29 @@ class Job(ABC):
             self.state.runs += 1
             self.state.last_duration_ms = round((time.perf_counter() - started) * 1000, 1)
 
+    def next_delay(self) -> float:
+        """Seconds until the next run (subclasses back off after failures)."""
+        return self.state.interval_sec
+
     async def loop(self) -> None:
         await self._sleep(self.initial_delay_sec)
         while True:
             await self.run_now()
-            await self._sleep(self.state.interval_sec)
+            await self._sleep(self.next_delay())
 
     async def _sleep(self, seconds: float) -> None:
         self.state.next_run_at = self.clock.now() + timedelta(seconds=seconds)
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+
+def backoff_delay(interval: float, failures: int, cap: float, rng: random.Random) -> float:
+    """The interval after a success; after failures, doubling delays with jitter, up to `cap`."""
+    if failures == 0:
+        return interval
+    ceiling = min(cap, interval * 2 ** min(failures, 16))
+    return rng.uniform(ceiling / 2, ceiling)
 
 
 class Scheduler:

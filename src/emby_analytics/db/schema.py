@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 
@@ -209,8 +210,13 @@ plays = Table(
     Index(None, "started_at", "id"),
     Index(None, "user_id", "started_at"),
     Index(None, "item_id", "started_at"),
-    Index(None, "stopped_at"),
-    Index(None, "view_id"),
+    # Only open plays are looked up by stopped_at (at start-up): index just those.
+    Index(
+        "ix_plays_open",
+        "stopped_at",
+        sqlite_where=text("stopped_at IS NULL"),
+        postgresql_where=text("stopped_at IS NULL"),
+    ),
 )
 
 segments = Table(

@@ -306,6 +306,17 @@ class EmbyClient:
             raise ValueError("path must be an absolute endpoint path without query")
         return await self._get_json(path, params)
 
+    async def post_json(self, path: str, body: Any) -> Any:
+        """POST a JSON body to an endpoint path and return the decoded JSON answer.
+
+        Same rules as every call: token header only, bounded read, errors mapped to `EmbyError`. Like other POSTs
+        it is retried only when Emby surely did not act on it (no connection, 429, 503), because a POST may write.
+        """
+        if not path.startswith("/") or "?" in path or "#" in path or ".." in path:
+            raise ValueError("path must be an absolute endpoint path without query")
+        reply = await self._conn.request("POST", path, json_body=body, max_bytes=MAX_JSON_BYTES)
+        return decode_json(reply, "POST", path)
+
     async def get_model(self, path: str, model: type[M], params: Mapping[str, str] | None = None) -> M:
         """GET an endpoint path and validate it as `model`."""
         return _validate(model, await self.get_json(path, params), path)

@@ -7,7 +7,7 @@
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sim")
 
 Constructor: `Simulator(world, clock=None, *, api_key="simulator-api-key", latency=None, faults=None,
-sessions=None, extra_tokens=())`. `clock` defaults to `world.clock`; `sessions` to a new `SessionEngine`.
+sessions=None, extra_tokens=(), history=None)`. `clock` defaults to `world.clock`; `sessions` to a new `SessionEngine`.
 Attributes: `world`, `clock`, `api_key`, `tokens` (accepted tokens; add/remove to rotate keys), `latency`
 (`LatencyConfig`), `faults` (`FaultConfig`), `metrics` (`RequestMetrics`: per-endpoint counts, in-flight and
 max in-flight), `sessions` (`SessionEngine`: scripts, truth), `commands` (every remote-control POST, in order).
@@ -32,9 +32,11 @@ from .auth import UNAUTHORIZED_TEXT, token_from
 from .engine import SessionEngine
 from .faults import FaultConfig, LatencyConfig
 from .handlers import Handlers
+from .history import PlaybackHistory
 from .metrics import RequestMetrics
 from .remote import RemoteCommand
 from .responses import text_response
+from .websocket import SimulatorWebSockets
 from .world import World
 
 Handler = Callable[[Request, dict[str, str], dict[str, str]], Awaitable[Response]]
@@ -82,6 +84,7 @@ ROUTES: tuple[Route, ...] = (
     _r("/Sessions/{Id}/Message", "POST", "session_message"),
     _r("/Sessions/{Id}/Command", "POST", "session_command"),
     _r("/Sessions/{Id}/Command/{Command}", "POST", "session_command"),
+    _r("/user_usage_stats/submit_custom_query", "POST", "submit_custom_query"),  # Playback Reporting (plugin.py)
 )
 
 
@@ -98,6 +101,7 @@ class Simulator:
         faults: FaultConfig | None = None,
         sessions: SessionEngine | None = None,
         extra_tokens: Iterable[str] = (),
+        history: PlaybackHistory | None = None,
     ) -> None:
         self.world = world
         self.clock: Clock = clock or world.clock
@@ -108,6 +112,8 @@ class Simulator:
         self.metrics = RequestMetrics()
         self.sessions = sessions or SessionEngine(world, self.clock)
         self.commands: list[RemoteCommand] = []
+        self.history = history  # the Playback Reporting plugin's data and played flags (history.py); None: no plugin
+        self.websockets = SimulatorWebSockets(self)  # /embywebsocket knobs and counters (websocket.py)
 
     def app(self) -> SimulatorApp:
         return create_simulator_app(self)
@@ -137,8 +143,11 @@ class SimulatorApp:
                 elif message["type"] == "lifespan.shutdown":
                     await send({"type": "lifespan.shutdown.complete"})
                     return
+        if scope["type"] == "websocket":
+            await self.sim.websockets(scope, receive, send)
+            return
         if scope["type"] != "http":
-            return  # websocket: later work (Sessions push)
+            return
         request = Request(scope, receive)
         path = _PREFIX.sub("", request.url.path) or "/"
         found = _match(path)

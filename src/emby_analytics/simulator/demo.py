@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..clock import Clock, SystemClock
 from .app import Simulator
 from .faults import FaultConfig, LatencyConfig
+from .history import PlaybackHistory
 from .household import household_scripts
 from .world import World, WorldSpec
 
@@ -19,11 +20,16 @@ def build_simulator(
     max_concurrent: int = 3,
     latency: LatencyConfig | None = None,
     faults: FaultConfig | None = None,
+    history_days: int = 0,
 ) -> Simulator:
-    """A simulator over `spec` (default: `WorldSpec.demo()`), with endless household activity attached."""
+    """A simulator over `spec` (default: `WorldSpec.demo()`), with endless household activity attached.
+
+    `history_days` > 0 installs the Playback Reporting plugin with that many days of past household playback.
+    """
     clock = clock or SystemClock()
     world = World.generate(spec or WorldSpec.demo(), clock)
-    sim = Simulator(world, clock, api_key=api_key, latency=latency, faults=faults)
+    history = PlaybackHistory.generate(world, end=clock.now(), days=history_days) if history_days > 0 else None
+    sim = Simulator(world, clock, api_key=api_key, latency=latency, faults=faults, history=history)
     if household:
         seed = world.spec.seed if household_seed is None else household_seed
         sim.sessions.attach(household_scripts(world, clock, seed=seed, max_concurrent=max_concurrent))

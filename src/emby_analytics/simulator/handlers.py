@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -11,7 +12,9 @@ from starlette.responses import Response
 
 from ..emby.images import IMAGE_TYPES
 from .dto import has_image, render_item, render_library_folder, render_virtual_folder
+from .history import PlayedState, user_data
 from .images import image_size, render_png
+from .plugin import PlaybackReportingPlugin
 from .query import QueryError, parse_query, select
 from .remote import RemoteControl
 from .responses import json_response, text_response
@@ -65,6 +68,16 @@ def _flag(query: dict[str, str], key: str) -> bool | None:
     return None if raw in (None, "") else raw.lower() == "true"
 
 
+def _played_filter(query: dict[str, str]) -> bool | None:
+    """`IsPlayed=true|false` or `Filters=IsPlayed|IsUnplayed`: True/False, or None for no played filter."""
+    filters = {f.strip().lower() for f in query.get("filters", "").split(",")}
+    if "isplayed" in filters:
+        return True
+    if "isunplayed" in filters:
+        return False
+    return _flag(query, "isplayed")
+
+
 class Handlers:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -74,6 +87,7 @@ class Handlers:
         self.session_playstate = self.remote.playstate
         self.session_message = self.remote.message
         self.session_command = self.remote.command
+        self.submit_custom_query = PlaybackReportingPlugin(sim).submit_custom_query
 
     # -- system -------------------------------------------------------------------------------------
     async def ping(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
@@ -179,9 +193,17 @@ class Handlers:
             total = len(libs)
         else:
             ids = select(world, q)
+            user_id = params.get("UserId") or query.get("userid")
+            played = self._played(user_id)
+            wanted = _played_filter(query)
+            if wanted is not None:
+                ids = [i for i in ids if (i in played) == wanted]
             total = len(ids)
             page = ids[start:] if limit is None else ids[start : start + limit]
             items = [render_item(world, rec, fields) for rec in world.records(page)]
+            for item in items:
+                if played and int(item["Id"]) in played:
+                    item["UserData"] = user_data(item["UserData"], played[int(item["Id"])])
         if query.get("enabletotalrecordcount", "").lower() == "false":
             total = 0  # the count is skipped, as Emby Web asks for
         return json_response({"Items": items, "TotalRecordCount": total})
@@ -196,7 +218,16 @@ class Handlers:
             if lib is None:
                 return text_response(NULL_REFERENCE, 500)
             return json_response(render_library_folder(self.world, lib, ALL_FIELDS))
-        return json_response(render_item(self.world, rec, ALL_FIELDS))
+        item = render_item(self.world, rec, ALL_FIELDS)
+        state = self._played(params["UserId"]).get(rec.id)
+        if state is not None:
+            item["UserData"] = user_data(item["UserData"], state)
+        return json_response(item)
+
+    def _played(self, user_id: str | None) -> Mapping[int, PlayedState]:
+        """The user's played items (from the installed history); empty without a user or a history."""
+        history = self.sim.history
+        return history.played_items(user_id) if history is not None and user_id else {}
 
     async def item_counts(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
         return json_response(self.world.counts())

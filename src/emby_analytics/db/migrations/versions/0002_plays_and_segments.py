@@ -67,10 +67,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("plays", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_plays_item_id_started_at"), ["item_id", "started_at"], unique=False)
+        batch_op.create_index(
+            "ix_plays_open",
+            ["stopped_at"],
+            unique=False,
+            sqlite_where=sa.text("stopped_at IS NULL"),
+            postgresql_where=sa.text("stopped_at IS NULL"),
+        )
         batch_op.create_index(batch_op.f("ix_plays_started_at_id"), ["started_at", "id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_plays_stopped_at"), ["stopped_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_plays_user_id_started_at"), ["user_id", "started_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_plays_view_id"), ["view_id"], unique=False)
 
     op.create_table(
         "webhook_receipts",
@@ -108,10 +113,11 @@ def downgrade() -> None:
 
     op.drop_table("webhook_receipts")
     with op.batch_alter_table("plays", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_plays_view_id"))
         batch_op.drop_index(batch_op.f("ix_plays_user_id_started_at"))
-        batch_op.drop_index(batch_op.f("ix_plays_stopped_at"))
         batch_op.drop_index(batch_op.f("ix_plays_started_at_id"))
+        batch_op.drop_index(
+            "ix_plays_open", sqlite_where=sa.text("stopped_at IS NULL"), postgresql_where=sa.text("stopped_at IS NULL")
+        )
         batch_op.drop_index(batch_op.f("ix_plays_item_id_started_at"))
 
     op.drop_table("plays")

@@ -1,0 +1,302 @@
+"""History import: Playback Reporting plugin rows and Emby's played flags become `plays` (source `import`).
+
+Plugin rows are read through `POST /user_usage_stats/submit_custom_query`, keyset-paged by rowid, and each page is
+written in one transaction, so a failed or malformed page leaves the database as the previous page left it and
+the next run resumes cleanly. A row's `import_key` is its content (`pr:{UserId}:{ItemId}:{DateCreated}`), not its
+rowid, so re-running, even after the plugin's database was restored or rebuilt, never duplicates (watch-time
+rule 13). Rows overlapping a live or webhook play of the same user and item are skipped: the live play is
+better data.
+
+Mapping decisions:
+- DateCreated is the server's local time with no zone; it is read in our `TZ` (`zone`), i.e. the Emby server
+  is assumed to share our time zone. Ambiguous DST times take the first occurrence.
+- watch_seconds = max(0, PlayDuration - PauseDuration); the one segment covers [start, start + watch) with
+  unknown positions, stopped_at = start + PlayDuration (the wall span, pauses included).
+- completed: the plugin has no position, so watch >= COMPLETED_PERCENT of the item's runtime (when our
+  `items` table knows it), else false. short: watch < MIN_PLAY_SECONDS.
+- Emby's played flags (`UserData.Played`) for items with no recorded play of that user become one play each:
+  watched with no duration (watch 0, completed, started = stopped = LastPlayedDate, no segment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, select
+
+from emby_analytics.clock import Clock
+from emby_analytics.db.engine import Database
+from emby_analytics.db.schema import plays, segments, users
+from emby_analytics.emby.client import EmbyClient
+from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
+from emby_analytics.scheduler import Job
+from emby_analytics.sync.history_rows import PluginRow, bulk_insert, item_facts, parse_page, play_row, played_row
+
+log = logging.getLogger(__name__)
+
+QUERY_PATH = "/user_usage_stats/submit_custom_query"
+PAGE_SIZE = 5000
+PLAYED_PAGE_SIZE = 1000
+_IN_CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
+# A live play is never longer than this: bounds the overlap query to an index range.
+_MAX_LIVE_SPAN = timedelta(days=2)
+_LIVE_SOURCES = ("live", "webhook")
+_SELECTED = (
+    "rowid AS RowId, DateCreated, UserId, ItemId, ItemType, ItemName, PlaybackMethod, ClientName, DeviceName, "
+    "PlayDuration, PauseDuration, RemoteAddress, TranscodeReasons"
+)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows_read: int
+    plays_added: int
+    skipped_duplicates: int
+    skipped_live_overlap: int
+    skipped_invalid: int
+    played_added: int
+    emby_calls: int
+
+
+@dataclass
+class _Counts:
+    rows_read: int = 0
+    plays_added: int = 0
+    skipped_duplicates: int = 0
+    skipped_live_overlap: int = 0
+    skipped_invalid: int = 0
+    played_added: int = 0
+    emby_calls: int = 0
+
+    def add(self, other: _Counts) -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def result(self) -> ImportResult:
+        return ImportResult(**{f.name: getattr(self, f.name) for f in fields(self)})
+
+
+class HistoryImportError(EmbyResponseError):
+    """The plugin answered, but not with a query result (an error message, or a malformed body)."""
+
+
+class HistoryImport:
+    def __init__(
+        self,
+        db: Database,
+        client: EmbyClient,
+        clock: Clock,
+        *,
+        history_days: int,
+        zone: ZoneInfo,
+        page_size: int = PAGE_SIZE,
+        completed_percent: float = 90.0,
+        min_play_seconds: float = 30.0,
+    ) -> None:
+        if history_days < 0:
+            raise ValueError("history_days must be >= 0 (0 = everything)")
+        if not 1 <= page_size <= 100_000:
+            raise ValueError("page_size must be between 1 and 100000")
+        self.db = db
+        self.client = client
+        self.clock = clock
+        self.history_days = history_days
+        self.zone = zone
+        self.page_size = page_size
+        self.completed_share = completed_percent / 100
+        self.min_play_seconds = min_play_seconds
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> ImportResult:
+        async with self._lock:
+            counts = _Counts()
+            await self._plugin_rows(counts)
+            await self._played_flags(counts)
+            log.info("history imported", extra=vars(counts))
+            return counts.result()
+
+    # -- Playback Reporting rows ----------------------------------------------------------------------
+    def _cutoff(self) -> datetime | None:
+        """The oldest moment HISTORY_DAYS covers (None: everything); applies to plugin rows and played flags."""
+        return self.clock.now() - timedelta(days=self.history_days) if self.history_days else None
+
+    def _query(self, last_rowid: int) -> str:
+        where = f"rowid > {int(last_rowid)}"
+        cutoff = self._cutoff()
+        if cutoff is not None:
+            cutoff = cutoff.astimezone(self.zone)
+            # DateCreated is fixed-width local text, so text order is time order.
+            where += f" AND DateCreated >= '{cutoff:%Y-%m-%d %H:%M:%S}'"
+        # Only integers and our own formatted date are interpolated: nothing from outside reaches the SQL.
+        return f"SELECT {_SELECTED} FROM PlaybackActivity WHERE {where} ORDER BY rowid LIMIT {self.page_size}"  # noqa: S608
+
+    async def _plugin_rows(self, counts: _Counts) -> None:
+        last = 0
+        while True:
+            counts.emby_calls += 1
+            try:
+                payload = await self.client.post_json(
+                    QUERY_PATH, {"CustomQueryString": self._query(last), "ReplaceUserId": False}
+                )
+            except EmbyNotFoundError:
+                log.info("Playback Reporting plugin not installed; only played flags are imported")
+                return
+            try:
+                rows, invalid, last_in_page, count = parse_page(payload, self.zone)
+            except ValueError as exc:
+                raise HistoryImportError(f"Emby POST {QUERY_PATH}: {exc}", path=QUERY_PATH, status=200) from None
+            if count == 0:
+                return
+            page = await self.db.write(functools.partial(self._write_page, rows=rows))
+            page.rows_read, page.skipped_invalid = count, invalid
+            counts.add(page)
+            if count < self.page_size:
+                return
+            last = last_in_page
+
+    def _write_page(self, conn: Connection, *, rows: list[PluginRow]) -> _Counts:
+        counts = _Counts()
+        if not rows:
+            return counts
+        existing = _existing_keys(conn, [r.import_key for r in rows])
+        live = _live_spans(conn, rows)
+        facts = item_facts(conn, {r.item_id for r in rows})
+        names: dict[str, str] = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
+        play_rows: list[dict[str, Any]] = []
+        segment_rows: list[dict[str, Any]] = []
+        for row in rows:
+            if row.import_key in existing:
+                counts.skipped_duplicates += 1
+                continue
+            existing.add(row.import_key)  # the same row twice in one page (a merged backup)
+            spans = live.get((row.user_id, row.item_id), ())
+            if any(start <= row.stopped_at and row.started_at <= end for start, end in spans):
+                counts.skipped_live_overlap += 1
+                continue
+            play, segment = play_row(
+                row,
+                _play_id(row.import_key, row.started_at),
+                facts.get(row.item_id),
+                names.get(row.user_id),
+                self.completed_share,
+                self.min_play_seconds,
+            )
+            play_rows.append(play)
+            if segment is not None:
+                segment_rows.append(segment)
+        bulk_insert(conn, plays, play_rows)
+        bulk_insert(conn, segments, segment_rows)
+        counts.plays_added = len(play_rows)
+        return counts
+
+    # -- played flags ---------------------------------------------------------------------------------
+    async def _played_flags(self, counts: _Counts) -> None:
+        counts.emby_calls += 1
+        for user in await self.client.users():
+            start = 0
+            while True:
+                counts.emby_calls += 1
+                payload = await self.client.get_json(
+                    f"/Users/{user.id}/Items",
+                    {
+                        "Recursive": "true",
+                        "IsPlayed": "true",
+                        "Fields": "UserData",
+                        "StartIndex": str(start),
+                        "Limit": str(PLAYED_PAGE_SIZE),
+                    },
+                )
+                if not isinstance(payload, dict) or not isinstance(payload.get("Items"), list):
+                    raise HistoryImportError(f"Emby GET /Users/{user.id}/Items: not a QueryResult", status=200)
+                page: list[Any] = payload["Items"]
+                write = functools.partial(
+                    _write_played, user_id=user.id.lower(), user_name=user.name or "", page=page, since=self._cutoff()
+                )
+                counts.played_added += await self.db.write(write)
+                start += len(page)
+                total = payload.get("TotalRecordCount")
+                if len(page) < PLAYED_PAGE_SIZE or (isinstance(total, int) and start >= total):
+                    break
+
+
+def _write_played(
+    conn: Connection, *, user_id: str, user_name: str, page: Sequence[Any], since: datetime | None
+) -> int:
+    played = (played_row(user_id, user_name, raw) for raw in page)
+    candidates = [p for p in played if p is not None and (since is None or p["started_at"] >= since)]
+    if not candidates:
+        return 0
+    recorded: set[str] = set()
+    ids = [c["item_id"] for c in candidates]
+    for i in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[i : i + _IN_CHUNK]
+        query = select(plays.c.item_id).where(plays.c.user_id == user_id, plays.c.item_id.in_(chunk)).distinct()
+        recorded.update(conn.execute(query).scalars())
+    facts = item_facts(conn, set(ids))
+    rows = []
+    for c in candidates:
+        if c["item_id"] in recorded:
+            continue
+        recorded.add(c["item_id"])
+        fact = facts.get(c["item_id"])
+        if fact is not None:
+            c.update(fact.play_columns())
+        play_id = _play_id(c["import_key"], c["started_at"])
+        rows.append({**c, "id": play_id, "view_id": play_id})
+    bulk_insert(conn, plays, rows)
+    return len(rows)
+
+
+def _play_id(import_key: str, started_at: datetime) -> str:
+    """Deterministic (same row, same id) and time-ordered: a chronological import appends to the id index
+    instead of inserting at random places, which keeps bulk inserts fast on large databases."""
+    micros = int(started_at.timestamp() * 1_000_000) & (16**14 - 1)
+    return f"i{micros:014x}{hashlib.blake2b(import_key.encode(), digest_size=9).hexdigest()[:17]}"
+
+
+def _existing_keys(conn: Connection, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(keys), _IN_CHUNK):
+        query = select(plays.c.import_key).where(plays.c.import_key.in_(keys[i : i + _IN_CHUNK]))
+        found.update(k for k in conn.execute(query).scalars() if k is not None)
+    return found
+
+
+def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str], list[tuple[datetime, datetime]]]:
+    """Live/webhook plays of the page's time range: (user, item) -> [(start, end)]."""
+    lo = min(r.started_at for r in rows)
+    hi = max(r.stopped_at for r in rows)
+    end = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
+    query = select(
+        plays.c.user_id, plays.c.item_id, plays.c.started_at, plays.c.stopped_at, plays.c.last_seen_at
+    ).where(
+        plays.c.source.in_(_LIVE_SOURCES),
+        plays.c.started_at >= lo - _MAX_LIVE_SPAN,
+        plays.c.started_at <= hi,
+        end >= lo,
+    )
+    spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    for user_id, item_id, started, stopped, seen in conn.execute(query):
+        spans.setdefault((user_id, item_id), []).append((started, stopped or seen or started))
+    return spans
+
+
+class HistoryImportJob(Job):
+    """Imports history at start-up, then rarely: new plays are tracked live, this only catches up on gaps."""
+
+    name = "history-import"
+
+    def __init__(self, importer: HistoryImport, clock: Clock, interval_sec: float = 7 * 86_400.0) -> None:
+        super().__init__(interval_sec, clock, initial_delay_sec=5.0)
+        self.importer = importer
+
+    async def run_once(self) -> None:
+        await self.importer.run()

@@ -1,0 +1,246 @@
+"""The history import through the real app and the simulator's Playback Reporting plugin."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, insert, select
+from tests.conftest import Service
+
+from emby_analytics.clock import ManualClock
+from emby_analytics.db.schema import plays, segments
+from emby_analytics.emby.errors import EmbyError
+from emby_analytics.simulator.history import PlaybackHistory
+from emby_analytics.sync.history import HistoryImport, HistoryImportError, HistoryImportJob
+from emby_analytics.sync.history_rows import local_to_utc
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def install(service: Service, clock: ManualClock, days: int = 30, zone: Any = UTC) -> PlaybackHistory:
+    history = PlaybackHistory.generate(service.simulator.world, end=clock.now(), days=days, zone=zone)
+    service.simulator.history = history
+    return history
+
+
+def importer(service: Service, clock: ManualClock, days: int = 0, zone: ZoneInfo = BERLIN, **kw: Any) -> HistoryImport:
+    return HistoryImport(service.state.db, service.state.emby, clock, history_days=days, zone=zone, **kw)
+
+
+def all_plays(service: Service) -> list[Any]:
+    return service.state.db.read_sync(lambda conn: conn.execute(select(plays)).all())
+
+
+def plugin_rows(history: PlaybackHistory, where: str = "1") -> list[tuple[Any, ...]]:
+    return history.db.execute(f"SELECT * FROM PlaybackActivity WHERE {where} ORDER BY rowid").fetchall()
+
+
+async def test_import_matches_truth_per_user(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=30, zone=BERLIN)
+    rows = history.row_count()
+    assert rows > 100
+    result = await importer(service, clock, page_size=97).run()  # several pages, the last one short
+    assert result.rows_read == rows
+    assert result.plays_added == rows
+    assert result.skipped_duplicates == result.skipped_live_overlap == result.skipped_invalid == 0
+    assert result.emby_calls >= rows // 97 + 1
+    stored = all_plays(service)
+    assert len(stored) == rows and {p.source for p in stored} == {"import"}
+    imported: dict[str, float] = defaultdict(float)
+    per_user_rows: dict[str, int] = defaultdict(int)
+    for play in stored:
+        imported[play.user_id] += play.watch_seconds
+        per_user_rows[play.user_id] += 1
+    truth = history.watched_seconds_by_user()
+    assert set(imported) == set(truth)
+    for user_id, seconds in truth.items():
+        # PlayDuration and PauseDuration are whole seconds: at most 0.5 s off per row.
+        assert abs(imported[user_id] - seconds) <= 0.5 * per_user_rows[user_id] + 1e-6
+    # Each play has one segment of exactly its watch time (or none when nothing was watched).
+    segs = service.state.db.read_sync(lambda conn: conn.execute(select(segments)).all())
+    by_play = {p.id: p for p in stored}
+    assert len(segs) == sum(1 for p in stored if p.watch_seconds > 0)
+    for seg in segs:
+        play = by_play[seg.play_id]
+        assert seg.seq == 0 and seg.position_start_ticks is None and seg.started_at == play.started_at
+        assert (seg.ended_at - seg.started_at).total_seconds() == pytest.approx(play.watch_seconds)
+    # DateCreated was Berlin local time: started_at is the true UTC start.
+    starts = sorted(p.started for p in history.truth)
+    assert min(p.started_at for p in stored) == starts[0]
+
+
+async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=60)
+    await service.state.library_sync.full()
+    await service.state.user_sync.run()
+    await importer(service, clock, zone=ZoneInfo("UTC")).run()
+    stored = {p.import_key: p for p in all_plays(service)}
+
+    def play_for(row: tuple[Any, ...]) -> Any:
+        return stored[f"pr:{row[0]}:{row[1]}:{row[2]}"]
+
+    transcode = plugin_rows(history, "PlaybackMethod LIKE 'Transcode (v:h264%' AND TranscodeReasons != ''")[0]
+    play = play_for(transcode)
+    assert (play.play_method, play.video_method, play.audio_method) == ("Transcode", "Transcode", "Transcode")
+    assert (play.video_codec_to, play.audio_codec_to) == ("h264", "aac")
+    assert play.video_codec_from is not None  # known from our items table
+    assert play.transcode_reasons == transcode[11]
+    assert (play.client, play.device_name, play.remote_address) == (transcode[6], transcode[7], transcode[10])
+    assert play.watch_seconds == transcode[8] - transcode[9] and play.paused_seconds == transcode[9]
+    assert play.stopped_at - play.started_at == timedelta(seconds=transcode[8])
+    assert play.user_name == service.simulator.world.user(transcode[1]).name  # type: ignore[union-attr]
+
+    direct_audio = plugin_rows(history, "PlaybackMethod LIKE 'Transcode (v:direct%'")
+    if direct_audio:
+        play = play_for(direct_audio[0])
+        assert (play.video_method, play.audio_method, play.video_codec_to) == ("DirectStream", "Transcode", None)
+
+    episode = plugin_rows(history, "ItemType = 'Episode'")[0]
+    play = play_for(episode)
+    rec = service.simulator.world.item(episode[2])
+    assert rec is not None
+    series = service.simulator.world.item(rec.series)
+    assert series is not None
+    assert episode[4] == f"{series.name} - s{rec.parent_index:02d}e{rec.index:02d} - {rec.name}"
+    assert (play.item_name, play.item_type) == (episode[4], "Episode")
+    assert (play.series_id, play.series_name) == (str(series.id), series.name)
+    assert (play.season_number, play.episode_number) == (rec.parent_index, rec.index)
+    assert play.runtime_ticks == rec.runtime
+    assert play.completed == (play.watch_seconds * 10_000_000 >= 0.9 * rec.runtime)
+    assert play.view_id == play.id
+
+    audio = plugin_rows(history, "ItemType = 'Audio'")
+    if audio:
+        assert audio[0][4].count(" - ") >= 1 and audio[0][4].endswith(")")
+        assert play_for(audio[0]).video_method is None
+
+
+async def test_history_days_limits_rows(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=30, zone=BERLIN)
+    result = await importer(service, clock, days=7).run()
+    cutoff = clock.now() - timedelta(days=7)
+    expected = [r for r in plugin_rows(history) if local_to_utc(r[0], BERLIN) >= cutoff - timedelta(seconds=1)]
+    assert 0 < result.plays_added < history.row_count()
+    assert result.plays_added == len(expected)
+    assert all(p.started_at >= cutoff - timedelta(seconds=1) for p in all_plays(service))
+
+
+async def test_rerun_and_restored_plugin_database_add_nothing(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=20)
+    first = await importer(service, clock, page_size=40).run()
+    assert first.plays_added == history.row_count()
+    again = await importer(service, clock).run()
+    assert (again.plays_added, again.skipped_duplicates) == (0, history.row_count())
+    # A restored/rebuilt plugin database: same content, different rowids.
+    restored = PlaybackHistory(service.simulator.world)
+    restored.add_rows(reversed(plugin_rows(history)))
+    service.simulator.history = restored
+    third = await importer(service, clock).run()
+    assert third.plays_added == 0 and third.skipped_duplicates == history.row_count()
+    assert len(all_plays(service)) == history.row_count()
+
+
+async def test_live_play_overlapping_a_history_row_is_not_counted_twice(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=10, zone=BERLIN)
+    row = plugin_rows(history, "PlayDuration > 600")[0]
+    start = local_to_utc(row[0], BERLIN)
+    live = {
+        "id": "live0000000000000000000000000001",
+        "view_id": "live0000000000000000000000000001",
+        "source": "live",
+        "user_id": row[1],
+        "item_id": row[2],
+        "started_at": start + timedelta(seconds=20),
+        "stopped_at": start + timedelta(seconds=500),
+        "last_seen_at": start + timedelta(seconds=500),
+        "watch_seconds": 480.0,
+    }
+    await service.state.db.write(lambda conn: conn.execute(insert(plays), [live]))
+    result = await importer(service, clock).run()
+    assert result.skipped_live_overlap == 1
+    assert result.plays_added == history.row_count() - 1
+    keys = {p.import_key for p in all_plays(service)}
+    assert f"pr:{row[0]}:{row[1]}:{row[2]}" not in keys
+
+
+async def test_played_flags_become_zero_duration_watched_plays(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=10)
+    world = service.simulator.world
+    user = next(u for u in world.users if not u.is_disabled)
+    movie = next(str(i) for i in world.ids_of_type("Movie") if str(i) not in {r[2] for r in plugin_rows(history)})
+    when = clock.now() - timedelta(days=400)
+    history.mark_played(user.id, movie, when)
+    first = await importer(service, clock).run()
+    # Items played in the plugin's history already have a play: only the extra one is added.
+    assert first.played_added == 1
+    added = [p for p in all_plays(service) if p.import_key == f"played:{user.id}:{movie}"]
+    assert len(added) == 1
+    play = added[0]
+    assert (play.watch_seconds, play.completed, play.source) == (0.0, True, "import")
+    assert play.started_at == play.stopped_at == when
+    n_segments = service.state.db.read_sync(
+        lambda conn: conn.execute(select(func.count()).where(segments.c.play_id == play.id)).scalar_one()
+    )
+    assert n_segments == 0
+    again = await importer(service, clock).run()
+    assert again.played_added == 0 and again.plays_added == 0
+
+
+async def test_emby_error_or_malformed_page_leaves_database_unchanged(
+    service: Service, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = install(service, clock, days=20)
+    service.simulator.faults.fail_next(1, status=500, endpoint="/user_usage_stats/submit_custom_query")
+    with pytest.raises(EmbyError):
+        await importer(service, clock).run()
+    assert all_plays(service) == []
+
+    service.simulator.faults.malformed_next(1, endpoint="/user_usage_stats/submit_custom_query")
+    with pytest.raises(EmbyError):
+        await importer(service, clock).run()
+    assert all_plays(service) == []
+
+    client = service.state.emby
+    original = client.post_json
+    calls = 0
+
+    async def second_page_broken(path: str, body: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        answer = await original(path, body)
+        if calls == 2:
+            answer["results"][3] = ["only", "two"]
+        return answer
+
+    monkeypatch.setattr(client, "post_json", second_page_broken)
+    with pytest.raises(HistoryImportError):
+        await importer(service, clock, page_size=30).run()
+    assert len(all_plays(service)) == 30  # the first page committed, the broken one not at all
+    monkeypatch.undo()
+
+    result = await importer(service, clock, page_size=30).run()
+    assert result.plays_added == history.row_count() - 30 and result.skipped_duplicates == 30
+    assert len(all_plays(service)) == history.row_count()
+
+
+async def test_without_the_plugin_only_played_flags_are_imported(service: Service, clock: ManualClock) -> None:
+    result = await importer(service, clock).run()
+    assert (result.rows_read, result.plays_added, result.played_added) == (0, 0, 0)
+
+
+async def test_job_runs_the_import(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=5)
+    job = HistoryImportJob(importer(service, clock), clock)
+    assert job.state.interval_sec >= 86_400
+    await job.run_now()
+    assert job.state.last_error is None and job.state.runs == 1
+    assert len(all_plays(service)) == history.row_count()
+
+
+def test_invalid_settings_rejected(service: Service, clock: ManualClock) -> None:
+    with pytest.raises(ValueError, match="history_days"):
+        importer(service, clock, days=-1)

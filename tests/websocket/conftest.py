@@ -1,0 +1,125 @@
+"""Fixtures for the websocket tests: the real simulator app in-process (httpx-ws ASGI transport), a playing
+session, a recording callback and a fake sleep that records backoff waits without waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from httpx_ws import AsyncWebSocketSession, aconnect_ws
+from httpx_ws.transport import ASGIWebSocketTransport
+
+from emby_analytics.clock import ManualClock
+from emby_analytics.emby.models import SessionsSnapshot, SocketMessage
+from emby_analytics.simulator import Pause, Play, PlaybackScript, Simulator, World
+from emby_analytics.simulator.records import MOVIE
+
+BASE_URL = "http://emby.test:8096"
+
+
+@contextlib.asynccontextmanager
+async def sim_client(simulator: Simulator) -> AsyncIterator[httpx.AsyncClient]:
+    """One client for both plain HTTP and websockets against the simulator (no default token header).
+
+    A context manager inside the test rather than a fixture: the transport's anyio task group must be
+    entered and exited by the same task, and pytest-asyncio sets fixtures up and tears them down in
+    different tasks."""
+    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app=simulator.app()), base_url=BASE_URL) as client:
+        yield client
+
+
+def long_movie(world: World) -> str:
+    return next(str(r.id) for r in world.records(world.ids_of_type(MOVIE)) if r.runtime >= 3600 * 10_000_000)
+
+
+@pytest.fixture
+def playing(simulator: Simulator, world: World, clock: ManualClock) -> str:
+    """A session playing a long movie since 60 s ago, with a scripted pause at +10 min; returns its id."""
+    script = PlaybackScript(world.users[0].id, clock.now(), (Play(0, long_movie(world)), Pause(600)))
+    session_id = simulator.sessions.add_script(script)
+    clock.advance(60)
+    return session_id
+
+
+def connect(
+    http: httpx.AsyncClient, path: str = "/embywebsocket", headers: dict[str, str] | None = None
+) -> contextlib.AbstractAsyncContextManager[AsyncWebSocketSession]:
+    """A raw websocket to the simulator. Headers are copied: httpx-ws adds its upgrade headers to the dict."""
+    return aconnect_ws(path, http, headers=dict(headers or {}), session_class=AsyncWebSocketSession)
+
+
+async def recv(ws: AsyncWebSocketSession, timeout: float = 2.0) -> dict[str, Any]:
+    frame: dict[str, Any] = json.loads(await ws.receive_text(timeout=timeout))
+    return frame
+
+
+async def no_frame(ws: AsyncWebSocketSession, within: float) -> bool:
+    try:
+        await ws.receive_text(timeout=within)
+    except TimeoutError:
+        return True
+    return False
+
+
+@dataclass
+class Recorder:
+    """Collects what the listener hands to its callbacks."""
+
+    snapshots: asyncio.Queue[tuple[SessionsSnapshot, datetime]] = field(default_factory=asyncio.Queue)
+    messages: list[SocketMessage] = field(default_factory=list)
+
+    async def on_sessions(self, snapshot: SessionsSnapshot, received_at: datetime) -> None:
+        await self.snapshots.put((snapshot, received_at))
+
+    async def on_message(self, message: SocketMessage) -> None:
+        self.messages.append(message)
+
+    async def next(self, timeout: float = 2.0) -> SessionsSnapshot:
+        snapshot, _ = await asyncio.wait_for(self.snapshots.get(), timeout)
+        return snapshot
+
+
+@dataclass
+class FakeSleep:
+    """Records every backoff wait and returns at once (after yielding), so reconnect loops run in real time
+    only as fast as the simulator answers. `reached(n)` waits until n waits were recorded."""
+
+    delays: list[float] = field(default_factory=list)
+    gate: Callable[[], Awaitable[None]] | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+        self._changed.set()
+        if self.gate is not None:
+            await self.gate()
+        await asyncio.sleep(0.001)
+
+    async def reached(self, n: int, timeout: float = 3.0) -> None:
+        async with asyncio.timeout(timeout):
+            while len(self.delays) < n:
+                self._changed.clear()
+                await self._changed.wait()
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def fake_sleep() -> FakeSleep:
+    return FakeSleep()
