@@ -153,7 +153,8 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
         world = World.generate(WorldSpec.demo(5), ManualClock(START))
         counts = world.counts()
         _wait_for(lambda: _get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
-        _wait_for(lambda: not any(j["running"] for j in _get_json(f"{base}/health")["jobs"]))  # type: ignore[index]
+        _wait_for(lambda: _job(base, "library-incremental")["runs"] >= 1)
+        _wait_for(lambda: _job(base, "users")["runs"] >= 1)
         overview = _get_json(f"{base}/stats/overview")
         assert isinstance(overview, dict)
         assert overview["total_users"] == len(world.users)
@@ -166,6 +167,12 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _job(base: str, name: str) -> dict[str, object]:
+    health = _get_json(f"{base}/health")
+    assert isinstance(health, dict)
+    return next(job for job in health["jobs"] if job["name"] == name)  # type: ignore[no-any-return]
 
 
 def _free_port() -> int:

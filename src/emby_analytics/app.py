@@ -10,41 +10,82 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from emby_analytics.api import health, meta, stats
+from emby_analytics.api import health, meta, stats, webhooks
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings
+from emby_analytics.credentials import stored_token
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
-from emby_analytics.scheduler import Scheduler
+from emby_analytics.emby.websocket import EmbySocketListener
+from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
+from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
 from emby_analytics.sync.users import UserSync
+from emby_analytics.tracking.jobs import SessionPollJob, SocketJob
+from emby_analytics.tracking.live import LiveTracking
+from emby_analytics.tracking.model import TrackerConfig
+from emby_analytics.tracking.webhooks import WebhookIntake
 from emby_analytics.version import VERSION, build_commit
 
 log = logging.getLogger(__name__)
 
 
 def build_state(
-    settings: Settings, db: Database, http: httpx.AsyncClient, clock: Clock, *, commit: str = "unknown"
+    settings: Settings,
+    db: Database,
+    http: httpx.AsyncClient,
+    clock: Clock,
+    *,
+    webhook_token: str = "",
+    commit: str = "unknown",
 ) -> AppState:
     """Wire the components together (also used by the `sync` command, without the HTTP app)."""
-    emby = EmbyClient(
-        http,
-        base_url=settings.emby_base_url,
-        api_key=settings.emby_api_key.get_secret_value(),
-        timeout=settings.emby_timeout_sec,
-    )
+    api_key = settings.emby_api_key.get_secret_value()
+    emby = EmbyClient(http, base_url=settings.emby_base_url, api_key=api_key, timeout=settings.emby_timeout_sec)
     library_sync = LibrarySync(db, emby, clock, chunk_size=settings.refresh_chunk_size)
     user_sync = UserSync(db, emby, clock)
-    scheduler = Scheduler(
-        [
-            UserSyncJob(user_sync, settings.user_sync_interval, clock),
-            IncrementalSyncJob(library_sync, settings.refresh_interval, clock),
-            FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
-        ]
+    history_import = HistoryImport(
+        db,
+        emby,
+        clock,
+        history_days=settings.history_days,
+        zone=settings.zone,
+        completed_percent=settings.completed_percent,
+        min_play_seconds=settings.min_play_seconds,
+    )
+    tracker_config = TrackerConfig(
+        poll_interval_sec=settings.now_poll_sec,
+        stall_seconds=settings.stall_seconds,
+        min_play_seconds=settings.min_play_seconds,
+        completed_percent=settings.completed_percent,
+    )
+    tracking = LiveTracking(
+        db, emby, clock, tracker_config, resume_window=timedelta(hours=settings.resume_window_hours)
+    )
+    incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
+    poller = SessionPollJob(tracking, settings.now_poll_sec, clock)
+
+    async def poll_soon() -> None:
+        poller.trigger()  # Emby advises one GET /Sessions after every (re)connect
+
+    jobs: list[Job] = [
+        poller,
+        UserSyncJob(user_sync, settings.user_sync_interval, clock),
+        incremental,
+        FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
+        HistoryImportJob(history_import, clock),
+    ]
+    if settings.emby_websocket:
+        listener = EmbySocketListener(
+            http, settings.emby_base_url, api_key, on_sessions=tracking.on_sessions, on_connected=poll_soon, clock=clock
+        )
+        jobs.append(SocketJob(listener, clock))
+    webhooks = WebhookIntake(
+        db, clock, on_playback=tracking.on_webhook, on_library=lambda _event: incremental.trigger()
     )
     return AppState(
         settings=settings,
@@ -54,7 +95,11 @@ def build_state(
         emby=emby,
         library_sync=library_sync,
         user_sync=user_sync,
-        scheduler=scheduler,
+        history_import=history_import,
+        tracking=tracking,
+        webhooks=webhooks,
+        webhook_token=webhook_token,
+        scheduler=Scheduler(jobs),
         commit=commit,
     )
 
@@ -75,8 +120,13 @@ def create_app(
             before, after = migrate.upgrade(db)
             if before != after:
                 log.info("database migrated", extra={"from": before or "empty", "to": after})
+            token = settings.webhook_token
+            webhook_token = token.get_secret_value() if token else stored_token(settings.data_dir / "webhook_token")
             async with httpx.AsyncClient(transport=emby_transport, follow_redirects=False) as http:
-                state = build_state(settings, db, http, clock or SystemClock(), commit=build_commit())
+                state = build_state(
+                    settings, db, http, clock or SystemClock(), webhook_token=webhook_token, commit=build_commit()
+                )
+                await state.tracking.start()
                 app.state.emby_analytics = state
                 if run_jobs:
                     state.scheduler.start()
@@ -95,6 +145,6 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, meta.router, stats.router):
+    for router in (health.router, meta.router, stats.router, webhooks.router):
         app.include_router(router)
     return app

@@ -39,6 +39,9 @@ class Settings(BaseModel):
     emby_timeout_sec: Annotated[float, Field(gt=0, le=300)] = Field(
         15.0, description="Timeout of one Emby request, in seconds."
     )
+    emby_websocket: bool = Field(
+        True, description="Listen to Emby's websocket so playback changes are seen at once (polling continues)."
+    )
     sqlite_path: Path = Field(Path("/var/lib/emby-analytics/emby.db"), description="SQLite database file.")
     web_path: Path | None = Field(
         None, description="Folder of UI files to serve instead of the UI bundled in the package."

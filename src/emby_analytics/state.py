@@ -11,8 +11,11 @@ from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.scheduler import Scheduler
+from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
 from emby_analytics.sync.users import UserSync
+from emby_analytics.tracking.live import LiveTracking
+from emby_analytics.tracking.webhooks import WebhookIntake
 
 
 @dataclass
@@ -31,6 +34,10 @@ class AppState:
     emby: EmbyClient
     library_sync: LibrarySync
     user_sync: UserSync
+    history_import: HistoryImport
+    tracking: LiveTracking
+    webhooks: WebhookIntake
+    webhook_token: str
     scheduler: Scheduler
     commit: str
     server: ServerIdentity | None = field(default=None)

@@ -47,7 +47,16 @@ async def test_health_reports_database_and_jobs(service: Service) -> None:
     assert body["ok"] is True
     assert body["db"]["ok"] is True
     assert body["db"]["size_bytes"] > 0
-    assert {job["name"] for job in body["jobs"]} == {"users", "library-incremental", "library-full"}
+    assert body["status"] == "ok"
+    assert body["poller"]["ok"] is True
+    assert {job["name"] for job in body["jobs"]} == {
+        "sessions-poll",
+        "users",
+        "library-incremental",
+        "library-full",
+        "history-import",
+        "emby-websocket",
+    }
 
 
 async def test_health_emby_ok_and_failing_without_leaking_the_key(service: Service) -> None:

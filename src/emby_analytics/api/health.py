@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, text
 
 from emby_analytics.api.deps import State
@@ -33,9 +33,20 @@ class JobHealth(BaseModel):
     last_error: str | None
 
 
+class PollerHealth(BaseModel):
+    ok: bool = Field(description="False while polls of Emby's /Sessions fail (open plays stay open meanwhile).")
+    last_poll: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    open_plays: int
+
+
 class Health(BaseModel):
-    ok: bool
+    ok: bool = Field(description="The service can serve: its database works. Emby being down does not make it false.")
+    status: str = Field(description="ok, or degraded while Emby cannot be reached.")
     db: DbHealth
+    poller: PollerHealth
     jobs: list[JobHealth]
     version: str
 
@@ -71,7 +82,17 @@ async def health(state: State) -> JSONResponse:
         JobHealth(name=s.name, running=s.running, runs=s.runs, last_run_at=s.last_run_at, last_error=s.last_error)
         for s in state.scheduler.states()
     ]
-    body = Health(ok=db.ok, db=db, jobs=jobs, version=VERSION)
+    polling = state.tracking.state
+    poller = PollerHealth(
+        ok=polling.consecutive_failures == 0,
+        last_poll=polling.last_poll_at,
+        last_success=polling.last_success_at,
+        last_error=polling.last_error,
+        consecutive_failures=polling.consecutive_failures,
+        open_plays=polling.open_plays,
+    )
+    status = "ok" if db.ok and poller.ok else "degraded"
+    body = Health(ok=db.ok, status=status, db=db, poller=poller, jobs=jobs, version=VERSION)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
 
 

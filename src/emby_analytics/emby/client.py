@@ -222,9 +222,11 @@ class EmbyClient:
 
     # --- sessions -----------------------------------------------------------------------------------------
 
-    async def sessions(self) -> SessionsSnapshot:
-        """GET /Sessions: valid sessions (idle ones included) plus the count of skipped invalid records."""
-        payload = await self._get_json("/Sessions")
+    async def sessions(self, *, retries: int | None = None) -> SessionsSnapshot:
+        """GET /Sessions: valid sessions (idle ones included) plus the count of skipped invalid records.
+
+        `retries` overrides the client's default (a poller retries on its next tick instead)."""
+        payload = await self._get_json("/Sessions", retries=retries)
         try:
             return SessionsSnapshot.from_payload(payload)
         except ValueError:
@@ -321,8 +323,8 @@ class EmbyClient:
         """GET an endpoint path and validate it as `model`."""
         return _validate(model, await self.get_json(path, params), path)
 
-    async def _get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        reply = await self._conn.request("GET", path, params=params, max_bytes=MAX_JSON_BYTES)
+    async def _get_json(self, path: str, params: Mapping[str, str] | None = None, *, retries: int | None = None) -> Any:
+        reply = await self._conn.request("GET", path, params=params, max_bytes=MAX_JSON_BYTES, retries=retries)
         return decode_json(reply, "GET", path)
 
     async def _get_model(self, path: str, model: type[M], params: Mapping[str, str] | None = None) -> M:

@@ -1,0 +1,248 @@
+"""Accounting of one play: turning timed position samples into segments (watch-time.md rules 1, 2, 3, 10, 12).
+
+Between two samples the tracker only knows two states. While a play runs, its position follows a line,
+`anchor_pos + rate × (t − anchor_at)`; every transition is placed where that line says it happened:
+
+- playing → paused: the pause happened when the line reached the paused position (rule 1);
+- paused/stalled → playing: playback resumed `(position − paused position) / rate` before the sample;
+- playing → playing, position behind the line by more than the tolerance: a pause between polls of that length
+  (credited only as far as the position advanced, which is also rule 6 after an outage);
+- ahead of the line, or behind the last position: a seek; wall time counts, the jump is not content (rule 2);
+- position frozen while "playing": credit stops at the last advance; after `stall_seconds` it is a stall (rule 3).
+
+A sample's time is when the client reported the position (LastActivityDate), not the poll: see `sample_time`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from .model import TICKS_PER_SECOND, EndReason, Play, Segment, SessionObs, TrackerConfig
+
+_EPS_TICKS = TICKS_PER_SECOND // 100  # positions equal within 10 ms are "the same"
+
+
+def _sec(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+def _clamp(when: datetime, lo: datetime, hi: datetime) -> datetime:
+    return max(lo, min(when, hi)) if lo <= hi else lo
+
+
+def sample_time(obs: SessionObs, at: datetime, cfg: TrackerConfig) -> tuple[datetime, bool]:
+    """When the observed position was true, and whether that is known precisely.
+
+    Emby stamps LastActivityDate when the client reports progress; clients that report every ~10 s are that much
+    behind the poll. A stamp within `snap_sec` of the poll is the poll (written to the second); one older than
+    `report_lag_max_sec` or in the future is not trusted (then the poll time, with the coarse tolerance)."""
+    reported = obs.reported_at
+    if reported is None or obs.is_paused:
+        return at, reported is not None
+    lag = (at - reported).total_seconds()
+    if -cfg.snap_sec <= lag <= cfg.snap_sec:
+        return at, True
+    if 0 < lag <= cfg.report_lag_max_sec:
+        return reported, True
+    return at, False
+
+
+def current_segment(play: Play) -> Segment | None:
+    return play.segments[-1] if play.segments and play.segments[-1].open else None
+
+
+def open_segment(play: Play, start: datetime, pos: int, until: datetime | None = None) -> Segment:
+    if play.segments and play.segments[-1].ended_at > start:  # rule 12: never overlap the previous segment
+        start = play.segments[-1].ended_at
+    seg = Segment(start, max(start, until or start), max(0, pos), max(0, pos), open=True)
+    play.segments.append(seg)
+    return seg
+
+
+def end_segment(play: Play, when: datetime, pos: int | None = None) -> None:
+    """Close the open segment at `when` (moved back or forward as the placement says); drop it if empty."""
+    seg = current_segment(play)
+    if seg is None:
+        return
+    seg.ended_at = max(seg.started_at, when)
+    if pos is not None:
+        seg.position_end_ticks = max(seg.position_start_ticks, pos)
+    seg.open = False
+    if seg.ended_at == seg.started_at:
+        play.segments.pop()
+
+
+def line_pos(play: Play, when: datetime, rate: float | None = None) -> float:
+    cur = play.cursor
+    anchor = cur.anchor_at or when
+    return cur.anchor_pos + (rate or cur.rate) * (when - anchor).total_seconds() * TICKS_PER_SECOND
+
+
+def line_time(play: Play, pos: int) -> datetime:
+    cur = play.cursor
+    anchor = cur.anchor_at or play.started_at
+    return anchor + _sec((pos - cur.anchor_pos) / (cur.rate or 1.0) / TICKS_PER_SECOND)
+
+
+def _anchor(play: Play, when: datetime, pos: int, rate: float) -> None:
+    cur = play.cursor
+    cur.anchor_at, cur.anchor_pos, cur.rate = when, pos, rate or 1.0
+    cur.last_pos, cur.last_advance_at = pos, when
+
+
+def first_sample(
+    play: Play,
+    at: datetime,
+    tau: datetime,
+    pos: int,
+    paused: bool,
+    rate: float,
+    lo: datetime | None,
+    cfg: TrackerConfig,
+) -> None:
+    """Place the start of a play first seen at `at` (sample at `tau`), not seen at the previous poll `lo`.
+
+    A position no larger than the time since the previous poll means it started from 0 that long ago (exact);
+    otherwise it resumed from a saved position at an unknown moment after `lo`: half a poll back (≤ 2.5 s off)."""
+    rate = rate or 1.0
+    pos_s = pos / TICKS_PER_SECOND / rate
+    gap = (tau - lo).total_seconds() if lo is not None else cfg.poll_interval_sec
+    back = pos_s if pos_s <= gap + cfg.jitter_sec else min(gap, cfg.poll_interval_sec / 2)
+    start = tau - _sec(back) if paused is False else at
+    if lo is not None:
+        start = max(lo, start)
+    play.started_at = min(start, at)
+    play.cursor.last_obs_at = at
+    play.max_position_ticks = play.last_position_ticks = pos
+    if paused:
+        play.cursor.status = "paused"
+        _anchor(play, at, pos, rate)
+        return
+    play.cursor.status = "playing"
+    start_pos = pos - round(rate * (tau - play.started_at).total_seconds() * TICKS_PER_SECOND)
+    open_segment(play, play.started_at, start_pos, until=at)
+    _anchor(play, tau, pos, rate)
+    current = current_segment(play)
+    if current is not None:
+        current.position_end_ticks = max(current.position_start_ticks, pos)
+
+
+def apply_sample(
+    play: Play, at: datetime, tau: datetime, pos: int, paused: bool, rate: float, tol_sec: float, cfg: TrackerConfig
+) -> None:
+    """Advance an open play by one sample: poll at `at`, position `pos` true at `tau` (see module docstring)."""
+    cur = play.cursor
+    rate = rate or 1.0
+    prev_obs = cur.last_obs_at or play.started_at
+    play.max_position_ticks = max(play.max_position_ticks, pos)
+    play.last_position_ticks = pos
+    tol = tol_sec * TICKS_PER_SECOND
+    if cur.status == "playing":
+        if paused:
+            lo = cur.last_advance_at or prev_obs
+            seg = current_segment(play)
+            if seg is not None:
+                lo = max(lo, seg.started_at)
+            t_pause = _clamp(line_time(play, pos), lo, at)
+            end_segment(play, t_pause, pos)
+            cur.status = "paused"
+            _anchor(play, t_pause, pos, rate)
+        else:
+            _playing(play, at, tau, pos, rate, tol, cfg)
+    elif paused:
+        cur.status = "paused"  # a stalled client that pauses stays excluded
+        _anchor(play, at, pos, rate)
+    elif cur.status == "stalled" and abs(pos - cur.last_pos) <= _EPS_TICKS:
+        pass  # still frozen: nothing is credited
+    else:
+        _resume(play, prev_obs, at, tau, pos, rate, tol)
+    cur.last_obs_at = at
+
+
+def _resume(play: Play, prev_obs: datetime, at: datetime, tau: datetime, pos: int, rate: float, tol: float) -> None:
+    """Paused or stalled at `prev_obs`, playing now: resumed when the new line was at the old position."""
+    cur = play.cursor
+    lo, advanced = prev_obs, pos - cur.last_pos
+    if 0 <= advanced <= rate * ((tau - lo).total_seconds() * TICKS_PER_SECOND + tol):
+        t_res = _clamp(tau - _sec(advanced / rate / TICKS_PER_SECOND), lo, tau)
+    else:  # moved back, or further than the wall time allows: a seek while paused; halfway is the best guess
+        t_res = lo + (tau - lo) / 2
+    start_pos = pos - round(rate * (tau - t_res).total_seconds() * TICKS_PER_SECOND)
+    seg = open_segment(play, t_res, start_pos, until=at)
+    seg.position_end_ticks = max(seg.position_start_ticks, pos)
+    cur.status = "playing"
+    _anchor(play, tau, pos, rate)
+
+
+def _playing(play: Play, at: datetime, tau: datetime, pos: int, rate: float, tol: float, cfg: TrackerConfig) -> None:
+    cur = play.cursor
+    seg = current_segment(play)
+    if seg is None:  # defensive: playing without an open segment (e.g. restored oddly): start one here
+        seg = open_segment(play, tau, pos, until=at)
+    last_adv = cur.last_advance_at or seg.started_at
+    if abs(pos - cur.last_pos) <= _EPS_TICKS:
+        # No new report: a slow client between reports (credit on, as long as its usual lag), or a sleeping one:
+        # credit only up to the last advance (rule 3)
+        normal = (at - last_adv).total_seconds() <= cur.report_lag + cfg.jitter_sec
+        seg.ended_at = max(seg.started_at, at if normal else last_adv)
+        cur.held = True
+        if (at - last_adv).total_seconds() >= cfg.stall_seconds:
+            end_segment(play, last_adv, cur.last_pos)
+            cur.status = "stalled"
+        return
+    # behind (<0) or ahead (>0) of the line; a rate change between samples is within either rate's line
+    d = min((pos - line_pos(play, tau, r) for r in {cur.rate, rate}), key=abs)
+    if d > tol * rate or pos < cur.last_pos - tol * rate:
+        # seek (forward beyond the wall time, or back): wall time counts, the jump is not content (rule 2)
+        split = _clamp(min(seg.ended_at, tau), seg.started_at, tau)
+        end_segment(play, split, round(line_pos(play, split)))
+        start_pos = pos - round(rate * (tau - split).total_seconds() * TICKS_PER_SECOND)
+        seg = open_segment(play, split, start_pos)
+    elif d < -tol * rate:
+        # a pause between polls (or the gap of an outage/restart): credit only as far as the position advanced
+        gap = -d / rate / TICKS_PER_SECOND
+        pause_at = _clamp(min(seg.ended_at, tau - _sec(gap)), max(seg.started_at, last_adv), tau)
+        resume_at = min(tau, pause_at + _sec(gap))
+        end_segment(play, pause_at, round(line_pos(play, pause_at)))
+        start_pos = pos - round(rate * (tau - resume_at).total_seconds() * TICKS_PER_SECOND)
+        seg = open_segment(play, resume_at, start_pos)
+    seg.ended_at = max(seg.started_at, at)
+    seg.position_end_ticks = max(seg.position_start_ticks, pos)
+    if cur.held and abs(d) <= tol * rate:  # it stood still, then moved on along the line: a slow reporter
+        cur.report_lag = min(cfg.report_lag_max_sec, max(cur.report_lag, (tau - last_adv).total_seconds()))
+    cur.held = False
+    _anchor(play, tau, pos, rate)
+
+
+def credited_through_last_obs(play: Play) -> bool:
+    """True when the open segment reaches the last observation (the position was still advancing there)."""
+    seg = current_segment(play)
+    last = play.cursor.last_obs_at
+    return seg is not None and last is not None and seg.ended_at >= last
+
+
+def close(play: Play, when: datetime, reason: EndReason, cfg: TrackerConfig, *, credit_to: bool = False) -> None:
+    """Close at `when`. With `credit_to`, a play still advancing at its last observation is credited up to `when`
+    (an exact stop time); otherwise credit ends where it stood (rule 5: at the last observation)."""
+    seg = current_segment(play)
+    if seg is not None:
+        if credit_to and (credited_through_last_obs(play) or when < seg.ended_at):
+            end_segment(play, when, round(line_pos(play, max(when, seg.started_at))))
+        else:
+            end_segment(play, min(seg.ended_at, max(when, seg.started_at)))
+    if play.runtime_ticks and reason in ("stopped", "item_change", "event_stop"):
+        slack = (cfg.grace_sec + cfg.jitter_sec) * play.cursor.rate * TICKS_PER_SECOND
+        if play.runtime_ticks - play.max_position_ticks <= slack:
+            reason = "ended"
+    end = play.segments[-1].ended_at if play.segments else play.started_at
+    play.stopped_at = max(when, end, play.started_at)
+    play.end_reason = reason
+    finish_flags(play, cfg)
+
+
+def finish_flags(play: Play, cfg: TrackerConfig) -> None:
+    """Rule 9 (short, set when closed) and rule 10 (completed); `completed` never goes back to False."""
+    if play.runtime_ticks:
+        play.completed = play.completed or play.completion * 100 >= cfg.completed_percent
+    if play.stopped_at is not None:
+        play.short = play.watch_seconds < cfg.min_play_seconds

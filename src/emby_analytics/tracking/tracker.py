@@ -1,0 +1,305 @@
+"""The session tracker: successful polls, failed polls and exact events in; plays and segments out.
+
+Pure and deterministic: no I/O, no clock (every call says what time it is). One open play per Emby session.
+`observe` handles play lifecycles (rules 4, 5, 6), `accounting` the time inside a play (rules 1, 2, 3, 10, 12),
+`event` the webhook/websocket transitions, which take precedence over estimates. Rule 7 (restart): build a new
+`Tracker(config, plays)` from `Play.from_state_dict` of the persisted open plays; the next poll applies rule 6.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from . import accounting as acc
+from .model import TICKS_PER_SECOND, EndReason, Play, PlaybackEvent, SessionObs, TickResult, TrackerConfig, play_id_for
+
+_SEEN_KEYS = 4096  # event keys remembered for dedupe (per-play keys are persisted with the play)
+_EVENT_KEYS_PER_PLAY = 32
+
+
+class Tracker:
+    def __init__(self, config: TrackerConfig | None = None, open_plays: Iterable[Play] = ()) -> None:
+        self.config = config or TrackerConfig()
+        self._plays: dict[str, Play] = {}  # session id -> open play
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        for play in open_plays:
+            if play.is_open:
+                self._plays[play.session_id] = play
+                for key in play.cursor.event_keys:
+                    self._remember(key)
+        seen = [p.cursor.last_obs_at for p in self._plays.values() if p.cursor.last_obs_at is not None]
+        # the last poll that answered: after a restart, the newest observation of a restored play
+        self._last_ok: datetime | None = max(seen) if seen else None
+
+    def open_plays(self) -> list[Play]:
+        return sorted(self._plays.values(), key=lambda p: (p.started_at, p.session_id))
+
+    # -- polls --------------------------------------------------------------------------------------
+    def observe(
+        self, at: datetime, sessions: Sequence[SessionObs], idle: Mapping[str, datetime | None] | None = None
+    ) -> TickResult:
+        """A successful /Sessions poll at `at`: the playing sessions, and optionally the idle ones (session id →
+        LastActivityDate, which Emby stamps at the stop: then a stop is placed exactly instead of at the last poll)."""
+        out = TickResult()
+        idle = idle or {}
+        seen: set[str] = set()
+        for obs in sessions:
+            if obs.session_id in seen:
+                continue  # Emby never lists a session twice; a malformed answer must not double count
+            seen.add(obs.session_id)
+            play = self._plays.get(obs.session_id)
+            if play is not None and play.item_id == obs.item_id:
+                self._update(play, obs, at)
+                out.touch(play)
+                continue
+            new = self._new_play(obs, at)
+            if play is not None:  # rule 4: item change closes the play where the new one started
+                when = max(new.started_at, play.cursor.last_obs_at or play.started_at)
+                acc.close(play, when, "item_change", self.config, credit_to=True)
+                new.started_at = max(new.started_at, when)
+                self._close_out(play, out)
+            self._plays[obs.session_id] = new
+            out.touch(new)
+            out.opened.append(new)
+        grace = timedelta(seconds=self.config.grace_sec + 0.5)
+        for session_id, play in list(self._plays.items()):
+            if session_id in seen:
+                continue
+            last = play.cursor.last_obs_at or play.started_at
+            if session_id in idle:  # listed but idle: it stopped; Emby stamped the stop time
+                stamp = idle[session_id]
+                exact = stamp is not None and last <= stamp <= at
+                acc.close(play, stamp if exact and stamp else last, "stopped", self.config, credit_to=exact)
+                self._close_out(play, out)
+            elif at - last > grace:  # rule 5/6: gone; close at its last observation
+                reason: EndReason = (
+                    "disappeared" if self._last_ok is not None and at - self._last_ok <= grace else "gone"
+                )
+                acc.close(play, last, reason, self.config)
+                self._close_out(play, out)
+        self._last_ok = at
+        return out
+
+    def unreachable(self, at: datetime) -> TickResult:
+        """A poll that failed (rule 6): plays stay open and nothing is credited; the next answer settles the gap."""
+        return TickResult()
+
+    def _tolerance(self, exact: bool) -> float:
+        return self.config.jitter_sec if exact else self.config.coarse_jitter_sec
+
+    def _update(self, play: Play, obs: SessionObs, at: datetime) -> None:
+        tau, exact = acc.sample_time(obs, at, self.config)
+        tau = max(tau, play.cursor.anchor_at or tau)  # samples never go back before the anchor
+        pos = obs.position_ticks if obs.position_ticks is not None else play.last_position_ticks
+        acc.apply_sample(
+            play, at, tau, pos, obs.is_paused, obs.playback_rate or 1.0, self._tolerance(exact), self.config
+        )
+        play.last_seen_at = at
+        if play.item_name is None and play.item_type is None:  # opened by an event: the poll knows the item
+            _fill_meta(play, obs)
+        stream = obs.stream()
+        if stream != play.stream_latest:
+            play.transcode_changed = play.transcode_changed or (
+                stream.play_method != play.stream.play_method
+                or stream.video_method != play.stream.video_method
+                or stream.audio_method != play.stream.audio_method
+            )
+            play.stream_latest = stream
+        play.remote_address = obs.remote_address or play.remote_address
+        acc.finish_flags(play, self.config)
+
+    def _new_play(self, obs: SessionObs, at: datetime, *, source: str = "live") -> Play:
+        tau, _ = acc.sample_time(obs, at, self.config)
+        play = _play_from_obs(obs, at)
+        acc.first_sample(
+            play,
+            at,
+            tau,
+            obs.position_ticks or 0,
+            obs.is_paused,
+            obs.playback_rate or 1.0,
+            self._last_ok,
+            self.config,
+        )
+        play.play_id = play_id_for(obs.session_id, obs.item_id, play.started_at)
+        acc.finish_flags(play, self.config)
+        return play
+
+    def _close_out(self, play: Play, out: TickResult) -> None:
+        self._plays.pop(play.session_id, None)
+        out.touch(play)
+        out.closed.append(play)
+
+    # -- exact events -------------------------------------------------------------------------------
+    def _remember(self, key: str) -> None:
+        self._seen[key] = None
+        while len(self._seen) > _SEEN_KEYS:
+            self._seen.popitem(last=False)
+
+    def _find(self, ev: PlaybackEvent) -> Play | None:
+        for play in self._plays.values():
+            if (ev.session_id and play.session_id == ev.session_id) or (
+                ev.device_id and play.device_id == ev.device_id
+            ):
+                return play
+        return None
+
+    def event(self, ev: PlaybackEvent) -> TickResult:
+        """A webhook or websocket transition at its exact time. The same `event_key` twice is a retry: ignored."""
+        out = TickResult()
+        if ev.event_key is not None:
+            if ev.event_key in self._seen:
+                return out
+            self._remember(ev.event_key)
+        play = self._find(ev)
+        if play is not None and play.item_id != ev.item_id:
+            if ev.kind != "start":
+                return out  # about another item than the one playing there: stale, ignore
+            acc.close(play, ev.at, "item_change", self.config, credit_to=True)
+            self._close_out(play, out)
+            play = None
+        if play is None:
+            if ev.kind == "start" and ev.session_id:
+                play = self._start_from_event(ev)
+                out.opened.append(play)
+                out.touch(play)
+            return out
+        if ev.event_key is not None:
+            play.cursor.event_keys = [*play.cursor.event_keys, ev.event_key][-_EVENT_KEYS_PER_PLAY:]
+        self._apply_event(play, ev, out)
+        return out
+
+    def _start_from_event(self, ev: PlaybackEvent) -> Play:
+        assert ev.session_id is not None
+        pos = ev.position_ticks or 0
+        play = Play(
+            play_id=play_id_for(ev.session_id, ev.item_id, ev.at),
+            session_id=ev.session_id,
+            user_id=ev.user_id,
+            item_id=ev.item_id,
+            started_at=ev.at,
+            last_seen_at=ev.at,
+            device_id=ev.device_id,
+            source="webhook",
+            max_position_ticks=pos,
+            last_position_ticks=pos,
+        )
+        acc.open_segment(play, ev.at, pos)
+        play.cursor.anchor_at = play.cursor.last_advance_at = play.cursor.last_obs_at = ev.at
+        play.cursor.anchor_pos = play.cursor.last_pos = pos
+        play.cursor.exact = True
+        if ev.event_key:
+            play.cursor.event_keys = [ev.event_key]
+        self._plays[ev.session_id] = play
+        return play
+
+    def _apply_event(self, play: Play, ev: PlaybackEvent, out: TickResult) -> None:
+        cur, cfg = play.cursor, self.config
+        seg = acc.current_segment(play)
+        when = max(ev.at, play.started_at)
+        pos = ev.position_ticks if ev.position_ticks else None
+        if ev.kind == "stop":
+            if ev.played_to_completion:
+                play.completed = True
+            acc.close(play, when, "event_stop", cfg, credit_to=True)
+            self._close_out(play, out)
+            return
+        out.touch(play)
+        if ev.kind == "start":
+            # the poll saw it first: the event knows the real start (only before anything else happened)
+            if len(play.segments) <= 1 and when < play.started_at + timedelta(seconds=cfg.grace_sec):
+                play.started_at = when
+                if play.segments:
+                    play.segments[0].started_at = min(when, play.segments[0].ended_at)
+            return
+        if ev.kind == "pause":
+            if pos is None:
+                pos = round(acc.line_pos(play, when)) if seg is not None else cur.last_pos
+            if seg is not None:
+                acc.end_segment(play, when, pos)
+            elif cur.status == "paused" and play.segments and not play.segments[-1].open:
+                last = play.segments[-1]  # a poll placed this pause already: the event knows better
+                if last.started_at <= when and abs((when - last.ended_at).total_seconds()) <= cfg.grace_sec:
+                    last.ended_at = when
+            cur.status = "paused"
+            self._exact_anchor(play, when, pos)
+        elif ev.kind == "unpause":
+            pos = pos if pos is not None else cur.last_pos
+            if seg is None:
+                acc.open_segment(play, when, pos, until=when)
+            elif abs((seg.started_at - when).total_seconds()) <= cfg.grace_sec and len(play.segments) > 1:
+                prev_end = play.segments[-2].ended_at
+                seg.started_at = min(max(when, prev_end), seg.ended_at)
+            cur.status = "playing"
+            self._exact_anchor(play, when, pos)
+        elif ev.kind == "progress" and pos is not None and cur.status == "playing" and seg is not None:
+            acc.apply_sample(play, when, when, pos, False, cur.rate, cfg.jitter_sec, cfg)
+        play.max_position_ticks = max(play.max_position_ticks, pos or 0)
+        acc.finish_flags(play, cfg)
+
+    @staticmethod
+    def _exact_anchor(play: Play, when: datetime, pos: int) -> None:
+        cur = play.cursor
+        cur.anchor_at = cur.last_advance_at = when
+        cur.anchor_pos = cur.last_pos = pos
+        cur.last_obs_at = max(cur.last_obs_at or when, when)
+        cur.exact = True
+        play.last_position_ticks = pos
+
+
+def _fill_meta(play: Play, obs: SessionObs) -> None:
+    fresh = _play_from_obs(obs, play.started_at)
+    for name in _META:
+        setattr(play, name, getattr(fresh, name))
+
+
+_META = (
+    "user_name",
+    "item_type",
+    "item_name",
+    "series_id",
+    "series_name",
+    "season_number",
+    "episode_number",
+    "runtime_ticks",
+    "client",
+    "device_name",
+    "device_id",
+    "remote_address",
+    "application_version",
+    "stream",
+    "stream_latest",
+    "live_tv",
+)
+
+
+def _play_from_obs(obs: SessionObs, at: datetime) -> Play:
+    return Play(
+        play_id="",
+        session_id=obs.session_id,
+        user_id=obs.user_id,
+        item_id=obs.item_id,
+        started_at=at,
+        last_seen_at=at,
+        user_name=obs.user_name,
+        item_type=obs.item_type,
+        item_name=obs.item_name,
+        series_id=obs.series_id,
+        series_name=obs.series_name,
+        season_number=obs.season_number,
+        episode_number=obs.episode_number,
+        runtime_ticks=obs.runtime_ticks,
+        client=obs.client,
+        device_name=obs.device_name,
+        device_id=obs.device_id,
+        remote_address=obs.remote_address,
+        application_version=obs.application_version,
+        stream=obs.stream(),
+        stream_latest=obs.stream(),
+        live_tv=obs.is_live_tv,
+    )
+
+
+__all__ = ["TICKS_PER_SECOND", "Tracker"]
