@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate_cmd.set_defaults(run=_migrate)
 
+    accuracy = commands.add_parser(
+        "accuracy", help="measure watch-time accuracy: every scenario through the service vs the simulator's truth"
+    )
+    accuracy.set_defaults(run=_accuracy)
+
     sync = commands.add_parser("sync", help="sync users and the library once, then exit")
     sync.add_argument("--incremental", action="store_true", help="only items changed since the last sync")
     sync.set_defaults(run=_sync)
@@ -136,6 +141,13 @@ async def _sync_once(settings: Settings, *, incremental: bool) -> int:
     finally:
         db.close()
     return 0
+
+
+def _accuracy(args: argparse.Namespace) -> int:
+    from emby_analytics.accuracy import main_async
+
+    configure_logging("warning", [])
+    return asyncio.run(main_async())
 
 
 def _simulate(args: argparse.Namespace) -> int:

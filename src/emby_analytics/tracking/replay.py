@@ -110,6 +110,41 @@ def _budget(scn: Scenario, play: PlayTruth, scripts: list[PlaybackScript]) -> fl
     return 1.0 + n * per + resumed
 
 
+Step = tuple[datetime, int, str, Any]  # (when, order at that instant, kind, payload)
+
+
+def truth_ahead(world: World, scripts: list[PlaybackScript], t0: datetime, end: datetime) -> list[PlayTruth]:
+    """The truth of the whole run, computed up front on a throwaway engine (exact events need it)."""
+    probe = SessionEngine(world, ManualClock(t0))
+    for script in scripts:
+        probe.add_script(script)
+    return probe.truth(end)
+
+
+def timeline(
+    scn: Scenario, poll_sec: float, t0: datetime, end: datetime, future: list[PlayTruth], scripts: list[PlaybackScript]
+) -> list[Step]:
+    """Polls every `poll_sec`, restarts, exact webhook events and websocket pushes, in the order they happen."""
+    steps: list[Step] = []
+    k = 0
+    while (t := t0 + timedelta(seconds=k * poll_sec)) <= end:
+        steps.append((t, 2, "poll", None))
+        k += 1
+    if steps[-1][0] != end:
+        steps.append((end, 2, "poll", None))
+    steps += [(t0 + timedelta(seconds=r), 0, "restart", None) for r in scn.restarts]
+    if scn.webhooks:
+        steps += [(e.at, 1, "event", e) for e in scn.webhook_events(future, scripts)]
+    if scn.websocket:
+        steps += [(t, 2, "push", None) for t in scn.transition_times(future, scripts) if t <= end]
+    steps.sort(key=lambda x: (x[0], x[1]))
+    return steps
+
+
+def in_outage(scn: Scenario, t0: datetime, at: datetime) -> bool:
+    return any(t0 + timedelta(seconds=a) <= at < t0 + timedelta(seconds=b) for a, b in scn.outages)
+
+
 def run_scenario(
     scn: Scenario, world: World, config: TrackerConfig | None = None, start: datetime = DEFAULT_START
 ) -> ScenarioResult:
@@ -121,29 +156,11 @@ def run_scenario(
     for script in scripts:
         engine.add_script(script)
     end = t0 + timedelta(seconds=scn.duration)
-    # the truth is needed up front for exact events; a throwaway engine computes it without touching `engine`
-    probe = SessionEngine(world, ManualClock(t0))
-    for script in scripts:
-        probe.add_script(script)
-    future = probe.truth(end)
-    timeline: list[tuple[datetime, int, str, Any]] = []
-    k = 0
-    while (t := t0 + timedelta(seconds=k * cfg.poll_interval_sec)) <= end:
-        timeline.append((t, 2, "poll", None))
-        k += 1
-    if timeline[-1][0] != end:
-        timeline.append((end, 2, "poll", None))
-    for r in scn.restarts:
-        timeline.append((t0 + timedelta(seconds=r), 0, "restart", None))
-    if scn.webhooks:
-        timeline += [(e.at, 1, "event", e) for e in scn.webhook_events(future, scripts)]
-    if scn.websocket:
-        timeline += [(t, 2, "push", None) for t in scn.transition_times(future, scripts) if t <= end]
-    timeline.sort(key=lambda x: (x[0], x[1]))
+    future = truth_ahead(world, scripts, t0, end)
     tracker = Tracker(cfg)
     recorded: dict[str, Play] = {}
     down_until: datetime | None = None
-    for at, _, kind, payload in timeline:
+    for at, _, kind, payload in timeline(scn, cfg.poll_interval_sec, t0, end, future, scripts):
         clock.set(max(at, clock.now()))
         if kind == "restart":
             tracker = _restore(tracker)
@@ -153,22 +170,33 @@ def run_scenario(
             continue  # the service is down: nothing is polled or received
         if kind == "event":
             result = tracker.event(payload)
-        elif any(t0 + timedelta(seconds=a) <= at < t0 + timedelta(seconds=b) for a, b in scn.outages):
+        elif in_outage(scn, t0, at):
             result = tracker.unreachable(at)
         else:
             snap = _poll(engine, world, at)
             result = tracker.observe(at, observations(snap), idle_sessions(snap))
         for play in result.changed:
             recorded[play.play_id] = play
-    truth = engine.truth(end)
-    plays = sorted(recorded.values(), key=lambda p: p.started_at)
+    return compare(scn, cfg, scripts, engine.truth(end), engine.watch_seconds_by_user_day(end), list(recorded.values()))
+
+
+def compare(
+    scn: Scenario,
+    cfg: TrackerConfig,
+    scripts: list[PlaybackScript],
+    truth: list[PlayTruth],
+    truth_by_user_day: dict[tuple[str, date], float],
+    recorded: list[Play],
+) -> ScenarioResult:
+    """Match recorded plays to true ones (same user, item, session, start within two polls) and measure errors."""
+    plays = sorted(recorded, key=lambda p: p.started_at)
     result_obj = ScenarioResult(
         scn.name,
         truth_s=sum(p.watched_seconds for p in truth),
         recorded_s=sum(p.watch_seconds for p in plays),
         plays_truth=len(truth),
         plays_recorded=len(plays),
-        truth_by_user_day=engine.watch_seconds_by_user_day(end),
+        truth_by_user_day=truth_by_user_day,
         recorded_by_user_day=by_user_day(plays),
         plays=plays,
     )
