@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--items", type=int, default=None, help="approximate library size (default: demo size)")
     simulate.add_argument("--api-key", default=None, help="API key clients must send (default: random, printed)")
     simulate.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    simulate.add_argument(
+        "--history-days", type=int, default=90, help="days of past viewing in the Playback Reporting plugin (0: none)"
+    )
     simulate.set_defaults(run=_simulate)
 
     migrate_cmd = commands.add_parser("migrate", help="apply database migrations and exit")

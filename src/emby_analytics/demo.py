@@ -21,6 +21,8 @@ from emby_analytics.simulator.world import WorldSpec
 
 log = logging.getLogger(__name__)
 
+DEMO_HISTORY_DAYS = 90
+
 
 def bind_loopback(host: str, port: int) -> socket.socket:
     """Bind before serving, so a busy port is a clear error and port 0 tells us which port we got."""
@@ -43,7 +45,9 @@ def _server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, list[sock
 async def run_simulator(args: argparse.Namespace) -> int:
     spec = WorldSpec.sized(args.items, seed=args.seed) if args.items else WorldSpec.demo(args.seed)
     latency = LatencyConfig(base_ms=args.latency_ms, jitter_ms=args.latency_ms / 4, seed=args.seed)
-    sim = build_simulator(spec, api_key=args.api_key or secrets.token_hex(16), latency=latency)
+    sim = build_simulator(
+        spec, api_key=args.api_key or secrets.token_hex(16), latency=latency, history_days=args.history_days
+    )
     sock = bind_loopback(args.host, args.port)
     port = sock.getsockname()[1]
     print(f"Simulated Emby at http://{args.host}:{port}  (API key: {sim.api_key}; {len(sim.world)} items)", flush=True)
@@ -58,6 +62,7 @@ def demo_settings(base: Settings, data_dir: Path, sim_url: str, api_key: str, ho
         "emby_external_url": sim_url,
         "emby_api_key": api_key,
         "sqlite_path": data_dir / "emby.db",
+        "history_days": DEMO_HISTORY_DAYS,
         "host": host,
         "port": port,
     }
@@ -66,7 +71,11 @@ def demo_settings(base: Settings, data_dir: Path, sim_url: str, api_key: str, ho
 
 async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
     base = load_settings(env_file=env_file)
-    sim = build_simulator(WorldSpec.demo(args.seed), api_key=secrets.token_hex(16))
+    # About 90 days of the household's past viewing, imported through the Playback Reporting plugin at start-up,
+    # so every chart has data; live sessions keep adding to it.
+    sim = build_simulator(
+        WorldSpec.demo(args.seed), api_key=secrets.token_hex(16), history_days=DEMO_HISTORY_DAYS, history_zone=base.zone
+    )
     sim_sock = bind_loopback("127.0.0.1", 0)
     sim_url = f"http://127.0.0.1:{sim_sock.getsockname()[1]}"
     port = args.port if args.port is not None else base.port

@@ -85,7 +85,7 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
 
     transcode = plugin_rows(history, "PlaybackMethod LIKE 'Transcode (v:h264%' AND TranscodeReasons != ''")[0]
     play = play_for(transcode)
-    assert (play.play_method, play.video_method, play.audio_method) == ("Transcode", "Transcode", "Transcode")
+    assert (play.play_method, play.video_method, play.audio_method) == ("Transcode", "transcode", "transcode")
     assert (play.video_codec_to, play.audio_codec_to) == ("h264", "aac")
     assert play.video_codec_from is not None  # known from our items table
     assert play.transcode_reasons == transcode[11]
@@ -97,7 +97,7 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
     direct_audio = plugin_rows(history, "PlaybackMethod LIKE 'Transcode (v:direct%'")
     if direct_audio:
         play = play_for(direct_audio[0])
-        assert (play.video_method, play.audio_method, play.video_codec_to) == ("DirectStream", "Transcode", None)
+        assert (play.video_method, play.audio_method, play.video_codec_to) == ("copy", "transcode", None)
 
     episode = plugin_rows(history, "ItemType = 'Episode'")[0]
     play = play_for(episode)
@@ -106,7 +106,7 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
     series = service.simulator.world.item(rec.series)
     assert series is not None
     assert episode[4] == f"{series.name} - s{rec.parent_index:02d}e{rec.index:02d} - {rec.name}"
-    assert (play.item_name, play.item_type) == (episode[4], "Episode")
+    assert (play.item_name, play.item_type) == (rec.name, "Episode"), "the library's name, not the plugin's text"
     assert (play.series_id, play.series_name) == (str(series.id), series.name)
     assert (play.season_number, play.episode_number) == (rec.parent_index, rec.index)
     assert play.runtime_ticks == rec.runtime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 from ..clock import Clock, SystemClock
 from .app import Simulator
 from .faults import FaultConfig, LatencyConfig
@@ -21,14 +23,20 @@ def build_simulator(
     latency: LatencyConfig | None = None,
     faults: FaultConfig | None = None,
     history_days: int = 0,
+    history_zone: tzinfo = UTC,
 ) -> Simulator:
     """A simulator over `spec` (default: `WorldSpec.demo()`), with endless household activity attached.
 
-    `history_days` > 0 installs the Playback Reporting plugin with that many days of past household playback.
+    `history_days` > 0 installs the Playback Reporting plugin with that many days of past household playback,
+    its times written in `history_zone` (the plugin writes server-local times).
     """
     clock = clock or SystemClock()
     world = World.generate(spec or WorldSpec.demo(), clock)
-    history = PlaybackHistory.generate(world, end=clock.now(), days=history_days) if history_days > 0 else None
+    history = (
+        PlaybackHistory.generate(world, end=clock.now(), days=history_days, zone=history_zone)
+        if history_days > 0
+        else None
+    )
     sim = Simulator(world, clock, api_key=api_key, latency=latency, faults=faults, history=history)
     if household:
         seed = world.spec.seed if household_seed is None else household_seed

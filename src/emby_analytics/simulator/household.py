@@ -177,7 +177,7 @@ class _Household:
                 hour = rng.uniform(9, 17) if rng.random() < 0.15 else min(23.9, max(7.0, rng.gauss(20.5, 1.5)))
                 candidates.append((day_start + timedelta(hours=hour), user.id))
             if i < immediate:
-                candidates.append((not_before + timedelta(seconds=rng.uniform(1, 20)), user.id))
+                candidates.append((not_before + timedelta(seconds=rng.uniform(1, 8)), user.id))
         busy: dict[str, datetime] = {}
         ends: list[datetime] = []
         out: list[PlaybackScript] = []

@@ -81,6 +81,7 @@ class PluginRow:
 
 @dataclass(frozen=True, slots=True)
 class ItemFacts:
+    name: str | None
     series_id: str | None
     series_name: str | None
     season_number: int | None
@@ -90,7 +91,10 @@ class ItemFacts:
     audio_codec: str | None
 
     def play_columns(self) -> dict[str, Any]:
+        # The library's own name beats the plugin's composed "Series - s01e02 - Episode" text.
+        named = {"item_name": self.name} if self.name else {}
         return {
+            **named,
             "series_id": self.series_id,
             "series_name": self.series_name,
             "season_number": self.season_number,
@@ -204,9 +208,10 @@ def parse_method(text: str | None, is_audio: bool) -> dict[str, str | None]:
     out.update(video_codec_to=None, audio_codec_to=None)
     if not text:
         return out
+    # Per-stream decisions use the tracker's words: direct (played as is), copy (remuxed), transcode.
     if text.lower() in ("directplay", "directstream"):
-        method = "DirectPlay" if text.lower() == "directplay" else "DirectStream"
-        out.update(play_method=method, video_method=None if is_audio else method, audio_method=method)
+        method, stream = ("DirectPlay", "direct") if text.lower() == "directplay" else ("DirectStream", "copy")
+        out.update(play_method=method, video_method=None if is_audio else stream, audio_method=stream)
         return out
     if not text.lower().startswith("transcode"):
         return out  # "na": the plugin did not know
@@ -215,9 +220,9 @@ def parse_method(text: str | None, is_audio: bool) -> dict[str, str | None]:
     if match:  # without codecs the session had no TranscodingInfo: per-stream decisions unknown
         video, audio = (c.lower() for c in match.groups())
         if not is_audio:
-            out["video_method"] = "DirectStream" if video == "direct" else "Transcode"
+            out["video_method"] = "copy" if video == "direct" else "transcode"
             out["video_codec_to"] = None if video == "direct" else normalize_codec(video)
-        out["audio_method"] = "DirectStream" if audio == "direct" else "Transcode"
+        out["audio_method"] = "copy" if audio == "direct" else "transcode"
         out["audio_codec_to"] = None if audio == "direct" else normalize_codec(audio)
     return out
 
@@ -282,6 +287,7 @@ def item_facts(conn: Connection, ids: Iterable[str]) -> dict[str, ItemFacts]:
     for i in range(0, len(wanted), _IN_CHUNK):
         query = select(
             c.id,
+            c.name,
             c.series_id,
             c.series_name,
             c.season_number,
