@@ -21,7 +21,15 @@ async def _emby_count(service: Service, item_type: str) -> int:
 async def test_overview_and_users_total_match_emby_after_sync(service: Service) -> None:
     state = service.state
     empty = (await service.http.get("/stats/overview")).json()
-    assert empty == {"total_users": 0, "total_items": 0, "items_by_type": {}}
+    assert empty == {
+        "total_users": 0,
+        "total_items": 0,
+        "items_by_type": {},
+        "total_plays": 0,
+        "unique_plays": 0,
+        "total_hours": 0.0,
+        "total_seconds": 0,
+    }
 
     await state.user_sync.run()
     await state.library_sync.full()

@@ -41,6 +41,8 @@ def _play(n: int, **overrides: Any) -> dict[str, Any]:
         "paused_seconds": 600.0,
         "play_method": "Transcode" if n % 5 == 0 else "DirectPlay",
         "transcode_reasons": "AudioCodecNotSupported VideoCodecNotSupported" if n % 5 == 0 else None,
+        "short": False,
+        "live_tv": False,
     }
     row.update(overrides)
     return row
@@ -156,3 +158,18 @@ async def test_any_input_gives_200_or_422_never_500(service: Service, params: di
     response = await service.http.get("/stats/history", params=params)
     assert response.status_code in (200, 422), response.text
     assert "Traceback" not in response.text
+
+
+async def test_overview_counts_viewings_and_hours(service: Service) -> None:
+    rows = [
+        _play(1, watch_seconds=1800.0),
+        _play(2, item_id="1001", view_id=f"{1:032x}", watch_seconds=1200.0),  # resumes play 1: one viewing
+        _play(3, item_id="1002", short=True, watch_seconds=12.0),  # short: time counts, not a play
+        _play(4, item_id="7", live_tv=True, item_type="TvChannel", watch_seconds=3600.0),  # Live TV
+    ]
+    await _insert(service, rows)
+    body = (await service.http.get("/stats/overview")).json()
+    assert body["total_plays"] == 1
+    assert body["unique_plays"] == 1
+    assert body["total_seconds"] == 3012
+    assert body["total_hours"] == 0.84

@@ -18,10 +18,11 @@ router = APIRouter(prefix="/stats", tags=["stats"])
     "/overview",
     response_model=Overview,
     summary="Library and user totals",
-    description="Users and library items stored from Emby, with items counted per type.",
+    description="Users and library items stored from Emby (items per type), and all-time plays and watch time.",
 )
 async def stats_overview(state: State) -> Overview:
-    return await state.db.read(overview)
+    count_live_tv = state.settings.count_live_tv
+    return await state.db.read(lambda conn: overview(conn, count_live_tv=count_live_tv))
 
 
 @router.get("/users/total", response_model=UsersTotal, summary="Number of users", description="Users known to Emby.")

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, distinct, func, select
 
-from emby_analytics.db.schema import items, users
+from emby_analytics.db.schema import items, plays, users
 
 
 class Overview(BaseModel):
     total_users: int = Field(description="Users known to Emby (not removed).")
     total_items: int = Field(description="Library items (not removed, not placeholders), all types.")
     items_by_type: dict[str, int] = Field(description="Library items per Emby type (Movie, Series, Episode...).")
+    total_plays: int = Field(description="Viewings: resumes count once, plays under MIN_PLAY_SECONDS and Live TV not.")
+    unique_plays: int = Field(description="Distinct items played (Live TV excluded).")
+    total_hours: float = Field(description="Watch time in hours (0.01), all time. Live TV only with COUNT_LIVE_TV.")
+    total_seconds: int = Field(description="The same watch time in whole seconds.")
 
 
 class UsersTotal(BaseModel):
@@ -33,9 +37,23 @@ def items_by_type(conn: Connection) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def overview(conn: Connection) -> Overview:
+def overview(conn: Connection, *, count_live_tv: bool) -> Overview:
     by_type = items_by_type(conn)
-    return Overview(total_users=count_users(conn), total_items=sum(by_type.values()), items_by_type=by_type)
+    counted = and_(plays.c.short.is_(False), plays.c.live_tv.is_(False))
+    views, unique = conn.execute(
+        select(func.count(distinct(plays.c.view_id)), func.count(distinct(plays.c.item_id))).where(counted)
+    ).one()
+    timed = select(func.coalesce(func.sum(plays.c.watch_seconds), 0.0))
+    seconds = conn.execute(timed if count_live_tv else timed.where(plays.c.live_tv.is_(False))).scalar_one()
+    return Overview(
+        total_users=count_users(conn),
+        total_items=sum(by_type.values()),
+        items_by_type=by_type,
+        total_plays=views,
+        unique_plays=unique,
+        total_hours=round(seconds / 3600, 2),
+        total_seconds=round(seconds),
+    )
 
 
 def users_total(conn: Connection) -> UsersTotal:
