@@ -121,7 +121,12 @@ def create_app(
             if before != after:
                 log.info("database migrated", extra={"from": before or "empty", "to": after})
             token = settings.webhook_token
-            webhook_token = token.get_secret_value() if token else stored_token(settings.data_dir / "webhook_token")
+            token_file = settings.data_dir / "webhook_token"
+            webhook_token = token.get_secret_value() if token else stored_token(token_file)
+            log.info(
+                "webhook URL for Emby: /webhooks/emby?token=<webhook token>",
+                extra={"token_from": "WEBHOOK_TOKEN" if token else str(token_file)},
+            )
             async with httpx.AsyncClient(transport=emby_transport, follow_redirects=False) as http:
                 state = build_state(
                     settings, db, http, clock or SystemClock(), webhook_token=webhook_token, commit=build_commit()
