@@ -33,12 +33,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.clock import Clock
+from emby_analytics.db.dialect import bulk_insert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import plays, segments, users
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
 from emby_analytics.scheduler import Job
-from emby_analytics.sync.history_rows import PluginRow, bulk_insert, item_facts, parse_page, play_row, played_row
+from emby_analytics.sync.history_rows import PluginRow, item_facts, parse_page, play_row, played_row
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Table, select
+from sqlalchemy import Connection, select
 
-from emby_analytics.db.schema import UTCDateTime, items
+from emby_analytics.db.schema import items
 from emby_analytics.sync.item_rows import NAME_MAX, cap, normalize_codec
 
 NO_DATA = "Query executed, no data returned."
@@ -345,37 +345,3 @@ def played_row(user_id: str, user_name: str, raw: Any) -> dict[str, Any] | None:
         "short": False,  # a watched item, not a short sampling
         "live_tv": item_type in _LIVE_TV_TYPES,
     }
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    # Exactly SQLAlchemy's SQLite DATETIME storage format (naive UTC, 6 fractional digits), so reads agree.
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the database; use aware UTC datetimes")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that all share one key set. On SQLite, one DBAPI executemany of plain tuples: SQLAlchemy's
-    per-value bind processing would cost more than SQLite's own insert (50k rows/s target)."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(table.insert(), rows)
-        return
-    names = list(rows[0])
-    kinds = [table.c[name].type for name in names]
-    dates = [i for i, kind in enumerate(kinds) if isinstance(kind, UTCDateTime)]
-    flags = [i for i, kind in enumerate(kinds) if isinstance(kind, Boolean)]
-    values: list[tuple[Any, ...]] = []
-    for row in rows:
-        record = [row[name] for name in names]
-        for i in dates:
-            record[i] = _sqlite_datetime(record[i])
-        for i in flags:
-            record[i] = None if record[i] is None else int(record[i])
-        values.append(tuple(record))
-    columns = ", ".join(f'"{name}"' for name in names)
-    marks = ", ".join("?" * len(names))
-    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', values)  # noqa: S608
