@@ -34,3 +34,14 @@ def test_short_values_are_not_treated_as_secrets() -> None:
     formatter = RedactingFormatter(["abc", ""])
     record = logging.makeLogRecord({"msg": "abc is fine", "levelname": "INFO", "name": "x"})
     assert "abc is fine" in formatter.format(record)
+
+
+def test_a_secret_learned_later_is_redacted_too() -> None:
+    from emby_analytics.logconfig import redact_everywhere
+
+    stream = io.StringIO()
+    configure_logging("info", [], stream=stream)
+    redact_everywhere("generated-token-value")
+    logging.getLogger("emby_analytics.test").info("token is generated-token-value")
+    assert "generated-token-value" not in stream.getvalue()
+    assert "token is ***" in stream.getvalue()

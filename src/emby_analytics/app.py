@@ -19,6 +19,7 @@ from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.websocket import EmbySocketListener
+from emby_analytics.logconfig import redact_everywhere
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
@@ -123,6 +124,7 @@ def create_app(
             token = settings.webhook_token
             token_file = settings.data_dir / "webhook_token"
             webhook_token = token.get_secret_value() if token else stored_token(token_file)
+            redact_everywhere(webhook_token)
             log.info(
                 "webhook URL for Emby: /webhooks/emby?token=<webhook token>",
                 extra={"token_from": "WEBHOOK_TOKEN" if token else str(token_file)},

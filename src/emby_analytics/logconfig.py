@@ -34,6 +34,10 @@ class RedactingFormatter(logging.Formatter):
             parts.append(f"error={_quote(f'{type(exc).__name__}: {exc}')}")
         return self.redact(" ".join(parts))
 
+    def add_secret(self, secret: str) -> None:
+        if len(secret) >= 6 and secret not in self._secrets:
+            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
+
     def redact(self, line: str) -> str:
         for secret in self._secrets:
             line = line.replace(secret, "***")
@@ -45,6 +49,13 @@ def _quote(value: str) -> str:
         return value
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
+
+
+def redact_everywhere(secret: str) -> None:
+    """Scrub a secret learned after start-up (a generated token) from every configured log handler."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, RedactingFormatter):
+            handler.formatter.add_secret(secret)
 
 
 def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:

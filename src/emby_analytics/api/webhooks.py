@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel
+from starlette.types import Message
 
 from emby_analytics.api.deps import State
 from emby_analytics.api.errors import ErrorBody
@@ -25,19 +26,23 @@ async def _read_payload(request: Request) -> bytes | str:
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise HTTPException(413, f"webhook bodies are limited to {MAX_BODY_BYTES} bytes")
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        # Emby before 4.8 posts a form whose `data` field holds the JSON.
-        form = await request.form(max_files=0, max_fields=20, max_part_size=MAX_BODY_BYTES)
-        data = form.get("data")
-        if not isinstance(data, str):
-            raise HTTPException(400, "form body without a `data` field")
-        return data
+    # Read with the cap first, whatever the encoding: a chunked body has no Content-Length to check.
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > MAX_BODY_BYTES:
             raise HTTPException(413, f"webhook bodies are limited to {MAX_BODY_BYTES} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        # Emby before 4.8 posts a form whose `data` field holds the JSON: parse the bytes already read.
+        async def replay() -> Message:
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        form = await Request(request.scope, replay).form(max_files=0, max_fields=20, max_part_size=MAX_BODY_BYTES)
+        data = form.get("data")
+        if not isinstance(data, str):
+            raise HTTPException(400, "form body without a `data` field")
+        return data
     return bytes(body)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -96,6 +96,9 @@ class LiveTracking:
     async def on_webhook(self, event: WebhookEvent, received_at: datetime, receipt: Receipt) -> None:
         """A playback webhook: its exact moment goes to the tracker; the receipt commits with the result."""
         playback = playback_event(event, received_at, receipt.key)
+        if playback is not None and playback.at > received_at:
+            # Emby's clock runs ahead of ours (or the Date is bogus): nothing happened after we heard of it.
+            playback = replace(playback, at=received_at)
         async with self._lock:
             result = self.tracker.event(playback) if playback is not None else TickResult()
             await self._commit(result, receipt)
