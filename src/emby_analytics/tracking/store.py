@@ -10,7 +10,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, and_, bindparam, delete, select
 
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.schema import plays, segments
@@ -20,6 +20,11 @@ from emby_analytics.tracking.model import Play, TickResult
 TICKS_PER_SECOND = 10_000_000
 # A resume "starts near where the previous play stopped" (rule 11) when within this much content.
 RESUME_TOLERANCE_SECONDS = 120
+
+
+_DELETE_DROPPED_SEGMENTS = delete(segments).where(
+    and_(segments.c.play_id == bindparam("drop_play_id"), segments.c.seq >= bindparam("drop_from_seq"))
+)
 
 
 def play_row(play: Play) -> dict[str, Any]:
@@ -124,11 +129,12 @@ def persist(conn: Connection, result: TickResult, *, resume_window: timedelta) -
     upsert(conn, plays, rows, insert_only=("view_id",))
     segment_rows = [row for play in result.changed for row in _segment_rows(play)]
     upsert(conn, segments, segment_rows, key=("play_id", "seq"))
-    for play in result.changed:
-        # The tracker may merge or drop a segment it had opened (a stall detected late): remove what is gone.
-        conn.execute(
-            delete(segments).where(and_(segments.c.play_id == play.play_id, segments.c.seq >= len(play.segments)))
-        )
+    # The tracker may merge or drop a segment it had opened (a stall detected late): remove what is gone.
+    # One prepared statement for every play (executemany), not one statement built and run per play.
+    conn.execute(
+        _DELETE_DROPPED_SEGMENTS,
+        [{"drop_play_id": play.play_id, "drop_from_seq": len(play.segments)} for play in result.changed],
+    )
 
 
 def load_open_plays(conn: Connection) -> list[Play]:
