@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.emby.models import SessionsSnapshot
@@ -23,11 +24,13 @@ from emby_analytics.simulator.scenarios import TRANSITIONS, Scenario
 from emby_analytics.simulator.session_dto import render_session
 from emby_analytics.simulator.world import World
 
+from .days import seconds_by_day
 from .model import Play, TrackerConfig
 from .observe import idle_sessions, observations
 from .tracker import Tracker
 
 DEFAULT_START = datetime(2025, 1, 1, 20, 0, tzinfo=UTC)
+UTC_ZONE = ZoneInfo("UTC")  # the simulator's truth counts days in UTC
 
 
 @dataclass
@@ -77,16 +80,12 @@ def _restore(tracker: Tracker) -> Tracker:
     return Tracker(tracker.config, [Play.from_state_dict(b) for b in blobs])
 
 
-def by_user_day(plays: list[Play]) -> dict[tuple[str, date], float]:
+def by_user_day(plays: list[Play], zone: ZoneInfo = UTC_ZONE) -> dict[tuple[str, date], float]:
+    """Watch seconds per (user, local day), segments split at local midnights (rule 12)."""
     out: dict[tuple[str, date], float] = defaultdict(float)
     for play in plays:
-        for seg in play.segments:
-            cursor = seg.started_at
-            while cursor < seg.ended_at:
-                midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), UTC)
-                piece = min(seg.ended_at, midnight)
-                out[(play.user_id, cursor.date())] += (piece - cursor).total_seconds()
-                cursor = piece
+        for day, seconds in seconds_by_day(((s.started_at, s.ended_at) for s in play.segments), zone).items():
+            out[(play.user_id, day)] += seconds
     return dict(out)
 
 
