@@ -222,6 +222,15 @@ async def main_async() -> int:
         results = await run_all(Path(tmp))
     print(table(results))
     print()
+    header = ("scenario", "user", "item", "started", "truth s", "recorded s", "error s", "budget")
+    print("{:34} {:8} {:>8} {:8} {:>9} {:>10} {:>8} {:>6}".format(*header))
+    for r in results:
+        for c in r.checks:
+            print(
+                f"{r.name:34} {c.user_id[:8]:8} {c.item_id:>8} {c.started:%H:%M:%S} {c.truth_s:9.1f} "
+                f"{c.recorded_s:10.1f} {c.error_s:+8.2f} {c.budget_s:6.1f}"
+            )
+    print()
     print(f"{'scenario':34} {'user':8} {'day':10} {'truth s':>9} {'recorded s':>10} {'error s':>8}")
     for name, user, day, truth, recorded in user_day_rows(results):
         print(f"{name:34} {user:8} {day:10} {truth:9.1f} {recorded:10.1f} {recorded - truth:+8.2f}")
