@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, select
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.schema import plays, segments
 from emby_analytics.sync.item_rows import cap
-from emby_analytics.tracking.model import Play, TickResult
+from emby_analytics.tracking.model import Play, Stream, TickResult
 
 TICKS_PER_SECOND = 10_000_000
 # A resume "starts near where the previous play stopped" (rule 11) when within this much content.
@@ -27,8 +27,19 @@ _DELETE_DROPPED_SEGMENTS = delete(segments).where(
 )
 
 
+_WEIGHT = {"DirectPlay": 0, "DirectStream": 1, "Transcode": 2}
+
+
+def reported_stream(play: Play) -> Stream:
+    """The delivery a play is reported under: the heavier of how it started and how it is now (a play that
+    switched to transcoding mid-way counts as a transcode, the load Emby's server carried)."""
+    first, latest = play.stream, play.stream_latest
+    weight = _WEIGHT.get(latest.play_method or "", -1) - _WEIGHT.get(first.play_method or "", -1)
+    return latest if weight > 0 else first
+
+
 def play_row(play: Play) -> dict[str, Any]:
-    first = play.stream
+    first = reported_stream(play)
     return {
         "id": play.play_id,
         "view_id": play.play_id,  # replaced by an earlier play's view id when this one resumes it (insert only)
