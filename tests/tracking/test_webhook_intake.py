@@ -30,6 +30,7 @@ from emby_analytics.db.schema import plays, segments, webhook_receipts
 from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScript, Resume, Stop
 from emby_analytics.simulator.records import MOVIE
+from emby_analytics.tracking.live import MAX_WEBHOOK_AGE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
@@ -241,6 +242,17 @@ async def test_webhook_dates_ahead_of_our_clock_are_not_believed(service: Servic
     (play,) = await _play_rows(service, s.session_id)
     assert play["stopped_at"] == stop_at
     assert play["watch_seconds"] == pytest.approx(PAUSE_AT, abs=1.0)
+
+
+async def test_old_webhook_dates_are_bounded(service: Service, clock: ManualClock) -> None:
+    """Emby's clock running behind must not start a play hours before anyone pressed play."""
+    s = _scripted_session(service, clock, _pause_resume_stop)
+    clock.advance(2)
+    received = clock.now()
+    start = _webhook(s, "playback.start", received - timedelta(hours=3), 0)
+    assert (await _post(service, start)).json() == {"outcome": "applied"}
+    (play,) = await _play_rows(service, s.session_id)
+    assert received - MAX_WEBHOOK_AGE <= play["started_at"] <= received
 
 
 async def test_replayed_and_concurrent_deliveries_count_once(service: Service, clock: ManualClock) -> None:

@@ -26,6 +26,8 @@ from emby_analytics.tracking.webhooks import Receipt
 
 log = logging.getLogger(__name__)
 
+MAX_WEBHOOK_AGE = timedelta(minutes=5)
+
 
 @dataclass
 class PollerState:
@@ -96,9 +98,11 @@ class LiveTracking:
     async def on_webhook(self, event: WebhookEvent, received_at: datetime, receipt: Receipt) -> None:
         """A playback webhook: its exact moment goes to the tracker; the receipt commits with the result."""
         playback = playback_event(event, received_at, receipt.key)
-        if playback is not None and playback.at > received_at:
-            # Emby's clock runs ahead of ours (or the Date is bogus): nothing happened after we heard of it.
-            playback = replace(playback, at=received_at)
+        if playback is not None:
+            # Emby's clock may differ from ours, or a Date be bogus: nothing happened after we heard of it, and
+            # Emby delivers webhooks within seconds, so an older Date is taken as at most MAX_WEBHOOK_AGE old.
+            earliest = received_at - MAX_WEBHOOK_AGE
+            playback = replace(playback, at=min(max(playback.at, earliest), received_at))
         async with self._lock:
             result = self.tracker.event(playback) if playback is not None else TickResult()
             await self._commit(result, receipt)
