@@ -148,3 +148,9 @@ async def test_emby_base_url_with_or_without_prefix(service: Service) -> None:
         async with httpx.AsyncClient(transport=transport) as http:
             client = EmbyClient(http, base_url=base, api_key=API_KEY)
             assert (await client.system_info()).id == service.simulator.world.server_id
+
+
+async def test_the_front_door_leads_to_the_api_docs(service: Service) -> None:
+    response = await service.http.get("/")
+    assert response.status_code == 307
+    assert response.headers["location"] == "/docs"
