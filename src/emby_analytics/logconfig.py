@@ -8,7 +8,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "warning": logging.WARNING}
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 # Standard record attributes, and uvicorn's duplicate of the message with terminal colours.
 _RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -173,3 +174,17 @@ async def test_overview_counts_viewings_and_hours(service: Service) -> None:
     assert body["unique_plays"] == 1
     assert body["total_seconds"] == 3012
     assert body["total_hours"] == 0.84
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "to=9999-12-31",
+        "from=0001-01-01",
+        "cursor=" + base64.urlsafe_b64encode(b"0001-01-01T00:00:00+05:00|x").decode(),
+        "cursor=" + base64.urlsafe_b64encode(b"9999-12-31T23:59:59-05:00|x").decode(),
+    ],
+)
+async def test_dates_at_the_edge_of_time_are_422(service: Service, query: str) -> None:
+    response = await service.http.get(f"/stats/history?{query}")
+    assert response.status_code == 422, response.text

@@ -192,3 +192,18 @@ async def test_hostile_names_are_stored_as_data_and_capped(service: Service) -> 
     names = [str(row["name"]) for row in stored.values()]
     assert all(len(name) <= NAME_MAX for name in names)
     assert any("<" in name or "\u202e" in name for name in names), "the simulator plants hostile titles"
+
+
+async def test_a_malformed_record_does_not_end_the_sync_early(service: Service) -> None:
+    world = service.simulator.world
+    sync = service.state.library_sync
+    sync.chunk_size = 5  # several batches of pages per library
+    library = next(lib for lib in world.libraries if lib.collection_type == "movies")
+    first = await service.state.emby.items(parent_id=str(library.id), limit=1, sort_by="SortName")
+    broken = first.items[0].id
+    world.touch_items([broken], changes={"Id": None})  # Emby sends a record that fails validation
+    result = await sync.full()
+    stored = await service.state.db.read(_stored)
+    assert result.skipped == 1
+    assert set(stored) == {str(i) for i in world.all_ids()} - {broken}, "every other item, after it too"
+    assert result.removed == 0

@@ -306,6 +306,7 @@ MALFORMED: list[tuple[str, dict[str, Any]]] = [
     ("not json", {"content": b"{not json", "headers": {"content-type": "application/json"}}),
     ("binary", {"content": b"\xff\xfe\x00garbage", "headers": {"content-type": "application/json"}}),
     ("empty", {"content": b"", "headers": {"content-type": "application/json"}}),
+    ("nested too deep", {"content": b"[" * 100_000, "headers": {"content-type": "application/json"}}),
     ("json array", {"content": b'[{"Event": "playback.pause"}]', "headers": {"content-type": "application/json"}}),
     ("json string", {"content": b'"playback.pause"', "headers": {"content-type": "application/json"}}),
     ("missing Event", {"content": b'{"Title": "x", "Date": "2025-06-06T19:21:05Z"}'}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -72,11 +72,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, play_id = raw.split("|", 1)
         started = datetime.fromisoformat(when)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        if started.tzinfo is None or not play_id:
+            raise ValueError("incomplete cursor")
+        return started.astimezone(UTC), play_id
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor("cursor is not valid; use the next_cursor of a previous page") from exc
-    if started.tzinfo is None or not play_id:
-        raise InvalidCursor("cursor is not valid; use the next_cursor of a previous page")
-    return started, play_id
 
 
 def display_title(row: Any) -> str | None:

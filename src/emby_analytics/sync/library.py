@@ -123,6 +123,11 @@ def _incremental_start(conn: Connection) -> tuple[datetime | None, bool]:
     return watermark, last_full is not None and last_full != "done"
 
 
+def _page_len(page: ItemsPage) -> int:
+    """Records Emby sent, valid or not: only a page shorter than asked for means the library ended."""
+    return len(page.items) + page.skipped
+
+
 class _Run:
     """State shared by full and incremental runs: the run row, counters and progress reporting."""
 
@@ -302,7 +307,7 @@ class _FullRun(_Run):
             while pending is not None:
                 batch = await pending
                 # A short page means the library ended inside this batch.
-                exhausted = any(len(page.items) < size for _, page in batch)
+                exhausted = any(_page_len(page) < size for _, page in batch)
                 pending = None if exhausted else asyncio.create_task(fetch_batch())
                 fetched = [page for _, page in batch if page.items]
                 resume = batch[-1][0] + size
@@ -361,7 +366,7 @@ class _IncrementalRun(_Run):
 
                     await self.sync.db.write(write)
                     self.report()
-                    if len(page.items) < self.sync.chunk_size:
+                    if _page_len(page) < self.sync.chunk_size:
                         break
                     start += self.sync.chunk_size
             self.phase = "done"

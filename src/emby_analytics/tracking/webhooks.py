@@ -32,7 +32,7 @@ PLAYBACK_EVENTS = frozenset(
 LIBRARY_EVENTS = frozenset({"library.new", "library.deleted"})
 
 Outcome = Literal["applied", "duplicate", "ignored"]
-# Applies one playback event and records the receipt (via `record_receipt`) in the same transaction.
+# Applies one playback event and records its receipt (`Receipt.record`) in the same transaction.
 PlaybackHandler = Callable[[WebhookEvent, datetime, "Receipt"], Awaitable[None]]
 LibraryHandler = Callable[[WebhookEvent], None]
 
@@ -66,7 +66,7 @@ def parse_body(body: bytes | str) -> tuple[WebhookEvent, str]:
     """The event and its dedupe key, from a JSON body or the JSON string of a form's `data` field."""
     try:
         payload: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedWebhook("body is not JSON") from exc
     if not isinstance(payload, dict):
         raise MalformedWebhook("body is not a JSON object")
@@ -101,9 +101,10 @@ class WebhookIntake:
         if seen is not None:
             self.stats.duplicates += 1
             return "duplicate"
+        name = event.event.lower()  # Emby sends lower case; match as the tracker does, whatever the case
         receipt = Receipt(key, event.event, received_at)
         try:
-            if event.event in PLAYBACK_EVENTS:
+            if name in PLAYBACK_EVENTS:
                 await self.on_playback(event, received_at, receipt)
                 return "applied"
             await self.db.write(receipt.record)
@@ -111,7 +112,7 @@ class WebhookIntake:
             # The same delivery raced in twice; the first one's receipt won.
             self.stats.duplicates += 1
             return "duplicate"
-        if event.event in LIBRARY_EVENTS:
+        if name in LIBRARY_EVENTS:
             self.on_library(event)
             return "applied"
         log.debug("webhook event ignored", extra={"event": event.event[:64]})
