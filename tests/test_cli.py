@@ -86,6 +86,13 @@ def test_invalid_setting_stops_with_a_clear_message(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_serve_without_an_api_key_says_so(tmp_path: Path) -> None:
+    result = _run("serve", env={"SQLITE_PATH": str(tmp_path / "e.db"), "EMBY_API_KEY": ""})
+    assert result.returncode == 2
+    assert "EMBY_API_KEY: required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_migrate_creates_and_reports(tmp_path: Path) -> None:
     db = tmp_path / "sub" / "emby.db"
     first = _run("migrate", env={"SQLITE_PATH": str(db)})

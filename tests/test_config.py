@@ -61,6 +61,7 @@ def test_values_are_parsed_and_normalised() -> None:
         ("EMBY_BASE_URL", "emby:8096", "http:// or https://"),
         ("EMBY_BASE_URL", "http://emby:8096/?api_key=x", "must not carry a query"),
         ("EMBY_EXTERNAL_URL", "ftp://emby", "http:// or https://"),
+        ("EMBY_API_KEY", "abc def", "spaces or control characters"),
     ],
 )
 def test_invalid_value_names_the_variable(name: str, value: str, expected: str) -> None:
@@ -115,3 +116,10 @@ def test_settings_are_immutable() -> None:
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1  # type: ignore[misc]
     assert isinstance(settings, Settings)
+
+
+def test_a_password_in_a_rejected_url_is_not_echoed() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"EMBY_BASE_URL": "http://admin:hunter2secret@emby:8096/?x=1"})
+    assert "hunter2secret" not in str(info.value)
+    assert "EMBY_BASE_URL" in str(info.value)

@@ -78,3 +78,29 @@ async def test_lifespan_jobs_sync_users_and_library_on_their_own(service: Servic
     overview = (await service.http.get("/stats/overview")).json()
     assert overview["total_users"] == len(service.simulator.world.users)
     assert overview["items_by_type"]["Movie"] == service.simulator.world.counts()["MovieCount"]
+
+
+async def test_a_trigger_during_a_run_is_not_lost() -> None:
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    class Slow(Job):
+        name = "slow"
+
+        def __init__(self) -> None:
+            super().__init__(3600, SystemClock())
+            self.calls = 0
+
+        async def run_once(self) -> None:
+            self.calls += 1
+            started.set()
+            await release.wait()
+
+    job = Slow()
+    scheduler = Scheduler([job])
+    scheduler.start()
+    await _until(started.is_set)
+    job.trigger()  # arrives while the first run is still going
+    release.set()
+    await _until(lambda: job.calls == 2)
+    await scheduler.stop()

@@ -99,8 +99,16 @@ def _secrets(settings: Settings) -> list[str]:
     return secrets
 
 
+def _require_emby(settings: Settings) -> None:
+    if not settings.emby_api_key.get_secret_value():
+        raise ConfigError(
+            "invalid configuration:\n  EMBY_API_KEY: required; create one in Emby under Dashboard > Advanced > API Keys"
+        )
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _require_emby(settings)
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
@@ -119,6 +127,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     settings = _settings(args)
+    _require_emby(settings)
     return asyncio.run(_sync_once(settings, incremental=args.incremental))
 
 

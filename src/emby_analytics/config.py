@@ -101,6 +101,13 @@ class Settings(BaseModel):
             raise ValueError("must not carry a query, fragment or credentials")
         return value.strip().rstrip("/")
 
+    @field_validator("emby_api_key")
+    @classmethod
+    def _check_api_key(cls, value: SecretStr) -> SecretStr:
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value.get_secret_value()):
+            raise ValueError("must not contain spaces or control characters")
+        return value
+
     @field_validator("emby_external_url")
     @classmethod
     def _check_external_url(cls, value: str) -> str:
@@ -177,7 +184,11 @@ def _describe(exc: ValidationError) -> str:
 
 
 def _shown(name: str, value: object) -> str:
-    # Never echo a secret back, even an invalid one.
+    # Never echo a secret back, even an invalid one, nor a password written into a URL.
     if name in ("EMBY_API_KEY", "ADMIN_TOKEN", "WEBHOOK_TOKEN"):
         return "<hidden>"
+    if isinstance(value, str) and "@" in value and "://" in value:
+        parts = urlsplit(value)
+        if parts.username is not None or parts.password is not None:
+            return repr(parts._replace(netloc="<credentials hidden>@" + (parts.hostname or "")).geturl())
     return repr(value)

@@ -76,12 +76,13 @@ class Job(ABC):
     async def loop(self) -> None:
         await self._sleep(self.initial_delay_sec)
         while True:
+            # Cleared before the run, so a trigger() that arrives during the run starts the next one at once.
+            self._wake.clear()
             await self.run_now()
             await self._sleep(self.next_delay())
 
     async def _sleep(self, seconds: float) -> None:
         self.state.next_run_at = self.clock.now() + timedelta(seconds=seconds)
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
