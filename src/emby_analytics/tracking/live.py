@@ -32,13 +32,11 @@ MAX_WEBHOOK_AGE = timedelta(minutes=5)
 @dataclass
 class PollerState:
     polls: int = 0
-    failures: int = 0
     consecutive_failures: int = 0
     last_poll_at: datetime | None = None
     last_success_at: datetime | None = None
     last_error: str | None = None
     open_plays: int = 0
-    skipped_records: int = 0
 
 
 class LiveTracking:
@@ -51,9 +49,10 @@ class LiveTracking:
         self.config = config
         self.resume_window = resume_window
         self.state = PollerState()
-        self.latest: SessionsSnapshot | None = None
         self._tracker: Tracker | None = None
         self._lock = asyncio.Lock()
+        self._applied_at: datetime | None = None  # when the newest applied session list was asked for
+        self._unsaved = TickResult()  # output a failed write could not store; it goes with the next commit
 
     async def start(self) -> None:
         """Rebuild the tracker from the open plays saved before the last stop (or crash)."""
@@ -72,27 +71,28 @@ class LiveTracking:
     async def poll(self) -> None:
         """One /Sessions request and tracker tick. Emby errors are recorded (plays stay open) and re-raised."""
         self.state.polls += 1
-        self.state.last_poll_at = self.clock.now()
+        asked = self.state.last_poll_at = self.clock.now()
         try:
             snapshot = await self.emby.sessions(retries=0)  # the next poll is the retry
         except EmbyError as exc:
-            self.state.failures += 1
             self.state.consecutive_failures += 1
             self.state.last_error = str(exc)
             async with self._lock:
-                await self._commit(self.tracker.unreachable(self.clock.now()))
+                self.tracker.unreachable(self.clock.now())  # rule 6: plays stay open, nothing is credited
             raise
         self.state.consecutive_failures = 0
         self.state.last_error = None
-        await self.on_sessions(snapshot, self.clock.now())
+        await self.on_sessions(snapshot, self.clock.now(), asked_at=asked)
         self.state.last_success_at = self.clock.now()
 
-    async def on_sessions(self, snapshot: SessionsSnapshot, at: datetime) -> None:
-        """A session list from a poll or pushed by Emby's websocket."""
-        self.latest = snapshot
-        self.state.skipped_records += snapshot.skipped
+    async def on_sessions(self, snapshot: SessionsSnapshot, at: datetime, *, asked_at: datetime | None = None) -> None:
+        """A session list from a poll (`asked_at`: when it was requested) or pushed by Emby's websocket."""
         async with self._lock:
-            result = self.tracker.observe(at, observations(snapshot), idle_sessions(snapshot))
+            asked = asked_at or at
+            if self._applied_at is not None and asked < self._applied_at:
+                return  # a push arrived while this poll was in flight: its list is newer than this one
+            self._applied_at = asked
+            result = self.tracker.observe(max(at, asked), observations(snapshot), idle_sessions(snapshot))
             await self._commit(result)
 
     async def on_webhook(self, event: WebhookEvent, received_at: datetime, receipt: Receipt) -> None:
@@ -108,13 +108,22 @@ class LiveTracking:
             await self._commit(result, receipt)
 
     async def _commit(self, result: TickResult, receipt: Receipt | None = None) -> None:
+        """Store a tick's output. If the write fails, the tracker has already moved on: its output is kept and
+        written with the next commit, so nothing it decided is lost while the database is unavailable."""
+        pending, self._unsaved = self._unsaved, TickResult()
+        pending.merge(result)
         window = self.resume_window
 
         def write(conn: Connection) -> None:
-            persist(conn, result, resume_window=window)
+            persist(conn, pending, resume_window=window)
             if receipt is not None:
                 receipt.record(conn)
 
-        if result.changed or receipt is not None:
-            await self.db.write(write)
-        self.state.open_plays = len(self.tracker.open_plays())
+        try:
+            if pending.changed or receipt is not None:
+                await self.db.write(write)
+        except Exception:
+            self._unsaved = pending
+            raise
+        finally:
+            self.state.open_plays = len(self.tracker.open_plays())

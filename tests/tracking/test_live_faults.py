@@ -1,0 +1,51 @@
+"""When the database refuses a write, what the tracker decided is kept and stored with the next tick."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import Connection, select, text
+from tests.conftest import Service
+
+from emby_analytics.clock import ManualClock
+from emby_analytics.db.engine import StorageError
+from emby_analytics.db.schema import plays
+from emby_analytics.simulator.playback import Play, PlaybackScript, Stop
+from emby_analytics.simulator.records import MOVIE
+
+
+def _set_busy_timeout(conn: Connection, ms: int) -> None:
+    conn.execute(text(f"PRAGMA busy_timeout={ms}"))
+
+
+async def test_a_close_decided_while_the_database_was_locked_is_stored_later(
+    service: Service, clock: ManualClock
+) -> None:
+    world = service.simulator.world
+    movie = next(str(r.id) for r in world.records(world.ids_of_type(MOVIE)) if r.runtime >= 3600 * 10_000_000)
+    service.simulator.sessions.add_script(PlaybackScript(world.users[0].id, clock.now(), (Play(0, movie), Stop(20))))
+    tracking = service.state.tracking
+    db = service.state.db
+    clock.advance(5)
+    await tracking.poll()
+
+    # Another program holds the write lock, and our writer gives up at once instead of waiting.
+    await db.write(lambda conn: _set_busy_timeout(conn, 0))
+    locker = sqlite3.connect(db.path, isolation_level=None)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        clock.advance(20)  # the session stopped at 20 s: this poll closes the play
+        with pytest.raises(StorageError):
+            await tracking.poll()
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    await db.write(lambda conn: _set_busy_timeout(conn, 10_000))
+
+    clock.advance(5)
+    await tracking.poll()  # nothing new happens in this tick; the unsaved close goes with it
+    row = await db.read(lambda conn: conn.execute(select(plays)).one())
+    assert row.stopped_at is not None
+    assert row.watch_seconds == pytest.approx(20, abs=1)
+    assert row.tracker_state is None
