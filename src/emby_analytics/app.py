@@ -25,6 +25,7 @@ from emby_analytics.state import AppState
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.jobs import SessionPollJob, SocketJob
 from emby_analytics.tracking.live import LiveTracking
@@ -69,12 +70,14 @@ def build_state(
     )
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     poller = SessionPollJob(tracking, settings.now_poll_sec, clock)
+    server_info = ServerInfoJob(emby, clock)
 
     async def poll_soon() -> None:
         poller.trigger()  # Emby advises one GET /Sessions after every (re)connect
 
     jobs: list[Job] = [
         poller,
+        server_info,
         UserSyncJob(user_sync, settings.user_sync_interval, clock),
         incremental,
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
@@ -100,6 +103,7 @@ def build_state(
         tracking=tracking,
         webhooks=webhooks,
         webhook_token=webhook_token,
+        server_info=server_info,
         scheduler=Scheduler(jobs),
         commit=commit,
     )

@@ -13,16 +13,10 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.live import LiveTracking
 from emby_analytics.tracking.webhooks import WebhookIntake
-
-
-@dataclass
-class ServerIdentity:
-    server_id: str
-    server_name: str
-    version: str
 
 
 @dataclass
@@ -37,7 +31,7 @@ class AppState:
     history_import: HistoryImport
     tracking: LiveTracking
     webhooks: WebhookIntake
-    webhook_token: str
+    webhook_token: str = field(repr=False)
+    server_info: ServerInfoJob
     scheduler: Scheduler
     commit: str
-    server: ServerIdentity | None = field(default=None)

@@ -59,6 +59,7 @@ async def test_health_reports_database_and_jobs(service: Service) -> None:
     assert body["poller"]["ok"] is True
     assert {job["name"] for job in body["jobs"]} == {
         "sessions-poll",
+        "server-info",
         "users",
         "library-incremental",
         "library-full",
@@ -89,6 +90,13 @@ async def test_health_emby_ok_and_failing_without_leaking_the_key(service: Servi
 
 
 async def test_config_is_public_and_secret_free(service: Service) -> None:
+    # Before Emby has answered once, /config answers at once without asking it (here Emby would stall for 30 s).
+    service.simulator.faults.stall_next(5, seconds=30)
+    early = (await service.http.get("/config")).json()
+    assert (early["emby_server_id"], early["server_name"]) == (None, None)
+    service.simulator.faults.clear()
+
+    await service.state.server_info.run_once()
     body = (await service.http.get("/config")).json()
     assert body["emby_external_url"] == "http://emby.test:8096"
     assert body["emby_server_id"] == service.simulator.world.server_id

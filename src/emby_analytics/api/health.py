@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 
 from emby_analytics.api.deps import State
 from emby_analytics.emby.errors import EmbyError
-from emby_analytics.state import ServerIdentity
+from emby_analytics.sync.server import ServerIdentity
 from emby_analytics.version import VERSION
 
 router = APIRouter(tags=["health"])
@@ -106,10 +106,10 @@ async def health(state: State) -> JSONResponse:
 async def emby_health(state: State) -> JSONResponse:
     started = time.perf_counter()
     try:
-        info = await state.emby.system_info()
+        info = await state.emby.system_info(retries=0)  # a health check reports, it does not insist
     except EmbyError as exc:
         return JSONResponse(EmbyHealth(ok=False, error=str(exc)).model_dump(), status_code=502)
     latency = round((time.perf_counter() - started) * 1000, 1)
-    state.server = ServerIdentity(info.id or "", info.server_name or "", info.version or "")
+    state.server_info.identity = ServerIdentity.from_info(info)
     body = EmbyHealth(ok=True, server_name=info.server_name, version=info.version, latency_ms=latency)
     return JSONResponse(body.model_dump())

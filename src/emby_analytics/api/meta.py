@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from emby_analytics.api.deps import State
-from emby_analytics.emby.errors import EmbyError
-from emby_analytics.state import ServerIdentity
 from emby_analytics.version import VERSION
 
 router = APIRouter(tags=["meta"])
@@ -36,12 +32,7 @@ class VersionInfo(BaseModel):
     description="What the UI needs to know about this deployment. Never contains a secret.",
 )
 async def public_config(state: State) -> PublicConfig:
-    if state.server is None:
-        # Best effort: the UI still works while Emby is down.
-        with contextlib.suppress(EmbyError):
-            info = await state.emby.public_system_info()
-            state.server = ServerIdentity(info.id or "", info.server_name or "", info.version or "")
-    server = state.server
+    server = state.server_info.identity  # learnt by a background job: this request never waits on Emby
     return PublicConfig(
         emby_external_url=state.settings.external_url,
         emby_server_id=server.server_id if server else None,

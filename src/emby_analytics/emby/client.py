@@ -134,8 +134,8 @@ class EmbyClient:
 
     # --- system -------------------------------------------------------------------------------------------
 
-    async def system_info(self) -> SystemInfo:
-        return await self._get_model("/System/Info", SystemInfo)
+    async def system_info(self, *, retries: int | None = None) -> SystemInfo:
+        return await self._get_model("/System/Info", SystemInfo, retries=retries)
 
     async def public_system_info(self) -> PublicSystemInfo:
         return await self._get_model("/System/Info/Public", PublicSystemInfo)
@@ -327,8 +327,10 @@ class EmbyClient:
         reply = await self._conn.request("GET", path, params=params, max_bytes=MAX_JSON_BYTES, retries=retries)
         return decode_json(reply, "GET", path)
 
-    async def _get_model(self, path: str, model: type[M], params: Mapping[str, str] | None = None) -> M:
-        return _validate(model, await self._get_json(path, params), path)
+    async def _get_model(
+        self, path: str, model: type[M], params: Mapping[str, str] | None = None, *, retries: int | None = None
+    ) -> M:
+        return _validate(model, await self._get_json(path, params, retries=retries), path)
 
     async def _get_list(self, path: str, model: type[M], what: str) -> list[M]:
         payload = await self._get_json(path)
