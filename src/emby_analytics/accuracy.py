@@ -171,7 +171,9 @@ async def run_scenario(scn: Scenario, workdir: Path, *, poll_sec: float = 5.0) -
         await service.stop()
 
     config = TrackerConfig(poll_interval_sec=poll_sec)
-    return compare(scn, config, scripts, sim.sessions.truth(end), sim.sessions.watch_seconds_by_user_day(end), stored)
+    return compare(
+        scn, t0, config, scripts, sim.sessions.truth(end), sim.sessions.watch_seconds_by_user_day(end), stored
+    )
 
 
 async def run_all(workdir: Path, scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[ScenarioResult]:

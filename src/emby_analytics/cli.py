@@ -88,15 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _settings(args: argparse.Namespace) -> Settings:
     settings = load_settings(env_file=args.env_file)
-    configure_logging(settings.log_level, _secrets(settings))
+    configure_logging(settings.log_level, settings.secret_values())
     return settings
-
-
-def _secrets(settings: Settings) -> list[str]:
-    secrets = [settings.emby_api_key.get_secret_value()]
-    if settings.admin_token is not None:
-        secrets.append(settings.admin_token.get_secret_value())
-    return secrets
 
 
 def _require_emby(settings: Settings) -> None:

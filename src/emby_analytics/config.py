@@ -142,6 +142,12 @@ class Settings(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.tz)
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log formatter to scrub."""
+        values = [self.emby_api_key.get_secret_value()]
+        values += [s.get_secret_value() for s in (self.admin_token, self.webhook_token) if s is not None]
+        return [v for v in values if v]
+
     @property
     def external_url(self) -> str:
         return self.emby_external_url or self.emby_base_url

@@ -80,7 +80,7 @@ async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
     sim_url = f"http://127.0.0.1:{sim_sock.getsockname()[1]}"
     port = args.port if args.port is not None else base.port
     settings = demo_settings(base, args.data_dir.resolve(), sim_url, sim.api_key, args.host, port)
-    configure_logging(settings.log_level, [])
+    configure_logging(settings.log_level, settings.secret_values())
     app_sock = bind_loopback(args.host, port)
 
     sim_server, sim_sockets = _server(create_simulator_app(sim), sim_sock)

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import Connection, select
 from tests.conftest import Service
 
-from emby_analytics.db.schema import items, libraries, sync_runs
+from emby_analytics.db.schema import NAME_MAX, items, libraries, sync_runs
 from emby_analytics.emby.errors import EmbyError
-from emby_analytics.sync.item_rows import NAME_MAX
 from emby_analytics.sync.library import SyncAlreadyRunning, SyncProgress
 
 

@@ -37,6 +37,15 @@ metadata = MetaData(
 )
 
 
+# Emby strings are data from other people: capped so a hostile 10 KB name cannot bloat the database.
+NAME_MAX = 512
+PATH_MAX = 2048
+
+
+def cap(value: str | None, limit: int = NAME_MAX) -> str | None:
+    return None if value is None else value[:limit]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
 

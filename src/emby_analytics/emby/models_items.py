@@ -24,6 +24,8 @@ from emby_analytics.emby.models_media import MediaSource, MediaStream, NameIdPai
 from emby_analytics.emby.records import parse_records
 
 TICKS_PER_SECOND = 10_000_000
+# Item types of Live TV: recorded as plays, kept out of item and library statistics.
+LIVE_TV_TYPES = frozenset({"TvChannel", "LiveTv", "Channel", "TvProgram"})
 
 
 class BaseItem(EmbyModel):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-TICKS_PER_SECOND = 10_000_000
+from ..emby.models_items import TICKS_PER_SECOND as TICKS_PER_SECOND  # re-exported for simulator modules
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MASK64 = (1 << 64) - 1
 

@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
-from emby_analytics.db.schema import items
-from emby_analytics.sync.item_rows import NAME_MAX, cap, normalize_codec
+from emby_analytics.db.schema import NAME_MAX, cap, items
+from emby_analytics.emby.models_items import LIVE_TV_TYPES, TICKS_PER_SECOND
+from emby_analytics.emby.models_media import UserItemData
+from emby_analytics.sync.item_rows import normalize_codec
 
 NO_DATA = "Query executed, no data returned."
 _REQUIRED = ("rowid", "datecreated", "userid", "itemid")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _TRANSCODE = re.compile(r"^Transcode\s*\(\s*v:\s*([^\s)]*)\s+a:\s*([^\s)]*)\s*\)$", re.IGNORECASE)
-_LIVE_TV_TYPES = frozenset({"TvChannel", "LiveTv", "Channel", "TvProgram"})
 _IN_CHUNK = 900
 _KEY_MAX = 128
 
@@ -256,9 +258,9 @@ def play_row(
         "last_seen_at": row.stopped_at,
         "watch_seconds": watch,
         "paused_seconds": float(row.pause_seconds),
-        "completed": bool(runtime) and watch * 10_000_000 >= completed_share * runtime,  # type: ignore[operator]
+        "completed": bool(runtime) and watch * TICKS_PER_SECOND >= completed_share * runtime,  # type: ignore[operator]
         "short": watch < min_play_seconds,
-        "live_tv": row.item_type in _LIVE_TV_TYPES,
+        "live_tv": row.item_type in LIVE_TV_TYPES,
         "transcode_reasons": row.reasons,
         **parse_method(row.method, row.item_type == "Audio"),
     }
@@ -301,22 +303,6 @@ def item_facts(conn: Connection, ids: Iterable[str]) -> dict[str, ItemFacts]:
     return out
 
 
-def _emby_date(value: Any) -> datetime | None:
-    """An Emby ISO date (UTC, 0-7 fractional digits) or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    head, dot, rest = text.partition(".")
-    if dot:
-        digits = "".join(ch for ch in rest if ch.isdigit())
-        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits) :]}"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def played_row(user_id: str, user_name: str, raw: Any) -> dict[str, Any] | None:
     """A played item from `/Users/{id}/Items?IsPlayed=true` as a zero-duration watched play (None: skip)."""
     if not isinstance(raw, dict):
@@ -324,8 +310,12 @@ def played_row(user_id: str, user_name: str, raw: Any) -> dict[str, Any] | None:
     item_id, data = raw.get("Id"), raw.get("UserData")
     if not isinstance(item_id, str) or not item_id or len(item_id) > 64 or not isinstance(data, dict):
         return None
-    when = _emby_date(data.get("LastPlayedDate"))
-    if data.get("Played") is not True or when is None:
+    try:
+        user_data = UserItemData.model_validate(data)  # Emby's lenient date rules: 0001-01-01 means never
+    except ValidationError:
+        return None
+    when = user_data.last_played_date
+    if user_data.played is not True or when is None:
         return None  # "watched" with no date cannot be placed in time
     item_type, name = raw.get("Type"), raw.get("Name")
     return {
@@ -343,5 +333,5 @@ def played_row(user_id: str, user_name: str, raw: Any) -> dict[str, Any] | None:
         "paused_seconds": 0.0,
         "completed": True,
         "short": False,  # a watched item, not a short sampling
-        "live_tv": item_type in _LIVE_TV_TYPES,
+        "live_tv": item_type in LIVE_TV_TYPES,
     }

@@ -6,11 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from emby_analytics.db.schema import PATH_MAX, cap
 from emby_analytics.emby.models import BaseItem, User, VirtualFolder
-
-# Emby strings are data from other people: cap them so a hostile 10 KB name cannot bloat the database.
-NAME_MAX = 512
-PATH_MAX = 2048
 
 # Spellings seen in the wild for the same codec, mapped to one lower-case name.
 _CODEC_ALIASES = {
@@ -31,10 +28,6 @@ def normalize_codec(codec: str | None) -> str | None:
         return None
     name = codec.strip().lower()
     return _CODEC_ALIASES.get(name, name)[:32]
-
-
-def cap(value: str | None, limit: int = NAME_MAX) -> str | None:
-    return None if value is None else value[:limit]
 
 
 def item_row(item: BaseItem, library_id: str | None, now: datetime) -> dict[str, Any]:

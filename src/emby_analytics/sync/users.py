@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -49,7 +50,7 @@ class UserSync:
             return await self.db.write(lambda conn: _apply(conn, rows, now))
 
 
-def _apply(conn: Connection, rows: list[dict[str, Any]], now: Any) -> UserSyncResult:
+def _apply(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> UserSyncResult:
     existing = {row.id: row._mapping for row in conn.execute(select(users))}
     added = [row for row in rows if row["id"] not in existing]
     updated = [

@@ -14,10 +14,10 @@ from datetime import datetime
 from typing import cast
 
 from emby_analytics.emby.models import BaseItem, MediaStream, SessionInfo, SessionsSnapshot, WebhookEvent
+from emby_analytics.emby.models_items import LIVE_TV_TYPES
 
 from .model import EventKind, PlaybackEvent, PlayMethod, SessionObs, StreamMethod
 
-LIVE_TV_TYPES = frozenset({"TvChannel", "LiveTv", "Channel", "TvProgram"})
 _METHODS: frozenset[str] = frozenset({"DirectPlay", "DirectStream", "Transcode"})
 _KINDS: frozenset[str] = frozenset({"start", "pause", "unpause", "stop", "progress"})
 

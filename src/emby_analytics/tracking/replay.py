@@ -89,8 +89,9 @@ def by_user_day(plays: list[Play], zone: ZoneInfo = UTC_ZONE) -> dict[tuple[str,
     return dict(out)
 
 
-def _budget(scn: Scenario, play: PlayTruth, scripts: list[PlaybackScript]) -> float:
-    """1 s for a play without state change, plus 2 s per transition (1 s when events are exact)."""
+def _budget(scn: Scenario, t0: datetime, play: PlayTruth, scripts: list[PlaybackScript]) -> float:
+    """1 s for a play without state change, plus 2 s per transition (1 s when events are exact), and 2 per
+    outage or restart during the play (their offsets count from the scenario's start `t0`)."""
     end = play.stopped or datetime.max.replace(tzinfo=UTC)
     n = 0
     for s in scripts:
@@ -100,9 +101,8 @@ def _budget(scn: Scenario, play: PlayTruth, scripts: list[PlaybackScript]) -> fl
                 for a in s.actions
                 if isinstance(a, TRANSITIONS) and play.started < s.start + timedelta(seconds=a.at) <= end
             )
-        start0 = s.start
-    n += sum(2 for a, b in scn.outages if play.started < start0 + timedelta(seconds=b) and start0 < end)
-    n += sum(2 for r in scn.restarts if play.started < start0 + timedelta(seconds=r) <= end)
+    n += sum(2 for a, b in scn.outages if t0 + timedelta(seconds=a) < end and play.started < t0 + timedelta(seconds=b))
+    n += sum(2 for r in scn.restarts if play.started < t0 + timedelta(seconds=r) <= end)
     per = 1.0 if scn.webhooks or scn.websocket else 2.0
     # a play that starts from a saved position: polling alone places its start within half a poll (≤ 2.5 s)
     resumed = 0.0 if not play.segments or play.segments[0].pos_start < 1 else (per if per < 2 else 2.5)
@@ -176,11 +176,14 @@ def run_scenario(
             result = tracker.observe(at, observations(snap), idle_sessions(snap))
         for play in result.changed:
             recorded[play.play_id] = play
-    return compare(scn, cfg, scripts, engine.truth(end), engine.watch_seconds_by_user_day(end), list(recorded.values()))
+    return compare(
+        scn, t0, cfg, scripts, engine.truth(end), engine.watch_seconds_by_user_day(end), list(recorded.values())
+    )
 
 
 def compare(
     scn: Scenario,
+    t0: datetime,
     cfg: TrackerConfig,
     scripts: list[PlaybackScript],
     truth: list[PlayTruth],
@@ -216,7 +219,12 @@ def compare(
         unmatched.remove(best)
         result_obj.checks.append(
             PlayCheck(
-                tp.user_id, tp.item_id, tp.started, tp.watched_seconds, best.watch_seconds, _budget(scn, tp, scripts)
+                tp.user_id,
+                tp.item_id,
+                tp.started,
+                tp.watched_seconds,
+                best.watch_seconds,
+                _budget(scn, t0, tp, scripts),
             )
         )
     result_obj.duplicated = unmatched

@@ -13,11 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, delete, select
 
 from emby_analytics.db.dialect import upsert
-from emby_analytics.db.schema import plays, segments
-from emby_analytics.sync.item_rows import cap
-from emby_analytics.tracking.model import Play, Stream, TickResult
+from emby_analytics.db.schema import cap, plays, segments
+from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, Stream, TickResult
 
-TICKS_PER_SECOND = 10_000_000
 # A resume "starts near where the previous play stopped" (rule 11) when within this much content.
 RESUME_TOLERANCE_SECONDS = 120
 
