@@ -11,7 +11,6 @@ from typing import Any, Literal, TypeVar, get_args
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from emby_analytics import __version__
 from emby_analytics.emby.connection import EmbyConnection, Sleep, decode_json
 from emby_analytics.emby.errors import EmbyError, EmbyResponseError
 from emby_analytics.emby.images import IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGE_WIDTH, EmbyImage
@@ -29,11 +28,12 @@ from emby_analytics.emby.records import parse_records
 from emby_analytics.emby.retry import RetryPolicy
 from emby_analytics.emby.urls import normalize_base_url
 from emby_analytics.emby.validation import (
+    check_api_key,
     check_bounded_int,
-    check_header_text,
     check_id,
     check_session_id,
     check_tag,
+    client_authorization,
     emby_datetime,
     join_ids,
     join_names,
@@ -98,21 +98,12 @@ class EmbyClient:
         device_name: str = "Emby Analytics",
         device_id: str = "emby-analytics",
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ValueError("Emby API key must not be empty")
-        # No echo of the key in this message: it may be a real key with a stray newline.
-        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in api_key):
-            raise ValueError("Emby API key must not contain spaces or control characters")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
-        device = _quoted(check_header_text(device_name, "device_name"))
-        device_ident = _quoted(check_header_text(device_id, "device_id"))
         headers = {
-            "X-Emby-Token": api_key,
+            "X-Emby-Token": check_api_key(api_key),
             # Identifies us in Emby's device list; the token stays in X-Emby-Token only.
-            "X-Emby-Authorization": (
-                f'Emby Client="Emby Analytics", Device="{device}", DeviceId="{device_ident}", Version="{__version__}"'
-            ),
+            "X-Emby-Authorization": client_authorization(device_name, device_id),
         }
         self._conn = EmbyConnection(
             http,
@@ -350,8 +341,3 @@ def _validate(model: type[M], payload: Any, path: str) -> M:
         raise EmbyResponseError(
             f"Emby GET {path}: payload does not fit {model.__name__} ({count} errors)", path=path, status=200
         ) from None
-
-
-def _quoted(value: str) -> str:
-    # X-Emby-Authorization values are double-quoted; drop characters that would break the header.
-    return value.replace('"', "").replace(",", " ").replace("\\", "")

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from emby_analytics import __version__
+
 # Emby 4.x item ids are numeric strings; user, server, session and media-source ids are 32 hex digits.
 _ITEM_ID = re.compile(r"[0-9a-fA-F]{32}|\d{1,20}")
 # Session ids are 32-hex on Emby; accept any plain token so other servers work, but never "/", "." or "%".
@@ -68,3 +70,24 @@ def check_header_text(value: str, what: str) -> str:
     if not isinstance(value, str) or not value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         raise ValueError(f"{what} must be non-empty text without control characters")
     return value
+
+
+def check_api_key(api_key: str) -> str:
+    """An Emby API key as it may travel in a header. The message never echoes the key."""
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise ValueError("Emby API key must not be empty")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in api_key):
+        raise ValueError("Emby API key must not contain spaces or control characters")
+    return api_key
+
+
+def client_authorization(device_name: str, device_id: str) -> str:
+    """The X-Emby-Authorization value naming this client in Emby's device list (without the token)."""
+    device = _quoted(check_header_text(device_name, "device_name"))
+    ident = _quoted(check_header_text(device_id, "device_id"))
+    return f'Emby Client="Emby Analytics", Device="{device}", DeviceId="{ident}", Version="{__version__}"'
+
+
+def _quoted(value: str) -> str:
+    # X-Emby-Authorization values are double-quoted; drop characters that would break the header.
+    return value.replace('"', "").replace(",", " ").replace("\\", "")

@@ -40,12 +40,11 @@ from httpx_ws import (
 from pydantic import ValidationError
 from wsproto.events import BytesMessage, TextMessage
 
-from emby_analytics import __version__
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.emby.models import SessionsSnapshot, SocketMessage
 from emby_analytics.emby.retry import RetryPolicy
 from emby_analytics.emby.urls import normalize_base_url
-from emby_analytics.emby.validation import check_header_text
+from emby_analytics.emby.validation import check_api_key, check_header_text, client_authorization
 
 log = logging.getLogger(__name__)
 
@@ -108,19 +107,13 @@ class EmbySocketListener:
         ping_interval: float | None = 20.0,
         token_in_query: bool = False,
     ) -> None:
-        if not isinstance(api_key, str) or not api_key.strip() or any(ord(c) < 0x21 for c in api_key):
-            raise ValueError("Emby API key must be non-empty, without spaces or control characters")
         if handshake_timeout <= 0 or healthy_after < 0:
             raise ValueError("handshake_timeout must be positive and healthy_after >= 0")
         self._http = http
         self._url = socket_url(base_url)
-        self._api_key = api_key
+        self._api_key = check_api_key(api_key)
         self._device_id = check_header_text(device_id, "device_id")
-        device = _quoted(check_header_text(device_name, "device_name"))
-        self._authorization = (
-            f'Emby Client="Emby Analytics", Device="{device}", DeviceId="{_quoted(self._device_id)}", '
-            f'Version="{__version__}"'
-        )
+        self._authorization = client_authorization(device_name, device_id)
         self._on_sessions = on_sessions
         self._on_message = on_message
         self._on_connected = on_connected
@@ -319,8 +312,3 @@ def _keepalive_period(data: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(1.0, seconds / 2) if seconds > 0 and seconds != float("inf") else None
-
-
-def _quoted(value: str) -> str:
-    # X-Emby-Authorization values are double-quoted; drop characters that would break the header.
-    return value.replace('"', "").replace(",", " ").replace("\\", "")
