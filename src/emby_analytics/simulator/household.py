@@ -109,14 +109,15 @@ class _Household:
             return "DirectStream", None
         return "Transcode", self.rng.choice(_TRANSCODE_PRESETS)
 
-    def script(self, user_id: str, start: datetime) -> PlaybackScript | None:
+    def script(self, user_id: str, start: datetime, *, eager: bool = False) -> PlaybackScript | None:
+        """One sitting. `eager`: playback starts within seconds (a demo must show something at once)."""
         rng = self.rng
         items = self._content()
         if not items:
             return None
         device, interval = rng.choice(self.devices[user_id])
         actions: list[Action] = []
-        wall = rng.uniform(15, 120)  # the app is open (idle session) before playback starts
+        wall = rng.uniform(1, 5) if eager else rng.uniform(15, 120)  # the app is open (idle) before playback
         for n, item_id in enumerate(items):
             rec = self.world.item(item_id)
             if rec is None or not rec.runtime:
@@ -171,22 +172,22 @@ class _Household:
 
     def day(self, day_start: datetime, not_before: datetime, immediate: int) -> list[PlaybackScript]:
         rng = self.rng
-        candidates: list[tuple[datetime, str]] = []
+        candidates: list[tuple[datetime, str, bool]] = []
         for i, user in enumerate(self.users):
             for _ in range(rng.choices((0, 1, 2), weights=(35, 45, 20))[0]):
                 hour = rng.uniform(9, 17) if rng.random() < 0.15 else min(23.9, max(7.0, rng.gauss(20.5, 1.5)))
-                candidates.append((day_start + timedelta(hours=hour), user.id))
+                candidates.append((day_start + timedelta(hours=hour), user.id, False))
             if i < immediate:
-                candidates.append((not_before + timedelta(seconds=rng.uniform(1, 8)), user.id))
+                candidates.append((not_before + timedelta(seconds=rng.uniform(1, 8)), user.id, True))
         busy: dict[str, datetime] = {}
         ends: list[datetime] = []
         out: list[PlaybackScript] = []
-        for when, user_id in sorted(candidates):
+        for when, user_id, eager in sorted(candidates):
             if when < not_before or busy.get(user_id, when) > when:
                 continue
             if sum(1 for e in ends if e > when) >= self.max_concurrent:
                 continue
-            script = self.script(user_id, when)
+            script = self.script(user_id, when, eager=eager)
             if script is None:
                 continue
             end = script.end()  # the final Disappear comes after the last natural end
