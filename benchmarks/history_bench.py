@@ -72,10 +72,10 @@ class TimedImport(HistoryImport):
 
     write_seconds = 0.0
 
-    def _write_page(self, conn: Connection, *, rows: list[PluginRow]) -> _Counts:
+    def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
         started = time.perf_counter()
         try:
-            return super()._write_page(conn, rows=rows)
+            return super()._write_page(conn, rows=rows, rows_read=rows_read, invalid=invalid)
         finally:
             self.write_seconds += time.perf_counter() - started
 
