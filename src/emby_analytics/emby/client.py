@@ -172,6 +172,7 @@ class EmbyClient:
         sort_by: str | None = None,
         sort_order: SortOrder | None = None,
         user_id: str | None = None,
+        is_played: bool | None = None,
         enable_total_record_count: bool = True,
     ) -> ItemsPage:
         """One page of GET /Items (or /Users/{user_id}/Items). Invalid items are skipped and counted."""
@@ -198,6 +199,8 @@ class EmbyClient:
             params["ParentId"] = check_id(parent_id, "parent id")
         if min_date_last_saved is not None:
             params["MinDateLastSaved"] = emby_datetime(min_date_last_saved)
+        if is_played is not None:  # in the context of `user_id`
+            params["IsPlayed"] = "true" if is_played else "false"
         path = "/Items" if user_id is None else f"/Users/{check_id(user_id, 'user id')}/Items"
         payload = await self._get_json(path, params)
         try:

@@ -38,6 +38,7 @@ from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import plays, segments, users
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
+from emby_analytics.emby.models import BaseItem
 from emby_analytics.scheduler import Job
 from emby_analytics.sync.history_rows import (
     PLAY_COLUMNS,
@@ -215,33 +216,28 @@ class HistoryImport:
             start = 0
             while True:
                 counts.emby_calls += 1
-                payload = await self.client.get_json(
-                    f"/Users/{user.id}/Items",
-                    {
-                        "Recursive": "true",
-                        "IsPlayed": "true",
-                        "Fields": "UserData",
-                        "StartIndex": str(start),
-                        "Limit": str(PLAYED_PAGE_SIZE),
-                    },
+                page = await self.client.items(
+                    user_id=user.id, is_played=True, fields=("UserData",), start_index=start, limit=PLAYED_PAGE_SIZE
                 )
-                if not isinstance(payload, dict) or not isinstance(payload.get("Items"), list):
-                    raise HistoryImportError(f"Emby GET /Users/{user.id}/Items: not a QueryResult", status=200)
-                page: list[Any] = payload["Items"]
                 write = functools.partial(
-                    _write_played, user_id=user.id.lower(), user_name=user.name or "", page=page, since=self._cutoff()
+                    _write_played,
+                    user_id=user.id.lower(),
+                    user_name=user.name or "",
+                    page=page.items,
+                    since=self._cutoff(),
                 )
                 counts.played_added += await self.db.write(write)
-                start += len(page)
-                total = payload.get("TotalRecordCount")
-                if len(page) < PLAYED_PAGE_SIZE or (isinstance(total, int) and start >= total):
+                received = len(page.items) + page.skipped  # a record that failed validation still takes a slot
+                start += received
+                total = page.total_record_count
+                if received < PLAYED_PAGE_SIZE or (total is not None and start >= total):
                     break
 
 
 def _write_played(
-    conn: Connection, *, user_id: str, user_name: str, page: Sequence[Any], since: datetime | None
+    conn: Connection, *, user_id: str, user_name: str, page: Sequence[BaseItem], since: datetime | None
 ) -> int:
-    played = (played_row(user_id, user_name, raw) for raw in page)
+    played = (played_row(user_id, user_name, item) for item in page)
     candidates = [p for p in played if p is not None and (since is None or p["started_at"] >= since)]
     if not candidates:
         return 0

@@ -16,12 +16,11 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import NAME_MAX, cap, items
+from emby_analytics.emby.models import BaseItem
 from emby_analytics.emby.models_items import LIVE_TV_TYPES, TICKS_PER_SECOND
-from emby_analytics.emby.models_media import UserItemData
 from emby_analytics.sync.item_rows import normalize_codec
 
 NO_DATA = "Query executed, no data returned."
@@ -363,29 +362,21 @@ def item_facts(conn: Connection, ids: Iterable[str]) -> dict[str, ItemFacts]:
     return out
 
 
-def played_row(user_id: str, user_name: str, raw: Any) -> dict[str, Any] | None:
+def played_row(user_id: str, user_name: str, item: BaseItem) -> dict[str, Any] | None:
     """A played item from `/Users/{id}/Items?IsPlayed=true` as a zero-duration watched play (None: skip)."""
-    if not isinstance(raw, dict):
-        return None
-    item_id, data = raw.get("Id"), raw.get("UserData")
-    if not isinstance(item_id, str) or not item_id or len(item_id) > 64 or not isinstance(data, dict):
-        return None
-    try:
-        user_data = UserItemData.model_validate(data)  # Emby's lenient date rules: 0001-01-01 means never
-    except ValidationError:
-        return None
-    when = user_data.last_played_date
-    if user_data.played is not True or when is None:
+    user_data = item.user_data
+    when = user_data.last_played_date if user_data is not None else None  # 0001-01-01 (never) is None already
+    if user_data is None or user_data.played is not True or when is None or len(item.id) > 64:
         return None  # "watched" with no date cannot be placed in time
-    item_type, name = raw.get("Type"), raw.get("Name")
+    item_id, item_type = item.id, item.type
     return {
         **_PLAY_DEFAULTS,
         "import_key": f"played:{user_id}:{item_id}",
         "user_id": user_id,
         "user_name": cap(user_name),
         "item_id": item_id,
-        "item_type": item_type[:64] if isinstance(item_type, str) else None,
-        "item_name": cap(name) if isinstance(name, str) else None,
+        "item_type": cap(item_type, 64),
+        "item_name": cap(item.name),
         "started_at": when,
         "stopped_at": when,
         "last_seen_at": when,
