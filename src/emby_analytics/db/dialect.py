@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from emby_analytics.db.schema import UTCDateTime
@@ -28,6 +28,17 @@ def upsert(
     updates = {name: insert.excluded[name] for name in rows[0] if name not in keep}
     statement = insert.on_conflict_do_update(index_elements=list(key), set_=updates)
     conn.execute(statement, list(rows))
+
+
+def replace_all(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], now: datetime, *, insert_only: Sequence[str] = ()
+) -> int:
+    """Make `rows` the complete live set: upsert them (clearing `removed_at`) and mark every other live row
+    removed at `now`, never deleting it (its history stays). Returns how many rows were marked removed."""
+    upsert(conn, table, [{**row, "removed_at": None} for row in rows], insert_only=insert_only)
+    ids = [row["id"] for row in rows]
+    stale = update(table).where(table.c.id.not_in(ids), table.c.removed_at.is_(None)).values(removed_at=now)
+    return conn.execute(stale).rowcount
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:

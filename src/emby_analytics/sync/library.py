@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import Connection, and_, or_, select, update
 
 from emby_analytics.clock import Clock
-from emby_analytics.db.dialect import upsert
+from emby_analytics.db.dialect import replace_all, upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, libraries, sync_runs
 from emby_analytics.emby.client import SYNC_ITEM_FIELDS, EmbyClient
@@ -172,16 +172,7 @@ class _Run:
         now = self.sync.clock.now()
         rows = [library_row(folder, now) for folder in folders]
 
-        def write(conn: Connection) -> None:
-            upsert(conn, libraries, [{**row, "removed_at": None} for row in rows])
-            ids = [row["id"] for row in rows]
-            conn.execute(
-                update(libraries)
-                .where(libraries.c.id.not_in(ids), libraries.c.removed_at.is_(None))
-                .values(removed_at=now)
-            )
-
-        await self.sync.db.write(write)
+        await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now))
         return sorted(row["id"] for row in rows)
 
     def write_items(

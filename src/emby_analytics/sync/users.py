@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, select
 
 from emby_analytics.clock import Clock
-from emby_analytics.db.dialect import upsert
+from emby_analytics.db.dialect import replace_all
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import users
 from emby_analytics.emby.client import EmbyClient
@@ -56,9 +56,7 @@ def _apply(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> UserS
     updated = [
         row for row in rows if row["id"] in existing and any(existing[row["id"]][c] != row[c] for c in _COMPARED)
     ]
-    upsert(conn, users, [{**row, "first_seen_at": now} for row in rows], insert_only=("first_seen_at",))
-    ids = [row["id"] for row in rows]
-    removed = conn.execute(
-        update(users).where(users.c.id.not_in(ids), users.c.removed_at.is_(None)).values(removed_at=now)
-    ).rowcount
+    removed = replace_all(
+        conn, users, [{**row, "first_seen_at": now} for row in rows], now, insert_only=("first_seen_at",)
+    )
     return UserSyncResult(total_users=len(rows), added=len(added), updated=len(updated), removed=removed)
