@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,9 +74,10 @@ class Service:
         return state
 
 
-@pytest.fixture
-async def service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
-    """The whole service wired to the simulator, background jobs off (tests run them explicitly)."""
+@asynccontextmanager
+async def running_service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
+    """The whole service wired to the simulator, background jobs off (tests run them explicitly). Entering it
+    again with the same settings is a restart on the same database."""
     transport = httpx.ASGITransport(app=create_simulator_app(simulator))
     app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=False)
     async with (
@@ -83,3 +85,9 @@ async def service(settings: Settings, simulator: Simulator, clock: ManualClock) 
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
     ):
         yield Service(app, http, simulator)
+
+
+@pytest.fixture
+async def service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
+    async with running_service(settings, simulator, clock) as running:
+        yield running

@@ -12,7 +12,6 @@ import json
 import logging
 import stat
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,13 +20,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Connection, func, select
-from tests.conftest import Service, make_settings
+from tests.conftest import Service, make_settings, running_service
 
-from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings
 from emby_analytics.db.schema import plays, segments, webhook_receipts
-from emby_analytics.simulator.app import Simulator, create_simulator_app
+from emby_analytics.simulator.app import Simulator
 from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScript, Resume, Stop
 from emby_analytics.simulator.records import MOVIE
 from emby_analytics.tracking.live import MAX_WEBHOOK_AGE
@@ -296,7 +294,7 @@ async def test_a_stop_webhook_replayed_after_a_restart_is_still_a_duplicate(
     pause = _webhook(s, "playback.pause", _at(clock, s, PAUSE_AT), _position_ticks(service, s))
     assert (await _post(service, pause)).json() == {"outcome": "applied"}
     # A second service on the same database (a restart): the receipt was committed with the pause.
-    async with _running(settings, service.simulator, clock) as again:
+    async with running_service(settings, service.simulator, clock) as again:
         assert again.state.webhook_token == service.state.webhook_token
         assert (await _post(again, pause)).json() == {"outcome": "duplicate"}
 
@@ -419,14 +417,14 @@ async def test_generated_token_file_is_private_and_stable(service: Service, sett
     assert path.exists()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text(encoding="utf-8").strip() == service.state.webhook_token
-    async with _running(settings, service.simulator, service.state.clock) as again:
+    async with running_service(settings, service.simulator, service.state.clock) as again:
         assert again.state.webhook_token == service.state.webhook_token
 
 
 async def test_webhook_token_setting_is_used_when_set(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:
     secret = "configured-webhook-secret-0123456789"
     settings = make_settings(tmp_path, WEBHOOK_TOKEN=secret)
-    async with _running(settings, simulator, clock) as service:
+    async with running_service(settings, simulator, clock) as service:
         assert service.state.webhook_token == secret
         assert not (settings.data_dir / "webhook_token").exists()
         body = _samples()["webhook_system.webhooktest_emby4.7.14#0"]
@@ -466,16 +464,3 @@ async def test_unknown_and_informational_events_are_ignored(service: Service, ev
         lambda conn: conn.execute(select(func.count()).select_from(plays)).scalar_one()
     )
     assert played == 0
-
-
-# -- helpers --------------------------------------------------------------------------------------------------
-@asynccontextmanager
-async def _running(settings: Settings, simulator: Simulator, clock: Any) -> AsyncIterator[Service]:
-    """Another instance of the service (same settings: a restart), like the `service` fixture."""
-    transport = httpx.ASGITransport(app=create_simulator_app(simulator))
-    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
-    ):
-        yield Service(app, http, simulator)
