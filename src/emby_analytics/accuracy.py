@@ -131,7 +131,8 @@ def _stored_plays(conn: Connection) -> list[Play]:
     ]
 
 
-async def run_scenario(scn: Scenario, workdir: Path, *, poll_sec: float = 5.0) -> ScenarioResult:
+async def run_scenario(scn: Scenario, workdir: Path) -> ScenarioResult:
+    poll_sec = scn.poll_sec
     t0 = scn.clock_start(DEFAULT_START)
     clock = ManualClock(t0)
     world = world_for(DEFAULT_START)

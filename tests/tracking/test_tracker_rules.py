@@ -87,7 +87,16 @@ CASES = [
         [*polls(0, 20, 0), (25, [o(20, True)]), (30, [o(21.5)]), *polls(35, 40, 26.5)],
         [20 + 11.5],
     ),
-    Case("rule 1: pause between polls (3 s)", [*polls(0, 50, 0, lag=0), *polls(55, 80, 52, lag=0)], [77]),
+    Case(
+        "rules 1, 2: a 3 s shortfall between two polls (paused, or jumped back): two thirds credited",
+        [*polls(0, 50, 0, lag=0), *polls(55, 80, 52, lag=0)],
+        [79],
+    ),
+    Case(
+        "rule 2: a jump back seen at 1 s polls is a rewind, not a pause",
+        [*polls(0, 40, 0, step=1, lag=0), *polls(41, 80, 38, step=1, lag=0)],
+        [80],
+    ),
     Case("without report times a 3 s deficit is reporting noise", [*polls(0, 50, 0), *polls(55, 80, 52)], [80]),
     Case("rule 2: seek forward counts wall time", [*polls(0, 50, 0), *polls(55, 80, 1000)], [80]),
     Case(
@@ -96,9 +105,9 @@ CASES = [
         [82.5],
     ),
     Case(
-        "rule 3: stall credited to the last advance",
+        "rule 3: stall credited to the last advance (after a 3 s shortfall, two thirds credited)",
         [*polls(0, 50, 0, lag=0), *[(t, [o(52, lag=0)]) for t in range(55, 200, 5)], *polls(200, 220, 53, lag=0)],
-        [52 + 21],
+        [54 + 21],
     ),
     Case(
         "rule 3: frozen less than STALL_SECONDS, then it moves on",

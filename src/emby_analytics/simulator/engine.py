@@ -80,9 +80,12 @@ class SessionRuntime:
         return self.anchor_pos + (elapsed // step) * step * self.rate
 
     def reported_activity(self, when: datetime) -> datetime:
+        """LastActivityDate: when the client last reported, the moment `reported_position` was true."""
+        step = self.script.report_interval
         if self.state != "playing":
             return self.last_activity
-        step = self.script.report_interval or 1.0
+        if step <= 0:
+            return max(self.last_activity, when)  # a client that reports continuously
         elapsed = (when - self.anchor_time).total_seconds()
         return max(self.last_activity, self.anchor_time + timedelta(seconds=(elapsed // step) * step))
 

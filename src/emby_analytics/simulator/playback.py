@@ -57,6 +57,7 @@ class Device:
     supported_commands: tuple[str, ...] = ROKU_COMMANDS
     playable_media_types: tuple[str, ...] = ("Audio", "Video")
     internal_id: int = 1
+    reports_rate: bool = True  # False: the client leaves PlaybackRate out of its reports (older apps)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ Live TV: the simulator has no Live TV library, so the `live_tv` scenario adds on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -67,6 +67,7 @@ class Scenario:
     websocket: bool = False
     live_tv: bool = False
     start_at: datetime | None = None  # a fixed clock start (e.g. just before midnight); else the runner's
+    poll_sec: float = 5.0  # NOW_POLL_SEC the runners poll at
     tags: tuple[str, ...] = field(default=())
 
     def scripts(self, world: World, start: datetime) -> list[PlaybackScript]:
@@ -146,12 +147,12 @@ def _user(world: World, i: int = 0) -> str:
     return world.users[i % len(world.users)].id
 
 
-def _one(actions: Callable[[list[str], World], tuple[Action, ...]], **kw: object) -> Builder:
-    """A builder of one session for user 0, starting 2.3 s after the clock start (off the poll grid)."""
+def _one(actions: Callable[[list[str], World], tuple[Action, ...]], offset: float = 2.3, **kw: object) -> Builder:
+    """A builder of one session for user 0, starting `offset` s after the clock start (off the poll grid)."""
 
     def build(world: World, start: datetime) -> list[PlaybackScript]:
         acts = actions(long_movies(world), world)
-        return [PlaybackScript(_user(world), start + timedelta(seconds=2.3), acts, **kw)]  # type: ignore[arg-type]
+        return [PlaybackScript(_user(world), start + timedelta(seconds=offset), acts, **kw)]  # type: ignore[arg-type]
 
     return build
 
@@ -223,7 +224,7 @@ def _live(world: World, start: datetime) -> list[PlaybackScript]:
 
 def _s(name: str, description: str, actions: Callable[[list[str], World], tuple[Action, ...]], duration: float,
        **kw: object) -> Scenario:  # fmt: skip
-    script_kw = {k: kw.pop(k) for k in ("report_interval", "device") if k in kw}
+    script_kw = {k: kw.pop(k) for k in ("report_interval", "device", "offset") if k in kw}
     return Scenario(name, description, _one(actions, **script_kw), duration, **kw)  # type: ignore[arg-type]
 
 
@@ -333,6 +334,71 @@ def _catalogue() -> list[Scenario]:
         ),
         _s("pause_between_polls", "a 3.5 s pause entirely between two polls", PAUSE_BETWEEN, 760),
     ]
+    # Classes of plays that once lost time (issue #6), each run at 5 s and at 1 s polls.
+    roku_no_rate = replace(ROKU, reports_rate=False)
+    # "stamps": what is measured is how LastActivityDate is read (a server without it cannot do as well)
+    slow = {"report_interval": 10.0, "device": ROKU, "tags": ("stamps",)}
+    edge_cases = [
+        _s(
+            "slow_reporter_stop_8s",
+            "a 10 s reporter stopped after 8 s, before its second report",
+            lambda m, w: (Play(0, m[0]), Stop(8)),
+            60,
+            **slow,
+        ),
+        _s(
+            "slow_reporter_gone_8s",
+            "a 10 s reporter that vanishes for good after 8 s",
+            lambda m, w: (Play(0, m[0]), Disappear(8)),
+            60,
+            **slow,
+        ),
+        _s(
+            "slow_reporter_stop_11s",
+            "a 10 s reporter stopped 1.5 s after its second report",
+            lambda m, w: (Play(0, m[0]), Stop(11.5)),
+            60,
+            **slow,
+        ),
+        _s(
+            "stream_restarts",
+            "two 3 s jumps back while playing (a stream restarted after a track change)",
+            lambda m, w: (Play(0, m[0]), Seek(40.6, 37.6), Seek(80.2, 74.2), Stop(118)),
+            180,
+        ),
+        _s(
+            "stream_restarts_5_7",
+            "jumps back of 5 s and 7 s while playing",
+            lambda m, w: (Play(0, m[0]), Seek(40.6, 35.6), Seek(80.2, 68.2), Stop(118)),
+            180,
+        ),
+        _s(
+            "resumed_slow_reporter",
+            "a 10 s reporter resumes a film at 25 min and watches 10 min, no state change",
+            lambda m, w: (Play(0, m[0], 1500), Stop(600)),
+            660,
+            **slow,
+        ),
+        _s(
+            "reports_just_before_polls",
+            "a 10 s reporter whose reports land 0.95 s before a poll, one pause",
+            PAUSE_ONE,
+            960,
+            offset=4.05,
+            **slow,
+        ),
+        _s(
+            "fast_without_rate_field",
+            "a 10 s reporter at 1.5x whose app sends no PlaybackRate, stopped between reports",
+            lambda m, w: (Play(0, m[0], rate=1.5), Stop(95.5)),
+            160,
+            report_interval=10.0,
+            device=roku_no_rate,
+            tags=("stamps",),
+        ),
+    ]
+    edge_cases += [replace(s, name=f"{s.name}@1s", description=f"{s.description} (1 s polls)", poll_sec=1.0)
+                   for s in edge_cases]  # fmt: skip
     assisted = []
     for name, actions, duration in (
         ("one_pause", PAUSE_ONE, 960),
@@ -341,7 +407,7 @@ def _catalogue() -> list[Scenario]:
     ):
         assisted.append(_s(f"{name}+webhooks", f"{name} with webhook events", actions, duration, webhooks=True))
         assisted.append(_s(f"{name}+websocket", f"{name} with websocket pushes", actions, duration, websocket=True))
-    return base + assisted
+    return base + edge_cases + assisted
 
 
 SCENARIOS: tuple[Scenario, ...] = tuple(_catalogue())

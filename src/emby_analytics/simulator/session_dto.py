@@ -38,7 +38,8 @@ def _play_state(rt: SessionRuntime, now: datetime) -> JsonDict:
     state["PlayMethod"] = rt.method
     state["RepeatMode"] = "RepeatNone"
     state["SubtitleOffset"] = 0
-    state["PlaybackRate"] = rt.rate if rt.rate != int(rt.rate) else int(rt.rate)
+    if rt.script.device.reports_rate:
+        state["PlaybackRate"] = rt.rate if rt.rate != int(rt.rate) else int(rt.rate)
     return state
 
 

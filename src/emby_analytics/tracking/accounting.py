@@ -33,14 +33,15 @@ def _clamp(when: datetime, lo: datetime, hi: datetime) -> datetime:
 def sample_time(obs: SessionObs, at: datetime, cfg: TrackerConfig) -> tuple[datetime, bool]:
     """When the observed position was true, and whether that is known precisely.
 
-    Emby stamps LastActivityDate when the client reports progress; clients that report every ~10 s are that much
-    behind the poll. A stamp within `snap_sec` of the poll is the poll (written to the second); one older than
-    `report_lag_max_sec` or in the future is not trusted (then the poll time, with the coarse tolerance)."""
+    Emby stamps LastActivityDate (to 100 ns) when the client reports progress; clients that report every ~10 s are
+    that much behind the poll, and the stamp says exactly how much. A stamp up to `snap_sec` in the future (the two
+    clocks differ a little) or written to the whole second less than a second ago is no better than the poll; one
+    older than `report_lag_max_sec` or further in the future is not trusted (then the poll time, coarsely)."""
     reported = obs.reported_at
     if reported is None or obs.is_paused:
         return at, reported is not None
     lag = (at - reported).total_seconds()
-    if -cfg.snap_sec <= lag <= cfg.snap_sec:
+    if -cfg.snap_sec <= lag <= 0 or (0 < lag < 1 and reported.microsecond == 0):
         return at, True
     if 0 < lag <= cfg.report_lag_max_sec:
         return reported, True
@@ -90,49 +91,93 @@ def _anchor(play: Play, when: datetime, pos: int, rate: float) -> None:
     cur.last_pos, cur.last_advance_at = pos, when
 
 
+def place_start(
+    tau: datetime, at: datetime, exact: bool, pos: int, rate: float, lo: datetime | None, cfg: TrackerConfig,
+    report_lag: float = 0.0,
+) -> tuple[datetime, bool]:  # fmt: skip
+    """The start of a playing play first sampled at `tau` (polled at `at`) and not seen at the previous poll `lo`,
+    and whether it is known rather than guessed.
+
+    A position no larger than the time since the previous poll means it started from 0 that long ago. Otherwise
+    it resumed from a saved position somewhere in (lo, tau]. A client reports at its start, then every few
+    seconds: one silent since `tau` for longer than that window, or whose learned report interval is longer than
+    it, cannot have reported in between, so `tau` was its start. Else the middle of the last poll interval
+    (≤ half a poll off): nothing tells when a client that reports more often than we poll started."""
+    pos_s = pos / TICKS_PER_SECOND / (rate or 1.0)
+    gap = (tau - lo).total_seconds() if lo is not None else cfg.poll_interval_sec
+    if pos_s <= gap + cfg.jitter_sec:
+        start, known = tau - _sec(pos_s), True
+    elif exact and lo is not None and tau < at and max((at - tau).total_seconds(), report_lag) >= gap:
+        start, known = tau, True
+    else:
+        start, known = tau - _sec(min(gap, cfg.poll_interval_sec) / 2), False
+    if lo is not None:
+        start = max(lo, start)
+    return min(start, at), known
+
+
 def first_sample(
     play: Play,
     at: datetime,
     tau: datetime,
+    exact: bool,
     pos: int,
     paused: bool,
-    rate: float,
+    rate: float | None,
     lo: datetime | None,
     cfg: TrackerConfig,
 ) -> None:
-    """Place the start of a play first seen at `at` (sample at `tau`), not seen at the previous poll `lo`.
-
-    A position no larger than the time since the previous poll means it started from 0 that long ago (exact);
-    otherwise it resumed from a saved position at an unknown moment after `lo`: half a poll back (≤ 2.5 s off)."""
-    rate = rate or 1.0
-    pos_s = pos / TICKS_PER_SECOND / rate
-    gap = (tau - lo).total_seconds() if lo is not None else cfg.poll_interval_sec
-    back = pos_s if pos_s <= gap + cfg.jitter_sec else min(gap, cfg.poll_interval_sec / 2)
-    start = tau - _sec(back) if paused is False else at
-    if lo is not None:
-        start = max(lo, start)
-    play.started_at = min(start, at)
-    play.cursor.last_obs_at = at
+    """Open a play first seen at `at` (position `pos` true at `tau`); see `place_start`. A start the client's
+    pace or speed may still correct (a guess, or a speed it did not say) is settled at its next report."""
+    cur = play.cursor
+    cur.last_obs_at = at
     play.max_position_ticks = play.last_position_ticks = pos
     if paused:
-        play.cursor.status = "paused"
-        _anchor(play, at, pos, rate)
+        play.started_at = at
+        cur.status = "paused"
+        _anchor(play, at, pos, rate or 1.0)
         return
-    play.cursor.status = "playing"
-    start_pos = pos - round(rate * (tau - play.started_at).total_seconds() * TICKS_PER_SECOND)
+    play.started_at, known = place_start(tau, at, exact, pos, rate or 1.0, lo, cfg)
+    if exact and (not known or rate is None):
+        cur.guess_lo, cur.first_report_at, cur.first_poll_at = lo, tau, at
+    cur.status = "playing"
+    start_pos = pos - round((rate or 1.0) * (tau - play.started_at).total_seconds() * TICKS_PER_SECOND)
     open_segment(play, play.started_at, start_pos, until=at)
-    _anchor(play, tau, pos, rate)
+    _anchor(play, tau, pos, rate or 1.0)
     current = current_segment(play)
     if current is not None:
         current.position_end_ticks = max(current.position_start_ticks, pos)
 
 
-def apply_sample(
-    play: Play, at: datetime, tau: datetime, pos: int, paused: bool, rate: float, tol_sec: float, cfg: TrackerConfig
-) -> None:
-    """Advance an open play by one sample: poll at `at`, position `pos` true at `tau` (see module docstring)."""
+def settle_start(play: Play, rate: float, cfg: TrackerConfig) -> None:
+    """At the play's second report: place its start again knowing the client's report interval and speed
+    (`place_start`), if nothing has happened to the play since. Decided once."""
     cur = play.cursor
-    rate = rate or 1.0
+    tau, at = cur.first_report_at, cur.first_poll_at
+    lo = cur.guess_lo
+    cur.guess_lo = cur.first_report_at = cur.first_poll_at = None
+    if tau is None or at is None or len(play.segments) != 1:
+        return
+    seg = play.segments[0]
+    pos = seg.position_start_ticks + round(cur.rate * (tau - seg.started_at).total_seconds() * TICKS_PER_SECOND)
+    start, _ = place_start(tau, at, True, pos, rate, lo, cfg, cur.report_lag)
+    seg.started_at = play.started_at = min(start, seg.ended_at)
+    seg.position_start_ticks = max(0, pos - round(rate * (tau - seg.started_at).total_seconds() * TICKS_PER_SECOND))
+
+
+def apply_sample(
+    play: Play,
+    at: datetime,
+    tau: datetime,
+    pos: int,
+    paused: bool,
+    rate: float | None,
+    tol_sec: float,
+    cfg: TrackerConfig,
+) -> None:
+    """Advance an open play by one sample: poll at `at`, position `pos` true at `tau` (see module docstring).
+    `rate` None: the client did not say (then the rate it had, or one its positions show, see `_playing`)."""
+    cur = play.cursor
     prev_obs = cur.last_obs_at or play.started_at
     play.max_position_ticks = max(play.max_position_ticks, pos)
     play.last_position_ticks = pos
@@ -146,16 +191,16 @@ def apply_sample(
             t_pause = _clamp(line_time(play, pos), lo, at)
             end_segment(play, t_pause, pos)
             cur.status = "paused"
-            _anchor(play, t_pause, pos, rate)
+            _anchor(play, t_pause, pos, rate or cur.rate)
         else:
             _playing(play, at, tau, pos, rate, tol, cfg)
     elif paused:
         cur.status = "paused"  # a stalled client that pauses stays excluded
-        _anchor(play, at, pos, rate)
+        _anchor(play, at, pos, rate or cur.rate)
     elif cur.status == "stalled" and abs(pos - cur.last_pos) <= _EPS_TICKS:
         pass  # still frozen: nothing is credited
     else:
-        _resume(play, prev_obs, at, tau, pos, rate, tol)
+        _resume(play, prev_obs, at, tau, pos, rate or cur.rate, tol)
     cur.last_obs_at = at
 
 
@@ -174,43 +219,79 @@ def _resume(play: Play, prev_obs: datetime, at: datetime, tau: datetime, pos: in
     _anchor(play, tau, pos, rate)
 
 
-def _playing(play: Play, at: datetime, tau: datetime, pos: int, rate: float, tol: float, cfg: TrackerConfig) -> None:
+# Playback speeds a client may use; without a PlaybackRate field, positions that run this much faster say so.
+_SPEEDS = (1.0, 1.25, 1.5, 1.75, 2.0)
+_BACK_EPS_SEC = 0.05  # a position further behind the last one than this jumped back (a pause never moves it back)
+
+
+def _implied_speed(play: Play, tau: datetime, pos: int) -> float | None:
+    """The standard speed (≥ 1×) the advance since the last report shows, if it shows one within 3 %."""
     cur = play.cursor
+    since = (tau - (cur.last_advance_at or tau)).total_seconds()
+    if since < 2.0:
+        return None
+    speed = (pos - cur.last_pos) / TICKS_PER_SECOND / since
+    return next((s for s in _SPEEDS if abs(speed - s) <= 0.03 * s), None)
+
+
+def _playing(
+    play: Play, at: datetime, tau: datetime, pos: int, rate_said: float | None, tol: float, cfg: TrackerConfig
+) -> None:
+    cur = play.cursor
+    rate = rate_said or cur.rate  # a client that does not say its rate keeps the one it had
     seg = current_segment(play)
     if seg is None:  # defensive: playing without an open segment (e.g. restored oddly): start one here
         seg = open_segment(play, tau, pos, until=at)
     last_adv = cur.last_advance_at or seg.started_at
     if abs(pos - cur.last_pos) <= _EPS_TICKS:
-        # No new report: a slow client between reports (credit on, as long as its usual lag), or a sleeping one:
-        # credit only up to the last advance (rule 3)
-        normal = (at - last_adv).total_seconds() <= cur.report_lag + cfg.jitter_sec
-        seg.ended_at = max(seg.started_at, at if normal else last_adv)
-        cur.held = True
+        # No new report. Until its pace is known, a client may be one that reports every ~10 s (credit on, up to
+        # the longest report interval we accept); once known, as long as its usual interval. Past that it sleeps:
+        # credit only up to the last advance (rule 3), tentatively, until the position moves again.
+        allowed = cur.report_lag + cfg.jitter_sec if cur.paced else cfg.report_lag_max_sec
+        seg.ended_at = max(seg.started_at, at if (at - last_adv).total_seconds() <= allowed else last_adv)
+        cur.holds += 1
         if (at - last_adv).total_seconds() >= cfg.stall_seconds:
             end_segment(play, last_adv, cur.last_pos)
             cur.status = "stalled"
         return
+    rates = {cur.rate, rate}
+    if rate_said is None and (implied := _implied_speed(play, tau, pos)) is not None:
+        rates.add(implied)
     # behind (<0) or ahead (>0) of the line; a rate change between samples is within either rate's line
-    d = min((pos - line_pos(play, tau, r) for r in {cur.rate, rate}), key=abs)
-    if d > tol * rate or pos < cur.last_pos - tol * rate:
+    d, rate = min(((pos - line_pos(play, tau, r), r) for r in rates), key=lambda x: abs(x[0]))
+    if d > tol * rate or pos < cur.last_pos - _BACK_EPS_SEC * rate * TICKS_PER_SECOND:
         # seek (forward beyond the wall time, or back): wall time counts, the jump is not content (rule 2)
         split = _clamp(min(seg.ended_at, tau), seg.started_at, tau)
         end_segment(play, split, round(line_pos(play, split)))
         start_pos = pos - round(rate * (tau - split).total_seconds() * TICKS_PER_SECOND)
         seg = open_segment(play, split, start_pos)
     elif d < -tol * rate:
-        # a pause between polls (or the gap of an outage/restart): credit only as far as the position advanced
-        gap = -d / rate / TICKS_PER_SECOND
+        # Behind the line but not back: paused between two samples, or jumped back a few seconds (a stream
+        # restarted after a track change). Between consecutive samples the two look the same. A pause is two
+        # transitions, a jump one, each allowed the same error: crediting two thirds of the shortfall keeps
+        # both within it (a third off for a jump, two for a pause). After a gap (missed polls, an outage, a
+        # restart) it is a pause: credit only as far as the position advanced (rule 6).
+        shortfall = -d / rate / TICKS_PER_SECOND
+        window = (tau - (cur.anchor_at or tau)).total_seconds()
+        spacing = max(cfg.poll_interval_sec, cur.report_lag)
+        consecutive = window <= spacing + cfg.jitter_sec or (cur.holds == 1 and window <= 2 * spacing + cfg.jitter_sec)
+        gap = shortfall / 3 if consecutive else shortfall
         pause_at = _clamp(min(seg.ended_at, tau - _sec(gap)), max(seg.started_at, last_adv), tau)
         resume_at = min(tau, pause_at + _sec(gap))
         end_segment(play, pause_at, round(line_pos(play, pause_at)))
         start_pos = pos - round(rate * (tau - resume_at).total_seconds() * TICKS_PER_SECOND)
-        seg = open_segment(play, resume_at, start_pos)
-    seg.ended_at = max(seg.started_at, at)
+        previous_end = play.segments[-1].position_end_ticks if play.segments else start_pos
+        seg = open_segment(play, resume_at, max(start_pos, min(previous_end, pos)))  # never re-count content
     seg.position_end_ticks = max(seg.position_start_ticks, pos)
-    if cur.held and abs(d) <= tol * rate:  # it stood still, then moved on along the line: a slow reporter
+    if cur.holds and pos > cur.last_pos:  # it stood still, then reported again: a slow reporter's interval
         cur.report_lag = min(cfg.report_lag_max_sec, max(cur.report_lag, (tau - last_adv).total_seconds()))
-    cur.held = False
+    cur.holds = 0
+    cur.paced = True
+    settle_start(play, rate, cfg)
+    # Credit on to the poll while the report is as fresh as the client's pace makes it; an older one means it
+    # stopped reporting after it: credit up to the report (the next sample settles which).
+    fresh = (at - tau).total_seconds() <= cur.report_lag + cfg.jitter_sec
+    seg.ended_at = max(seg.started_at, at if fresh else tau)
     _anchor(play, tau, pos, rate)
 
 

@@ -209,12 +209,17 @@ class Cursor:
     last_obs_at: datetime | None = None
     exact: bool = False  # the anchor came from an exact event (webhook/websocket)
     report_lag: float = 0.0  # learned report interval (s): how long a slow client's position may stand still
-    held: bool = False  # the position stood still at the last sample (not yet known: slow report or stall)
+    paced: bool = False  # the position has moved on since the first sample: `report_lag` is known (maybe 0)
+    holds: int = 0  # samples in a row whose position stood still (a slow report, a stall, or not known yet)
+    # The first sample, while its start may still be corrected by the client's pace or speed (accounting.settle_start)
+    guess_lo: datetime | None = None
+    first_report_at: datetime | None = None
+    first_poll_at: datetime | None = None
     event_keys: list[str] = field(default_factory=list)
 
 
 _DT_FIELDS = ("started_at", "stopped_at", "last_seen_at")
-_CURSOR_DT = ("anchor_at", "last_advance_at", "last_obs_at")
+_CURSOR_DT = ("anchor_at", "last_advance_at", "last_obs_at", "guess_lo", "first_report_at", "first_poll_at")
 
 
 def play_id_for(session_id: str, item_id: str, started_at: datetime) -> str:
@@ -322,7 +327,8 @@ class Play:
         kwargs["stream"] = Stream.from_dict(data.get("stream") or {})
         kwargs["stream_latest"] = Stream.from_dict(data.get("stream_latest") or {})
         kwargs["segments"] = [Segment.from_dict(s) for s in data.get("segments") or ()]
-        cur: JsonDict = dict(data.get("cursor") or {})
+        cursor_fields = {f.name for f in fields(Cursor)}
+        cur: JsonDict = {k: v for k, v in (data.get("cursor") or {}).items() if k in cursor_fields}
         for key in _CURSOR_DT:
             cur[key] = datetime.fromisoformat(cur[key]) if cur.get(key) else None
         kwargs["cursor"] = Cursor(**cur)

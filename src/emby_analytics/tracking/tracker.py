@@ -93,9 +93,7 @@ class Tracker:
         tau, exact = acc.sample_time(obs, at, self.config)
         tau = max(tau, play.cursor.anchor_at or tau)  # samples never go back before the anchor
         pos = obs.position_ticks if obs.position_ticks is not None else play.last_position_ticks
-        acc.apply_sample(
-            play, at, tau, pos, obs.is_paused, obs.playback_rate or 1.0, self._tolerance(exact), self.config
-        )
+        acc.apply_sample(play, at, tau, pos, obs.is_paused, obs.playback_rate, self._tolerance(exact), self.config)
         play.last_seen_at = at
         if play.item_name is None and play.item_type is None:  # opened by an event: the poll knows the item
             _fill_meta(play, obs)
@@ -111,15 +109,16 @@ class Tracker:
         acc.finish_flags(play, self.config)
 
     def _new_play(self, obs: SessionObs, at: datetime, *, source: str = "live") -> Play:
-        tau, _ = acc.sample_time(obs, at, self.config)
+        tau, exact = acc.sample_time(obs, at, self.config)
         play = _play_from_obs(obs, at)
         acc.first_sample(
             play,
             at,
             tau,
+            exact,
             obs.position_ticks or 0,
             obs.is_paused,
-            obs.playback_rate or 1.0,
+            obs.playback_rate,
             self._last_ok,
             self.config,
         )
