@@ -160,12 +160,12 @@ async def run_scenario(scn: Scenario, workdir: Path) -> ScenarioResult:
                 response = await http.post(f"/webhooks/emby?token={WEBHOOK_TOKEN}", json=webhook_body(payload))
                 response.raise_for_status()
             elif kind == "push":
-                await state.tracking.on_sessions(await state.emby.sessions(), clock.now())
+                await state.feed.pushed(await state.emby.sessions(), clock.now())
             else:
                 if in_outage(scn, t0, at):
                     sim.faults.fail_next(1, status=503, endpoint="/Sessions")
                 with contextlib.suppress(EmbyError):  # recorded by the poller; plays stay open (rule 6)
-                    await state.tracking.poll()
+                    await state.feed.poll()
         state, _ = await service.running()
         stored = await state.db.read(_stored_plays)
     finally:

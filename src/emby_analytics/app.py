@@ -18,7 +18,7 @@ from emby_analytics.credentials import stored_token
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
-from emby_analytics.emby.websocket import EmbySocketListener
+from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.logconfig import redact_everywhere
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
@@ -27,9 +27,8 @@ from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJo
 from emby_analytics.sync.library import LibrarySync
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
-from emby_analytics.tracking.jobs import SessionPollJob, SocketJob
-from emby_analytics.tracking.live import LiveTracking
 from emby_analytics.tracking.model import TrackerConfig
+from emby_analytics.tracking.recorder import PlayRecorder
 from emby_analytics.tracking.webhooks import WebhookIntake
 from emby_analytics.version import VERSION, build_commit
 
@@ -47,7 +46,9 @@ def build_state(
 ) -> AppState:
     """Wire the components together (also used by the `sync` command, without the HTTP app)."""
     api_key = settings.emby_api_key.get_secret_value()
-    emby = EmbyClient(http, base_url=settings.emby_base_url, api_key=api_key, timeout=settings.emby_timeout_sec)
+    emby = EmbyClient(
+        http, base_url=settings.emby_base_url, api_key=api_key, timeout=settings.emby_timeout_sec, sleep=clock.sleep
+    )
     library_sync = LibrarySync(db, emby, clock, chunk_size=settings.refresh_chunk_size)
     user_sync = UserSync(db, emby, clock)
     history_import = HistoryImport(
@@ -65,31 +66,22 @@ def build_state(
         min_play_seconds=settings.min_play_seconds,
         completed_percent=settings.completed_percent,
     )
-    tracking = LiveTracking(
-        db, emby, clock, tracker_config, resume_window=timedelta(hours=settings.resume_window_hours)
-    )
+    recorder = PlayRecorder(db, tracker_config, resume_window=timedelta(hours=settings.resume_window_hours))
+    socket = SocketConfig(http, settings.emby_base_url, api_key) if settings.emby_websocket else None
+    feed = SessionFeed(emby, clock, interval_sec=settings.now_poll_sec, socket=socket)
+    feed.subscribe(recorder.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
-    poller = SessionPollJob(tracking, settings.now_poll_sec, clock)
     server_info = ServerInfoJob(emby, clock)
-
-    async def poll_soon() -> None:
-        poller.trigger()  # Emby advises one GET /Sessions after every (re)connect
-
     jobs: list[Job] = [
-        poller,
+        *feed.jobs(),
         server_info,
         UserSyncJob(user_sync, settings.user_sync_interval, clock),
         incremental,
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
         HistoryImportJob(history_import, clock),
     ]
-    if settings.emby_websocket:
-        listener = EmbySocketListener(
-            http, settings.emby_base_url, api_key, on_sessions=tracking.on_sessions, on_connected=poll_soon, clock=clock
-        )
-        jobs.append(SocketJob(listener, clock))
     webhooks = WebhookIntake(
-        db, clock, on_playback=tracking.on_webhook, on_library=lambda _event: incremental.trigger()
+        db, clock, on_playback=recorder.on_webhook, on_library=lambda _event: incremental.trigger()
     )
     return AppState(
         settings=settings,
@@ -100,7 +92,8 @@ def build_state(
         library_sync=library_sync,
         user_sync=user_sync,
         history_import=history_import,
-        tracking=tracking,
+        feed=feed,
+        recorder=recorder,
         webhooks=webhooks,
         webhook_token=webhook_token,
         server_info=server_info,
@@ -137,7 +130,7 @@ def create_app(
                 state = build_state(
                     settings, db, http, clock or SystemClock(), webhook_token=webhook_token, commit=build_commit()
                 )
-                await state.tracking.start()
+                await state.recorder.start()
                 app.state.emby_analytics = state
                 if run_jobs:
                     state.scheduler.start()

@@ -1,16 +1,24 @@
-"""Clocks: every time-dependent component takes one, so tests and the simulator can run time fast or by hand."""
+"""Clocks: every time-dependent component takes one, to tell the time and to wait, so tests and the simulator can
+run time fast or by hand. Nothing else in the product calls `asyncio.sleep` or reads the wall clock for timing."""
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
 class Clock(Protocol):
-    """Tells the current time as an aware UTC datetime."""
+    """Tells the current time as an aware UTC datetime, and waits."""
 
     def now(self) -> datetime: ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Return once `seconds` of this clock's time have passed (at once for 0 or less)."""
+        ...
 
 
 class SystemClock:
@@ -19,14 +27,22 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
 
 class ManualClock:
-    """A clock that only moves when told to (tests)."""
+    """A clock that only moves when told to (tests). A `sleep` returns when `advance`/`set` has moved the clock
+    past its deadline; with `autojump=True` a sleep moves the clock itself (for one flow of work that waits, like
+    a retry, with nothing else on the clock)."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, *, autojump: bool = False) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._now = start.astimezone(UTC)
+        self.autojump = autojump
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
 
     def now(self) -> datetime:
         return self._now
@@ -35,12 +51,38 @@ class ManualClock:
         if seconds < 0:
             raise ValueError("time does not run backwards")
         self._now += timedelta(seconds=seconds)
+        self._wake()
         return self._now
 
     def set(self, when: datetime) -> None:
         if when < self._now:
             raise ValueError("time does not run backwards")
         self._now = when
+        self._wake()
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        """When the earliest waiting sleep ends (None when nothing sleeps)."""
+        live = [when for when, _, future in self._sleepers if not future.done()]
+        return min(live, default=None)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        if self.autojump:
+            self.advance(seconds)
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), next(self._order), future))
+        await future  # a cancelled sleep leaves a done future behind, dropped at the next wake
+
+    def _wake(self) -> None:
+        while self._sleepers and (self._sleepers[0][0] <= self._now or self._sleepers[0][2].done()):
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
 
 
 class AcceleratedClock:
@@ -55,3 +97,6 @@ class AcceleratedClock:
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=(time.monotonic() - self._origin) * self._factor)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self._factor)

@@ -1,4 +1,8 @@
-"""Background jobs: named classes run periodically inside the app lifespan, each reporting its own state."""
+"""Background jobs: named classes run periodically inside the app lifespan, each reporting its own state.
+
+One job, one `JobState`: what `/health` and the scheduler statistics show. A failing job waits by the one
+backoff policy before its next run; every wait is the clock's, so a manual clock drives jobs in tests.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from emby_analytics.backoff import Backoff
 from emby_analytics.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -25,19 +30,33 @@ class JobState:
     failures: int = 0
     consecutive_failures: int = 0
     last_run_at: datetime | None = None
+    last_success_at: datetime | None = None
     last_duration_ms: float | None = None
     last_error: str | None = None
     next_run_at: datetime | None = None
+    triggers: int = 0
 
 
 class Job(ABC):
-    """A periodic task. Subclasses set `name` and implement `run_once`; errors are recorded, never fatal."""
+    """A periodic task. Subclasses set `name` and implement `run_once`; errors are recorded, never fatal.
+
+    With a `backoff`, consecutive failures stretch the wait before the next run (instead of the interval)."""
 
     name: str = "job"
 
-    def __init__(self, interval_sec: float, clock: Clock, *, initial_delay_sec: float = 0.0) -> None:
+    def __init__(
+        self,
+        interval_sec: float,
+        clock: Clock,
+        *,
+        initial_delay_sec: float = 0.0,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.clock = clock
         self.initial_delay_sec = initial_delay_sec
+        self.backoff = backoff
+        self.rng = rng or random.Random()
         self.state = JobState(name=self.name, interval_sec=interval_sec)
         self._wake = asyncio.Event()
 
@@ -46,6 +65,7 @@ class Job(ABC):
 
     def trigger(self) -> None:
         """Run as soon as possible instead of waiting for the interval."""
+        self.state.triggers += 1
         self._wake.set()
 
     async def run_now(self) -> None:
@@ -57,6 +77,7 @@ class Job(ABC):
             await self.run_once()
             self.state.last_error = None
             self.state.consecutive_failures = 0
+            self.state.last_success_at = self.clock.now()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -70,7 +91,10 @@ class Job(ABC):
             self.state.last_duration_ms = round((time.perf_counter() - started) * 1000, 1)
 
     def next_delay(self) -> float:
-        """Seconds until the next run (subclasses back off after failures)."""
+        """Seconds until the next run: the interval, or the backoff after failures."""
+        failures = self.state.consecutive_failures
+        if failures and self.backoff is not None:
+            return self.backoff.delay(failures, self.rng)
         return self.state.interval_sec
 
     async def loop(self) -> None:
@@ -82,17 +106,19 @@ class Job(ABC):
             await self._sleep(self.next_delay())
 
     async def _sleep(self, seconds: float) -> None:
+        """The clock's sleep, cut short by `trigger()`."""
         self.state.next_run_at = self.clock.now() + timedelta(seconds=seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
-
-
-def backoff_delay(interval: float, failures: int, cap: float, rng: random.Random) -> float:
-    """The interval after a success; after failures, doubling delays with jitter, up to `cap`."""
-    if failures == 0:
-        return interval
-    ceiling = min(cap, interval * 2 ** min(failures, 16))
-    return rng.uniform(ceiling / 2, ceiling)
+        if self._wake.is_set():
+            return
+        waits = {asyncio.ensure_future(self.clock.sleep(seconds)), asyncio.ensure_future(self._wake.wait())}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for pending in waits:
+                pending.cancel()
+            for pending in waits:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
 
 
 class Scheduler:

@@ -10,12 +10,13 @@ from emby_analytics.clock import Clock
 from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
+from emby_analytics.feed import SessionFeed
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
-from emby_analytics.tracking.live import LiveTracking
+from emby_analytics.tracking.recorder import PlayRecorder
 from emby_analytics.tracking.webhooks import WebhookIntake
 
 
@@ -29,7 +30,8 @@ class AppState:
     library_sync: LibrarySync
     user_sync: UserSync
     history_import: HistoryImport
-    tracking: LiveTracking
+    feed: SessionFeed
+    recorder: PlayRecorder
     webhooks: WebhookIntake
     webhook_token: str = field(repr=False)
     server_info: ServerInfoJob

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, select
 from tests.conftest import Service
 
+from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import NAME_MAX, items, libraries, sync_runs
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.sync.library import SyncAlreadyRunning, SyncProgress
@@ -143,9 +144,12 @@ async def test_first_incremental_sync_is_a_full_one(service: Service) -> None:
     assert result.processed == len(service.simulator.world)
 
 
-async def test_emby_failure_mid_sync_leaves_data_consistent_and_next_run_completes(service: Service) -> None:
+async def test_emby_failure_mid_sync_leaves_data_consistent_and_next_run_completes(
+    service: Service, clock: ManualClock
+) -> None:
     sim = service.simulator
     sync = service.state.library_sync
+    clock.autojump = True  # the client's retries wait on the service's clock: let them move it
 
     def break_emby_after_first_batch(progress: SyncProgress) -> None:
         if progress.processed > 0 and not sim.faults.pending():

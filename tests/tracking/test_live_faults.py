@@ -9,7 +9,6 @@ from sqlalchemy import Connection, select, text
 from tests.conftest import Service
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db.engine import StorageError
 from emby_analytics.db.schema import plays
 from emby_analytics.simulator.playback import Play, PlaybackScript, Stop
 from emby_analytics.simulator.records import MOVIE
@@ -25,10 +24,9 @@ async def test_a_close_decided_while_the_database_was_locked_is_stored_later(
     world = service.simulator.world
     movie = next(str(r.id) for r in world.records(world.ids_of_type(MOVIE)) if r.runtime >= 3600 * 10_000_000)
     service.simulator.sessions.add_script(PlaybackScript(world.users[0].id, clock.now(), (Play(0, movie), Stop(20))))
-    tracking = service.state.tracking
-    db = service.state.db
+    feed, recorder, db = service.state.feed, service.state.recorder, service.state.db
     clock.advance(5)
-    await tracking.poll()
+    await feed.poll()
 
     # Another program holds the write lock, and our writer gives up at once instead of waiting.
     await db.write(lambda conn: _set_busy_timeout(conn, 0))
@@ -36,16 +34,22 @@ async def test_a_close_decided_while_the_database_was_locked_is_stored_later(
     locker.execute("BEGIN EXCLUSIVE")
     try:
         clock.advance(20)  # the session stopped at 20 s: this poll closes the play
-        with pytest.raises(StorageError):
-            await tracking.poll()
+        await feed.poll()  # Emby answered; storing what it meant failed
+        assert (recorder.status.unsaved_plays, recorder.status.open_plays) == (1, 0)
+        assert recorder.status.last_write_error is not None and "StorageError" in recorder.status.last_write_error
+        health = (await service.http.get("/health")).json()
+        assert health["status"] == "degraded" and health["poller"]["unsaved_plays"] == 1
+        assert health["poller"]["ok"] is True, "Emby is fine: it is the database"
     finally:
         locker.execute("ROLLBACK")
         locker.close()
     await db.write(lambda conn: _set_busy_timeout(conn, 10_000))
 
     clock.advance(5)
-    await tracking.poll()  # nothing new happens in this tick; the unsaved close goes with it
+    await feed.poll()  # nothing new happens in this tick; the unsaved close goes with it
     row = await db.read(lambda conn: conn.execute(select(plays)).one())
     assert row.stopped_at is not None
     assert row.watch_seconds == pytest.approx(20, abs=1)
     assert row.tracker_state is None
+    assert (recorder.status.unsaved_plays, recorder.status.last_write_error) == (0, None)
+    assert (await service.http.get("/health")).json()["status"] == "ok"

@@ -1,11 +1,14 @@
-"""The app's Emby websocket listener feeds the tracker: a pause is recorded without waiting for the next poll."""
+"""The app's Emby websocket feeds the recorder: a pause is recorded without waiting for the next poll, and /health
+shows the websocket's state (connected, refused, the error) from the feed's one record."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from httpx import ASGITransport, AsyncClient
 from httpx_ws.transport import ASGIWebSocketTransport
 from sqlalchemy import select
 from tests.conftest import make_settings
@@ -17,13 +20,27 @@ from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.playback import Pause, Play, PlaybackScript
 from emby_analytics.simulator.records import MOVIE
 from emby_analytics.state import AppState
-from emby_analytics.tracking.jobs import SocketJob
 
 
 async def _until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
     async with asyncio.timeout(timeout):
         while not predicate():
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
+
+
+@asynccontextmanager
+async def running_with_jobs(
+    tmp_path: Path, simulator: Simulator, clock: ManualClock, **env: str
+) -> AsyncIterator[AppState]:
+    # Polls every 5 minutes: anything seen sooner came through the websocket.
+    settings = make_settings(tmp_path, NOW_POLL_SEC="300", EMBY_WEBSOCKET="true")
+    transport = ASGIWebSocketTransport(app=create_simulator_app(simulator))
+    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=True)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://service") as http,
+    ):
+        yield app.state.emby_analytics, http
 
 
 async def test_a_pushed_pause_is_recorded_before_the_next_poll(
@@ -34,16 +51,13 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
     simulator.sessions.add_script(PlaybackScript(world.users[0].id, clock.now(), (Play(0, movie), Pause(120))))
     clock.advance(1)
 
-    # Polls every 5 minutes: anything seen sooner came through the websocket.
-    settings = make_settings(tmp_path, NOW_POLL_SEC="300", EMBY_WEBSOCKET="true")
-    transport = ASGIWebSocketTransport(app=create_simulator_app(simulator))
-    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=True)
-    async with app.router.lifespan_context(app):
-        state: AppState = app.state.emby_analytics
-        socket_job = state.scheduler.jobs["emby-websocket"]
-        assert isinstance(socket_job, SocketJob)
-        await _until(lambda: socket_job.listener.connected and state.tracking.state.open_plays == 1)
-        polls = state.tracking.state.polls
+    async with running_with_jobs(tmp_path, simulator, clock) as (state, _):
+        poll_job = state.feed.poll_job
+        listener = state.feed.listener
+        assert listener is not None
+        # the first poll at start-up, and the one the websocket's connect asks for
+        await _until(lambda: listener.connected and poll_job.state.runs == 2 and not poll_job.state.running)
+        assert state.recorder.status.open_plays == 1 and poll_job.state.triggers == 1
 
         clock.advance(125)  # the pause happened at 120 s
         simulator.websockets.poke()
@@ -55,5 +69,23 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
         async with asyncio.timeout(5):
             while not await paused():
                 await asyncio.sleep(0.05)
-        assert state.tracking.state.polls == polls, "no poll happened: the push did it"
-        assert socket_job.listener.messages >= 2
+        assert poll_job.state.runs == 2, "no poll happened: the push did it"
+        assert listener.messages >= 2
+        assert state.feed.latest is not None and state.feed.latest.source == "websocket"
+
+
+async def test_health_shows_the_websocket(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:
+    async with running_with_jobs(tmp_path, simulator, clock) as (state, http):
+        listener = state.feed.listener
+        assert listener is not None
+        await _until(lambda: listener.connected)
+        socket = (await http.get("/health")).json()["websocket"]
+        assert (socket["enabled"], socket["connected"], socket["auth_failed"]) == (True, True, False)
+        assert socket["connected_since"] is not None and socket["connects"] == 1
+
+        simulator.websockets.enabled = False
+        simulator.websockets.drop_all()
+        await _until(lambda: state.feed.socket_job is not None and state.feed.socket_job.state.failures >= 1)
+        socket = (await http.get("/health")).json()["websocket"]
+        assert socket["connected"] is False and socket["consecutive_failures"] >= 1
+        assert socket["last_error"].startswith("EmbySocketError:") and socket["next_attempt"] is not None

@@ -28,7 +28,7 @@ from emby_analytics.db.schema import plays, segments, webhook_receipts
 from emby_analytics.simulator.app import Simulator
 from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScript, Resume, Stop
 from emby_analytics.simulator.records import MOVIE
-from emby_analytics.tracking.live import MAX_WEBHOOK_AGE
+from emby_analytics.tracking.recorder import MAX_WEBHOOK_AGE
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
@@ -147,7 +147,7 @@ async def _poll_until(service: Service, clock: ManualClock, s: Scripted, until: 
     """Polls every `step` seconds of script time while the next poll is before `until` (script seconds)."""
     while (clock.now() - s.start).total_seconds() + step < until:
         clock.advance(step)
-        await service.state.tracking.poll()
+        await service.state.feed.poll()
 
 
 def _at(clock: ManualClock, s: Scripted, seconds: float) -> datetime:
@@ -203,7 +203,7 @@ async def test_playback_webhooks_give_exact_pause_resume_and_stop_times(service:
     stop = _webhook(s, "playback.stop", stop_at, _position_ticks(service, s), PlayedToCompletion=False)
     assert (await _post(service, stop, "multipart")).json() == {"outcome": "applied"}
     clock.advance(3)
-    await service.state.tracking.poll()  # the session is listed idle now: the play stays closed where it was
+    await service.state.feed.poll()  # the session is listed idle now: the play stays closed where it was
 
     (play,) = await _play_rows(service, s.session_id)
     segs = play["segments"]
@@ -271,7 +271,7 @@ async def test_replayed_and_concurrent_deliveries_count_once(service: Service, c
     outcomes = await asyncio.gather(*(_post(service, stop) for _ in range(4)))
     assert sorted(r.json()["outcome"] for r in outcomes) == ["applied", "duplicate", "duplicate", "duplicate"]
     clock.advance(30)
-    await service.state.tracking.poll()
+    await service.state.feed.poll()
     assert (await _post(service, stop)).json() == {"outcome": "duplicate"}  # a late retry after the play closed
 
     (play,) = await _play_rows(service, s.session_id)

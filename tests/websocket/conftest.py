@@ -1,12 +1,12 @@
 """Fixtures for the websocket tests: the real simulator app in-process (httpx-ws ASGI transport), a playing
-session, a recording callback and a fake sleep that records backoff waits without waiting."""
+session, a recording callback, and a way to see what sleeps on the manual clock."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,27 +86,12 @@ class Recorder:
         return snapshot
 
 
-@dataclass
-class FakeSleep:
-    """Records every backoff wait and returns at once (after yielding), so reconnect loops run in real time
-    only as fast as the simulator answers. `reached(n)` waits until n waits were recorded."""
-
-    delays: list[float] = field(default_factory=list)
-    gate: Callable[[], Awaitable[None]] | None = None
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
-        self._changed.set()
-        if self.gate is not None:
-            await self.gate()
-        await asyncio.sleep(0.001)
-
-    async def reached(self, n: int, timeout: float = 3.0) -> None:
-        async with asyncio.timeout(timeout):
-            while len(self.delays) < n:
-                self._changed.clear()
-                await self._changed.wait()
+async def sleeping(clock: ManualClock, timeout: float = 3.0) -> float:
+    """Wait until something sleeps on the manual clock; the seconds until it wakes (the clock is not moved)."""
+    async with asyncio.timeout(timeout):
+        while clock.next_deadline is None:
+            await asyncio.sleep(0.005)
+    return (clock.next_deadline - clock.now()).total_seconds()
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
@@ -118,8 +103,3 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> Non
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
-
-
-@pytest.fixture
-def fake_sleep() -> FakeSleep:
-    return FakeSleep()

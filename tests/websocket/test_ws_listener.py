@@ -1,11 +1,12 @@
-"""EmbySocketListener against the real simulator app in-process: pushes, auth errors, drops, backoff, cancel."""
+"""EmbySocketListener (one connection) against the real simulator app in-process: pushes, headers, auth and other
+refusals as errors without secrets, callback errors, odd frames, cancellation. Reconnecting is the feed's job
+(tests/feed/test_socket_job.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,24 +17,19 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.types import Receive, Scope, Send
 
 from emby_analytics.clock import ManualClock
+from emby_analytics.emby.errors import EmbySocketError
 from emby_analytics.emby.models import SessionsSnapshot, SocketMessage
 from emby_analytics.emby.websocket import EmbySocketListener, socket_url
 from emby_analytics.simulator import Simulator
 
 from ..conftest import API_KEY
-from .conftest import BASE_URL, FakeSleep, Recorder, sim_client, wait_until
+from .conftest import BASE_URL, Recorder, sim_client, wait_until
 
 TOKEN = {"X-Emby-Token": API_KEY}
 
 
 def make_listener(
-    http: httpx.AsyncClient,
-    recorder: Recorder,
-    clock: ManualClock,
-    sleep: FakeSleep | None = None,
-    *,
-    api_key: str = API_KEY,
-    **options: Any,
+    http: httpx.AsyncClient, recorder: Recorder, clock: ManualClock, *, api_key: str = API_KEY, **options: Any
 ) -> EmbySocketListener:
     return EmbySocketListener(
         http,
@@ -42,16 +38,14 @@ def make_listener(
         on_sessions=recorder.on_sessions,
         on_message=recorder.on_message,
         clock=clock,
-        sleep=sleep if sleep is not None else FakeSleep(),
-        rng=random.Random(1),
         **options,
     )
 
 
 @asynccontextmanager
 async def running(listener: EmbySocketListener) -> AsyncIterator[asyncio.Task[None]]:
-    """Run the listener for the block, then cancel it and check that it stops with CancelledError."""
-    task = asyncio.create_task(listener.run())
+    """Listen for the block, then cancel and check that it stops with CancelledError."""
+    task = asyncio.create_task(listener.listen())
     try:
         yield task
     finally:
@@ -93,7 +87,7 @@ async def test_pushes_reach_the_callback_and_cancel_is_clean(
             assert first == expected
             assert first.playing[0].id == playing and first.playing[0].play_state.is_paused is False
             assert connected.is_set() and listener.connected
-            assert (listener.connects, listener.reconnects, listener.last_error) == (1, 0, None)
+            assert (listener.connects, listener.auth_failed) == (1, False)
             assert listener.last_message_at == clock.now()
             assert simulator.websockets.device_ids() == ["emby-analytics"]
 
@@ -117,88 +111,41 @@ async def test_token_in_query_is_opt_in(simulator: Simulator, clock: ManualClock
         assert API_KEY not in listener.url and API_KEY not in repr(listener)
 
 
-async def test_bad_token_is_an_auth_error_with_backoff_and_no_secret(
+async def test_bad_token_is_an_auth_error_without_the_secret(
     simulator: Simulator, clock: ManualClock, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     secret = "wrong-key-0123456789abcdef"
-    sleep = FakeSleep()
     async with sim_client(simulator) as http:
-        listener = make_listener(http, recorder, clock, sleep, api_key=secret, backoff_base=1.0, backoff_cap=4.0)
-        async with running(listener):
-            await sleep.reached(5)
-            assert listener.auth_failed is True
-            assert listener.last_error == "authentication failed (closed with code 1008)"
-    assert (listener.connects, simulator.websockets.accepted) == (0, 0)
-    assert simulator.websockets.rejected >= 5
-    ceilings = [1.0, 2.0, 4.0, 4.0, 4.0]
-    assert all(c / 2 <= d <= c for d, c in zip(sleep.delays, ceilings, strict=False))
-    assert secret not in caplog.text and secret not in str(listener.last_error)
-    assert "authentication failed" in caplog.text
+        listener = make_listener(http, recorder, clock, api_key=secret)
+        with pytest.raises(EmbySocketError) as refused:
+            await listener.listen()
+    assert refused.value.auth and listener.auth_failed
+    assert str(refused.value) == "authentication failed (closed with code 1008)"
+    assert (listener.connects, simulator.websockets.accepted, simulator.websockets.rejected) == (0, 0, 1)
+    assert secret not in caplog.text and secret not in repr(listener)
 
 
-async def test_dropped_sockets_reconnect_with_growing_capped_backoff(
+async def test_a_refused_handshake_and_a_dropped_socket_are_errors(
     simulator: Simulator, clock: ManualClock, playing: str, recorder: Recorder
 ) -> None:
-    sleep = FakeSleep()
-    async with sim_client(simulator) as http:
-        listener = make_listener(http, recorder, clock, sleep, backoff_base=0.5, backoff_cap=2.0, healthy_after=60)
-        async with running(listener):
-            for n in range(1, 6):
-                await recorder.next()  # every (re)connect subscribes again and gets the current sessions
-                assert listener.connects == n
-                assert simulator.websockets.drop_all() == 1
-                await sleep.reached(n)
-            await recorder.next()
-            assert listener.connected and listener.reconnects == 5
-            assert listener.last_error is None
-    ceilings = [0.5, 1.0, 2.0, 2.0, 2.0]
-    assert [c / 2 <= d <= c for d, c in zip(sleep.delays, ceilings, strict=True)] == [True] * 5
-    assert simulator.websockets.accepted == 6
-
-
-async def test_backoff_resets_after_a_healthy_connection(
-    simulator: Simulator, clock: ManualClock, recorder: Recorder
-) -> None:
-    sleep = FakeSleep()
-    async with sim_client(simulator) as http:
-        listener = make_listener(http, recorder, clock, sleep, backoff_base=0.5, backoff_cap=8.0, healthy_after=0)
-        async with running(listener):
-            for n in range(1, 5):
-                await recorder.next()
-                simulator.websockets.drop_all()
-                await sleep.reached(n)
-            assert listener.last_error == "closed by server (code 1001)"
-    assert len(sleep.delays) >= 4 and all(d <= 0.5 for d in sleep.delays)
-
-
-async def test_socket_unavailable_keeps_retrying_then_recovers(
-    simulator: Simulator, clock: ManualClock, recorder: Recorder
-) -> None:
-    simulator.websockets.enabled = False
-    sleep = FakeSleep()
-    async with sim_client(simulator) as http:
-        listener = make_listener(http, recorder, clock, sleep, backoff_base=1.0, backoff_cap=60.0)
-        async with running(listener):
-            await sleep.reached(10)
-            assert not listener.connected and not listener.auth_failed
-            assert listener.last_error == "websocket handshake refused (close code 1013)"
-            # Polling does not depend on the socket: the HTTP API still answers.
-            assert (await http.get("/Sessions", headers=TOKEN)).status_code == 200
-            simulator.websockets.enabled = True
-            await recorder.next()
-            assert listener.connected and listener.connects == 1
-    assert max(sleep.delays) <= 60.0 and sleep.delays[-1] >= 30.0  # 2**9 s is capped at 60 (with jitter)
-
-
-async def test_cancel_during_backoff_sleep(simulator: Simulator, clock: ManualClock, recorder: Recorder) -> None:
     simulator.websockets.enabled = False
     async with sim_client(simulator) as http:
-        listener = EmbySocketListener(
-            http, BASE_URL, API_KEY, on_sessions=recorder.on_sessions, clock=clock, backoff_base=600.0
-        )
-        async with running(listener):
-            await wait_until(lambda: listener.last_delay is not None)  # now in a real 300+ s sleep
+        listener = make_listener(http, recorder, clock)
+        with pytest.raises(EmbySocketError, match=r"^websocket handshake refused \(close code 1013\)$") as refused:
+            await listener.listen()
+        assert not refused.value.auth and not listener.auth_failed
+        # Polling does not depend on the socket: the HTTP API still answers.
+        assert (await http.get("/Sessions", headers=TOKEN)).status_code == 200
+
+        simulator.websockets.enabled = True
+        task = asyncio.create_task(listener.listen())
+        await recorder.next()
+        assert listener.connected and listener.connects == 1
+        assert simulator.websockets.drop_all() == 1
+        with pytest.raises(EmbySocketError, match=r"^closed by server \(code 1001\)$"):
+            await asyncio.wait_for(task, 2.0)
+        assert not listener.connected
 
 
 async def test_callback_errors_and_other_frames(simulator: Simulator, clock: ManualClock, playing: str) -> None:
@@ -218,7 +165,7 @@ async def test_callback_errors_and_other_frames(simulator: Simulator, clock: Man
 
     async with sim_client(simulator) as http:
         listener = EmbySocketListener(
-            http, BASE_URL, API_KEY, on_sessions=on_sessions, on_message=on_message, clock=clock, sleep=FakeSleep()
+            http, BASE_URL, API_KEY, on_sessions=on_sessions, on_message=on_message, clock=clock
         )
         async with running(listener):
             await wait_until(lambda: bool(failed_once))

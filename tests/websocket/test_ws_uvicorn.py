@@ -4,7 +4,6 @@ loopback port, and the listener uses a plain `httpx.AsyncClient()`."""
 from __future__ import annotations
 
 import asyncio
-import random
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,11 +13,12 @@ import pytest
 import uvicorn
 
 from emby_analytics.clock import ManualClock
+from emby_analytics.emby.errors import EmbySocketError
 from emby_analytics.emby.websocket import EmbySocketListener
 from emby_analytics.simulator import Simulator
 
 from ..conftest import API_KEY
-from .conftest import FakeSleep, Recorder, wait_until
+from .conftest import Recorder, wait_until
 
 
 @asynccontextmanager
@@ -42,10 +42,8 @@ async def serve(simulator: Simulator) -> AsyncIterator[str]:
 
 async def test_listener_over_tcp(simulator: Simulator, clock: ManualClock, playing: str, recorder: Recorder) -> None:
     async with serve(simulator) as base_url, httpx.AsyncClient() as http:
-        listener = EmbySocketListener(
-            http, base_url, API_KEY, on_sessions=recorder.on_sessions, clock=clock, rng=random.Random(1)
-        )
-        task = asyncio.create_task(listener.run())
+        listener = EmbySocketListener(http, base_url, API_KEY, on_sessions=recorder.on_sessions, clock=clock)
+        task = asyncio.create_task(listener.listen())
         first = await recorder.next(timeout=5.0)
         assert first.playing[0].id == playing and first.playing[0].play_state.is_paused is False
         pause = await http.post(f"{base_url}/emby/Sessions/{playing}/Playing/Pause", headers={"X-Emby-Token": API_KEY})
@@ -70,12 +68,9 @@ async def test_refusals_over_tcp_are_http_answers(
     simulator: Simulator, clock: ManualClock, recorder: Recorder, key: str, enabled: bool, error: str, auth: bool
 ) -> None:
     simulator.websockets.enabled = enabled
-    sleep = FakeSleep()
     async with serve(simulator) as base_url, httpx.AsyncClient() as http:
-        listener = EmbySocketListener(http, base_url, key, on_sessions=recorder.on_sessions, clock=clock, sleep=sleep)
-        task = asyncio.create_task(listener.run())
-        await sleep.reached(2, timeout=5.0)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-    assert (listener.last_error, listener.auth_failed, listener.connects) == (error, auth, 0)
+        listener = EmbySocketListener(http, base_url, key, on_sessions=recorder.on_sessions, clock=clock)
+        with pytest.raises(EmbySocketError) as refused:
+            await listener.listen()
+    assert (str(refused.value), listener.auth_failed, listener.connects) == (error, auth, 0)
+    assert key not in str(refused.value)

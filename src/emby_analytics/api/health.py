@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 
 from emby_analytics.api.deps import State
 from emby_analytics.emby.errors import EmbyError
-from emby_analytics.sync.server import ServerIdentity
+from emby_analytics.state import AppState
 from emby_analytics.version import VERSION
 
 router = APIRouter(tags=["health"])
@@ -35,18 +35,38 @@ class JobHealth(BaseModel):
 
 class PollerHealth(BaseModel):
     ok: bool = Field(description="False while polls of Emby's /Sessions fail (open plays stay open meanwhile).")
+    interval_sec: float
     last_poll: datetime | None
     last_success: datetime | None
     last_error: str | None
     consecutive_failures: int
+    next_poll: datetime | None = Field(description="When the next poll is due (later while backing off).")
     open_plays: int
+    unsaved_plays: int = Field(description="Plays decided but not yet stored (the database refused a write).")
+    last_write_error: str | None
+
+
+class WebsocketHealth(BaseModel):
+    enabled: bool = Field(description="EMBY_WEBSOCKET: Emby pushes session changes the moment they happen.")
+    connected: bool
+    auth_failed: bool = Field(description="Emby refused the API key on the websocket.")
+    connected_since: datetime | None
+    last_message: datetime | None
+    connects: int
+    messages: int
+    consecutive_failures: int
+    last_error: str | None
+    next_attempt: datetime | None
 
 
 class Health(BaseModel):
     ok: bool = Field(description="The service can serve: its database works. Emby being down does not make it false.")
-    status: str = Field(description="ok, or degraded while Emby cannot be reached.")
+    status: str = Field(
+        description="ok, or degraded while Emby cannot be reached, plays cannot be stored, or the websocket is refused."
+    )
     db: DbHealth
     poller: PollerHealth
+    websocket: WebsocketHealth
     jobs: list[JobHealth]
     version: str
 
@@ -82,18 +102,49 @@ async def health(state: State) -> JSONResponse:
         JobHealth(name=s.name, running=s.running, runs=s.runs, last_run_at=s.last_run_at, last_error=s.last_error)
         for s in state.scheduler.states()
     ]
-    polling = state.tracking.state
-    poller = PollerHealth(
-        ok=polling.consecutive_failures == 0,
-        last_poll=polling.last_poll_at,
+    poller = _poller(state)
+    websocket = _websocket(state)
+    healthy = poller.ok and poller.last_write_error is None and not websocket.auth_failed
+    status = "ok" if db.ok and healthy else "degraded"
+    body = Health(ok=db.ok, status=status, db=db, poller=poller, websocket=websocket, jobs=jobs, version=VERSION)
+    return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
+
+
+def _poller(state: AppState) -> PollerHealth:
+    polling, recording = state.feed.poll_job.state, state.recorder.status
+    return PollerHealth(
+        ok=state.feed.ok,
+        interval_sec=polling.interval_sec,
+        last_poll=polling.last_run_at,
         last_success=polling.last_success_at,
         last_error=polling.last_error,
         consecutive_failures=polling.consecutive_failures,
-        open_plays=polling.open_plays,
+        next_poll=polling.next_run_at,
+        open_plays=recording.open_plays,
+        unsaved_plays=recording.unsaved_plays,
+        last_write_error=recording.last_write_error,
     )
-    status = "ok" if db.ok and poller.ok else "degraded"
-    body = Health(ok=db.ok, status=status, db=db, poller=poller, jobs=jobs, version=VERSION)
-    return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
+
+
+def _websocket(state: AppState) -> WebsocketHealth:
+    listener, job = state.feed.listener, state.feed.socket_job
+    if listener is None or job is None:
+        return WebsocketHealth(
+            enabled=False, connected=False, auth_failed=False, connected_since=None, last_message=None, connects=0,
+            messages=0, consecutive_failures=0, last_error=None, next_attempt=None,
+        )  # fmt: skip
+    return WebsocketHealth(
+        enabled=True,
+        connected=listener.connected,
+        auth_failed=listener.auth_failed,
+        connected_since=listener.connected_at if listener.connected else None,
+        last_message=listener.last_message_at,
+        connects=listener.connects,
+        messages=listener.messages,
+        consecutive_failures=job.state.consecutive_failures,
+        last_error=job.state.last_error,
+        next_attempt=None if listener.connected else job.state.next_run_at,
+    )
 
 
 @router.get(
@@ -110,6 +161,5 @@ async def emby_health(state: State) -> JSONResponse:
     except EmbyError as exc:
         return JSONResponse(EmbyHealth(ok=False, error=str(exc)).model_dump(), status_code=502)
     latency = round((time.perf_counter() - started) * 1000, 1)
-    state.server_info.identity = ServerIdentity.from_info(info)
     body = EmbyHealth(ok=True, server_name=info.server_name, version=info.version, latency_ms=latency)
     return JSONResponse(body.model_dump())

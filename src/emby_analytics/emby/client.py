@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -11,6 +10,8 @@ from typing import Any, Literal, TypeVar, get_args
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from emby_analytics.backoff import Backoff
+from emby_analytics.clock import SystemClock
 from emby_analytics.emby.connection import EmbyConnection, Sleep, decode_json
 from emby_analytics.emby.errors import EmbyError, EmbyResponseError
 from emby_analytics.emby.images import IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGE_WIDTH, EmbyImage
@@ -25,7 +26,6 @@ from emby_analytics.emby.models import (
     VirtualFolder,
 )
 from emby_analytics.emby.records import parse_records
-from emby_analytics.emby.retry import RetryPolicy
 from emby_analytics.emby.urls import normalize_base_url
 from emby_analytics.emby.validation import (
     check_api_key,
@@ -80,7 +80,8 @@ class EmbyClient:
     """Typed async access to one Emby server.
 
     The caller owns `http` (create, share and close it); tests pass one with `httpx.MockTransport` or an
-    `httpx.ASGITransport` around the simulator. Failures raise the `emby_analytics.emby.errors` tree.
+    `httpx.ASGITransport` around the simulator. Failures raise the `emby_analytics.emby.errors` tree. Retries wait
+    with `sleep` (the service passes its clock's, so tests wait on a manual clock).
     """
 
     def __init__(
@@ -93,7 +94,7 @@ class EmbyClient:
         retries: int = 3,
         backoff_base: float = 0.5,
         backoff_cap: float = 8.0,
-        sleep: Sleep = asyncio.sleep,
+        sleep: Sleep | None = None,
         rng: random.Random | None = None,
         device_name: str = "Emby Analytics",
         device_id: str = "emby-analytics",
@@ -110,8 +111,9 @@ class EmbyClient:
             normalize_base_url(base_url),
             headers,
             timeout=timeout,
-            policy=RetryPolicy(retries=retries, backoff_base=backoff_base, backoff_cap=backoff_cap),
-            sleep=sleep,
+            retries=retries,
+            backoff=Backoff(backoff_base, backoff_cap),
+            sleep=sleep or SystemClock().sleep,
             rng=rng if rng is not None else random.Random(),
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from emby_analytics.backoff import Backoff
 from emby_analytics.emby.errors import (
     EmbyAuthError,
     EmbyConnectionError,
@@ -22,7 +23,6 @@ from emby_analytics.emby.errors import (
     EmbyNotFoundError,
     EmbyResponseError,
 )
-from emby_analytics.emby.retry import RetryPolicy
 from emby_analytics.emby.urls import join_url
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -56,15 +56,19 @@ class EmbyConnection:
         headers: Mapping[str, str],
         *,
         timeout: float,
-        policy: RetryPolicy,
+        retries: int,
+        backoff: Backoff,
         sleep: Sleep,
         rng: random.Random,
     ) -> None:
+        if retries < 0:
+            raise ValueError("retries must be >= 0")
         self._http = http
         self._base_url = base_url
         self._headers = dict(headers)
         self._timeout = httpx.Timeout(timeout)
-        self._policy = policy
+        self._retries = retries
+        self._backoff = backoff
         self._sleep = sleep
         self._rng = rng
 
@@ -87,7 +91,7 @@ class EmbyConnection:
         retries: int | None = None,
     ) -> Reply:
         """Send with retries; return a 2xx reply or raise an `EmbyError`."""
-        allowed = self._policy.retries if retries is None else retries
+        allowed = self._retries if retries is None else retries
         idempotent = method in _SAFE_METHODS
         attempt = 0
         while True:
@@ -103,7 +107,7 @@ class EmbyConnection:
                     failure.message = f"{failure.message} (after {attempt} attempts)"
                     failure.args = (failure.message,)
                 raise failure from cause
-            delay = self._policy.delay(attempt, self._rng, retry_after)
+            delay = self._backoff.delay(attempt, self._rng, retry_after)
             logging.getLogger(__name__).warning(
                 "Emby %s %s failed (%s); retry %d/%d in %.2fs", method, path, reason, attempt, allowed, delay
             )

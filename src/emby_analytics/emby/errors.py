@@ -31,3 +31,11 @@ class EmbyResponseError(EmbyError):
 
 class EmbyNotFoundError(EmbyResponseError):
     """Emby answered 404 (unknown user, route or image)."""
+
+
+class EmbySocketError(EmbyError):
+    """Emby's websocket could not be used. The message names the cause (never the token or the URL)."""
+
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message, path="/embywebsocket")
+        self.auth = auth

@@ -1,8 +1,10 @@
-"""Emby's websocket: a long-lived listener for live "Sessions" pushes, reconnecting with backoff.
+"""Emby's websocket: one connection at a time, subscribed to live "Sessions" pushes.
 
     listener = EmbySocketListener(http, "http://emby:8096", api_key, on_sessions=handle, clock=clock)
-    task = asyncio.create_task(listener.run())      # in the app lifespan; task.cancel() stops it
-    listener.connected, listener.last_message_at, listener.last_error, listener.connects, listener.reconnects
+    await listener.listen()      # returns when Emby closes it; raises EmbySocketError when it cannot be used
+    listener.connected, listener.connected_at, listener.last_message_at, listener.auth_failed, listener.messages
+
+Reconnecting (with the one backoff policy) is the caller's: the session feed runs `listen()` as a job.
 
 URL: Emby's JS client turns `<server>/emby/socket` into `<server>/embywebsocket`, so the socket lives next to
 the API prefix, not under it: `http://host:8096/emby` → `http://host:8096/embywebsocket?deviceId=...`.
@@ -14,8 +16,8 @@ to a session through `?api_key=`; servers that insist can be served with `token_
 URL then carries the key, and `url` still shows it without). The simulator accepts either form.
 
 The server's pushes are event-driven, so a quiet server sends nothing for a long time: liveness comes from
-websocket pings (`ping_interval`), not from expecting frames. `on_connected` runs after every (re)connect, the
-place to poll GET /Sessions once as the guide advises. `run()` never raises except on cancellation.
+websocket pings (`ping_interval`), not from expecting frames. `on_connected` runs after every connect, the
+place to poll GET /Sessions once as the guide advises.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -41,8 +42,8 @@ from pydantic import ValidationError
 from wsproto.events import BytesMessage, TextMessage
 
 from emby_analytics.clock import Clock, SystemClock
+from emby_analytics.emby.errors import EmbySocketError
 from emby_analytics.emby.models import SessionsSnapshot, SocketMessage
-from emby_analytics.emby.retry import RetryPolicy
 from emby_analytics.emby.urls import normalize_base_url
 from emby_analytics.emby.validation import check_api_key, check_header_text, client_authorization
 
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 OnSessions = Callable[[SessionsSnapshot, datetime], Awaitable[None]]
 OnMessage = Callable[[SocketMessage], Awaitable[None]]
 OnConnected = Callable[[], Awaitable[None]]
-Sleep = Callable[[float], Awaitable[None]]
 
 CLOSE_POLICY_VIOLATION = 1008
 _MAX_FRAME_READ = 1024 * 1024  # read chunk size; a Sessions frame with several NowPlayingItems is 100+ KB
@@ -77,12 +77,11 @@ def _is_cancellation(exc: BaseException) -> bool:
 
 
 class EmbySocketListener:
-    """Keeps one websocket to Emby open, subscribed to Sessions, and hands every frame to callbacks.
+    """Opens one websocket to Emby, subscribes to Sessions, and hands every frame to callbacks.
 
     State for health checks (read-only for callers): `connected`, `connected_at`, `last_message_at`,
-    `last_error` (a short description, never the token or URL), `auth_failed`, `attempts`, `connects`,
-    `reconnects` (successful connects after the first), `failures` (consecutive, sets the backoff),
-    `last_delay` (the last backoff wait), `messages`, `bad_frames`, `callback_errors`.
+    `auth_failed` (the last attempt was refused for its token), `connects`, `messages`, `bad_frames`,
+    `callback_errors`.
     """
 
     def __init__(
@@ -95,20 +94,15 @@ class EmbySocketListener:
         on_message: OnMessage | None = None,
         on_connected: OnConnected | None = None,
         clock: Clock | None = None,
-        sleep: Sleep = asyncio.sleep,
-        rng: random.Random | None = None,
         device_id: str = "emby-analytics",
         device_name: str = "Emby Analytics",
         subscription: str = "0,1500",
-        backoff_base: float = 1.0,
-        backoff_cap: float = 60.0,
-        healthy_after: float = 30.0,
         handshake_timeout: float = 15.0,
         ping_interval: float | None = 20.0,
         token_in_query: bool = False,
     ) -> None:
-        if handshake_timeout <= 0 or healthy_after < 0:
-            raise ValueError("handshake_timeout must be positive and healthy_after >= 0")
+        if handshake_timeout <= 0:
+            raise ValueError("handshake_timeout must be positive")
         self._http = http
         self._url = socket_url(base_url)
         self._api_key = check_api_key(api_key)
@@ -118,24 +112,15 @@ class EmbySocketListener:
         self._on_message = on_message
         self._on_connected = on_connected
         self._clock: Clock = clock or SystemClock()
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
         self._subscription = subscription
-        self._policy = RetryPolicy(retries=0, backoff_base=backoff_base, backoff_cap=backoff_cap)
-        self._healthy_after = healthy_after
         self._handshake_timeout = handshake_timeout
         self._ping_interval = ping_interval
         self._token_in_query = token_in_query
         self.connected = False
         self.connected_at: datetime | None = None
         self.last_message_at: datetime | None = None
-        self.last_error: str | None = None
         self.auth_failed = False
-        self.attempts = 0
         self.connects = 0
-        self.reconnects = 0
-        self.failures = 0
-        self.last_delay: float | None = None
         self.messages = 0
         self.bad_frames = 0
         self.callback_errors = 0
@@ -148,36 +133,21 @@ class EmbySocketListener:
         """Where we connect (without the `deviceId` query; never with the token)."""
         return self._url
 
-    async def run(self) -> None:
-        """Connect, listen, reconnect forever. Returns only by cancellation (raises CancelledError)."""
-        while True:
-            self.attempts += 1
-            started = time.monotonic()
-            try:
-                await self._listen()
-                # The server closed without an error frame (Emby restarting, proxy idle timeout...).
-                self.last_error = "closed by server"
-            except BaseException as exc:
-                if _is_cancellation(exc):
-                    if isinstance(exc, asyncio.CancelledError):
-                        raise
-                    raise asyncio.CancelledError() from exc
-                if not isinstance(exc, Exception):
-                    raise  # KeyboardInterrupt, SystemExit: not ours to swallow
-                self._failed(exc)
-            finally:
-                was_connected, self.connected = self.connected, False
-            healthy = was_connected and time.monotonic() - started >= self._healthy_after
-            # A connection that stayed up resets the backoff; flapping ones keep growing it.
-            self.failures = 1 if healthy else self.failures + 1
-            self.last_delay = self._policy.delay(self.failures, self._rng)
-            log.warning(
-                "Emby websocket down (%s); reconnecting in %.1fs (attempt %d)",
-                self.last_error,
-                self.last_delay,
-                self.attempts + 1,
-            )
-            await self._sleep(self.last_delay)
+    async def listen(self) -> None:
+        """One connection: connect, subscribe, dispatch frames. Returns when the server closes it cleanly;
+        raises `EmbySocketError` when it cannot connect or the connection breaks; cancellation stops it."""
+        try:
+            await self._listen()
+        except BaseException as exc:
+            if _is_cancellation(exc):
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                raise asyncio.CancelledError() from exc
+            if not isinstance(exc, Exception):
+                raise  # KeyboardInterrupt, SystemExit: not ours to swallow
+            raise self._failure(exc) from None
+        finally:
+            self.connected = False
 
     # -- one connection ---------------------------------------------------------------------------------
     async def _listen(self) -> None:
@@ -203,10 +173,8 @@ class EmbySocketListener:
             await self._receive_loop(ws)
 
     def _up(self) -> None:
-        if self.connects:
-            self.reconnects += 1
         self.connects += 1
-        self.connected, self.auth_failed, self.last_error = True, False, None
+        self.connected, self.auth_failed = True, False
         self.connected_at = self._clock.now()
         log.info("Emby websocket connected to %s", self._url)
 
@@ -275,35 +243,34 @@ class EmbySocketListener:
         await ws.send_text(json.dumps(frame, separators=(",", ":")))
 
     # -- failures -----------------------------------------------------------------------------------------
-    def _failed(self, exc: Exception) -> None:
-        """Record why the connection failed, from the error's type and status only (its text may hold the URL)."""
+    def _failure(self, exc: Exception) -> EmbySocketError:
+        """Why the connection failed, from the error's type and status only (its text may hold the URL)."""
         leaf = _leaf(exc)
         auth = False
         if isinstance(leaf, WebSocketUpgradeError):
             status = leaf.response.status_code
             auth = status in (401, 403)
-            self.last_error = (
-                f"authentication failed (HTTP {status})" if auth else f"websocket upgrade refused (HTTP {status})"
-            )
+            message = f"authentication failed (HTTP {status})" if auth else f"websocket upgrade refused (HTTP {status})"
         elif isinstance(leaf, WebSocketDisconnect):
             # Closed before we were accepted with "policy violation": how an ASGI server refuses a token.
             auth = leaf.code == CLOSE_POLICY_VIOLATION and not self.connected
             if auth:
-                self.last_error = f"authentication failed (closed with code {leaf.code})"
+                message = f"authentication failed (closed with code {leaf.code})"
             elif not self.connected:
-                self.last_error = f"websocket handshake refused (close code {leaf.code})"
+                message = f"websocket handshake refused (close code {leaf.code})"
             else:
-                self.last_error = f"closed by server (code {leaf.code})"
+                message = f"closed by server (code {leaf.code})"
         elif isinstance(leaf, WebSocketNetworkError):
-            self.last_error = "network error (connection lost or ping timeout)"
+            message = "network error (connection lost or ping timeout)"
         elif isinstance(leaf, httpx.TimeoutException):
-            self.last_error = "websocket handshake timed out"
+            message = "websocket handshake timed out"
         elif isinstance(leaf, httpx.TransportError):
-            self.last_error = f"connection failed ({type(leaf).__name__})"
+            message = f"connection failed ({type(leaf).__name__})"
         else:
-            self.last_error = f"unexpected error ({type(leaf).__name__})"
+            message = f"unexpected error ({type(leaf).__name__})"
             log.error("Emby websocket: unexpected %s", type(leaf).__name__)
         self.auth_failed = auth
+        return EmbySocketError(message, auth=auth)
 
 
 def _keepalive_period(data: Any) -> float | None:

@@ -1,8 +1,8 @@
 """A pure scenario driver: the simulator's sessions → `/Sessions` JSON → `observations()` → `Tracker`, on a
 `ManualClock`, compared with the engine's truth (watch-time.md "Accuracy, measured").
 
-Polls every `poll_interval_sec`; polls inside an outage call `unreachable()`; at a restart the tracker is rebuilt
-from `state_dict()`-round-tripped open plays and polls are missed for `restart_down_sec`; webhook events are
+Polls every `poll_interval_sec`; polls inside an outage get no answer (nothing happens); at a restart the tracker
+is rebuilt from `state_dict()`-round-tripped open plays and polls are missed for `restart_down_sec`; webhook events are
 delivered at their exact times (before a poll at the same instant); websocket variants add an observation at every
 transition. Reusable by the end-to-end runner: `run_scenario` returns per-play and per-user-day comparisons.
 """
@@ -185,7 +185,7 @@ def run_scenario(
         if kind == "event":
             result = tracker.event(payload)
         elif in_outage(scn, t0, at):
-            result = tracker.unreachable(at)
+            continue  # the poll fails: plays stay open, the next answer settles the gap (rule 6)
         else:
             snap = _poll(engine, world, at, stamps)
             result = tracker.observe(at, observations(snap), idle_sessions(snap))

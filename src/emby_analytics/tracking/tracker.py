@@ -82,10 +82,6 @@ class Tracker:
         self._last_ok = at
         return out
 
-    def unreachable(self, at: datetime) -> TickResult:
-        """A poll that failed (rule 6): plays stay open and nothing is credited; the next answer settles the gap."""
-        return TickResult()
-
     def _tolerance(self, exact: bool) -> float:
         return self.config.jitter_sec if exact else self.config.coarse_jitter_sec
 

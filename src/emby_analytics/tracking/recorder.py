@@ -1,0 +1,101 @@
+"""The play recorder: one tracker fed by the session feed's snapshots and by webhooks, every result persisted at once.
+
+Both inputs go through one lock, so the tracker sees them in order and the database always matches the tracker's
+memory (a tick's plays, segments and open state are one transaction). A failed write keeps the tick's output and
+stores it with the next one: nothing the tracker decided is lost while the database is unavailable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from emby_analytics.db.engine import Database
+from emby_analytics.emby.models import WebhookEvent
+from emby_analytics.feed import Snapshot
+from emby_analytics.tracking.model import TickResult, TrackerConfig
+from emby_analytics.tracking.observe import idle_sessions, observations, playback_event
+from emby_analytics.tracking.store import load_open_plays, persist
+from emby_analytics.tracking.tracker import Tracker
+from emby_analytics.tracking.webhooks import Receipt
+
+log = logging.getLogger(__name__)
+
+MAX_WEBHOOK_AGE = timedelta(minutes=5)
+
+
+@dataclass
+class RecorderStatus:
+    open_plays: int = 0
+    unsaved_plays: int = 0  # decided by the tracker, waiting for the database
+    last_write_error: str | None = None
+
+
+class PlayRecorder:
+    def __init__(self, db: Database, config: TrackerConfig, *, resume_window: timedelta) -> None:
+        self.db = db
+        self.config = config
+        self.resume_window = resume_window
+        self.status = RecorderStatus()
+        self._tracker: Tracker | None = None
+        self._lock = asyncio.Lock()
+        self._unsaved = TickResult()
+
+    async def start(self) -> None:
+        """Rebuild the tracker from the open plays saved before the last stop (or crash)."""
+        open_plays = await self.db.read(load_open_plays)
+        self._tracker = Tracker(self.config, open_plays)
+        self.status.open_plays = len(open_plays)
+        if open_plays:
+            log.info("resumed open plays", extra={"plays": len(open_plays)})
+
+    @property
+    def tracker(self) -> Tracker:
+        if self._tracker is None:
+            raise RuntimeError("PlayRecorder.start() has not run")
+        return self._tracker
+
+    async def on_snapshot(self, snapshot: Snapshot) -> None:
+        """A session list from the feed (a poll, or a websocket push)."""
+        sessions = snapshot.sessions
+        async with self._lock:
+            at = max(snapshot.at, snapshot.asked_at)
+            await self._commit(self.tracker.observe(at, observations(sessions), idle_sessions(sessions)))
+
+    async def on_webhook(self, event: WebhookEvent, received_at: datetime, receipt: Receipt) -> None:
+        """A playback webhook: its exact moment goes to the tracker; the receipt commits with the result."""
+        playback = playback_event(event, received_at, receipt.key)
+        if playback is not None:
+            # Emby's clock may differ from ours, or a Date be bogus: nothing happened after we heard of it, and
+            # Emby delivers webhooks within seconds, so an older Date is taken as at most MAX_WEBHOOK_AGE old.
+            earliest = received_at - MAX_WEBHOOK_AGE
+            playback = replace(playback, at=min(max(playback.at, earliest), received_at))
+        async with self._lock:
+            result = self.tracker.event(playback) if playback is not None else TickResult()
+            await self._commit(result, receipt)
+
+    async def _commit(self, result: TickResult, receipt: Receipt | None = None) -> None:
+        pending, self._unsaved = self._unsaved, TickResult()
+        pending.merge(result)
+        window = self.resume_window
+
+        def write(conn: Connection) -> None:
+            persist(conn, pending, resume_window=window)
+            if receipt is not None:
+                receipt.record(conn)
+
+        try:
+            if pending.changed or receipt is not None:
+                await self.db.write(write)
+            self.status.last_write_error = None
+        except Exception as exc:
+            self._unsaved = pending
+            self.status.last_write_error = f"{type(exc).__name__}: {exc}"[:500]
+            raise
+        finally:
+            self.status.open_plays = len(self.tracker.open_plays())
+            self.status.unsaved_plays = len(self._unsaved.changed)
