@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from emby_analytics.emby.model_base import (
+from emby_analytics.emby.models.base import (
     EmbyId,
     EmbyModel,
     ModelList,
@@ -20,7 +20,7 @@ from emby_analytics.emby.model_base import (
     StrDict,
     StrList,
 )
-from emby_analytics.emby.models_media import MediaSource, MediaStream, NameIdPair, UserItemData
+from emby_analytics.emby.models.media import MediaSource, MediaStream, NameIdPair, UserItemData
 from emby_analytics.emby.records import parse_records
 
 TICKS_PER_SECOND = 10_000_000

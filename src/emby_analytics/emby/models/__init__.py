@@ -1,17 +1,21 @@
-"""All Emby payload models in one import (the classes live in the models_* modules)."""
+"""Pydantic models of Emby payloads, one module per concern; import them from here.
+
+`base` (EmbyModel and the lenient field types), `items` (BaseItemDto, pages), `media` (streams, sources,
+user data), `sessions` (/Sessions), `system` (server, users, libraries, counts), `webhooks` (pushed payloads).
+"""
 
 from __future__ import annotations
 
-from emby_analytics.emby.models_items import TICKS_PER_SECOND, BaseItem, ItemsPage
-from emby_analytics.emby.models_media import MediaSource, MediaStream, NameIdPair, UserItemData
-from emby_analytics.emby.models_sessions import (
+from emby_analytics.emby.models.items import LIVE_TV_TYPES, TICKS_PER_SECOND, BaseItem, ItemsPage
+from emby_analytics.emby.models.media import MediaSource, MediaStream, NameIdPair, UserItemData
+from emby_analytics.emby.models.sessions import (
     PlayState,
     SessionInfo,
     SessionsSnapshot,
     SessionUser,
     TranscodingInfo,
 )
-from emby_analytics.emby.models_system import (
+from emby_analytics.emby.models.system import (
     ItemCounts,
     PublicSystemInfo,
     SystemInfo,
@@ -19,7 +23,7 @@ from emby_analytics.emby.models_system import (
     UserPolicy,
     VirtualFolder,
 )
-from emby_analytics.emby.models_webhooks import (
+from emby_analytics.emby.models.webhooks import (
     SocketMessage,
     WebhookEvent,
     WebhookPlaybackInfo,
@@ -29,6 +33,7 @@ from emby_analytics.emby.models_webhooks import (
 )
 
 __all__ = [
+    "LIVE_TV_TYPES",
     "TICKS_PER_SECOND",
     "BaseItem",
     "ItemCounts",

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from emby_analytics.emby.model_base import (
+from emby_analytics.emby.models.base import (
     EmbyId,
     EmbyModel,
     ModelList,
@@ -18,7 +18,7 @@ from emby_analytics.emby.model_base import (
     OptStr,
     StrList,
 )
-from emby_analytics.emby.models_items import TICKS_PER_SECOND, BaseItem
+from emby_analytics.emby.models.items import TICKS_PER_SECOND, BaseItem
 from emby_analytics.emby.records import parse_records
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emby_analytics.emby.model_base import EmbyModel, OptBool, OptDateTime, OptEmbyId, OptInt, OptStr
-from emby_analytics.emby.models_items import BaseItem
+from emby_analytics.emby.models.base import EmbyModel, OptBool, OptDateTime, OptEmbyId, OptInt, OptStr
+from emby_analytics.emby.models.items import BaseItem
 
 
 class WebhookUser(EmbyModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from emby_analytics.emby.model_base import (
+from emby_analytics.emby.models.base import (
     EmbyModel,
     ModelList,
     OptBool,
