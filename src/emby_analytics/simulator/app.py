@@ -36,6 +36,7 @@ from .history import PlaybackHistory
 from .metrics import RequestMetrics
 from .remote import RemoteCommand
 from .responses import text_response
+from .session_dto import SessionRenderer
 from .websocket import SimulatorWebSockets
 from .world import World
 
@@ -111,6 +112,7 @@ class Simulator:
         self.faults = faults or FaultConfig()
         self.metrics = RequestMetrics()
         self.sessions = sessions or SessionEngine(world, self.clock)
+        self.session_renderer = SessionRenderer(world.server_id)  # /Sessions and the websocket share its items
         self.commands: list[RemoteCommand] = []
         self.history = history  # the Playback Reporting plugin's data and played flags (history.py); None: no plugin
         self.websockets = SimulatorWebSockets(self)  # /embywebsocket knobs and counters (websocket.py)

@@ -8,9 +8,11 @@ episodes/seasons (SeriesName/SeriesId/SeasonId/SeasonName/IndexNumber/ParentInde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .formats import emby_date_us, hex32, mix64
+from .formats import emby_date, emby_date_us, hex32, mix64
+from .history import PlayedState
 from .media import audio_only_streams, media_source, media_streams
 from .records import (
     AUDIO,
@@ -24,6 +26,7 @@ from .records import (
     SERIES,
     ItemRecord,
     Library,
+    track_credits,
 )
 
 if TYPE_CHECKING:
@@ -54,8 +57,6 @@ STUDIOS: tuple[tuple[str, int], ...] = (
     ("Contoso Studios", 9103),
     ("Fabrikam TV", 9104),
 )
-_ARTISTS = ("The Quiet Engines", "Mara Vell", "Northern Static", "Los Faroles", "Ivy & the Arcs")
-_ALBUMS = ("Paper Lanterns", "Night Drive", "Glass Harbor", "Low Tide", "Signals")
 _VIDEO_TYPES = frozenset({MOVIE, EPISODE, "Video", "MusicVideo"})
 _FULL_MEDIA_FIELDS = frozenset({"mediasources", "mediastreams", "path", "container", "size", "bitrate"})
 
@@ -102,8 +103,8 @@ def item_path(world: World, rec: ItemRecord) -> str | None:
         tag = f"S{rec.parent_index or 0:02d}E{rec.index or 0:02d}"
         return f"/mnt/media/tv/{show}/Season {rec.parent_index}/{show} - {tag} - {_safe(rec.name)}.{ext}"
     if rec.type == AUDIO:
-        h = mix64(rec.id)
-        return f"/mnt/media/music/{_ARTISTS[h % 5]}/{_ALBUMS[h // 5 % 5]}/{rec.index:02d} - {_safe(rec.name)}.{ext}"
+        artist, album = track_credits(rec)
+        return f"/mnt/media/music/{artist}/{album}/{rec.index:02d} - {_safe(rec.name)}.{ext}"
     return f"/mnt/media/home/{_safe(rec.name)}.{ext}"
 
 
@@ -266,10 +267,10 @@ def render_item(world: World, rec: ItemRecord, fields: frozenset[str] | None, no
         out["RecursiveItemCount"] = sum(1 + len(world.children(c)) for c in world.children(rec.id))
     _hierarchy(world, rec, out)
     if rec.type == AUDIO:
-        h = mix64(rec.id)
-        out["Artists"] = [_ARTISTS[h % 5]]
-        out["Album"] = _ALBUMS[h // 5 % 5]
-        out["AlbumArtist"] = _ARTISTS[h % 5]
+        artist, album = track_credits(rec)
+        out["Artists"] = [artist]
+        out["Album"] = album
+        out["AlbumArtist"] = artist
     if "primaryimageaspectratio" in f or now_playing:
         out["PrimaryImageAspectRatio"] = (
             1.7777777777777777 if is_video and rec.type != MOVIE else (1.0 if rec.type == AUDIO else 0.6666666666666666)
@@ -290,6 +291,19 @@ def render_item(world: World, rec: ItemRecord, fields: frozenset[str] | None, no
     if rec.extra:
         out.update(rec.extra)
     return out
+
+
+def user_data(base: Mapping[str, object], state: PlayedState | None) -> dict[str, object]:
+    """A rendered `UserData` with the played flag applied (unchanged when the item is not played)."""
+    if state is None:
+        return dict(base)
+    return {
+        **base,
+        "PlaybackPositionTicks": 0,
+        "PlayCount": state.play_count,
+        "Played": True,
+        "LastPlayedDate": emby_date(state.last_played),
+    }
 
 
 def _hierarchy(world: World, rec: ItemRecord, out: JsonDict) -> None:

@@ -11,7 +11,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from ..clock import Clock
 from .formats import hex_id
@@ -33,12 +33,10 @@ from .playback import (
     Stop,
     Transcode,
 )
-
-if TYPE_CHECKING:
-    from .world import World
+from .records import ItemRecord
+from .world import World
 
 State = Literal["pending", "idle", "playing", "paused", "stalled", "gone"]
-JsonDict = dict[str, Any]
 
 
 class SessionRuntime:
@@ -56,7 +54,7 @@ class SessionRuntime:
         self.hidden_until: datetime | None = None
         self.last_activity = script.start
         self.play: PlayTruth | None = None
-        self.item_dto: JsonDict | None = None
+        self.item: ItemRecord | None = None  # what `play` plays (None for an id the world does not know)
         self.method: PlayMethod = "DirectPlay"
         self.transcode: Transcode | None = None
         self.transcode_start = 0.0
@@ -172,7 +170,7 @@ class SessionRuntime:
             self.seg_start = None
 
     def _open(self, action: Play, when: datetime) -> None:
-        self.play, self.item_dto, runtime = self.engine.open_play(self, action, when)
+        self.play, self.item, runtime = self.engine.open_play(self, action, when)
         self.method, self.transcode, self.rate = action.method, action.transcode, action.rate
         self.anchor_time = when
         self.anchor_pos = max(0.0, min(action.position, runtime)) if runtime else max(0.0, action.position)
@@ -188,7 +186,7 @@ class SessionRuntime:
         self._end_segment(when)
         self.play.stopped, self.play.end_reason = when, reason
         self.last_activity = max(self.last_activity, when)
-        self.play, self.item_dto, self.transcode = None, None, None
+        self.play, self.item, self.transcode = None, None, None
         self.state = "idle"
         self.anchor_pos = 0.0
 
@@ -222,13 +220,10 @@ class SessionEngine:
         """Pull scripts from `source` (ordered by start) as the clock approaches their start: endless demos."""
         self._sources.append((source, timedelta(seconds=lookahead), []))
 
-    def open_play(self, rt: SessionRuntime, action: Play, when: datetime) -> tuple[PlayTruth, JsonDict | None, float]:
-        from .dto import render_item
-
+    def open_play(self, rt: SessionRuntime, action: Play, when: datetime) -> tuple[PlayTruth, ItemRecord | None, float]:
         rec = self.world.item(action.item_id)
         runtime = rec.runtime / 10_000_000 if rec is not None else 0.0
         item_type = rec.type if rec is not None else "Unknown"
-        dto = render_item(self.world, rec, None, now_playing=True) if rec is not None else None
         play = PlayTruth(
             play_id=len(self.plays) + 1,
             session_id=rt.id,
@@ -243,7 +238,7 @@ class SessionEngine:
         )
         self.plays.append(play)
         self.world.record_user_activity(rt.script.user_id, when)
-        return play, dto, runtime
+        return play, rec, runtime
 
     # -- advancing ----------------------------------------------------------------------------------
     def advance(self, now: datetime | None = None) -> datetime:

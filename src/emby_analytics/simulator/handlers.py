@@ -11,14 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..emby.images import IMAGE_TYPES
-from .dto import has_image, render_item, render_library_folder, render_virtual_folder
-from .history import PlayedState, user_data
+from .dto import has_image, render_item, render_library_folder, render_virtual_folder, user_data
+from .history import PlayedState
 from .images import image_size, render_png
 from .plugin import PlaybackReportingPlugin
 from .query import QueryError, parse_query, select
 from .remote import RemoteControl
 from .responses import json_response, text_response
-from .session_dto import render_session
 from .users import render_user
 
 if TYPE_CHECKING:
@@ -246,13 +245,13 @@ class Handlers:
         now = self.sim.clock.now()
         runtimes = engine.runtimes(now)
         device_id, session_id = query.get("deviceid"), query.get("id")
-        out = [
-            render_session(rt, now, self.world.server_id)
+        selected = [
+            rt
             for rt in runtimes
             if (device_id is None or rt.script.device.device_id == device_id)
             and (session_id is None or rt.id == session_id.lower())
         ]
-        return json_response(out)
+        return json_response(self.sim.session_renderer.render(selected, now))
 
     # -- images -------------------------------------------------------------------------------------
     def _image(self, request: Request, key: int, image_type: str, query: dict[str, str], square: bool) -> Response:

@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from ..clock import ManualClock
-from .dto import render_item
 from .engine import SessionEngine
-from .formats import emby_date
 from .household import household_scripts
 from .playback import ChangeTranscode, Play, PlaybackScript, PlayMethod, PlayTruth, Transcode
-from .records import AUDIO, EPISODE
+from .records import AUDIO, EPISODE, track_credits
 from .world import World
 
 SCHEMA = (
@@ -85,17 +83,23 @@ def playback_method(method: PlayMethod, transcode: Transcode | None) -> str:
 
 
 def item_name(world: World, item_id: str) -> str:
-    """ItemName as the plugin formats it: episodes with series and SxxEyy, audio with artists and album."""
+    """ItemName as the plugin formats it: episodes with series and SxxEyy, audio with artists and album.
+
+    The facts are the ones `/Items` shows, so rendered-key overrides (`World.touch_items(changes=...)`) apply."""
     rec = world.item(item_id)
     if rec is None:
         return ""
-    if rec.type not in (EPISODE, AUDIO):
-        return rec.name
-    dto = render_item(world, rec, None)
+    shown = rec.extra or {}
     if rec.type == EPISODE:
-        season, episode = dto.get("ParentIndexNumber") or 0, dto.get("IndexNumber") or 0
-        return f"{dto.get('SeriesName', '')} - s{season:02d}e{episode:02d} - {rec.name}"
-    return f"{', '.join(dto.get('Artists') or [])} - {rec.name} ({dto.get('Album', '')})"
+        series = world.item(rec.series)
+        series_name = shown.get("SeriesName", series.name if series is not None else "")
+        season = shown.get("ParentIndexNumber", rec.parent_index) or 0
+        episode = shown.get("IndexNumber", rec.index) or 0
+        return f"{series_name} - s{season:02d}e{episode:02d} - {rec.name}"
+    if rec.type == AUDIO:
+        artist, album = track_credits(rec)
+        return f"{', '.join(shown.get('Artists', [artist]) or [])} - {rec.name} ({shown.get('Album', album)})"
+    return rec.name
 
 
 class PlaybackHistory:
@@ -214,16 +218,3 @@ class PlaybackHistory:
         for play in self.truth:
             totals[play.user_id] = totals.get(play.user_id, 0.0) + play.watched_seconds
         return totals
-
-
-def user_data(base: Mapping[str, object], state: PlayedState | None) -> dict[str, object]:
-    """A rendered `UserData` with the played flag applied (unchanged when the item is not played)."""
-    if state is None:
-        return dict(base)
-    return {
-        **base,
-        "PlaybackPositionTicks": 0,
-        "PlayCount": state.play_count,
-        "Played": True,
-        "LastPlayedDate": emby_date(state.last_played),
-    }

@@ -39,7 +39,6 @@ from starlette.types import Message, Receive, Scope, Send
 from .auth import UNAUTHORIZED_TEXT, token_from
 from .engine import SessionRuntime
 from .formats import ticks
-from .session_dto import render_session
 
 if TYPE_CHECKING:
     from .app import Simulator
@@ -157,8 +156,7 @@ class SimulatorWebSockets:
 
     def render(self, now: datetime) -> list[dict[str, Any]]:
         """Exactly what GET /Sessions (no filters) returns at `now`."""
-        server_id = self.sim.world.server_id
-        return [render_session(rt, now, server_id) for rt in self.sim.sessions.runtimes(now)]
+        return self.sim.session_renderer.render(self.sim.sessions.runtimes(now), now)
 
     # -- ASGI -----------------------------------------------------------------------------------------
     @staticmethod
@@ -250,7 +248,7 @@ class SimulatorWebSockets:
             # Real time for the throttle: it protects the client, which lives in real time.
             throttled = time.monotonic() - last_push < interval
             if last_sig is None or sig != last_sig or (progress != last_progress and not throttled):
-                data = [render_session(rt, now, self.sim.world.server_id) for rt in runtimes]
+                data = self.sim.session_renderer.render(runtimes, now)
                 await conn.send_json({"MessageType": "Sessions", "Data": data})
                 self.sessions_pushes += 1
                 last_sig, last_progress, last_push = sig, progress, time.monotonic()
