@@ -6,10 +6,10 @@ playback API in `sessions.py`.
 
 from __future__ import annotations
 
-from .app import ROUTES, Simulator, create_simulator_app
+from .app import Simulator, create_simulator_app
 from .faults import FaultConfig, LatencyConfig
 from .metrics import RequestMetrics
-from .remote import RemoteCommand
+from .routes import ROUTES
 from .sessions import (
     ChangeTranscode,
     Device,
@@ -27,6 +27,7 @@ from .sessions import (
     Transcode,
     household_scripts,
 )
+from .state import RemoteCommand
 from .world import World, WorldSpec
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Latency and fault injection, switchable at runtime and deterministic for a seed.
 
-Endpoints are named by their route template as listed in `app.ROUTES` (e.g. "/Items", "/Users/{UserId}/Items",
+Endpoints are named by their route template as listed in `routes.ROUTES` (e.g. "/Items", "/Users/{UserId}/Items",
 "/Sessions"); matching is case-insensitive. `endpoint=None` means every endpoint.
 
     sim.latency.set("/Items", base_ms=50, jitter_ms=20)   # per-endpoint base latency ± jitter

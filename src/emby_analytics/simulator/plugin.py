@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .auth import token_from
 from .responses import json_response, text_response
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from .state import SimulatorState
 
 NO_DATA = "Query executed, no data returned."
 _READ_ONLY = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE})
@@ -57,33 +55,31 @@ def run_query(db: sqlite3.Connection, sql: str) -> tuple[list[str], list[list[st
     return columns, [[_cell(v) for v in row] for row in rows], ""
 
 
-class PlaybackReportingPlugin:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
-
-    async def submit_custom_query(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-        history = self.sim.history
-        if history is None:
-            return text_response("Not Found", 404)
-        user_id = history.user_tokens.get(token_from(request.headers, query) or "")
-        if user_id is not None:
-            user = self.sim.world.user(user_id)
-            if user is None or not user.is_admin:
-                return text_response("Access denied: administrator rights required.", 403)
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return text_response("Invalid JSON body", 400)
-        fields = {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
-        sql = fields.get("customquerystring")
-        if not isinstance(sql, str) or not sql.strip():
-            return json_response({"colums": [], "results": [], "message": "<pre>No query given</pre>"})
-        columns, rows, message = run_query(history.db, sql)
-        if fields.get("replaceuserid") is True:
-            index = next((i for i, c in enumerate(columns) if c.lower() == "userid"), None)
-            if index is not None:
-                columns[index] = "UserName"
-                for row in rows:
-                    user = self.sim.world.user(row[index]) if row[index] else None
-                    row[index] = user.name if user is not None else row[index]
-        return json_response({"colums": columns, "results": rows, "message": message})
+async def submit_custom_query(
+    sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]
+) -> Response:
+    history = sim.history
+    if history is None:
+        return text_response("Not Found", 404)
+    user_id = history.user_tokens.get(token_from(request.headers, query) or "")
+    if user_id is not None:
+        user = sim.world.user(user_id)
+        if user is None or not user.is_admin:
+            return text_response("Access denied: administrator rights required.", 403)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        return text_response("Invalid JSON body", 400)
+    fields = {str(k).lower(): v for k, v in body.items()} if isinstance(body, dict) else {}
+    sql = fields.get("customquerystring")
+    if not isinstance(sql, str) or not sql.strip():
+        return json_response({"colums": [], "results": [], "message": "<pre>No query given</pre>"})
+    columns, rows, message = run_query(history.db, sql)
+    if fields.get("replaceuserid") is True:
+        index = next((i for i, c in enumerate(columns) if c.lower() == "userid"), None)
+        if index is not None:
+            columns[index] = "UserName"
+            for row in rows:
+                user = sim.world.user(row[index]) if row[index] else None
+                row[index] = user.name if user is not None else row[index]
+    return json_response({"colums": columns, "results": rows, "message": message})

@@ -1,34 +1,19 @@
-"""Remote-control POSTs: recorded on `Simulator.commands`, Playstate commands applied to the session."""
+"""Remote-control POSTs: recorded on `Simulator.commands` (`RemoteCommand`), Playstate commands applied to the
+session."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .responses import no_content, text_response
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from .state import RemoteCommand, SimulatorState
 
 SESSION_NOT_FOUND = "Session not found"
 _APPLIED = frozenset({"stop", "pause", "unpause", "playpause", "seek", "seekrelative"})
-
-
-@dataclass
-class RemoteCommand:
-    """One remote-control POST as received. `kind`: "Playing" (Playstate), "Message", "Command", "Play"."""
-
-    session_id: str
-    kind: str
-    name: str
-    arguments: dict[str, Any]
-    at: datetime
-    applied: bool = False
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -48,55 +33,56 @@ def _get(args: dict[str, Any], key: str) -> Any:
     return next((v for k, v in args.items() if k.lower() == lowered), None)
 
 
-class RemoteControl:
-    def __init__(self, sim: Simulator) -> None:
-        self.sim = sim
+def _record(sim: SimulatorState, session_id: str, kind: str, name: str, args: dict[str, Any]) -> RemoteCommand:
+    cmd = RemoteCommand(session_id, kind, name, args, sim.clock.now())
+    sim.commands.append(cmd)
+    return cmd
 
-    def _record(self, session_id: str, kind: str, name: str, args: dict[str, Any]) -> RemoteCommand:
-        cmd = RemoteCommand(session_id, kind, name, args, self.sim.clock.now())
-        self.sim.commands.append(cmd)
-        return cmd
 
-    async def _args(self, request: Request, query: dict[str, str]) -> dict[str, Any]:
-        args: dict[str, Any] = {k: v for k, v in request.query_params.items() if k.lower() != "api_key"}
-        args.update(await _body(request))
-        return args
+async def _args(request: Request, query: dict[str, str]) -> dict[str, Any]:
+    args: dict[str, Any] = {k: v for k, v in request.query_params.items() if k.lower() != "api_key"}
+    args.update(await _body(request))
+    return args
 
-    async def playstate(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-        session_id, command = params["Id"], params["Command"]
-        if self.sim.sessions.session(session_id) is None:
-            return text_response(SESSION_NOT_FOUND, 404)
-        args = await self._args(request, query)
-        cmd = self._record(session_id, "Playing", command, args)
-        raw_ticks = _get(args, "SeekPositionTicks")
-        try:
-            seek = int(raw_ticks) if raw_ticks not in (None, "") else None
-        except (TypeError, ValueError):
-            return text_response("Invalid SeekPositionTicks", 400)
-        if command.lower() in _APPLIED:
-            cmd.applied = self.sim.sessions.command(session_id, command, seek)
-        return no_content()
 
-    async def message(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-        session_id = params["Id"]
-        if self.sim.sessions.session(session_id) is None:
-            return text_response(SESSION_NOT_FOUND, 404)
-        self._record(session_id, "Message", "DisplayMessage", await self._args(request, query))
-        return no_content()
+async def playstate(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
+    session_id, command = params["Id"], params["Command"]
+    if sim.sessions.session(session_id) is None:
+        return text_response(SESSION_NOT_FOUND, 404)
+    args = await _args(request, query)
+    cmd = _record(sim, session_id, "Playing", command, args)
+    raw_ticks = _get(args, "SeekPositionTicks")
+    try:
+        seek = int(raw_ticks) if raw_ticks not in (None, "") else None
+    except (TypeError, ValueError):
+        return text_response("Invalid SeekPositionTicks", 400)
+    if command.lower() in _APPLIED:
+        cmd.applied = sim.sessions.command(session_id, command, seek)
+    return no_content()
 
-    async def command(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-        session_id = params["Id"]
-        if self.sim.sessions.session(session_id) is None:
-            return text_response(SESSION_NOT_FOUND, 404)
-        args = await self._args(request, query)
-        name = params.get("Command") or str(_get(args, "Name") or "")
-        self._record(session_id, "Command", name, args)
-        return no_content()
 
-    async def play(self, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-        session_id = params["Id"]
-        if self.sim.sessions.session(session_id) is None:
-            return text_response(SESSION_NOT_FOUND, 404)
-        args = await self._args(request, query)
-        self._record(session_id, "Play", str(_get(args, "PlayCommand") or "PlayNow"), args)
-        return no_content()
+async def message(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
+    session_id = params["Id"]
+    if sim.sessions.session(session_id) is None:
+        return text_response(SESSION_NOT_FOUND, 404)
+    _record(sim, session_id, "Message", "DisplayMessage", await _args(request, query))
+    return no_content()
+
+
+async def command(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
+    session_id = params["Id"]
+    if sim.sessions.session(session_id) is None:
+        return text_response(SESSION_NOT_FOUND, 404)
+    args = await _args(request, query)
+    name = params.get("Command") or str(_get(args, "Name") or "")
+    _record(sim, session_id, "Command", name, args)
+    return no_content()
+
+
+async def play(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
+    session_id = params["Id"]
+    if sim.sessions.session(session_id) is None:
+        return text_response(SESSION_NOT_FOUND, 404)
+    args = await _args(request, query)
+    _record(sim, session_id, "Play", str(_get(args, "PlayCommand") or "PlayNow"), args)
+    return no_content()

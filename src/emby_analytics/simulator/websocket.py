@@ -31,7 +31,7 @@ import math
 import re
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Message, Receive, Scope, Send
@@ -39,9 +39,7 @@ from starlette.types import Message, Receive, Scope, Send
 from .auth import UNAUTHORIZED_TEXT, token_from
 from .engine import SessionRuntime
 from .formats import ticks
-
-if TYPE_CHECKING:
-    from .app import Simulator
+from .state import SimulatorState
 
 _PATH = re.compile(r"^(?:/(?:emby|mediabrowser))?/embywebsocket/?$", re.IGNORECASE)
 _DENIAL = "websocket.http.response"  # ASGI extension: answer the handshake with a plain HTTP response
@@ -122,7 +120,7 @@ class _Connection:
 class SimulatorWebSockets:
     """The websocket side of one `Simulator`: knobs, counters and the ASGI handler (see module docstring)."""
 
-    def __init__(self, sim: Simulator) -> None:
+    def __init__(self, sim: SimulatorState) -> None:
         self.sim = sim
         self.enabled = True
         self.tick_seconds = 0.05
