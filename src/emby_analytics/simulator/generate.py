@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
+from .catalog import Catalog
 from .formats import mix64
 from .hostile import HOSTILE_TITLES
 from .profiles import jitter_bitrate
@@ -23,9 +23,6 @@ from .records import (
     ItemRecord,
     Library,
 )
-
-if TYPE_CHECKING:
-    from .world import World
 
 _US_PER_DAY = 86_400 * 1_000_000
 _US_PER_YEAR = 365 * _US_PER_DAY
@@ -118,7 +115,7 @@ _EPISODE_WORDS = (
 class Generator:
     """Creates records into a World. Uses the RNG it is given: generation and mutations each own one."""
 
-    def __init__(self, world: World, rng: random.Random) -> None:
+    def __init__(self, world: Catalog, rng: random.Random) -> None:
         self.world = world
         self.rng = rng
         self.seed = world.spec.seed

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
+from .catalog import Catalog
 from .formats import hex_id
 from .generate import _US_PER_DAY, Generator
 from .hostile import HOSTILE_USER_NAMES
 from .records import Library
 from .users import UserRecord
-
-if TYPE_CHECKING:
-    from .world import World
 
 NORMAL_USER_NAMES = (
     "admin",
@@ -91,7 +88,7 @@ def seed_users(gen: Generator) -> None:
         gen.world.add_user_record(user)
 
 
-def populate(world: World) -> None:
+def populate(world: Catalog) -> None:
     spec = world.spec
     gen = Generator(world, random.Random(spec.seed))
     seed_libraries(gen)
