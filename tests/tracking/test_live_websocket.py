@@ -13,9 +13,9 @@ from tests.conftest import make_settings
 from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays
-from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.playback import Pause, Play, PlaybackScript
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.world import MOVIE
 from emby_analytics.state import AppState
 from emby_analytics.tracking.jobs import SocketJob
 

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.emby.models import SessionsSnapshot
-from emby_analytics.simulator.engine import SessionEngine
-from emby_analytics.simulator.playback import PlaybackScript, PlayTruth
+from emby_analytics.simulator.playback import PlaybackScript, PlayTruth, SessionEngine
+from emby_analytics.simulator.render import SessionRenderer
 from emby_analytics.simulator.scenarios import TRANSITIONS, Scenario
-from emby_analytics.simulator.session_dto import SessionRenderer
 from emby_analytics.simulator.world import World
 
 from .days import seconds_by_day

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from .formats import mix64
+from ..world.formats import mix64
 
 # Default sizes per image type, roughly Emby's aspect ratios (poster 2:3, backdrop/thumb 16:9).
 _SIZES: dict[str, tuple[int, int]] = {

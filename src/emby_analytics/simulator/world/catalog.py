@@ -2,7 +2,7 @@
 
 Indexes kept up to date by every change: `_order` (every item, id order = catalog order), `_by_type`
 (id-sorted ids per Type), `_children` (direct children per parent). `version` increments on each change and
-keys the query cache in `query.py`.
+keys the query cache in `server/query.py`.
 
 `counts()` matches `/Items/Counts`: like Emby's, its counts skip virtual (missing or unaired) episodes, which
 `/Items?Recursive=true` does list. `ItemCount` is every non-virtual item of that query: movies, series, seasons,
@@ -17,9 +17,19 @@ from typing import Any
 
 from .formats import from_micros, hex_id, to_micros
 from .profiles import MediaProfile, build_profiles
-from .records import AUDIO, EPISODE, FLAG_VIRTUAL, ITEM_TYPES, MOVIE, MUSIC_VIDEO, SERIES, ItemRecord, Library
+from .records import (
+    AUDIO,
+    EPISODE,
+    FLAG_VIRTUAL,
+    ITEM_TYPES,
+    MOVIE,
+    MUSIC_VIDEO,
+    SERIES,
+    ItemRecord,
+    Library,
+    UserRecord,
+)
 from .spec import WorldSpec
-from .users import UserRecord
 
 
 class Catalog:

@@ -8,8 +8,7 @@ from .catalog import Catalog
 from .formats import hex_id
 from .generate import _US_PER_DAY, Generator
 from .hostile import HOSTILE_USER_NAMES
-from .records import Library
-from .users import UserRecord
+from .records import Library, UserRecord
 
 NORMAL_USER_NAMES = (
     "admin",

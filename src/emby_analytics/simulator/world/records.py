@@ -1,11 +1,11 @@
-"""Compact item and library records; JSON is rendered from them on demand (see `dto.py`)."""
+"""Compact item, library and user records; JSON is rendered from them on demand (see `render/`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from .formats import mix64
+from .formats import hex32, mix64
 
 MOVIE = "Movie"
 SERIES = "Series"
@@ -111,6 +111,29 @@ class Library:
     guid: str
     locations: tuple[str, ...]
     created: int
+
+
+@dataclass(slots=True)
+class UserRecord:
+    """A user (rendered as UserDto by `render/users.py`); dates in µs since epoch like items."""
+
+    id: str
+    name: str
+    created: int  # µs since epoch
+    last_login: int | None = None
+    last_activity: int | None = None
+    is_admin: bool = False
+    is_hidden: bool = False
+    is_disabled: bool = False
+    has_password: bool = True
+    has_image: bool = False
+    remote_access: bool = True
+    stream_limit: int = 0
+    enabled_folders: list[str] = field(default_factory=list)
+
+    @property
+    def image_tag(self) -> str:
+        return hex32(int(self.id, 16) & 0xFFFFFFFF, len(self.name))
 
 
 AUDIO_PROFILES: tuple[tuple[str, str, int, int], ...] = (

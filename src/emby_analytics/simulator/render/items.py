@@ -3,20 +3,18 @@
 Without `Fields`, list items carry the thin set real servers send (Name, ServerId, Id, RunTimeTicks,
 IsFolder, Type, UserData, ImageTags, BackdropImageTags, MediaType) plus the always-present hierarchy keys of
 episodes/seasons (SeriesName/SeriesId/SeasonId/SeasonName/IndexNumber/ParentIndexNumber) and
-`LocationType` for virtual items. Each `ItemFields` name adds its keys (see `_wants`).
+`LocationType` for virtual items. Each `ItemFields` name adds its keys (see `render_item`). Library folders
+are rendered by libraries.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .formats import emby_date, emby_date_us, hex32, mix64
-from .history import PlayedState
-from .media import audio_only_streams, media_source, media_streams
-from .records import (
+from ..playback import PlayedState
+from ..world import (
     AUDIO,
-    AUDIO_PROFILES,
     EPISODE,
     FLAG_NO_BACKDROP,
     FLAG_NO_PRIMARY,
@@ -25,12 +23,11 @@ from .records import (
     SEASON,
     SERIES,
     ItemRecord,
-    Library,
-    track_credits,
+    World,
 )
-
-if TYPE_CHECKING:
-    from .world import World
+from ..world.formats import emby_date, emby_date_us, hex32, mix64
+from ..world.records import AUDIO_PROFILES, track_credits
+from .media import audio_only_streams, media_source, media_streams
 
 JsonDict = dict[str, Any]
 
@@ -327,49 +324,3 @@ def sort_name(name: str) -> str:
         if lowered.startswith(article):
             return lowered[len(article) :]
     return lowered
-
-
-def render_library_folder(world: World, lib: Library, fields: frozenset[str] | None) -> JsonDict:
-    """A library as the CollectionFolder item `/Items` returns at the root."""
-    f = fields or frozenset()
-    out: JsonDict = {"Name": lib.name, "ServerId": world.server_id, "Id": str(lib.id)}
-    if "datecreated" in f:
-        out["DateCreated"] = emby_date_us(lib.created)
-    if "path" in f:
-        out["Path"] = lib.locations[0]
-    out["IsFolder"] = True
-    out["Type"] = "CollectionFolder"
-    out["UserData"] = {"PlaybackPositionTicks": 0, "PlayCount": 0, "IsFavorite": False, "Played": False}
-    out["CollectionType"] = lib.collection_type
-    out["ImageTags"] = {"Primary": hex32(lib.id, 1)}
-    out["BackdropImageTags"] = []
-    return out
-
-
-def render_virtual_folder(world: World, lib: Library) -> JsonDict:
-    """A `VirtualFolderInfo` for `/Library/VirtualFolders`."""
-    return {
-        "Name": lib.name,
-        "Locations": list(lib.locations),
-        "CollectionType": lib.collection_type,
-        "LibraryOptions": {
-            "EnableArchiveMediaFiles": False,
-            "EnablePhotos": True,
-            "EnableRealtimeMonitor": True,
-            "EnableChapterImageExtraction": False,
-            "DownloadImagesInAdvance": False,
-            "PathInfos": [{"Path": path} for path in lib.locations],
-            "SaveLocalMetadata": False,
-            "EnableAutomaticSeriesGrouping": True,
-            "PreferredMetadataLanguage": "en",
-            "MetadataCountryCode": "US",
-            "ContentType": lib.collection_type,
-            "AutomaticRefreshIntervalDays": 0,
-            "TypeOptions": [],
-        },
-        "ItemId": str(lib.id),
-        "Id": str(lib.id),
-        "Guid": lib.guid,
-        "PrimaryImageItemId": str(lib.id),
-        "RefreshStatus": "Idle",
-    }

@@ -36,9 +36,9 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Message, Receive, Scope, Send
 
+from ..playback import SessionRuntime
+from ..world.formats import ticks
 from .auth import UNAUTHORIZED_TEXT, token_from
-from .engine import SessionRuntime
-from .formats import ticks
 from .state import SimulatorState
 
 _PATH = re.compile(r"^(?:/(?:emby|mediabrowser))?/embywebsocket/?$", re.IGNORECASE)

@@ -12,7 +12,7 @@ per row. The simulated plugin is an ideal observer: a stall counts as a pause he
 polls every ~20 s) would count it as playing. Items played to completion are also marked played for the user
 (`UserData.Played`, `PlayCount`, `LastPlayedDate`), as Emby does.
 
-The rows live in a real in-memory SQLite database with the plugin's exact schema; `plugin.py` serves
+The rows live in a real in-memory SQLite database with the plugin's exact schema; `server/plugin.py` serves
 `submit_custom_query` from it. `truth` keeps the generating plays for accuracy tests.
 """
 
@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from ..clock import ManualClock
+from ...clock import ManualClock
+from ..world import AUDIO, EPISODE, World
+from ..world.records import track_credits
 from .engine import SessionEngine
 from .household import household_scripts
-from .playback import ChangeTranscode, Play, PlaybackScript, PlayMethod, PlayTruth, Transcode
-from .records import AUDIO, EPISODE, track_credits
-from .world import World
+from .scripts import ChangeTranscode, Play, PlaybackScript, PlayMethod, PlayTruth, Transcode
 
 SCHEMA = (
     "CREATE TABLE PlaybackActivity (DateCreated DATETIME NOT NULL, UserId TEXT, ItemId TEXT, ItemType TEXT, "

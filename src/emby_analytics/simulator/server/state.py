@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..clock import Clock
-from .engine import SessionEngine
+from ...clock import Clock
+from ..playback import PlaybackHistory, SessionEngine
+from ..render import SessionRenderer
+from ..world import World
 from .faults import FaultConfig, LatencyConfig
-from .history import PlaybackHistory
 from .metrics import RequestMetrics
-from .session_dto import SessionRenderer
-from .world import World
 
 
 @dataclass
@@ -57,4 +56,5 @@ class SimulatorState:
         self.sessions = sessions or SessionEngine(world, self.clock)
         self.session_renderer = SessionRenderer(world.server_id)  # /Sessions and the websocket share its items
         self.commands: list[RemoteCommand] = []
-        self.history = history  # the Playback Reporting plugin's data and played flags (history.py); None: no plugin
+        # The Playback Reporting plugin's data and played flags (playback/history.py); None: no plugin.
+        self.history = history

@@ -1,4 +1,4 @@
-"""MediaStreams / MediaSources rendered on demand from an encode profile (see `profiles.py`).
+"""MediaStreams / MediaSources rendered on demand from an encode profile (see `world/profiles.py`).
 
 Items store only a profile index, a bitrate and a per-item hash, so a 150k-item world stays small in memory.
 """
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .formats import hex32
-from .profiles import LANGUAGES, TEXT_SUBTITLES, AudioTrack, MediaProfile
+from ..world.formats import hex32
+from ..world.profiles import LANGUAGES, TEXT_SUBTITLES, AudioTrack, MediaProfile
 
 JsonDict = dict[str, Any]
 

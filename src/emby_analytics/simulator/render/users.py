@@ -1,34 +1,13 @@
-"""Simulated Emby users and their `UserDto` rendering (Policy/Configuration key sets as real 4.8 servers)."""
+"""`UserDto` rendering of simulated users (Policy/Configuration key sets as real 4.8 servers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from .formats import emby_date_us, hex32
+from ..world import UserRecord
+from ..world.formats import emby_date_us
 
 JsonDict = dict[str, Any]
-
-
-@dataclass(slots=True)
-class UserRecord:
-    id: str
-    name: str
-    created: int  # µs since epoch
-    last_login: int | None = None
-    last_activity: int | None = None
-    is_admin: bool = False
-    is_hidden: bool = False
-    is_disabled: bool = False
-    has_password: bool = True
-    has_image: bool = False
-    remote_access: bool = True
-    stream_limit: int = 0
-    enabled_folders: list[str] = field(default_factory=list)
-
-    @property
-    def image_tag(self) -> str:
-        return hex32(int(self.id, 16) & 0xFFFFFFFF, len(self.name))
 
 
 def _configuration(user: UserRecord) -> JsonDict:

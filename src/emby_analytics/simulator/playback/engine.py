@@ -2,7 +2,8 @@
 
 State is advanced lazily to `clock.now()` whenever anything is asked (clocks only move forward), so an
 `AcceleratedClock`, a `ManualClock` or the system clock all work the same. Remote-control commands are
-applied as actions at the current time, so the truth accounts for them.
+applied as actions at the current time, so the truth accounts for them. The engine holds runtime data only
+(`SessionRuntime.item` is the record playing); `render/sessions.py` turns runtimes into `SessionInfo`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from ..clock import Clock
-from .formats import hex_id
-from .playback import (
+from ...clock import Clock
+from ..world import ItemRecord, World
+from ..world.formats import hex_id
+from .scripts import (
     Action,
     ChangeTranscode,
     Disappear,
@@ -33,8 +35,6 @@ from .playback import (
     Stop,
     Transcode,
 )
-from .records import ItemRecord
-from .world import World
 
 State = Literal["pending", "idle", "playing", "paused", "stalled", "gone"]
 

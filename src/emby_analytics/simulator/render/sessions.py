@@ -10,10 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .dto import render_item
-from .engine import SessionRuntime
-from .formats import emby_date, hex32, ticks
-from .playback import PlayTruth
+from ..playback import PlayTruth, SessionRuntime
+from ..world.formats import emby_date, hex32, ticks
+from .items import render_item
 
 JsonDict = dict[str, Any]
 

@@ -12,10 +12,11 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from ..clock import Clock
-from .formats import hex_id
-from .hostile import HOSTILE_DEVICE_NAMES
-from .playback import (
+from ...clock import Clock
+from ..world import AUDIO, MOVIE, World
+from ..world.formats import hex_id
+from ..world.hostile import HOSTILE_DEVICE_NAMES
+from .scripts import (
     Action,
     ChangeTranscode,
     Device,
@@ -30,8 +31,6 @@ from .playback import (
     Stop,
     Transcode,
 )
-from .records import AUDIO, MOVIE
-from .world import World
 
 _ICONS = "https://github.com/MediaBrowser/Emby.Resources/raw/master/images/devices/"
 # (client, device name, app version, icon, report interval seconds, protocol)

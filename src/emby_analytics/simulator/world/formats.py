@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from ..emby.models import TICKS_PER_SECOND as TICKS_PER_SECOND  # re-exported for simulator modules
+from ...emby.models import TICKS_PER_SECOND
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MASK64 = (1 << 64) - 1

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .dto import sort_name
-from .formats import parse_emby_date, to_micros
-from .records import FOLDER_TYPES, TYPE_BY_LOWER, ItemRecord
-
-if TYPE_CHECKING:
-    from .world import World
+from ..render import sort_name
+from ..world import FOLDER_TYPES, ItemRecord, World
+from ..world.formats import parse_emby_date, to_micros
+from ..world.records import TYPE_BY_LOWER
 
 _CACHE_SIZE = 32
 

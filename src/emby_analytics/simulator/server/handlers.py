@@ -13,15 +13,22 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..emby.images import IMAGE_TYPES
-from .dto import has_image, render_item, render_library_folder, render_virtual_folder, user_data
-from .history import PlayedState
-from .images import image_size, render_png
+from ...emby.images import IMAGE_TYPES
+from ..playback import PlayedState
+from ..render import (
+    has_image,
+    image_size,
+    render_item,
+    render_library_folder,
+    render_png,
+    render_user,
+    render_virtual_folder,
+    user_data,
+)
+from ..world import World
 from .query import QueryError, parse_query, select
 from .responses import json_response, text_response
 from .state import SimulatorState
-from .users import render_user
-from .world import World
 
 _GUID = re.compile(r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})$")
 _IMAGE_TYPES = {t.lower(): t for t in IMAGE_TYPES}

@@ -1,7 +1,7 @@
 """The simulated library: `World`, a `Catalog` generated from `WorldSpec.seed`, plus test mutations.
 
 `World.generate(spec, clock)` builds everything from `spec.seed`: the same seed gives the same ids, names
-and media facts. Items are compact `ItemRecord`s rendered to JSON on demand (`dto.py`). The mutations keep
+and media facts. Items are compact `ItemRecord`s rendered to JSON on demand (`render/`). The mutations keep
 the catalog's indexes and `version` up to date (see catalog.py).
 """
 
@@ -12,14 +12,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..clock import Clock
+from ...clock import Clock
 from .catalog import Catalog
 from .formats import hex_id, to_micros
 from .generate import Generator
 from .population import populate
-from .records import MOVIE, ItemRecord
-from .spec import WorldSpec as WorldSpec  # callers import World and WorldSpec together
-from .users import UserRecord
+from .records import MOVIE, ItemRecord, UserRecord
+from .spec import WorldSpec
 
 
 class World(Catalog):
