@@ -26,8 +26,9 @@ from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import plays
 from emby_analytics.emby.client import EmbyClient
-from emby_analytics.simulator.app import Simulator, create_simulator_app
-from emby_analytics.simulator.history import PlaybackHistory, plugin_date
+from emby_analytics.simulator.playback import PlaybackHistory
+from emby_analytics.simulator.playback.history import plugin_date
+from emby_analytics.simulator.server import Simulator, create_simulator_app
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.sync.history import HistoryImport, _Counts
 from emby_analytics.sync.history_rows import PluginRow

@@ -29,8 +29,7 @@ import uvicorn
 
 from emby_analytics.clock import SystemClock
 from emby_analytics.demo import bind_loopback
-from emby_analytics.simulator.app import Simulator, create_simulator_app
-from emby_analytics.simulator.faults import LatencyConfig
+from emby_analytics.simulator.server import LatencyConfig, Simulator, create_simulator_app
 from emby_analytics.simulator.world import World, WorldSpec
 
 RESULTS = Path(__file__).parent / "results"

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy
+from emby_analytics.tracking.live import LiveTracking
 
 from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
@@ -47,7 +48,6 @@ from emby_analytics.config import load_settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.models import SessionsSnapshot
-from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.playback import (
     Action,
     ChangeTranscode,
@@ -62,10 +62,9 @@ from emby_analytics.simulator.playback import (
     Stop,
     Transcode,
 )
-from emby_analytics.simulator.records import AUDIO, MOVIE
-from emby_analytics.simulator.world import World, WorldSpec
+from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.world import AUDIO, MOVIE, World, WorldSpec
 from emby_analytics.state import AppState
-from emby_analytics.tracking.live import LiveTracking
 from emby_analytics.tracking.model import TickResult, TrackerConfig
 from emby_analytics.tracking.webhooks import Receipt
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings, load_settings
-from emby_analytics.simulator.app import Simulator, create_simulator_app
+from emby_analytics.simulator.server import Simulator, create_simulator_app
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.state import AppState
 

@@ -28,8 +28,8 @@ from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings, load_settings
 from emby_analytics.db.schema import plays, segments
 from emby_analytics.emby.errors import EmbyError
-from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.scenarios import SCENARIOS, Scenario
+from emby_analytics.simulator.server import Simulator, create_simulator_app
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.state import AppState
 from emby_analytics.tracking.model import Play, PlaybackEvent, Segment, TrackerConfig

@@ -14,9 +14,8 @@ import uvicorn
 from emby_analytics.app import create_app
 from emby_analytics.config import Settings, load_settings
 from emby_analytics.logconfig import configure_logging
-from emby_analytics.simulator.app import create_simulator_app
 from emby_analytics.simulator.demo import build_simulator
-from emby_analytics.simulator.faults import LatencyConfig
+from emby_analytics.simulator.server import LatencyConfig, create_simulator_app
 from emby_analytics.simulator.world import WorldSpec
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import httpx
 from tests.conftest import API_KEY, Service
 
 from emby_analytics.emby.client import EmbyClient
-from emby_analytics.simulator.app import create_simulator_app
+from emby_analytics.simulator.server import create_simulator_app
 
 
 async def _emby_count(service: Service, item_type: str) -> int:

@@ -15,7 +15,7 @@ from emby_analytics.emby.errors import EmbyError
 from emby_analytics.feed import Snapshot
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.simulator.playback import Play, PlaybackScript
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.world import MOVIE
 
 
 def _play_one(service: Service, clock: ManualClock) -> str:

@@ -14,7 +14,7 @@ from tests.conftest import Service
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays, segments
 from emby_analytics.emby.errors import EmbyError
-from emby_analytics.simulator.history import PlaybackHistory
+from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.sync.history import HistoryImport, HistoryImportError, HistoryImportJob
 from emby_analytics.sync.history_rows import local_to_utc
 

@@ -11,9 +11,10 @@ import pytest
 from tests.conftest import API_KEY
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.simulator.app import Simulator
 from emby_analytics.simulator.demo import build_simulator
-from emby_analytics.simulator.history import PlaybackHistory, plugin_date
+from emby_analytics.simulator.playback import PlaybackHistory
+from emby_analytics.simulator.playback.history import plugin_date
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import WorldSpec
 
 QUERY = "/emby/user_usage_stats/submit_custom_query"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from emby_analytics.simulator import FaultConfig, Simulator
-from emby_analytics.simulator.records import EPISODE, MOVIE
+from emby_analytics.simulator.world import EPISODE, MOVIE
 
 from .conftest import API_KEY
 

@@ -10,9 +10,9 @@ import httpx
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.simulator import Simulator, World, WorldSpec
-from emby_analytics.simulator.formats import emby_date
-from emby_analytics.simulator.hostile import HOSTILE_USER_NAMES
-from emby_analytics.simulator.records import EPISODE, FLAG_VIRTUAL, MOVIE, SEASON, SERIES
+from emby_analytics.simulator.world import EPISODE, FLAG_VIRTUAL, MOVIE, SEASON, SERIES
+from emby_analytics.simulator.world.formats import emby_date
+from emby_analytics.simulator.world.hostile import HOSTILE_USER_NAMES
 
 from .conftest import API_KEY, START
 
@@ -167,8 +167,8 @@ def test_determinism_and_variety() -> None:
     a = World.generate(WorldSpec(seed=11, start=START), clock)
     b = World.generate(WorldSpec(seed=11, start=START), clock)
     c = World.generate(WorldSpec(seed=12, start=START), clock)
-    from emby_analytics.simulator.dto import render_item
-    from emby_analytics.simulator.handlers import ALL_FIELDS
+    from emby_analytics.simulator.render import render_item
+    from emby_analytics.simulator.server.handlers import ALL_FIELDS
 
     def dump(w: World) -> str:
         items = [render_item(w, r, ALL_FIELDS) for r in w.records(w.all_ids()[::7])]

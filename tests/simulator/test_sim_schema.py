@@ -8,7 +8,7 @@ import httpx
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.simulator import Pause, Play, PlaybackScript, Simulator, Transcode
-from emby_analytics.simulator.records import EPISODE, MOVIE
+from emby_analytics.simulator.world import EPISODE, MOVIE
 
 from .openapi import OpenApi, sample
 

@@ -28,7 +28,7 @@ from emby_analytics.simulator import (
     household_scripts,
 )
 from emby_analytics.simulator.playback import Action
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.world import MOVIE
 
 from .conftest import START
 

@@ -11,7 +11,7 @@ from tests.conftest import Service
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays
 from emby_analytics.simulator.playback import Play, PlaybackScript, Stop
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.world import MOVIE
 
 
 def _set_busy_timeout(conn: Connection, ms: int) -> None:

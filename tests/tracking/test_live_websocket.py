@@ -16,9 +16,9 @@ from tests.conftest import make_settings
 from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays
-from emby_analytics.simulator.app import Simulator, create_simulator_app
 from emby_analytics.simulator.playback import Pause, Play, PlaybackScript
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.world import MOVIE
 from emby_analytics.state import AppState
 
 
@@ -30,8 +30,8 @@ async def _until(predicate: Callable[[], object], timeout: float = 5.0) -> None:
 
 @asynccontextmanager
 async def running_with_jobs(
-    tmp_path: Path, simulator: Simulator, clock: ManualClock, **env: str
-) -> AsyncIterator[AppState]:
+    tmp_path: Path, simulator: Simulator, clock: ManualClock
+) -> AsyncIterator[tuple[AppState, AsyncClient]]:
     # Polls every 5 minutes: anything seen sooner came through the websocket.
     settings = make_settings(tmp_path, NOW_POLL_SEC="300", EMBY_WEBSOCKET="true")
     transport = ASGIWebSocketTransport(app=create_simulator_app(simulator))

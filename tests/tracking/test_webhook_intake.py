@@ -25,9 +25,9 @@ from tests.conftest import Service, make_settings, running_service
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings
 from emby_analytics.db.schema import plays, segments, webhook_receipts
-from emby_analytics.simulator.app import Simulator
 from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScript, Resume, Stop
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.world import MOVIE
 from emby_analytics.tracking.recorder import MAX_WEBHOOK_AGE
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from emby_analytics.clock import ManualClock
 from emby_analytics.emby.models import SessionsSnapshot, SocketMessage
 from emby_analytics.simulator import Pause, Play, PlaybackScript, Simulator, World
-from emby_analytics.simulator.records import MOVIE
+from emby_analytics.simulator.world import MOVIE
 
 BASE_URL = "http://emby.test:8096"
 

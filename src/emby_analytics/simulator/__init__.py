@@ -1,16 +1,14 @@
 """A simulated Emby server: a deterministic world, live sessions with known truth, latency and faults.
 
-Entry points: `WorldSpec` / `World` (world.py), `Simulator` / `create_simulator_app` (app.py), and the
-playback API in `sessions.py`.
+Rooms, each depending only on those before it: `world` (the library: `World`, `WorldSpec`, records),
+`playback` (scripts, truth, `SessionEngine`, household, plugin history), `render` (Emby's JSON from records
+and runtimes), `server` (`Simulator`, `create_simulator_app`, routes, faults, websocket). `demo.py` builds
+ready-made simulators; `scenarios.py` scripts the watch-time scenarios.
 """
 
 from __future__ import annotations
 
-from .app import ROUTES, Simulator, create_simulator_app
-from .faults import FaultConfig, LatencyConfig
-from .metrics import RequestMetrics
-from .remote import RemoteCommand
-from .sessions import (
+from .playback import (
     ChangeTranscode,
     Device,
     Disappear,
@@ -27,6 +25,7 @@ from .sessions import (
     Transcode,
     household_scripts,
 )
+from .server import ROUTES, FaultConfig, LatencyConfig, RemoteCommand, RequestMetrics, Simulator, create_simulator_app
 from .world import World, WorldSpec
 
 __all__ = [

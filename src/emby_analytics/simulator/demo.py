@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import UTC, tzinfo
 
 from ..clock import Clock, SystemClock
-from .app import Simulator
-from .faults import FaultConfig, LatencyConfig
-from .history import PlaybackHistory
-from .household import household_scripts
+from .playback import PlaybackHistory, household_scripts
+from .server import FaultConfig, LatencyConfig, Simulator
 from .world import World, WorldSpec
 
 

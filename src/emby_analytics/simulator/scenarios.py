@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 from ..tracking.model import TICKS_PER_SECOND, PlaybackEvent
-from .formats import to_micros
 from .playback import (
     Action,
     ChangeTranscode,
@@ -36,8 +35,8 @@ from .playback import (
     Stop,
     Transcode,
 )
-from .records import EPISODE, MOVIE, ItemRecord
-from .world import World
+from .world import EPISODE, MOVIE, ItemRecord, World
+from .world.formats import to_micros
 
 Builder = Callable[[World, datetime], list[PlaybackScript]]
 LIVE_CHANNEL_NAME = "Simulated Live Channel 7"

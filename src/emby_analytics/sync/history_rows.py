@@ -19,8 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import NAME_MAX, cap, items
-from emby_analytics.emby.models import BaseItem
-from emby_analytics.emby.models_items import LIVE_TV_TYPES, TICKS_PER_SECOND
+from emby_analytics.emby.models import LIVE_TV_TYPES, TICKS_PER_SECOND, BaseItem
 from emby_analytics.sync.item_rows import normalize_codec
 
 NO_DATA = "Query executed, no data returned."

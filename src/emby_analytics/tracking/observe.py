@@ -13,8 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from emby_analytics.emby.models import BaseItem, MediaStream, SessionInfo, SessionsSnapshot, WebhookEvent
-from emby_analytics.emby.models_items import LIVE_TV_TYPES
+from emby_analytics.emby.models import LIVE_TV_TYPES, BaseItem, MediaStream, SessionInfo, SessionsSnapshot, WebhookEvent
 
 from .model import EventKind, PlaybackEvent, PlayMethod, SessionObs, StreamMethod
 

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.emby.models import SessionsSnapshot
-from emby_analytics.simulator.engine import SessionEngine
-from emby_analytics.simulator.playback import PlaybackScript, PlayTruth
+from emby_analytics.simulator.playback import PlaybackScript, PlayTruth, SessionEngine
+from emby_analytics.simulator.render import SessionRenderer
 from emby_analytics.simulator.scenarios import TRANSITIONS, Scenario
-from emby_analytics.simulator.session_dto import render_session
 from emby_analytics.simulator.world import World
 
 from .days import seconds_by_day
@@ -70,8 +69,8 @@ class ScenarioResult:
         return [c for c in self.checks if abs(c.error_s) > c.budget_s + 1e-6]
 
 
-def _poll(engine: SessionEngine, world: World, at: datetime, stamps: bool = True) -> SessionsSnapshot:
-    payload = [render_session(rt, at, world.server_id) for rt in engine.runtimes(at)]
+def _poll(engine: SessionEngine, renderer: SessionRenderer, at: datetime, stamps: bool = True) -> SessionsSnapshot:
+    payload = renderer.render(engine.runtimes(at), at)
     if not stamps:  # a server that does not send LastActivityDate
         payload = [{k: v for k, v in session.items() if k != "LastActivityDate"} for session in payload]
     return SessionsSnapshot.from_payload(json.loads(json.dumps(payload)))  # the wire, as the poller sees it
@@ -166,6 +165,7 @@ def run_scenario(
     t0 = scn.clock_start(start)
     clock = ManualClock(t0)
     engine = SessionEngine(world, clock)
+    renderer = SessionRenderer(world.server_id)
     scripts = scn.scripts(world, t0)
     for script in scripts:
         engine.add_script(script)
@@ -187,7 +187,7 @@ def run_scenario(
         elif in_outage(scn, t0, at):
             continue  # the poll fails: plays stay open, the next answer settles the gap (rule 6)
         else:
-            snap = _poll(engine, world, at, stamps)
+            snap = _poll(engine, renderer, at, stamps)
             result = tracker.observe(at, observations(snap), idle_sessions(snap))
         for play in result.changed:
             recorded[play.play_id] = play
