@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
-from emby_analytics.config import Settings, load_settings
-from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.config import Settings
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
-from emby_analytics.state import AppState
+from emby_analytics.testing import Service, running_service, service_settings
+
+__all__ = ["API_KEY", "START", "Service", "make_settings", "running_service"]
 
 API_KEY = "0123456789abcdef0123456789abcdef"
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -47,44 +44,13 @@ def simulator(world: World, clock: ManualClock) -> Simulator:
 
 
 def make_settings(tmp_path: Path, **overrides: str) -> Settings:
-    env = {
-        "EMBY_BASE_URL": "http://emby.test:8096",
-        "EMBY_API_KEY": API_KEY,
-        "SQLITE_PATH": str(tmp_path / "data" / "emby.db"),
-        "REFRESH_CHUNK_SIZE": "25",
-    }
-    env.update(overrides)
-    return load_settings(env)
+    env = {"EMBY_BASE_URL": "http://emby.test:8096", "REFRESH_CHUNK_SIZE": "25", **overrides}
+    return service_settings(tmp_path / "data" / "emby.db", api_key=API_KEY, **env)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
-
-
-@dataclass
-class Service:
-    app: FastAPI
-    http: httpx.AsyncClient
-    simulator: Simulator
-
-    @property
-    def state(self) -> AppState:
-        state: AppState = self.app.state.emby_analytics
-        return state
-
-
-@asynccontextmanager
-async def running_service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
-    """The whole service wired to the simulator, background jobs off (tests run them explicitly). Entering it
-    again with the same settings is a restart on the same database."""
-    transport = httpx.ASGITransport(app=create_simulator_app(simulator))
-    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http,
-    ):
-        yield Service(app, http, simulator)
 
 
 @pytest.fixture

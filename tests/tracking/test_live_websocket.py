@@ -8,16 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from httpx import ASGITransport, AsyncClient
-from httpx_ws.transport import ASGIWebSocketTransport
+from httpx import AsyncClient
 from sqlalchemy import select
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running_service
 
-from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays
 from emby_analytics.simulator.playback import Pause, Play, PlaybackScript
-from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
 from emby_analytics.state import AppState
 
@@ -34,13 +32,8 @@ async def running_with_jobs(
 ) -> AsyncIterator[tuple[AppState, AsyncClient]]:
     # Polls every 5 minutes: anything seen sooner came through the websocket.
     settings = make_settings(tmp_path, NOW_POLL_SEC="300", EMBY_WEBSOCKET="true")
-    transport = ASGIWebSocketTransport(app=create_simulator_app(simulator))
-    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=True)
-    async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://service") as http,
-    ):
-        yield app.state.emby_analytics, http
+    async with running_service(settings, simulator, clock, run_jobs=True) as service:
+        yield service.state, service.http
 
 
 async def test_a_pushed_pause_is_recorded_before_the_next_poll(
