@@ -149,7 +149,7 @@ async def _sync_once(settings: Settings, *, incremental: bool) -> int:
 
 
 def _accuracy(args: argparse.Namespace) -> int:
-    from emby_analytics.accuracy import main_async
+    from emby_analytics.accuracy.runner import main_async  # test tooling, loaded only for this command
 
     configure_logging("warning", [])
     return asyncio.run(main_async())

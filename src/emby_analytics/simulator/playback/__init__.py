@@ -5,6 +5,7 @@ engine = sim.sessions                      # a SessionEngine bound to the world 
 sid = engine.add_script(PlaybackScript(user_id, start, (Play(0, item_id), Pause(600), Resume(660), Stop(1800))))
 engine.attach(household_scripts(world, clock, seed=1))   # endless realistic activity
 engine.truth()                             # [PlayTruth]: segments, watched_seconds, content_seconds, ...
+engine.notices                             # [PlaybackNotice]: start/pause/unpause/stop, as Emby's webhooks tell
 engine.watch_seconds_by_user_day()         # {(user_id, date): seconds}
 history = PlaybackHistory.generate(world, end=clock.now(), days=90)   # past plays, as the plugin recorded them
 """
@@ -21,6 +22,7 @@ from .scripts import (
     Disappear,
     Pause,
     Play,
+    PlaybackNotice,
     PlaybackScript,
     PlayMethod,
     PlayTruth,
@@ -43,6 +45,7 @@ __all__ = [
     "PlayMethod",
     "PlayTruth",
     "PlaybackHistory",
+    "PlaybackNotice",
     "PlaybackScript",
     "PlayedState",
     "Resume",

@@ -22,8 +22,10 @@ from .scripts import (
     ChangeTranscode,
     Disappear,
     EndReason,
+    NoticeKind,
     Pause,
     Play,
+    PlaybackNotice,
     PlaybackScript,
     PlayMethod,
     PlayTruth,
@@ -134,10 +136,14 @@ class SessionRuntime:
             if self.state in ("playing", "stalled", "paused"):
                 self._rebase(when)
                 self._end_segment(when)
+                if isinstance(action, Pause) and self.state != "paused":
+                    self._notice("pause", when)
                 self.state = "paused" if isinstance(action, Pause) else "stalled"
         elif isinstance(action, Resume):
             if self.state in ("paused", "stalled"):
                 self._rebase(when)
+                if self.state == "paused":
+                    self._notice("unpause", when)
                 self.state = "playing"
                 self.seg_start = (when, self.anchor_pos)
         elif isinstance(action, Seek):
@@ -181,12 +187,21 @@ class SessionRuntime:
         self.play.max_position = self.anchor_pos
         self.state = "playing"
         self.seg_start = (when, self.anchor_pos)
+        self._notice("start", when)
+
+    def _notice(self, kind: NoticeKind, when: datetime, *, completed: bool = False) -> None:
+        if self.play is not None:
+            play, device = self.play, self.script.device
+            notice = PlaybackNotice(kind, when, self.id, play.user_id, play.item_id, device, self.anchor_pos, completed)
+            self.engine.notices.append(notice)
 
     def _close(self, when: datetime, reason: EndReason) -> None:
         if self.play is None:
             return
         self._rebase(when)
         self._end_segment(when)
+        if reason != "disappeared":
+            self._notice("stop", when, completed=reason == "ended")
         self.play.stopped, self.play.end_reason = when, reason
         self.last_activity = max(self.last_activity, when)
         self.play, self.item, self.transcode = None, None, None
@@ -202,6 +217,7 @@ class SessionEngine:
         self.clock = clock
         self.seed = world.spec.seed if seed is None else seed
         self.plays: list[PlayTruth] = []
+        self.notices: list[PlaybackNotice] = []  # every announced transition so far, in order
         self._sessions: dict[str, SessionRuntime] = {}
         self._sources: list[tuple[Iterator[PlaybackScript], timedelta, list[PlaybackScript]]] = []
         self._counter = 0

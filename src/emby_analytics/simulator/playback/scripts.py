@@ -169,6 +169,22 @@ class Segment:
 
 
 EndReason = Literal["stopped", "item_change", "ended", "disappeared", "remote_stop"]
+NoticeKind = Literal["start", "pause", "unpause", "stop"]
+
+
+@dataclass(frozen=True)
+class PlaybackNotice:
+    """A transition Emby announces the moment it happens (a webhook, `render/webhooks.py`): starts, pauses,
+    resumes from a pause, stops. Stalls, seeks and vanishing sessions announce nothing."""
+
+    kind: NoticeKind
+    at: datetime
+    session_id: str
+    user_id: str
+    item_id: str
+    device: Device
+    position: float  # seconds of content
+    played_to_completion: bool = False
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Modules: items.py (BaseItemDto, UserData), libraries.py (CollectionFolder, VirtualFolderInfo), media.py
 (MediaStreams, MediaSources), sessions.py (SessionInfo, NowPlayingItem once per play), users.py (UserDto),
-images.py (PNG). Depends on `world` and `playback`.
+webhooks.py (playback webhook bodies), images.py (PNG). Depends on `world` and `playback`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from .items import has_image, render_item, sort_name, user_data
 from .libraries import render_library_folder, render_virtual_folder
 from .sessions import SessionRenderer, render_session
 from .users import render_user
+from .webhooks import render_webhook
 
 __all__ = [
     "SessionRenderer",
@@ -23,6 +24,7 @@ __all__ = [
     "render_session",
     "render_user",
     "render_virtual_folder",
+    "render_webhook",
     "sort_name",
     "user_data",
 ]

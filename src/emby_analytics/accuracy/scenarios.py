@@ -1,11 +1,11 @@
-"""Named playback scenarios with known truth, for the watch-time accuracy runner (watch-time.md "Accuracy").
+"""Named playback scenarios with known truth, for the watch-time accuracy runners (watch-time.md "Accuracy").
 
-Each `Scenario` builds `PlaybackScript`s for a `SessionEngine` from a `World` and a start time, and says how to run
-them: `duration` (seconds of simulated time), `outages` (offset windows where /Sessions polls fail), `restarts`
-(offsets where the service restarts: the runner rebuilds the tracker from persisted open plays and misses polls for
-`restart_down_sec`), and whether exact transitions are delivered by `webhooks` or the `websocket`.
-`webhook_events(truth)` lists the `PlaybackEvent`s a webhook sender would have sent (at exact times);
-`transition_times(truth)` lists the moments a websocket push would trigger an extra observation.
+Each `Scenario` builds `PlaybackScript`s for the simulator's `SessionEngine` from a `World` and a start time, and
+says how to run them: `duration` (seconds of simulated time), `poll_sec` (NOW_POLL_SEC), `outages` (offset
+windows where /Sessions polls fail), `restarts` (offsets where the service restarts: open plays are rebuilt from
+what was persisted and polls are missed for `restart_down_sec`), and whether exact transitions arrive as Emby's
+own `webhooks` (the engine's notices, rendered by the simulator) or as `websocket` pushes
+(`transition_times`: a fresh session list at every scripted action and play end).
 
 Live TV: the simulator has no Live TV library, so the `live_tv` scenario adds one `TvChannel` item to the world
 (`World.add_record`, idempotent) and plays it; the item has no runtime, like a live channel.
@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 
-from ..tracking.model import TICKS_PER_SECOND, PlaybackEvent
-from .playback import (
+from emby_analytics.emby.models import TICKS_PER_SECOND
+from emby_analytics.simulator.playback import (
     Action,
     ChangeTranscode,
     Device,
@@ -27,7 +26,6 @@ from .playback import (
     Pause,
     Play,
     PlaybackScript,
-    PlayTruth,
     Resume,
     Seek,
     SetRate,
@@ -35,8 +33,8 @@ from .playback import (
     Stop,
     Transcode,
 )
-from .world import EPISODE, MOVIE, ItemRecord, World
-from .world.formats import to_micros
+from emby_analytics.simulator.world import EPISODE, MOVIE, ItemRecord, World
+from emby_analytics.simulator.world.formats import to_micros
 
 Builder = Callable[[World, datetime], list[PlaybackScript]]
 LIVE_CHANNEL_NAME = "Simulated Live Channel 7"
@@ -74,36 +72,6 @@ class Scenario:
 
     def clock_start(self, default: datetime) -> datetime:
         return self.start_at or default
-
-    def webhook_events(self, truth: list[PlayTruth], scripts: list[PlaybackScript]) -> list[PlaybackEvent]:
-        """start / pause / unpause / stop as Emby would send them; stalls and disappearances send nothing."""
-        pauses = {(s.user_id, s.device.device_id, s.start + timedelta(seconds=a.at)) for s in scripts for a in s.actions
-                  if isinstance(a, Pause)}  # fmt: skip
-        out: list[PlaybackEvent] = []
-        for play in truth:
-
-            def ev(kind: str, at: datetime, pos: float | None, p: PlayTruth = play) -> PlaybackEvent:
-                ticks = round(pos * TICKS_PER_SECOND) if pos is not None else None
-                key = f"{kind}|{p.session_id}|{p.item_id}|{at.isoformat()}"
-                return PlaybackEvent(at, kind, p.user_id, p.item_id, p.session_id, p.device_id, ticks, None, key)  # type: ignore[arg-type]
-
-            segs = play.segments
-            out.append(ev("start", play.started, segs[0].pos_start if segs else None))
-            for a, b in pairwise(segs):
-                if b.start > a.end and (play.user_id, play.device_id, a.end) in pauses:
-                    out.append(ev("pause", a.end, a.pos_end))
-                    out.append(ev("unpause", b.start, b.pos_start))
-            if segs and (play.user_id, play.device_id, segs[-1].end) in pauses:
-                out.append(ev("pause", segs[-1].end, segs[-1].pos_end))
-            if play.stopped is not None and play.end_reason != "disappeared":
-                out.append(ev("stop", play.stopped, segs[-1].pos_end if segs else None))
-        return sorted(out, key=lambda e: (e.at, e.kind != "stop"))
-
-    def transition_times(self, truth: list[PlayTruth], scripts: list[PlaybackScript]) -> list[datetime]:
-        """Moments a websocket "Sessions" push would arrive: every scripted action and every play end."""
-        times = {s.start + timedelta(seconds=a.at) for s in scripts for a in s.actions}
-        times |= {p.stopped for p in truth if p.stopped is not None}
-        return sorted(times)
 
 
 # -- items ------------------------------------------------------------------------------------------------

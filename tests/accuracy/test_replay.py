@@ -1,12 +1,14 @@
-"""The watch-time accuracy suite (watch-time.md "Accuracy, measured"): every scenario against the engine's truth."""
+"""The pure replay (watch-time.md "Accuracy, measured"): every scenario straight into the tracker, against the
+simulator's truth; the same suite without LastActivityDate; flags and the shape of every recorded play."""
 
 from __future__ import annotations
 
 import itertools
 
+from emby_analytics.accuracy.compare import ScenarioResult, table
+from emby_analytics.accuracy.replay import run_scenario
+from emby_analytics.accuracy.scenarios import SCENARIOS, scenario
 from emby_analytics.simulator import World
-from emby_analytics.simulator.scenarios import SCENARIOS, scenario
-from emby_analytics.tracking.replay import ScenarioResult, run_scenario, table
 
 REQUIRED = {
     "plain", "one_pause", "several_pauses", "seek_forward", "seek_back", "stalled_client", "autoplay", "two_users",

@@ -1,35 +1,20 @@
-"""A pure scenario driver: the simulator's sessions → `/Sessions` JSON → `observations()` → `Tracker`, on a
-`ManualClock`, compared with the engine's truth (watch-time.md "Accuracy, measured").
-
-Polls every `poll_interval_sec`; polls inside an outage get no answer (nothing happens); at a restart the tracker
-is rebuilt from `state_dict()`-round-tripped open plays and polls are missed for `restart_down_sec`; webhook events are
-delivered at their exact times (before a poll at the same instant); websocket variants add an observation at every
-transition. Reusable by the end-to-end runner: `run_scenario` returns per-play and per-user-day comparisons.
-"""
+"""Comparing recorded plays with the simulator's truth (watch-time.md "Accuracy, measured"): per play within its
+error budget, per user-day, nothing lost or duplicated; and the table both runners print."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from emby_analytics.clock import ManualClock
-from emby_analytics.emby.models import SessionsSnapshot
-from emby_analytics.simulator.playback import PlaybackScript, PlayTruth, SessionEngine
-from emby_analytics.simulator.render import SessionRenderer
-from emby_analytics.simulator.scenarios import TRANSITIONS, Scenario
-from emby_analytics.simulator.world import World
+from emby_analytics.accuracy.scenarios import TRANSITIONS, Scenario
+from emby_analytics.simulator.playback import PlaybackScript, PlayTruth
+from emby_analytics.tracking.days import seconds_by_day
+from emby_analytics.tracking.model import Play, TrackerConfig
 
-from .days import seconds_by_day
-from .model import Play, TrackerConfig
-from .observe import idle_sessions, observations
-from .tracker import Tracker
-
-DEFAULT_START = datetime(2025, 1, 1, 20, 0, tzinfo=UTC)
 UTC_ZONE = ZoneInfo("UTC")  # the simulator's truth counts days in UTC
+TARGET_PERCENT = 0.5  # total absolute error, of total watch time
 
 
 @dataclass
@@ -69,18 +54,6 @@ class ScenarioResult:
         return [c for c in self.checks if abs(c.error_s) > c.budget_s + 1e-6]
 
 
-def _poll(engine: SessionEngine, renderer: SessionRenderer, at: datetime, stamps: bool = True) -> SessionsSnapshot:
-    payload = renderer.render(engine.runtimes(at), at)
-    if not stamps:  # a server that does not send LastActivityDate
-        payload = [{k: v for k, v in session.items() if k != "LastActivityDate"} for session in payload]
-    return SessionsSnapshot.from_payload(json.loads(json.dumps(payload)))  # the wire, as the poller sees it
-
-
-def _restore(tracker: Tracker) -> Tracker:
-    blobs = json.loads(json.dumps([p.state_dict() for p in tracker.open_plays()]))
-    return Tracker(tracker.config, [Play.from_state_dict(b) for b in blobs])
-
-
 def by_user_day(plays: list[Play], zone: ZoneInfo = UTC_ZONE) -> dict[tuple[str, date], float]:
     """Watch seconds per (user, local day), segments split at local midnights (rule 12)."""
     out: dict[tuple[str, date], float] = defaultdict(float)
@@ -90,7 +63,7 @@ def by_user_day(plays: list[Play], zone: ZoneInfo = UTC_ZONE) -> dict[tuple[str,
     return dict(out)
 
 
-def _budget(scn: Scenario, t0: datetime, play: PlayTruth, scripts: list[PlaybackScript]) -> float:
+def budget(scn: Scenario, t0: datetime, play: PlayTruth, scripts: list[PlaybackScript]) -> float:
     """1 s for a play without state change, plus 2 s per transition (1 s when events are exact), and 2 per
     outage or restart during the play (their offsets count from the scenario's start `t0`)."""
     end = play.stopped or datetime.max.replace(tzinfo=UTC)
@@ -115,85 +88,6 @@ def _budget(scn: Scenario, t0: datetime, play: PlayTruth, scripts: list[Playback
     )
     guess = scn.poll_sec / 2 if resumed and continuous and not (scn.webhooks or scn.websocket) else 0.0
     return 1.0 + n * per + guess
-
-
-Step = tuple[datetime, int, str, Any]  # (when, order at that instant, kind, payload)
-
-
-def truth_ahead(world: World, scripts: list[PlaybackScript], t0: datetime, end: datetime) -> list[PlayTruth]:
-    """The truth of the whole run, computed up front on a throwaway engine (exact events need it)."""
-    probe = SessionEngine(world, ManualClock(t0))
-    for script in scripts:
-        probe.add_script(script)
-    return probe.truth(end)
-
-
-def timeline(
-    scn: Scenario, poll_sec: float, t0: datetime, end: datetime, future: list[PlayTruth], scripts: list[PlaybackScript]
-) -> list[Step]:
-    """Polls every `poll_sec`, restarts, exact webhook events and websocket pushes, in the order they happen."""
-    steps: list[Step] = []
-    k = 0
-    while (t := t0 + timedelta(seconds=k * poll_sec)) <= end:
-        steps.append((t, 2, "poll", None))
-        k += 1
-    if steps[-1][0] != end:
-        steps.append((end, 2, "poll", None))
-    steps += [(t0 + timedelta(seconds=r), 0, "restart", None) for r in scn.restarts]
-    if scn.webhooks:
-        steps += [(e.at, 1, "event", e) for e in scn.webhook_events(future, scripts)]
-    if scn.websocket:
-        steps += [(t, 2, "push", None) for t in scn.transition_times(future, scripts) if t <= end]
-    steps.sort(key=lambda x: (x[0], x[1]))
-    return steps
-
-
-def in_outage(scn: Scenario, t0: datetime, at: datetime) -> bool:
-    return any(t0 + timedelta(seconds=a) <= at < t0 + timedelta(seconds=b) for a, b in scn.outages)
-
-
-def run_scenario(
-    scn: Scenario,
-    world: World,
-    config: TrackerConfig | None = None,
-    start: datetime = DEFAULT_START,
-    *,
-    stamps: bool = True,
-) -> ScenarioResult:
-    """Replay `scn`; `stamps=False` runs it against a server that sends no LastActivityDate."""
-    cfg = config or TrackerConfig(poll_interval_sec=scn.poll_sec)
-    t0 = scn.clock_start(start)
-    clock = ManualClock(t0)
-    engine = SessionEngine(world, clock)
-    renderer = SessionRenderer(world.server_id)
-    scripts = scn.scripts(world, t0)
-    for script in scripts:
-        engine.add_script(script)
-    end = t0 + timedelta(seconds=scn.duration)
-    future = truth_ahead(world, scripts, t0, end)
-    tracker = Tracker(cfg)
-    recorded: dict[str, Play] = {}
-    down_until: datetime | None = None
-    for at, _, kind, payload in timeline(scn, cfg.poll_interval_sec, t0, end, future, scripts):
-        clock.set(max(at, clock.now()))
-        if kind == "restart":
-            tracker = _restore(tracker)
-            down_until = at + timedelta(seconds=scn.restart_down_sec)
-            continue
-        if down_until is not None and at < down_until:
-            continue  # the service is down: nothing is polled or received
-        if kind == "event":
-            result = tracker.event(payload)
-        elif in_outage(scn, t0, at):
-            continue  # the poll fails: plays stay open, the next answer settles the gap (rule 6)
-        else:
-            snap = _poll(engine, renderer, at, stamps)
-            result = tracker.observe(at, observations(snap), idle_sessions(snap))
-        for play in result.changed:
-            recorded[play.play_id] = play
-    return compare(
-        scn, t0, cfg, scripts, engine.truth(end), engine.watch_seconds_by_user_day(end), list(recorded.values())
-    )
 
 
 def compare(
@@ -239,7 +133,7 @@ def compare(
                 tp.started,
                 tp.watched_seconds,
                 best.watch_seconds,
-                _budget(scn, t0, tp, scripts),
+                budget(scn, t0, tp, scripts),
             )
         )
     result_obj.duplicated = unmatched
@@ -259,3 +153,40 @@ def table(results: list[ScenarioResult]) -> str:
     total_abs = sum(r.abs_error_s for r in results)
     lines.append(f"{'TOTAL |error|':34} {total_t:9.1f} {total_abs:10.2f} {100 * total_abs / total_t:7.3f}%")
     return "\n".join(lines)
+
+
+def failures(results: list[ScenarioResult]) -> list[str]:
+    """Every target of watch-time.md that the results miss, in words."""
+    problems = []
+    for r in results:
+        if r.lost:
+            problems.append(f"{r.name}: {len(r.lost)} play(s) lost")
+        if r.duplicated:
+            problems.append(f"{r.name}: {len(r.duplicated)} play(s) duplicated")
+        problems += [
+            f"{r.name}: play at {c.started:%H:%M:%S} off by {c.error_s:+.2f} s (budget {c.budget_s:.1f} s)"
+            for c in r.over_budget
+        ]
+    total = sum(r.truth_s for r in results)
+    error = sum(r.abs_error_s for r in results)
+    if total and error > total * TARGET_PERCENT / 100:
+        problems.append(f"total error {error:.1f} s is over {TARGET_PERCENT} % of {total:.0f} s")
+    return problems
+
+
+def user_day_rows(results: list[ScenarioResult]) -> list[tuple[str, str, str, float, float]]:
+    """(scenario, user, day, truth s, recorded s) for every user-day of every scenario."""
+    rows = []
+    for r in results:
+        for key in sorted(set(r.truth_by_user_day) | set(r.recorded_by_user_day)):
+            user, day = key
+            rows.append(
+                (
+                    r.name,
+                    user[:8],
+                    day.isoformat(),
+                    r.truth_by_user_day.get(key, 0.0),
+                    r.recorded_by_user_day.get(key, 0.0),
+                )
+            )
+    return rows
