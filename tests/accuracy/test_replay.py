@@ -56,11 +56,11 @@ def test_flags_short_live_and_completion(sim_world: World) -> None:
     short = run_scenario(scenario("short_play"), sim_world).plays[0]
     assert short.short and short.end_reason == "stopped" and not short.completed
     live = run_scenario(scenario("live_tv"), sim_world).plays[0]
-    assert live.live_tv and live.item_type == "TvChannel" and live.runtime_ticks is None
+    assert live.context.live_tv and live.context.item_type == "TvChannel" and live.runtime_ticks is None
     ended = run_scenario(scenario("natural_end"), sim_world).plays[0]
     assert ended.completed and ended.end_reason == "ended"
     switch = run_scenario(scenario("transcode_switch"), sim_world).plays[0]
-    assert switch.stream.play_method == "DirectPlay" and switch.stream_latest.play_method == "Transcode"
+    assert switch.context.stream.play_method == "DirectPlay" and switch.stream_latest.play_method == "Transcode"
     assert switch.transcode_changed and switch.stream_latest.video_method == "transcode"
     autoplay = run_scenario(scenario("autoplay"), sim_world).plays
     assert [p.end_reason for p in autoplay] == ["ended", "item_change", "stopped"]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from emby_analytics.tracking.accounting import sample_time
-from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, SessionObs, TrackerConfig
+from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, SessionObs, TrackerConfig
 from emby_analytics.tracking.tracker import Tracker
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -16,16 +16,8 @@ START = T0 + timedelta(seconds=2.3)  # off the poll grid
 
 
 def obs(pos: float, reported: datetime | None, rate: float | None = 1.0, paused: bool = False) -> SessionObs:
-    return SessionObs(
-        session_id="s1",
-        user_id="u1",
-        item_id="i1",
-        runtime_ticks=7200 * TICKS_PER_SECOND,
-        position_ticks=round(pos * TICKS_PER_SECOND),
-        is_paused=paused,
-        playback_rate=rate,
-        reported_at=reported,
-    )
+    context = PlayContext("u1", "i1", runtime_ticks=7200 * TICKS_PER_SECOND)
+    return SessionObs("s1", context, round(pos * TICKS_PER_SECOND), paused, rate, reported)
 
 
 def reporter(interval: float, rate: float = 1.0, resumed_at: float = 0.0, said: bool = True):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emby_analytics.emby.models import SessionsSnapshot, WebhookEvent
-from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlaybackEvent, SessionObs
+from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlaybackEvent, PlayContext, SessionObs
 from emby_analytics.tracking.observe import idle_sessions, observations, playback_event
 from emby_analytics.tracking.tracker import Tracker
 
@@ -41,15 +41,17 @@ CASES = [
 def test_session_samples(case: tuple[Any, ...]) -> None:
     name, method, video, audio, sub, vcodec, acodec, paused = case
     (obs,) = observations(SessionsSnapshot.from_payload(_load(name)))
-    assert obs.play_method == method and obs.is_paused is paused
-    assert (obs.video_method, obs.audio_method, obs.subtitle_method) == (video, audio, sub)
-    assert (obs.video_codec_from, obs.video_codec_to) == vcodec
-    assert (obs.audio_codec_from, obs.audio_codec_to) == acodec
-    assert obs.item_type == "Episode" and obs.series_name == "The Old Man" and obs.episode_number is not None
-    assert obs.runtime_ticks and obs.position_ticks and not obs.is_live_tv
+    context, stream = obs.context, obs.context.stream
+    assert stream.play_method == method and obs.is_paused is paused
+    assert (stream.video_method, stream.audio_method, stream.subtitle_method) == (video, audio, sub)
+    assert (stream.video_codec_from, stream.video_codec_to) == vcodec
+    assert (stream.audio_codec_from, stream.audio_codec_to) == acodec
+    assert context.item_type == "Episode" and context.series_name == "The Old Man"
+    assert context.episode_number is not None and context.client == "Roku SG"
+    assert context.runtime_ticks and obs.position_ticks and not context.live_tv
     assert obs.user_id == "894c752d448f45a3a1260ccaabd0adff" and obs.reported_at is not None
     if method == "Transcode" and video:
-        assert obs.transcode_reasons == ("AudioCodecNotSupported",) and obs.bitrate == 4787337
+        assert stream.transcode_reasons == ("AudioCodecNotSupported",) and stream.bitrate == 4787337
 
 
 def test_idle_sample_is_skipped_but_listed_as_idle() -> None:
@@ -62,7 +64,7 @@ def test_live_tv_item_is_flagged() -> None:
     payload = _load("sessions_emby48_roku_directplay.json")
     payload[0]["NowPlayingItem"] = {"Id": "77", "Name": "News 24", "Type": "TvChannel"}
     (obs,) = observations(SessionsSnapshot.from_payload(payload))
-    assert obs.is_live_tv and obs.runtime_ticks is None
+    assert obs.context.live_tv and obs.context.runtime_ticks is None
 
 
 @pytest.mark.parametrize(
@@ -92,7 +94,8 @@ def test_non_playback_webhooks_are_not_events() -> None:
 
 
 def _obs(pos: float, paused: bool = False) -> SessionObs:
-    return SessionObs("s1", "u1", "i1", device_id="d1", position_ticks=round(pos * TICKS_PER_SECOND), is_paused=paused)
+    context = PlayContext("u1", "i1", device_id="d1")
+    return SessionObs("s1", context, position_ticks=round(pos * TICKS_PER_SECOND), is_paused=paused)
 
 
 def _ev(kind: str, at: float, pos: float | None, key: str | None = None) -> PlaybackEvent:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, SessionObs, TrackerConfig
+from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, SessionObs, TrackerConfig
 from emby_analytics.tracking.tracker import Tracker
 
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
@@ -18,11 +18,12 @@ RESTART = "restart"  # rebuild the tracker from persisted state
 
 def o(pos: float, paused: bool = False, item: str = "i1", sid: str = "s1", rate: float | None = None,
       lag: float | None = None, runtime: float | None = 7200, item_type: str = "Movie") -> SessionObs:  # fmt: skip
-    return SessionObs(
-        session_id=sid, user_id="u1", item_id=item, item_type=item_type, position_ticks=round(pos * TICKS_PER_SECOND),
-        is_paused=paused, playback_rate=rate, runtime_ticks=round(runtime * TICKS_PER_SECOND) if runtime else None,
-        is_live_tv=item_type == "TvChannel", reported_at=None if lag is None else T0 - timedelta(seconds=lag),
+    context = PlayContext(
+        "u1", item, item_type=item_type, runtime_ticks=round(runtime * TICKS_PER_SECOND) if runtime else None,
+        live_tv=item_type == "TvChannel",
     )  # fmt: skip
+    reported = None if lag is None else T0 - timedelta(seconds=lag)
+    return SessionObs(sid, context, round(pos * TICKS_PER_SECOND), paused, rate, reported)
 
 
 Step = tuple[float, list[SessionObs] | str]
@@ -184,7 +185,7 @@ def test_short_completed_and_live_flags() -> None:
     (done,) = run([*polls(0, 100, 7000, runtime=7100), (105, []), (110, []), (115, [])])
     assert done.completed and not done.short and done.content_seconds == pytest.approx(102.5)
     (live,) = run([*polls(0, 40, 0, runtime=None, item_type="TvChannel")])
-    assert live.live_tv and not live.completed and live.is_open
+    assert live.context.live_tv and not live.completed and live.is_open
 
 
 def test_idle_stamp_places_the_stop_exactly() -> None:

@@ -28,7 +28,7 @@ from emby_analytics.emby.errors import EmbyError
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.testing import RestartableService, service_settings
-from emby_analytics.tracking.model import Play, Segment, TrackerConfig
+from emby_analytics.tracking.model import Play, PlayContext, Segment, TrackerConfig
 
 API_KEY = "accuracy-runner-api-key-0123456789"
 WEBHOOK_TOKEN = "accuracy-runner-webhook-token"  # noqa: S105 (a throwaway token for an in-process run)
@@ -49,8 +49,7 @@ def _stored_plays(conn: Connection) -> list[Play]:
         Play(
             play_id=row.id,
             session_id=row.session_id or "",
-            user_id=row.user_id,
-            item_id=row.item_id,
+            context=PlayContext(row.user_id, row.item_id),
             started_at=row.started_at,
             last_seen_at=row.last_seen_at,
             stopped_at=row.stopped_at,

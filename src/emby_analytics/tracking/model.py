@@ -83,15 +83,14 @@ class Stream:
 
 
 @dataclass(frozen=True)
-class SessionObs:
-    """One playing session as one `/Sessions` poll showed it.
+class PlayContext:
+    """Who played what, where and how: everything about a play but its timing, as one value from the observation
+    (`observe`) to the stored row (`store`). A new fact is a field here, its column (and migration) and the line in
+    `observe` that reads it; the store maps fields to columns by name.
 
-    `reported_at` is the session's LastActivityDate: Emby stamps it when the client reports progress, so it tells
-    *when* `position_ticks` was true (clients that report every 10 s lag up to 10 s behind the poll).
-    `is_live_tv`: item types TvChannel, LiveTv, Channel, TvProgram, or an item with a ChannelId and no runtime.
-    """
+    `stream` is the delivery as first seen (the play keeps the latest beside it). `live_tv`: item types TvChannel,
+    LiveTv, Channel, TvProgram, or an item with a ChannelId and no runtime."""
 
-    session_id: str
     user_id: str
     item_id: str
     user_name: str | None = None
@@ -102,40 +101,54 @@ class SessionObs:
     season_number: int | None = None
     episode_number: int | None = None
     runtime_ticks: int | None = None
-    position_ticks: int | None = None
-    is_paused: bool = False
-    playback_rate: float | None = None
-    play_method: PlayMethod | None = None
     client: str | None = None
     device_name: str | None = None
     device_id: str | None = None
     remote_address: str | None = None
     application_version: str | None = None
-    video_method: StreamMethod | None = None
-    audio_method: StreamMethod | None = None
-    subtitle_method: StreamMethod | None = None
-    video_codec_from: str | None = None
-    video_codec_to: str | None = None
-    audio_codec_from: str | None = None
-    audio_codec_to: str | None = None
-    transcode_reasons: tuple[str, ...] = ()
-    bitrate: int | None = None
-    is_live_tv: bool = False
+    live_tv: bool = False
+    stream: Stream = field(default_factory=Stream)
+
+    @property
+    def known(self) -> bool:
+        """More than the ids: a poll has described it (a play opened by a webhook knows only who and what)."""
+        return self.item_name is not None or self.item_type is not None
+
+    def to_dict(self) -> JsonDict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["stream"] = self.stream.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> PlayContext:
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["stream"] = Stream.from_dict(data.get("stream") or {})
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SessionObs:
+    """One playing session as one `/Sessions` poll showed it: its play's context, and where the play stands.
+
+    `reported_at` is the session's LastActivityDate: Emby stamps it when the client reports progress, so it tells
+    *when* `position_ticks` was true (clients that report every 10 s lag up to 10 s behind the poll).
+    """
+
+    session_id: str
+    context: PlayContext
+    position_ticks: int | None = None
+    is_paused: bool = False
+    playback_rate: float | None = None
     reported_at: datetime | None = None
 
-    def stream(self) -> Stream:
-        return Stream(
-            self.play_method,
-            self.video_method,
-            self.audio_method,
-            self.subtitle_method,
-            self.video_codec_from,
-            self.video_codec_to,
-            self.audio_codec_from,
-            self.audio_codec_to,
-            self.transcode_reasons,
-            self.bitrate,
-        )
+    @property
+    def user_id(self) -> str:
+        return self.context.user_id
+
+    @property
+    def item_id(self) -> str:
+        return self.context.item_id
 
 
 @dataclass(frozen=True)
@@ -230,40 +243,36 @@ def play_id_for(session_id: str, item_id: str, started_at: datetime) -> str:
 
 @dataclass
 class Play:
-    """One user playing one item in one session (watch-time.md "Terms")."""
+    """One user playing one item in one session (watch-time.md "Terms"): its context and its timing."""
 
     play_id: str
     session_id: str
-    user_id: str
-    item_id: str
     started_at: datetime
     last_seen_at: datetime
-    user_name: str | None = None
-    item_type: str | None = None
-    item_name: str | None = None
-    series_id: str | None = None
-    series_name: str | None = None
-    season_number: int | None = None
-    episode_number: int | None = None
-    runtime_ticks: int | None = None
-    client: str | None = None
-    device_name: str | None = None
-    device_id: str | None = None
-    remote_address: str | None = None
-    application_version: str | None = None
-    stream: Stream = field(default_factory=Stream)  # as first seen
+    context: PlayContext
     stream_latest: Stream = field(default_factory=Stream)
     transcode_changed: bool = False  # the play method or a stream decision changed mid-play
     stopped_at: datetime | None = None
     last_position_ticks: int = 0
     max_position_ticks: int = 0
     segments: list[Segment] = field(default_factory=list)
-    live_tv: bool = False
     completed: bool = False
     short: bool = False
     end_reason: EndReason | None = None
     source: Source = "live"
     cursor: Cursor = field(default_factory=Cursor)
+
+    @property
+    def user_id(self) -> str:
+        return self.context.user_id
+
+    @property
+    def item_id(self) -> str:
+        return self.context.item_id
+
+    @property
+    def runtime_ticks(self) -> int | None:
+        return self.context.runtime_ticks
 
     # -- derived ------------------------------------------------------------------------------------
     @property
@@ -305,7 +314,7 @@ class Play:
             value = getattr(self, f.name)
             if f.name in _DT_FIELDS:
                 out[f.name] = value.isoformat() if value is not None else None
-            elif f.name in ("stream", "stream_latest"):
+            elif f.name in ("context", "stream_latest"):
                 out[f.name] = value.to_dict()
             elif f.name == "segments":
                 out[f.name] = [s.to_dict() for s in value]
@@ -324,7 +333,8 @@ class Play:
         kwargs: JsonDict = dict(data)
         for key in _DT_FIELDS:
             kwargs[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-        kwargs["stream"] = Stream.from_dict(data.get("stream") or {})
+        # Open plays saved before the context had its own value kept its fields at the top level.
+        kwargs["context"] = PlayContext.from_dict(data.get("context") or {**data, "stream": data.get("stream")})
         kwargs["stream_latest"] = Stream.from_dict(data.get("stream_latest") or {})
         kwargs["segments"] = [Segment.from_dict(s) for s in data.get("segments") or ()]
         cursor_fields = {f.name for f in fields(Cursor)}

@@ -15,7 +15,7 @@ from typing import cast
 
 from emby_analytics.emby.models import LIVE_TV_TYPES, BaseItem, MediaStream, SessionInfo, SessionsSnapshot, WebhookEvent
 
-from .model import EventKind, PlaybackEvent, PlayMethod, SessionObs, StreamMethod
+from .model import EventKind, PlaybackEvent, PlayContext, PlayMethod, SessionObs, Stream, StreamMethod
 
 _METHODS: frozenset[str] = frozenset({"DirectPlay", "DirectStream", "Transcode"})
 _KINDS: frozenset[str] = frozenset({"start", "pause", "unpause", "stop", "progress"})
@@ -39,6 +39,38 @@ def observation(session: SessionInfo) -> SessionObs | None:
     item = session.now_playing_item
     if item is None or not session.user_id or not item.id:
         return None
+    state = session.play_state
+    context = PlayContext(
+        user_id=session.user_id,
+        item_id=item.id,
+        user_name=session.user_name,
+        item_type=item.type,
+        item_name=item.name,
+        series_id=item.series_id,
+        series_name=item.series_name,
+        season_number=item.parent_index_number if item.series_id else None,
+        episode_number=item.index_number if item.series_id else None,
+        runtime_ticks=item.run_time_ticks,
+        client=session.client,
+        device_name=session.device_name,
+        device_id=session.device_id,
+        remote_address=session.remote_end_point,
+        application_version=session.application_version,
+        live_tv=is_live_tv(item),
+        stream=delivery(session, item),
+    )
+    return SessionObs(
+        session_id=session.id,
+        context=context,
+        position_ticks=state.position_ticks,
+        is_paused=bool(state.is_paused),
+        playback_rate=state.playback_rate,
+        reported_at=session.last_activity_date,
+    )
+
+
+def delivery(session: SessionInfo, item: BaseItem) -> Stream:
+    """How the session delivers the item (see the module docstring)."""
     state, info = session.play_state, session.transcoding_info
     method = cast(PlayMethod, state.play_method) if state.play_method in _METHODS else None
     streams = item.streams
@@ -70,27 +102,8 @@ def observation(session: SessionInfo) -> SessionObs | None:
     video_from = video.codec if video is not None else None
     audio_from = audio.codec if audio is not None else None
     direct = method in ("DirectPlay", "DirectStream")
-    return SessionObs(
-        session_id=session.id,
-        user_id=session.user_id,
-        item_id=item.id,
-        user_name=session.user_name,
-        item_type=item.type,
-        item_name=item.name,
-        series_id=item.series_id,
-        series_name=item.series_name,
-        season_number=item.parent_index_number if item.series_id else None,
-        episode_number=item.index_number if item.series_id else None,
-        runtime_ticks=item.run_time_ticks,
-        position_ticks=state.position_ticks,
-        is_paused=bool(state.is_paused),
-        playback_rate=state.playback_rate,
+    return Stream(
         play_method=method,
-        client=session.client,
-        device_name=session.device_name,
-        device_id=session.device_id,
-        remote_address=session.remote_end_point,
-        application_version=session.application_version,
         video_method=video_m if video is not None or info is not None else None,
         audio_method=audio_m if audio is not None or info is not None else None,
         subtitle_method=sub_m,
@@ -100,8 +113,6 @@ def observation(session: SessionInfo) -> SessionObs | None:
         audio_codec_to=(info.audio_codec if info is not None and info.audio_codec else audio_from if direct else None),
         transcode_reasons=reasons,
         bitrate=(info.bitrate if info is not None and info.bitrate else item.resolved_bitrate),
-        is_live_tv=is_live_tv(item),
-        reported_at=session.last_activity_date,
     )
 
 

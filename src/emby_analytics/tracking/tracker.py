@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from . import accounting as acc
-from .model import TICKS_PER_SECOND, EndReason, Play, PlaybackEvent, SessionObs, TickResult, TrackerConfig, play_id_for
+from .model import (
+    TICKS_PER_SECOND,
+    EndReason,
+    Play,
+    PlaybackEvent,
+    PlayContext,
+    SessionObs,
+    TickResult,
+    TrackerConfig,
+    play_id_for,
+)
 
 _SEEN_KEYS = 4096  # event keys remembered for dedupe (per-play keys are persisted with the play)
 _EVENT_KEYS_PER_PLAY = 32
@@ -91,22 +102,23 @@ class Tracker:
         pos = obs.position_ticks if obs.position_ticks is not None else play.last_position_ticks
         acc.apply_sample(play, at, tau, pos, obs.is_paused, obs.playback_rate, self._tolerance(exact), self.config)
         play.last_seen_at = at
-        if play.item_name is None and play.item_type is None:  # opened by an event: the poll knows the item
-            _fill_meta(play, obs)
-        stream = obs.stream()
-        if stream != play.stream_latest:
+        seen = obs.context
+        if not play.context.known:  # opened by an event: the poll describes the play
+            play.context = seen
+        elif seen.remote_address and seen.remote_address != play.context.remote_address:
+            play.context = replace(play.context, remote_address=seen.remote_address)  # the client moved network
+        first = play.context.stream
+        if seen.stream != play.stream_latest:
             play.transcode_changed = play.transcode_changed or (
-                stream.play_method != play.stream.play_method
-                or stream.video_method != play.stream.video_method
-                or stream.audio_method != play.stream.audio_method
+                (seen.stream.play_method, seen.stream.video_method, seen.stream.audio_method)
+                != (first.play_method, first.video_method, first.audio_method)
             )
-            play.stream_latest = stream
-        play.remote_address = obs.remote_address or play.remote_address
+            play.stream_latest = seen.stream
         acc.finish_flags(play, self.config)
 
-    def _new_play(self, obs: SessionObs, at: datetime, *, source: str = "live") -> Play:
+    def _new_play(self, obs: SessionObs, at: datetime) -> Play:
         tau, exact = acc.sample_time(obs, at, self.config)
-        play = _play_from_obs(obs, at)
+        play = Play("", obs.session_id, at, at, obs.context, stream_latest=obs.context.stream)
         acc.first_sample(
             play,
             at,
@@ -136,7 +148,7 @@ class Tracker:
     def _find(self, ev: PlaybackEvent) -> Play | None:
         for play in self._plays.values():
             if (ev.session_id and play.session_id == ev.session_id) or (
-                ev.device_id and play.device_id == ev.device_id
+                ev.device_id and play.context.device_id == ev.device_id
             ):
                 return play
         return None
@@ -172,11 +184,9 @@ class Tracker:
         play = Play(
             play_id=play_id_for(ev.session_id, ev.item_id, ev.at),
             session_id=ev.session_id,
-            user_id=ev.user_id,
-            item_id=ev.item_id,
             started_at=ev.at,
             last_seen_at=ev.at,
-            device_id=ev.device_id,
+            context=PlayContext(ev.user_id, ev.item_id, device_id=ev.device_id),
             source="webhook",
             max_position_ticks=pos,
             last_position_ticks=pos,
@@ -242,59 +252,6 @@ class Tracker:
         cur.last_obs_at = max(cur.last_obs_at or when, when)
         cur.exact = True
         play.last_position_ticks = pos
-
-
-def _fill_meta(play: Play, obs: SessionObs) -> None:
-    fresh = _play_from_obs(obs, play.started_at)
-    for name in _META:
-        setattr(play, name, getattr(fresh, name))
-
-
-_META = (
-    "user_name",
-    "item_type",
-    "item_name",
-    "series_id",
-    "series_name",
-    "season_number",
-    "episode_number",
-    "runtime_ticks",
-    "client",
-    "device_name",
-    "device_id",
-    "remote_address",
-    "application_version",
-    "stream",
-    "stream_latest",
-    "live_tv",
-)
-
-
-def _play_from_obs(obs: SessionObs, at: datetime) -> Play:
-    return Play(
-        play_id="",
-        session_id=obs.session_id,
-        user_id=obs.user_id,
-        item_id=obs.item_id,
-        started_at=at,
-        last_seen_at=at,
-        user_name=obs.user_name,
-        item_type=obs.item_type,
-        item_name=obs.item_name,
-        series_id=obs.series_id,
-        series_name=obs.series_name,
-        season_number=obs.season_number,
-        episode_number=obs.episode_number,
-        runtime_ticks=obs.runtime_ticks,
-        client=obs.client,
-        device_name=obs.device_name,
-        device_id=obs.device_id,
-        remote_address=obs.remote_address,
-        application_version=obs.application_version,
-        stream=obs.stream(),
-        stream_latest=obs.stream(),
-        live_tv=obs.is_live_tv,
-    )
 
 
 __all__ = ["TICKS_PER_SECOND", "Tracker"]
