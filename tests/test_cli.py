@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.conftest import START
+from tests.processes import ROOT, free_port, get_json, simulate, wait_for
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db import migrate
 from emby_analytics.simulator.world import World, WorldSpec
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -34,42 +29,11 @@ def _run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.Co
     )
 
 
-def _get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
-
-
-def _wait_for(predicate: object, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():  # type: ignore[operator]
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("condition not reached in time")
-
-
 @pytest.fixture
 def simulator_process() -> Iterator[tuple[str, str]]:
     """`emby-analytics simulate` on a free loopback port; yields (url, api key)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emby_analytics", "simulate", "--port", "0", "--seed", "3", "--api-key", "k" * 32],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-    assert match, line
-    try:
-        yield match.group(1), "k" * 32
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with simulate(seed="3", api_key="k" * 32) as url:
+        yield url, "k" * 32
 
 
 def test_version_and_help() -> None:
@@ -132,7 +96,7 @@ def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tu
 
 
 def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -159,17 +123,17 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         world = World.generate(WorldSpec.demo(5), ManualClock(START))
         counts = world.counts()
-        _wait_for(lambda: _get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
-        _wait_for(lambda: _job(base, "library-incremental")["runs"] >= 1)
-        _wait_for(lambda: _job(base, "users")["runs"] >= 1)
-        overview = _get_json(f"{base}/stats/overview")
+        wait_for("the demo to sync", lambda: get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
+        wait_for("the demo to sync", lambda: _job(base, "library-incremental")["runs"] >= 1)
+        wait_for("the demo to sync", lambda: _job(base, "users")["runs"] >= 1)
+        overview = get_json(f"{base}/stats/overview")
         assert isinstance(overview, dict)
         assert overview["total_users"] == len(world.users)
         assert overview["items_by_type"]["Movie"] == counts["MovieCount"]
         assert overview["items_by_type"]["Series"] == counts["SeriesCount"]
         assert overview["items_by_type"]["Episode"] == counts["EpisodeCount"]
         assert overview["total_items"] == counts["ItemCount"]
-        assert _get_json(f"{base}/stats/users/total") == {"total_users": len(world.users)}
+        assert get_json(f"{base}/stats/users/total") == {"total_users": len(world.users)}
         assert (tmp_path / "demo" / "emby.db").exists()
     finally:
         process.terminate()
@@ -177,14 +141,6 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
 
 
 def _job(base: str, name: str) -> dict[str, object]:
-    health = _get_json(f"{base}/health")
+    health = get_json(f"{base}/health")
     assert isinstance(health, dict)
     return next(job for job in health["jobs"] if job["name"] == name)  # type: ignore[no-any-return]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

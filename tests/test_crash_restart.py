@@ -11,95 +11,37 @@ Playback Reporting history out, so every play in the table is a live one.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import select
-import signal
-import socket
 import sqlite3
 import stat
 import subprocess
-import sys
 import time
-import urllib.request
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from tests.processes import COMMAND, ROOT, free_port, get_json, simulate, stop, wait_for
 
-ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "c" * 32
 SEED = "123"
 DOWNTIME_SEC = 4.0
-SIMULATE = (sys.executable, "-m", "emby_analytics", "simulate")
-T = TypeVar("T")
 
 Row = dict[str, Any]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(what: str, probe: Callable[[], T | None], deadline: float, step: float = 0.25) -> T:
-    """`probe()` until it returns something truthy; fails with `what` at `deadline` (monotonic seconds)."""
-    last_error: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            value = probe()
-            if value:
-                return value
-        except (OSError, sqlite3.Error, ValueError) as exc:  # not up yet, table not created yet, ...
-            last_error = exc
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
-
-
-def _stop(process: subprocess.Popen[Any] | None, *, kill: bool = False) -> None:
-    if process is None or process.poll() is not None:
-        return
-    if kill:
-        process.kill()
-    else:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @pytest.fixture
 def simulator_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [*SIMULATE, "--port", "0", "--seed", SEED, "--api-key", API_KEY, "--history-days", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "the simulator did not start"
-        line = process.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-        assert match, line
-        yield match.group(1)
-    finally:
-        _stop(process)
+    with simulate("--history-days", "0", seed=SEED, api_key=API_KEY) as url:
+        yield url
 
 
 def _serve(db: Path, simulator_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "EMBY_BASE_URL": simulator_url,
@@ -112,7 +54,7 @@ def _serve(db: Path, simulator_url: str, log: Path) -> tuple[subprocess.Popen[by
     }
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "emby_analytics", "--env-file", "/dev/null", "serve"],
+            [*COMMAND, "--env-file", "/dev/null", "serve"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=sink,
@@ -148,20 +90,14 @@ def _quick_check(db: Path) -> str:
         return str(conn.execute("PRAGMA quick_check").fetchone()[0])
 
 
-def _get_json(url: str, headers: dict[str, str] | None = None) -> Any:
-    request = urllib.request.Request(url, headers=headers or {})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
-
-
 def _polls(base: str) -> int:
-    health = _get_json(f"{base}/health")
+    health = get_json(f"{base}/health")
     return int(next(job["runs"] for job in health["jobs"] if job["name"] == "sessions-poll"))
 
 
 def _playing_now(simulator_url: str) -> set[tuple[str, str]]:
     """(session id, item id) of every session the simulator is playing right now."""
-    sessions = _get_json(f"{simulator_url}/Sessions", {"X-Emby-Token": API_KEY})
+    sessions = get_json(f"{simulator_url}/Sessions", {"X-Emby-Token": API_KEY})
     return {(s["Id"], s["NowPlayingItem"]["Id"]) for s in sessions if s.get("NowPlayingItem")}
 
 
@@ -183,7 +119,7 @@ def test_sigkill_mid_playback_loses_no_play_and_duplicates_none(tmp_path: Path, 
     first, base = _serve(db, simulator_url, log)
     second: subprocess.Popen[bytes] | None = None
     try:
-        _wait_for("an open play observed by several polls", lambda: _open_and_observed(db), started + 40)
+        wait_for("an open play observed by several polls", lambda: _open_and_observed(db), 40)
         assert first.poll() is None, log.read_text(errors="replace")
         first.kill()  # SIGKILL, in the middle of playback
         first.wait(timeout=10)
@@ -210,12 +146,12 @@ def test_sigkill_mid_playback_loses_no_play_and_duplicates_none(tmp_path: Path, 
                     return None  # not re-observed yet
             return rows
 
-        after = _wait_for("several polls after the restart", settled, time.monotonic() + 20)
+        after = wait_for("several polls after the restart", settled, 20)
         playing = _playing_now(simulator_url)
         assert second.poll() is None, log.read_text(errors="replace")
     finally:
-        _stop(first, kill=True)
-        _stop(second)
+        stop(first, kill=True)
+        stop(second)
     elapsed = time.monotonic() - started
 
     assert _quick_check(db) == "ok"

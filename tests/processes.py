@@ -1,0 +1,86 @@
+"""Real processes, for the tests that run the command as a user does: `emby-analytics simulate` on a free loopback
+port, waiting for a condition, reading JSON, stopping cleanly. One copy, shared by test_cli and test_crash_restart."""
+
+from __future__ import annotations
+
+import json
+import re
+import select
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = (sys.executable, "-m", "emby_analytics")
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 60, step: float = 0.25) -> T:
+    """`probe()` until it returns something truthy; fails naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = probe()
+            if value:
+                return value
+        except (OSError, sqlite3.Error, ValueError, KeyError) as exc:  # not up yet, no table yet, ...
+            last_error = exc
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error!r})")
+
+
+def get_json(url: str, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def stop(process: subprocess.Popen[Any] | None, *, kill: bool = False) -> None:
+    if process is None or process.poll() is not None:
+        return
+    if kill:
+        process.kill()
+    else:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def simulate(*args: str, seed: str, api_key: str) -> Iterator[str]:
+    """`emby-analytics simulate` on a free loopback port for the block; yields its URL."""
+    process = subprocess.Popen(
+        [*COMMAND, "simulate", "--port", "0", "--seed", seed, "--api-key", api_key, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, "the simulator did not start"
+        line = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        assert match, line
+        yield match.group(1)
+    finally:
+        stop(process)
