@@ -65,22 +65,26 @@ def stop(process: subprocess.Popen[Any] | None, *, kill: bool = False) -> None:
 
 
 @contextmanager
-def simulate(*args: str, seed: str, api_key: str) -> Iterator[str]:
-    """`emby-analytics simulate` on a free loopback port for the block; yields its URL."""
+def running(*args: str, url: str = r"http://127\.0\.0\.1:\d+") -> Iterator[str]:
+    """`emby-analytics <args>` for the block, once it printed its address (the first line matching `url`);
+    yields that address. Stopped with SIGTERM afterwards."""
     process = subprocess.Popen(
-        [*COMMAND, "simulate", "--port", "0", "--seed", seed, "--api-key", api_key, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
+        [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
     )
     try:
         assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "the simulator did not start"
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, f"{args[0]} did not start"
         line = process.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+        match = re.search(url, line)
         assert match, line
-        yield match.group(1)
+        yield match.group(0).rstrip("/")
     finally:
         stop(process)
+
+
+@contextmanager
+def simulate(*args: str, seed: str, api_key: str) -> Iterator[str]:
+    """`emby-analytics simulate` on a free loopback port for the block; yields its URL."""
+    with running("simulate", "--port", "0", "--seed", seed, "--api-key", api_key, *args) as url:
+        yield url

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import START
-from tests.processes import ROOT, free_port, get_json, simulate, wait_for
+from tests.processes import ROOT, free_port, get_json, running, simulate, wait_for
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db import migrate
@@ -97,30 +97,9 @@ def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tu
 
 def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emby_analytics",
-            "--env-file",
-            "/dev/null",
-            "demo",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(tmp_path / "demo"),
-            "--seed",
-            "5",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
+    args = ["--env-file", "/dev/null", "demo", "--port", str(port), "--data-dir", str(tmp_path / "demo"), "--seed", "5"]
+    with running(*args) as base:
+        assert base == f"http://127.0.0.1:{port}"
         world = World.generate(WorldSpec.demo(5), ManualClock(START))
         counts = world.counts()
         wait_for("the demo to sync", lambda: get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
@@ -135,9 +114,6 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
         assert overview["total_items"] == counts["ItemCount"]
         assert get_json(f"{base}/stats/users/total") == {"total_users": len(world.users)}
         assert (tmp_path / "demo" / "emby.db").exists()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def _job(base: str, name: str) -> dict[str, object]:
