@@ -5,12 +5,15 @@ Between two samples the tracker only knows two states. While a play runs, its po
 
 - playing → paused: the pause happened when the line reached the paused position (rule 1);
 - paused/stalled → playing: playback resumed `(position − paused position) / rate` before the sample;
-- playing → playing, position behind the line by more than the tolerance: a pause between polls of that length
-  (credited only as far as the position advanced, which is also rule 6 after an outage);
 - ahead of the line, or behind the last position: a seek; wall time counts, the jump is not content (rule 2);
-- position frozen while "playing": credit stops at the last advance; after `stall_seconds` it is a stall (rule 3).
+- playing → playing, behind the line by more than the tolerance but not back: between consecutive samples a
+  short pause or a small jump back (two thirds of the shortfall credited); after a gap, a pause credited only as
+  far as the position advanced (rule 6);
+- position frozen while "playing": credited on while the client's report interval allows (a slow reporter), else
+  only up to the last advance; after `stall_seconds` it is a stall (rule 3).
 
-A sample's time is when the client reported the position (LastActivityDate), not the poll: see `sample_time`.
+A sample's time is when the client reported the position (LastActivityDate), not the poll: see `sample_time`. A
+play's start is placed from its first sample and settled at its second (`place_start`, `settle_start`).
 """
 
 from __future__ import annotations
