@@ -21,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import Connection, func, select
 from tests.conftest import Service, make_settings, running_service
+from tests.fixture_files import EMBY_SAMPLES as SAMPLES
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings
@@ -30,8 +31,6 @@ from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScrip
 from emby_analytics.simulator.records import MOVIE
 from emby_analytics.tracking.live import MAX_WEBHOOK_AGE
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
 TICKS = 10_000_000
 MiB = 1024 * 1024
 PATHS = ("/webhooks/emby", "/admin/webhook/emby")
@@ -39,8 +38,7 @@ PATHS = ("/webhooks/emby", "/admin/webhook/emby")
 
 def _samples() -> dict[str, dict[str, Any]]:
     found = sorted(SAMPLES.glob("webhook_*.json"))
-    if not found:
-        pytest.skip("real webhook samples not available")
+    assert found, f"no webhook samples in {SAMPLES}"
     out: dict[str, dict[str, Any]] = {}
     for path in found:
         data = json.loads(path.read_text(encoding="utf-8"))
