@@ -22,6 +22,8 @@ from emby_analytics.state import AppState
 API_KEY = "0123456789abcdef0123456789abcdef"
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
+pytest_plugins = ["tests.repo_boundary"]  # a test that reads beside the repository fails the run
+
 
 @pytest.fixture
 def clock() -> ManualClock:
