@@ -22,7 +22,8 @@ from emby_analytics.state import AppState
 API_KEY = "0123456789abcdef0123456789abcdef"
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
-pytest_plugins = ["tests.repo_boundary"]  # a test that reads beside the repository fails the run
+# repo_boundary: a test that reads beside the repository fails the run; skip_reasons: a skip must say why.
+pytest_plugins = ["tests.repo_boundary", "tests.skip_reasons", "pytester"]
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""The guards that keep the suite honest can fail: reads beside the repository and references to it in the test
-sources."""
+"""The guards that keep the suite honest can fail: reads beside the repository, references to it in the test
+sources, and skips without a reason."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.repo_boundary import Boundary, ReadWatch
+from tests.skip_reasons import unactionable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -126,3 +127,36 @@ def test_no_test_source_refers_beside_the_repository() -> None:
             if rel.as_posix() not in _EXEMPT and (found := references_outside(path.read_text("utf-8"), len(rel.parts))):
                 offenders[rel.as_posix()] = found
     assert offenders == {}, "tests must use tests/fixtures/, not files beside the repository"
+
+
+# -- a skip must say why -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reason", ["", "  ", "unconditional skip", "Skipped", "todo", "flaky", "TODO."])
+def test_vague_skip_reasons_are_refused(reason: str) -> None:
+    assert unactionable(reason)
+
+
+@pytest.mark.parametrize("reason", ["needs ffprobe on PATH (apt-get install ffmpeg)", "Windows has no SIGKILL"])
+def test_actionable_skip_reasons_pass(reason: str) -> None:
+    assert not unactionable(reason)
+
+
+def test_a_skip_without_a_reason_fails_the_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        def test_bare_skip():
+            pytest.skip()
+
+        @pytest.mark.skip
+        def test_bare_mark():
+            pass
+
+        @pytest.mark.skip(reason="needs a GPU: run on the benchmark machine")
+        def test_explained():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "tests.skip_reasons", "-p", "no:asyncio", "-ra")
+    result.assert_outcomes(failed=1, errors=1, skipped=1)  # a skip mark acts at setup: reported as an error
+    result.stdout.fnmatch_lines(["*skipped without an actionable reason*", "SKIPPED*needs a GPU*"])
