@@ -54,22 +54,23 @@ def _wait_for(predicate: object, timeout: float = 60) -> None:
 @pytest.fixture
 def simulator_process() -> Iterator[tuple[str, str]]:
     """`emby-analytics simulate` on a free loopback port; yields (url, api key)."""
-    process = subprocess.Popen(
+    # The with block closes the stdout pipe (an open one is a ResourceWarning, an error here).
+    with subprocess.Popen(
         [sys.executable, "-m", "emby_analytics", "simulate", "--port", "0", "--seed", "3", "--api-key", "k" * 32],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-    assert match, line
-    try:
-        yield match.group(1), "k" * 32
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    ) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            assert match, line
+            yield match.group(1), "k" * 32
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def test_version_and_help() -> None:
@@ -133,7 +134,7 @@ def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tu
 
 def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
     port = _free_port()
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -152,28 +153,28 @@ def test_demo_serves_the_simulators_exact_counts(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
-        base = f"http://127.0.0.1:{port}"
-        world = World.generate(WorldSpec.demo(5), ManualClock(START))
-        counts = world.counts()
-        _wait_for(lambda: _get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
-        _wait_for(lambda: _job(base, "library-incremental")["runs"] >= 1)
-        _wait_for(lambda: _job(base, "users")["runs"] >= 1)
-        overview = _get_json(f"{base}/stats/overview")
-        assert isinstance(overview, dict)
-        assert overview["total_users"] == len(world.users)
-        assert overview["items_by_type"]["Movie"] == counts["MovieCount"]
-        assert overview["items_by_type"]["Series"] == counts["SeriesCount"]
-        assert overview["items_by_type"]["Episode"] == counts["EpisodeCount"]
-        assert overview["total_items"] == counts["ItemCount"]
-        assert _get_json(f"{base}/stats/users/total") == {"total_users": len(world.users)}
-        assert (tmp_path / "demo" / "emby.db").exists()
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    ) as process:  # closes the stdout pipe
+        try:
+            assert process.stdout is not None
+            assert f"http://127.0.0.1:{port}/" in process.stdout.readline()
+            base = f"http://127.0.0.1:{port}"
+            world = World.generate(WorldSpec.demo(5), ManualClock(START))
+            counts = world.counts()
+            _wait_for(lambda: _get_json(f"{base}/stats/overview")["items_by_type"].get("Episode"))  # type: ignore[index]
+            _wait_for(lambda: _job(base, "library-incremental")["runs"] >= 1)
+            _wait_for(lambda: _job(base, "users")["runs"] >= 1)
+            overview = _get_json(f"{base}/stats/overview")
+            assert isinstance(overview, dict)
+            assert overview["total_users"] == len(world.users)
+            assert overview["items_by_type"]["Movie"] == counts["MovieCount"]
+            assert overview["items_by_type"]["Series"] == counts["SeriesCount"]
+            assert overview["items_by_type"]["Episode"] == counts["EpisodeCount"]
+            assert overview["total_items"] == counts["ItemCount"]
+            assert _get_json(f"{base}/stats/users/total") == {"total_users": len(world.users)}
+            assert (tmp_path / "demo" / "emby.db").exists()
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
 
 
 def _job(base: str, name: str) -> dict[str, object]:

@@ -79,23 +79,24 @@ def _stop(process: subprocess.Popen[Any] | None, *, kill: bool = False) -> None:
 
 @pytest.fixture
 def simulator_url() -> Iterator[str]:
-    process = subprocess.Popen(
+    # The with block closes the stdout pipe (an open one is a ResourceWarning, an error here).
+    with subprocess.Popen(
         [*SIMULATE, "--port", "0", "--seed", SEED, "--api-key", API_KEY, "--history-days", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         cwd=ROOT,
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 20)
-        assert ready, "the simulator did not start"
-        line = process.stdout.readline()
-        match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
-        assert match, line
-        yield match.group(1)
-    finally:
-        _stop(process)
+    ) as process:
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 20)
+            assert ready, "the simulator did not start"
+            line = process.stdout.readline()
+            match = re.search(r"(http://127\.0\.0\.1:\d+)", line)
+            assert match, line
+            yield match.group(1)
+        finally:
+            _stop(process)
 
 
 def _serve(db: Path, simulator_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:

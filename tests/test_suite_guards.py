@@ -160,3 +160,10 @@ def test_a_skip_without_a_reason_fails_the_run(pytester: pytest.Pytester) -> Non
     result = pytester.runpytest("-p", "tests.skip_reasons", "-p", "no:asyncio", "-ra")
     result.assert_outcomes(failed=1, errors=1, skipped=1)  # a skip mark acts at setup: reported as an error
     result.stdout.fnmatch_lines(["*skipped without an actionable reason*", "SKIPPED*needs a GPU*"])
+
+
+# -- the configuration that makes a sloppy test fail ----------------------------------------------------------
+def test_the_suite_runs_strict(pytestconfig: pytest.Config) -> None:
+    assert pytestconfig.getini("filterwarnings")[0] == "error"  # every warning is an error
+    assert pytestconfig.getini("xfail_strict") is True  # an xfail that passes is a failure
+    assert pytestconfig.option.strict_config and pytestconfig.option.strict_markers
