@@ -48,6 +48,11 @@ class Job(ABC):
         """Run as soon as possible instead of waiting for the interval."""
         self._wake.set()
 
+    @property
+    def triggered(self) -> bool:
+        """A trigger() is pending: the job's current or next sleep ends at once (cleared when that run starts)."""
+        return self._wake.is_set()
+
     async def run_now(self) -> None:
         """One run with state bookkeeping; exceptions are recorded and logged, not raised."""
         self.state.running = True
