@@ -42,7 +42,18 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
         state: AppState = app.state.emby_analytics
         socket_job = state.scheduler.jobs["emby-websocket"]
         assert isinstance(socket_job, SocketJob)
-        await _until(lambda: socket_job.listener.connected and state.tracking.state.open_plays == 1)
+        poll_job = state.scheduler.jobs["sessions-poll"]
+        listener = socket_job.listener
+        # The listener triggers a poll once connected (before it reads the first push); wait until that poll has
+        # run, or a late one would see the pause below and count as a poll.
+        await _until(
+            lambda: (
+                listener.messages >= 1
+                and state.tracking.state.open_plays == 1
+                and not poll_job.triggered
+                and not poll_job.state.running
+            )
+        )
         polls = state.tracking.state.polls
 
         clock.advance(125)  # the pause happened at 120 s
@@ -56,4 +67,4 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
             while not await paused():
                 await asyncio.sleep(0.05)
         assert state.tracking.state.polls == polls, "no poll happened: the push did it"
-        assert socket_job.listener.messages >= 2
+        assert listener.messages >= 2
