@@ -64,7 +64,9 @@ class Boundary:
             return False
         if any(_within(resolved, folder) for folder in self.excused):
             return False
-        if self.temp_dir is not None and _within(resolved, self.temp_dir) and resolved != self.temp_dir:
+        if self.temp_dir is not None and _within(resolved, self.temp_dir):
+            if resolved == self.temp_dir:
+                return False  # tempfile and pytest list and open the temp folder itself
             first = Path(resolved).relative_to(self.temp_dir).parts[0]
             return first in self.temp_entries_at_start
         return True
@@ -129,14 +131,16 @@ class ReadWatch:
             self._busy.on = False
 
     @contextmanager
-    def expect(self) -> Iterator[list[OutsideRead]]:
-        """Reads recorded inside the block are handed to the caller instead of failing the run (tests of this
-        module)."""
-        start = len(self.found)
+    def expect(self, boundary: Boundary | None = None) -> Iterator[list[OutsideRead]]:
+        """Reads recorded inside the block (by `boundary`, default this run's) are handed to the caller instead
+        of failing the run: for tests of this module."""
+        start, kept = len(self.found), self.boundary
+        self.boundary = boundary or kept
         caught: list[OutsideRead] = []
         try:
             yield caught
         finally:
+            self.boundary = kept
             caught.extend(self.found[start:])
             del self.found[start:]
 

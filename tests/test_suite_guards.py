@@ -69,13 +69,15 @@ def test_temp_entries_of_this_run_are_excused_when_the_clone_sits_in_the_temp_fo
     assert not boundary.outside(tmp_path / "tmpab12cd" / "x.db")
     excused = Boundary(repo=str(tmp_path / "clone"), excused=(str(tmp_path / "pytest-of-me"),))
     assert not excused.outside(tmp_path / "pytest-of-me" / "pytest-1" / "t0" / "e.db")
+    assert not boundary.outside(tmp_path)  # the temp folder itself: tempfile lists it
     assert excused.outside(tmp_path / "pytest-of-me-not" / "x")
 
 
 # -- the hook installed for this run records such reads ------------------------------------------------------
 def test_the_running_hook_records_a_read_beside_the_repository(read_watch: ReadWatch) -> None:
     missing = ROOT.parent / "shared" / f"no-such-file-{uuid.uuid4().hex}.json"  # never exists: nothing is read
-    with read_watch.expect() as caught:
+    # The plain rule: in a clone inside the temp folder this run's rule excuses a "shared" made after it began.
+    with read_watch.expect(Boundary(repo=str(ROOT))) as caught:
         with pytest.raises(FileNotFoundError):
             missing.read_text()
         with pytest.raises(FileNotFoundError):
