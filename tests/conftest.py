@@ -19,6 +19,9 @@ __all__ = ["API_KEY", "START", "Service", "make_settings", "running_service"]
 API_KEY = "0123456789abcdef0123456789abcdef"
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
+# repo_boundary: a test that reads beside the repository fails the run; skip_reasons: a skip must say why.
+pytest_plugins = ["tests.repo_boundary", "tests.skip_reasons", "pytester"]
+
 
 @pytest.fixture
 def clock() -> ManualClock:

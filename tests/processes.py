@@ -68,19 +68,20 @@ def stop(process: subprocess.Popen[Any] | None, *, kill: bool = False) -> None:
 def running(*args: str, url: str = r"http://127\.0\.0\.1:\d+") -> Iterator[str]:
     """`emby-analytics <args>` for the block, once it printed its address (the first line matching `url`);
     yields that address. Stopped with SIGTERM afterwards."""
-    process = subprocess.Popen(
+    # The with block closes the stdout pipe (an open one is a ResourceWarning, an error in the test suite).
+    with subprocess.Popen(
         [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
-    )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 30)
-        assert ready, f"{args[0]} did not start"
-        line = process.stdout.readline()
-        match = re.search(url, line)
-        assert match, line
-        yield match.group(0).rstrip("/")
-    finally:
-        stop(process)
+    ) as process:
+        try:
+            assert process.stdout is not None
+            ready, _, _ = select.select([process.stdout], [], [], 30)
+            assert ready, f"{args[0]} did not start"
+            line = process.stdout.readline()
+            match = re.search(url, line)
+            assert match, line
+            yield match.group(0).rstrip("/")
+        finally:
+            stop(process)
 
 
 @contextmanager

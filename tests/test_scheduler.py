@@ -107,7 +107,7 @@ async def test_trigger_runs_a_job_before_its_interval() -> None:
         assert job.calls == 1 and job.state.next_run_at is not None
         job.trigger()
         await _until(lambda: job.calls == 2)
-        assert clock.now() == T0 and job.state.triggers == 1
+        assert clock.now() == T0, "the trigger, not time, ran it"
     finally:
         await scheduler.stop()
 

@@ -34,7 +34,6 @@ class JobState:
     last_duration_ms: float | None = None
     last_error: str | None = None
     next_run_at: datetime | None = None
-    triggers: int = 0
 
 
 class Job(ABC):
@@ -65,8 +64,12 @@ class Job(ABC):
 
     def trigger(self) -> None:
         """Run as soon as possible instead of waiting for the interval."""
-        self.state.triggers += 1
         self._wake.set()
+
+    @property
+    def triggered(self) -> bool:
+        """A trigger() is pending: the job's current or next sleep ends at once (cleared when that run starts)."""
+        return self._wake.is_set()
 
     async def run_now(self) -> None:
         """One run with state bookkeeping; exceptions are recorded and logged, not raised."""

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import shutil
+import subprocess
+import tomllib
 from pathlib import Path
 
 import httpx
-from tests.conftest import API_KEY, Service
+import pytest
+from tests.conftest import API_KEY, Service, running_service
 
+from emby_analytics.clock import ManualClock
+from emby_analytics.config import Settings
 from emby_analytics.emby.client import EmbyClient
-from emby_analytics.simulator.server import create_simulator_app
+from emby_analytics.simulator.server import Simulator, create_simulator_app
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _emby_count(service: Service, item_type: str) -> int:
@@ -105,10 +114,39 @@ async def test_config_is_public_and_secret_free(service: Service) -> None:
     assert API_KEY not in str(body)
 
 
-async def test_version(service: Service) -> None:
-    body = (await service.http.get("/version")).json()
-    assert body["version"]
-    assert body["commit"]
+async def _version(settings: Settings, simulator: Simulator, clock: ManualClock) -> dict[str, str]:
+    """GET /version of a freshly started service (the commit is read once, at startup)."""
+    async with running_service(settings, simulator, clock) as service:
+        body: dict[str, str] = (await service.http.get("/version")).json()
+        return body
+
+
+async def test_version_is_the_packages_and_the_commit_comes_from_the_build(
+    settings: Settings, simulator: Simulator, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setenv("EMBY_ANALYTICS_COMMIT", f"  {commit}-and-more  ")  # as the Docker build sets it
+    body = await _version(settings, simulator, clock)
+    assert body == {"version": importlib.metadata.version("emby-analytics"), "commit": commit}  # cut at 40
+    assert body["version"] == tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
+
+
+def _git_head() -> str | None:
+    git = shutil.which("git")
+    if git is None or not (ROOT / ".git").exists():
+        return None
+    out = subprocess.run([git, "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+async def test_without_the_build_variable_the_commit_is_gits_else_unknown(
+    settings: Settings, simulator: Simulator, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("EMBY_ANALYTICS_COMMIT", "   ")  # blank counts as unset
+    if (head := _git_head()) is not None:  # a checkout: this test's own commit
+        assert (await _version(settings, simulator, clock))["commit"] == head
+    monkeypatch.setenv("PATH", str(tmp_path))  # no git to ask
+    assert (await _version(settings, simulator, clock))["commit"] == "unknown"
 
 
 async def test_unknown_routes_and_methods_get_json_errors(service: Service) -> None:

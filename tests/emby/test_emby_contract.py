@@ -1,4 +1,4 @@
-"""Every captured real Emby payload in /work/shared/emby-api/samples parses through its model."""
+"""Every captured real Emby payload in tests/fixtures/emby/samples parses through its model."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixture_files import EMBY_SAMPLES as SAMPLES
 
 from emby_analytics.emby.models import (
     BaseItem,
@@ -19,8 +20,6 @@ from emby_analytics.emby.models import (
     WebhookEvent,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.json"))
 
 

@@ -15,7 +15,7 @@ from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays, segments
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.simulator.playback import PlaybackHistory
-from emby_analytics.sync.history import HistoryImport, HistoryImportError, HistoryImportJob
+from emby_analytics.sync.history import QUERY_PATH, HistoryImport, HistoryImportError, HistoryImportJob
 from emby_analytics.sync.history_rows import local_to_utc
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -190,37 +190,34 @@ async def test_played_flags_become_zero_duration_watched_plays(service: Service,
     assert again.played_added == 0 and again.plays_added == 0
 
 
-async def test_emby_error_or_malformed_page_leaves_database_unchanged(
-    service: Service, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_emby_error_or_malformed_page_leaves_database_unchanged(service: Service, clock: ManualClock) -> None:
     history = install(service, clock, days=20)
-    service.simulator.faults.fail_next(1, status=500, endpoint="/user_usage_stats/submit_custom_query")
+    faults = service.simulator.faults
+    faults.fail_next(1, status=500, endpoint=QUERY_PATH)
     with pytest.raises(EmbyError):
         await importer(service, clock).run()
     assert all_plays(service) == []
 
-    service.simulator.faults.malformed_next(1, endpoint="/user_usage_stats/submit_custom_query")
+    faults.malformed_next(1, endpoint=QUERY_PATH)
     with pytest.raises(EmbyError):
         await importer(service, clock).run()
     assert all_plays(service) == []
 
-    client = service.state.emby
-    original = client.post_json
-    calls = 0
+    # A plugin database without a column the import reads: the plugin answers its SQL error as a message.
+    history.db.execute("ALTER TABLE PlaybackActivity RENAME COLUMN TranscodeReasons TO Reasons")
+    with pytest.raises(HistoryImportError, match="query error"):
+        await importer(service, clock).run()
+    assert all_plays(service) == []
+    history.db.execute("ALTER TABLE PlaybackActivity RENAME COLUMN Reasons TO TranscodeReasons")
 
-    async def second_page_broken(path: str, body: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        answer = await original(path, body)
-        if calls == 2:
-            answer["results"][3] = ["only", "two"]
-        return answer
-
-    monkeypatch.setattr(client, "post_json", second_page_broken)
-    with pytest.raises(HistoryImportError):
+    # The second page breaks: a zero-second stall lets the first request through unchanged, the next answer is
+    # cut short.
+    faults.stall_next(1, seconds=0, endpoint=QUERY_PATH)
+    faults.malformed_next(1, endpoint=QUERY_PATH)
+    with pytest.raises(EmbyError):
         await importer(service, clock, page_size=30).run()
+    assert faults.pending() == 0 and faults.injected["stall"] == 1
     assert len(all_plays(service)) == 30  # the first page committed, the broken one not at all
-    monkeypatch.undo()
 
     result = await importer(service, clock, page_size=30).run()
     assert result.plays_added == history.row_count() - 30 and result.skipped_duplicates == 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 
@@ -177,14 +178,15 @@ async def test_emby_failure_mid_sync_leaves_data_consistent_and_next_run_complet
 
 
 async def test_only_one_sync_at_a_time(service: Service) -> None:
-    import asyncio
-
-    service.simulator.latency.set("/Items", base_ms=20)
     sync = service.state.library_sync
-    first = asyncio.create_task(sync.full())
-    await asyncio.sleep(0.01)
+    started = asyncio.Event()
+    # The first progress report comes from inside the running sync, which holds the lock from then on.
+    first = asyncio.create_task(sync.full(on_progress=lambda _progress: started.set()))
+    await asyncio.wait_for(started.wait(), timeout=10)
+    assert sync.running
     with pytest.raises(SyncAlreadyRunning):
-        await sync.incremental()
+        await sync.incremental()  # refused before its first await: the first sync cannot have ended meanwhile
+    assert sync.running  # so the full sync below queues behind it
     queued = await sync.full(wait=True)
     assert (await first).run_id < queued.run_id
 

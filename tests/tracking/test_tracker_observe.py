@@ -1,27 +1,23 @@
-"""Converters on real Emby payloads (shared/emby-api/samples), events, dedupe and persistence round trips."""
+"""Converters on real Emby payloads (tests/fixtures/emby/samples), events, dedupe and persistence round trips."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixture_files import EMBY_SAMPLES as SAMPLES
 
 from emby_analytics.emby.models import SessionsSnapshot, WebhookEvent
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlaybackEvent, PlayContext, SessionObs
 from emby_analytics.tracking.observe import idle_sessions, observations, playback_event
 from emby_analytics.tracking.tracker import Tracker
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
 T0 = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 
 
 def _load(name: str) -> Any:
-    if not (SAMPLES / name).exists():
-        pytest.skip(f"sample {name} not available")
     data = json.loads((SAMPLES / name).read_text())
     return data if isinstance(data, list) else [data]
 

@@ -7,6 +7,7 @@ plays a scripted session, polls run explicitly, and webhook bodies are built fro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import logging
@@ -21,17 +22,17 @@ import httpx
 import pytest
 from sqlalchemy import Connection, func, select
 from tests.conftest import Service, make_settings, running_service
+from tests.fixture_files import EMBY_SAMPLES as SAMPLES
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings
-from emby_analytics.db.schema import plays, segments, webhook_receipts
+from emby_analytics.db.schema import plays, segments, sync_runs, webhook_receipts
+from emby_analytics.scheduler import Job
 from emby_analytics.simulator.playback import Device, Pause, Play, PlaybackScript, Resume, Stop
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
 from emby_analytics.tracking.recorder import MAX_WEBHOOK_AGE
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "emby-api" / "samples"
 TICKS = 10_000_000
 MiB = 1024 * 1024
 PATHS = ("/webhooks/emby", "/admin/webhook/emby")
@@ -39,8 +40,7 @@ PATHS = ("/webhooks/emby", "/admin/webhook/emby")
 
 def _samples() -> dict[str, dict[str, Any]]:
     found = sorted(SAMPLES.glob("webhook_*.json"))
-    if not found:
-        pytest.skip("real webhook samples not available")
+    assert found, f"no webhook samples in {SAMPLES}"
     out: dict[str, dict[str, Any]] = {}
     for path in found:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -435,23 +435,33 @@ async def test_webhook_token_setting_is_used_when_set(tmp_path: Path, simulator:
 
 
 # -- library and unknown events -------------------------------------------------------------------------------
-async def test_library_new_triggers_the_incremental_sync(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+async def _one_pass(job: Job) -> None:
+    """The job's own loop, as the scheduler runs it (jobs are off in these tests), until it finished a run."""
+    runs = job.state.runs
+    loop = asyncio.create_task(job.loop())
+    try:
+        async with asyncio.timeout(10):
+            while job.state.runs == runs or job.state.running:
+                await asyncio.sleep(0.01)
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
+
+
+async def test_library_new_triggers_the_incremental_sync(service: Service) -> None:
     job = service.state.scheduler.jobs["library-incremental"]
-    triggered: list[None] = []
-    original = job.trigger
-
-    def counting() -> None:
-        triggered.append(None)
-        original()
-
-    monkeypatch.setattr(job, "trigger", counting)
     samples = _samples()
-    for name in ("webhook_library.new_movie_emby4.7.14#0", "webhook_library.new_episode_emby4.7.14#0"):
+    assert not job.triggered
+    for n, name in enumerate(("webhook_library.new_movie_emby4.7.14#0", "webhook_library.new_episode_emby4.7.14#0"), 1):
         assert (await _post(service, samples[name], "multipart")).json() == {"outcome": "applied"}
-    assert len(triggered) == 2
-    assert job._wake.is_set()  # the job's sleep ends at once
+        assert job.triggered, name  # the job's sleep ends at once
+        await _one_pass(job)  # the loop takes the trigger and syncs the library
+        assert not job.triggered and job.state.runs == n and job.state.last_error is None
+    runs = await service.state.db.read(lambda c: c.execute(select(func.count()).select_from(sync_runs)).scalar_one())
+    assert runs == 2
     assert (await _post(service, samples["webhook_library.new_movie_emby4.7.14#0"])).json() == {"outcome": "duplicate"}
-    assert len(triggered) == 2  # a replay does not trigger again
+    assert not job.triggered  # a replay does not trigger again
 
 
 @pytest.mark.parametrize("event", ["system.webhooktest", "system.notificationtest", "item.rate", "some.future.event"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,43 @@ async def sleeping(clock: ManualClock, timeout: float = 3.0) -> float:
         while clock.next_deadline is None:
             await asyncio.sleep(0.005)
     return (clock.next_deadline - clock.now()).total_seconds()
+
+
+class WatchedClock(ManualClock):
+    """A ManualClock that notes which tasks read it, and when. The simulator's websocket push loop reads the
+    clock once per pass, so a test can wait for whole passes, or for the loop to be gone, instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.readers: set[asyncio.Task[Any]] = set()
+        self._reads: list[tuple[asyncio.Task[Any], float]] = []
+        self._read = asyncio.Event()
+
+    def now(self) -> datetime:
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop: a fixture being set up
+            task = None
+        if task is not None:
+            self.readers.add(task)
+            self._reads.append((task, time.monotonic()))
+            self._read.set()
+        return super().now()
+
+    async def passes(self, n: int = 2, since: float | None = None, timeout: float = 3.0) -> None:
+        """Wait until other tasks read the clock `n` times at or after `since` (default: now). Two reads by the
+        push loop mean it made one whole pass (and any push of it) over the state as it is from `since` on."""
+        me = asyncio.current_task()
+        start = time.monotonic() if since is None else since
+        async with asyncio.timeout(timeout):
+            while sum(1 for task, at in self._reads if task is not me and at >= start) < n:
+                self._read.clear()
+                await self._read.wait()
+
+    def live_readers(self) -> list[asyncio.Task[Any]]:
+        """Tasks other than the caller that read the clock and have not finished."""
+        me = asyncio.current_task()
+        return [task for task in self.readers if task is not me and not task.done()]
 
 
 async def wait_until(predicate: Callable[[], bool], timeout: float = 3.0) -> None:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import pytest
 from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect
 
-from emby_analytics.clock import AcceleratedClock, ManualClock
+from emby_analytics.clock import AcceleratedClock
 from emby_analytics.simulator import Pause, Play, PlaybackScript, Simulator, World
 
 from ..conftest import API_KEY, START
-from .conftest import connect, long_movie, no_frame, recv, sim_client, wait_until
+from .conftest import WatchedClock, connect, long_movie, recv, sim_client, wait_until
 
 TOKEN = {"X-Emby-Token": API_KEY}
+
+
+@pytest.fixture
+def clock() -> WatchedClock:
+    """Silence is proven from the push loop's own passes (it reads the clock on each), not by waiting."""
+    return WatchedClock(START)
 
 
 async def _start(ws: AsyncWebSocketSession, data: str = "0,1500") -> None:
@@ -77,13 +82,15 @@ async def test_remote_pause_and_seek_push_at_once(simulator: Simulator, playing:
 
 
 async def test_scripted_events_push_but_progress_alone_is_throttled(
-    simulator: Simulator, clock: ManualClock, playing: str
+    simulator: Simulator, clock: WatchedClock, playing: str
 ) -> None:
     async with sim_client(simulator) as http, connect(http, "/embywebsocket", TOKEN) as ws:
         await _start(ws, "0,60000")
         first = await recv(ws)
         clock.advance(30)  # positions move, nothing happens
-        assert await no_frame(ws, within=0.3)
+        simulator.websockets.poke()
+        await clock.passes(2)  # the push loop saw the moved positions and let the pass end without a push
+        assert simulator.websockets.sessions_pushes == 1
         clock.advance(600)  # past the scripted Pause at +600 s
         simulator.websockets.poke()
         paused = await recv(ws, timeout=1.0)
@@ -91,16 +98,19 @@ async def test_scripted_events_push_but_progress_alone_is_throttled(
         assert paused["Data"][0]["PlayState"]["PositionTicks"] > first["Data"][0]["PlayState"]["PositionTicks"]
 
 
-async def test_progress_is_pushed_once_per_interval(simulator: Simulator, clock: ManualClock, playing: str) -> None:
+async def test_progress_is_pushed_once_per_interval(simulator: Simulator, clock: WatchedClock, playing: str) -> None:
     async with sim_client(simulator) as http, connect(http, "/embywebsocket", TOKEN) as ws:
         await _start(ws, "0,300")
         await recv(ws)
         pushed_at = time.monotonic()
         clock.advance(5)
         progressed = await recv(ws, timeout=2.0)
-        assert time.monotonic() - pushed_at >= 0.25  # not before the interval...
+        progressed_at = time.monotonic()
+        assert progressed_at - pushed_at >= 0.25  # not before the interval...
         assert progressed["Data"][0]["PlayState"]["IsPaused"] is False
-        assert await no_frame(ws, within=0.5)  # ...and nothing while positions stand still
+        # ...and nothing while positions stand still, even once the interval has passed again.
+        await clock.passes(2, since=progressed_at + 0.3)
+        assert simulator.websockets.sessions_pushes == 2
 
 
 async def test_stop_pushes_an_idle_session(simulator: Simulator, playing: str) -> None:
@@ -112,18 +122,23 @@ async def test_stop_pushes_an_idle_session(simulator: Simulator, playing: str) -
         assert "NowPlayingItem" not in stopped["Data"][0]
 
 
-async def test_sessions_stop_keepalive_and_force_keepalive(simulator: Simulator, playing: str) -> None:
+async def test_sessions_stop_keepalive_and_force_keepalive(
+    simulator: Simulator, clock: WatchedClock, playing: str
+) -> None:
     simulator.websockets.force_keepalive_seconds = 60
     async with sim_client(simulator) as http, connect(http, "/embywebsocket", TOKEN) as ws:
         assert await recv(ws) == {"MessageType": "ForceKeepAlive", "Data": 60}
         await _start(ws, "0,60000")
         await recv(ws)
+        pushers = clock.live_readers()  # the push loop that sent that frame
+        assert pushers
         await ws.send_text(json.dumps({"MessageType": "SessionsStop"}))
         await ws.send_text("not json")  # ignored, like Emby
         await ws.send_text(json.dumps({"MessageType": "KeepAlive"}))
-        assert await recv(ws) == {"MessageType": "KeepAlive"}
+        assert await recv(ws) == {"MessageType": "KeepAlive"}  # frames are handled in order: SessionsStop was
+        assert all(task.done() for task in pushers)  # unsubscribed: the push loop is gone...
         await http.post(f"/Sessions/{playing}/Playing/Pause", headers=TOKEN)
-        assert await no_frame(ws, within=0.3)  # unsubscribed: no push for the pause
+        simulator.websockets.poke()  # ...so nothing can push the pause
     assert simulator.websockets.sessions_pushes == 1
     assert simulator.websockets.messages_sent == 3
 
@@ -144,13 +159,16 @@ async def test_drop_all_closes_every_socket(simulator: Simulator) -> None:
     assert simulator.websockets.accepted == 2
 
 
-async def test_client_disconnect_ends_the_handler(simulator: Simulator, playing: str) -> None:
+async def test_client_disconnect_ends_the_handler(simulator: Simulator, clock: WatchedClock, playing: str) -> None:
     async with sim_client(simulator) as http:
         async with connect(http, "/embywebsocket", TOKEN) as ws:
             await _start(ws, "0,100")
             await recv(ws)
+            pushers = clock.live_readers()
+            assert pushers
         await wait_until(lambda: simulator.websockets.open_count == 0)
-        await asyncio.sleep(0.2)  # the push task is gone too: nothing is sent any more
+        # The push loop ends too, so nothing is sent any more (it would run forever otherwise).
+        await wait_until(lambda: all(task.done() for task in pushers))
     assert simulator.websockets.sessions_pushes == 1
 
 
