@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+from tests.fixture_files import EMBY_SAMPLES
+
 from emby_analytics.clock import ManualClock
 from emby_analytics.simulator.playback import (
     Disappear,
@@ -76,3 +79,24 @@ def test_bodies_parse_as_the_intake_reads_them(world: World, clock: ManualClock)
             assert parsed.position_ticks == round(notice.position * 10_000_000)
     assert kinds == ["start", "pause", "unpause", "stop"]
     assert body["User"]["Name"] == world.users[0].name and body["Item"]["Type"] == "Movie"
+
+
+@pytest.mark.parametrize(
+    ("kind", "sample"),
+    [
+        ("pause", "webhook_playback.pause_movie_emby4.8.11.json"),
+        ("stop", "webhook_playback.stop_movie_emby4.7.13.json"),
+    ],
+)
+def test_bodies_have_the_keys_real_emby_sends(world: World, clock: ManualClock, kind: str, sample: str) -> None:
+    real = json.loads((EMBY_SAMPLES / sample).read_text())
+    real = real[0] if isinstance(real, list) else real
+    engine = SessionEngine(world, clock)
+    engine.add_script(PlaybackScript(world.users[0].id, clock.now(), (Play(0, _movies(world)[0]), Pause(5), Stop(9))))
+    engine.advance(clock.now() + timedelta(seconds=10))
+    body = render_webhook(world, next(n for n in engine.notices if n.kind == kind))
+    assert set(body) == set(real) - {"Description"}  # Emby 4.8 adds a human-readable date; nothing reads it
+    for part in ("User", "Server", "Session"):
+        assert set(body[part]) == set(real[part]), part
+    assert set(body["PlaybackInfo"]) <= set(real["PlaybackInfo"]) | {"PlayedToCompletion"}
+    assert {"Id", "Name", "Type", "RunTimeTicks"} <= set(body["Item"])
