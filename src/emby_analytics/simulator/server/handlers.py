@@ -25,7 +25,7 @@ from ..render import (
     render_virtual_folder,
     user_data,
 )
-from ..world import World
+from ..world import UserRecord, World
 from .query import QueryError, parse_query, select
 from .responses import json_response, text_response
 from .state import SimulatorState
@@ -163,29 +163,25 @@ async def users_query(sim: SimulatorState, request: Request, params: dict[str, s
     return json_response({"Items": page, "TotalRecordCount": len(dtos)})
 
 
-def _user_or_error(world: World, user_id: str) -> Response | None:
+def _user_or_error(world: World, user_id: str) -> UserRecord | Response:
+    """The user of a `{UserId}` path, or Emby's answer when the id is malformed or unknown."""
     if not _GUID.match(user_id):
         return text_response("Unrecognized Guid format.", 500)
-    if world.user(user_id.replace("-", "")) is None:
-        return text_response("User not found", 404)
-    return None
+    user = world.user(user_id.replace("-", ""))
+    return user if user is not None else text_response("User not found", 404)
 
 
 async def user(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-    error = _user_or_error(sim.world, params["UserId"])
-    if error is not None:
-        return error
-    user = sim.world.user(params["UserId"].replace("-", ""))
-    assert user is not None
+    user = _user_or_error(sim.world, params["UserId"])
+    if isinstance(user, Response):
+        return user
     return json_response(render_user(user, sim.world.server_id, sim.world.spec.server_name))
 
 
 # -- items --------------------------------------------------------------------------------------
 async def items(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-    if "UserId" in params:
-        error = _user_or_error(sim.world, params["UserId"])
-        if error is not None:
-            return error
+    if "UserId" in params and isinstance(error := _user_or_error(sim.world, params["UserId"]), Response):
+        return error
     try:
         q = parse_query(query)
         start, limit = _int(query, "startindex", 0) or 0, _int(query, "limit")
@@ -219,8 +215,7 @@ async def items(sim: SimulatorState, request: Request, params: dict[str, str], q
 
 
 async def user_item(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-    error = _user_or_error(sim.world, params["UserId"])
-    if error is not None:
+    if isinstance(error := _user_or_error(sim.world, params["UserId"]), Response):
         return error
     rec = sim.world.item(params["Id"])
     if rec is None:
@@ -306,11 +301,9 @@ async def item_image(sim: SimulatorState, request: Request, params: dict[str, st
 
 
 async def user_image(sim: SimulatorState, request: Request, params: dict[str, str], query: dict[str, str]) -> Response:
-    error = _user_or_error(sim.world, params["UserId"])
-    if error is not None:
-        return error
-    user = sim.world.user(params["UserId"].replace("-", ""))
-    assert user is not None
+    user = _user_or_error(sim.world, params["UserId"])
+    if isinstance(user, Response):
+        return user
     if params["Type"].lower() != "primary" or not user.has_image:
         return text_response("Image not found", 404)
     return _image(request, int(user.id[:12], 16), "primary", query, square=True)
