@@ -47,7 +47,7 @@ async def test_each_poll_reaches_every_subscriber_in_order(service: Service, clo
     await feed.poll()
     assert [name for name, _ in seen] == ["first", "second"]
     snapshot = seen[0][1]
-    assert snapshot is seen[1][1] and snapshot is feed.latest
+    assert snapshot is seen[1][1], "one snapshot, handed to each"
     assert (snapshot.source, snapshot.asked_at, snapshot.at) == ("poll", clock.now(), clock.now())
     assert [s.id for s in snapshot.sessions.playing] == [session_id]
     assert service.state.recorder.status.open_plays == 1, "the recorder subscribes too"

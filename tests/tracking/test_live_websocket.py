@@ -14,6 +14,7 @@ from tests.conftest import make_settings, running_service
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import plays
+from emby_analytics.feed import Snapshot
 from emby_analytics.simulator.playback import Pause, Play, PlaybackScript
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
@@ -59,7 +60,12 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
             )
         )
         polls = poll_job.state.runs
+        sources: list[str] = []
 
+        async def note(snapshot: Snapshot) -> None:
+            sources.append(snapshot.source)
+
+        state.feed.subscribe(note)
         clock.advance(125)  # the pause happened at 120 s
         simulator.websockets.poke()
 
@@ -71,8 +77,7 @@ async def test_a_pushed_pause_is_recorded_before_the_next_poll(
             while not await paused():
                 await asyncio.sleep(0.05)
         assert poll_job.state.runs == polls, "no poll happened: the push did it"
-        assert listener.messages >= 2
-        assert state.feed.latest is not None and state.feed.latest.source == "websocket"
+        assert listener.messages >= 2 and sources and set(sources) == {"websocket"}
 
 
 async def test_health_shows_the_websocket(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:

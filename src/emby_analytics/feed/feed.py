@@ -70,7 +70,6 @@ class SessionFeed:
         self._subscribers: list[Subscriber] = []
         self._lock = asyncio.Lock()
         self._newest_asked: datetime | None = None
-        self.latest: Snapshot | None = None
         self.subscriber_errors = 0
         self.poll_job = SessionPollJob(self.poll, interval_sec, clock, rng=rng)
         self.listener: EmbySocketListener | None = None
@@ -120,7 +119,6 @@ class SessionFeed:
             if self._newest_asked is not None and snapshot.asked_at < self._newest_asked:
                 return  # a push arrived while this poll was in flight: its list is newer than this one
             self._newest_asked = snapshot.asked_at
-            self.latest = snapshot
             for subscriber in list(self._subscribers):
                 try:
                     await subscriber(snapshot)
