@@ -1,39 +1,52 @@
 """History import benchmark: N synthetic rows in the simulator's Playback Reporting database, imported by the real
 `HistoryImport` into a fresh SQLite file (migrated like production), through the simulated plugin endpoint.
 
-Prints rows/s for the whole import (plugin query + JSON + conversion + insert) and for the insert path alone
-(the per-page write transactions: dedupe lookups, conversion, executemany of plays and segments).
+The service is built by the in-process harness (`emby_analytics.testing.running_service`); the import uses its
+database and Emby client. Prints rows/s for the whole import (plugin query + JSON + conversion + insert) and for
+the insert path alone (the per-page write transactions: dedupe lookups, conversion, writes of plays and segments).
 
-    .venv/bin/python -m benchmarks.history_bench --rows 200000
+The naive baseline runs the same rows through the same fetch and conversion in the same process, with the obvious
+writer: each row on its own (a SELECT of its import key, a SELECT for an overlapping live play bounded in time as
+ours is, SELECTs of the item's facts and the user's name, one INSERT of the play and one of its segment), one
+transaction per page as ours. Ours looks the page's keys, live spans and items up in a few IN queries and inserts
+with one executemany.
+
+    .venv/bin/python -m benchmarks.history_bench [--rows 200000] [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
+import platform
 import random
+import sqlite3
+import sys
 import tempfile
 import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import httpx
+import sqlalchemy
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db import migrate
-from emby_analytics.db.engine import Database
-from emby_analytics.db.schema import plays
-from emby_analytics.emby.client import EmbyClient
+from emby_analytics.db.schema import plays, segments, users
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import plugin_date
-from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
-from emby_analytics.sync.history import HistoryImport, _Counts
-from emby_analytics.sync.history_rows import PluginRow
+from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts, _play_id
+from emby_analytics.sync.history_rows import PLAY_COLUMNS, SEGMENT_COLUMNS, PluginRow, item_facts, play_values
+from emby_analytics.testing import running_service, service_settings
 
+RESULTS = Path(__file__).parent / "results"
 KEY = "0123456789abcdef0123456789abcdef"
+TARGET_ROWS_PER_S = 50_000
 _METHODS = ("DirectPlay", "DirectPlay", "DirectStream", "Transcode (v:h264 a:aac)", "Transcode (v:direct a:aac)")
 
 
@@ -76,35 +89,171 @@ class TimedImport(HistoryImport):
     def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
         started = time.perf_counter()
         try:
-            return super()._write_page(conn, rows=rows, rows_read=rows_read, invalid=invalid)
+            return self._write_rows(conn, rows, rows_read, invalid)
         finally:
             self.write_seconds += time.perf_counter() - started
 
+    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
+        return super()._write_page(conn, rows=rows, rows_read=rows_read, invalid=invalid)
 
-async def main(n: int) -> None:
+
+class NaiveImport(TimedImport):
+    """The obvious writer: every row looked up and inserted on its own (same fetch, same row conversion)."""
+
+    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
+        counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
+        end = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
+        for row in rows:
+            if conn.execute(select(plays.c.id).where(plays.c.import_key == row.import_key)).first() is not None:
+                counts.skipped_duplicates += 1
+                continue
+            # Bounded below like ours (a live play spans at most _MAX_LIVE_SPAN): without it SQLite walks all of
+            # the user's earlier plays per row, and the baseline would measure that plan instead of row-at-a-time.
+            overlap = select(plays.c.id).where(
+                plays.c.user_id == row.user_id,
+                plays.c.item_id == row.item_id,
+                plays.c.source.in_(_LIVE_SOURCES),
+                plays.c.started_at >= row.started_at - _MAX_LIVE_SPAN,
+                plays.c.started_at <= row.stopped_at,
+                end >= row.started_at,
+            )
+            if conn.execute(overlap.limit(1)).first() is not None:
+                counts.skipped_live_overlap += 1
+                continue
+            facts = item_facts(conn, [row.item_id]).get(row.item_id)
+            name = conn.execute(select(users.c.name).where(users.c.id == row.user_id)).scalar_one_or_none()
+            play_id = _play_id(row.import_key, row.started_at)
+            play, segment = play_values(row, play_id, facts, name, self.completed_share, self.min_play_seconds)
+            conn.execute(plays.insert(), dict(zip(PLAY_COLUMNS, play, strict=True)))
+            if segment is not None:
+                conn.execute(segments.insert(), dict(zip(SEGMENT_COLUMNS, segment, strict=True)))
+            counts.plays_added += 1
+        return counts
+
+
+@dataclass
+class Run:
+    name: str
+    rows: int
+    plays_stored: int
+    segments_stored: int
+    plays_added: int
+    skipped: int  # duplicates + live overlaps + invalid rows: 0 on this synthetic history
+    emby_calls: int
+    whole_seconds: float
+    whole_rows_per_s: float
+    insert_seconds: float
+    insert_rows_per_s: float
+
+
+async def run_once(
+    name: str, importer: type[TimedImport], sim: Simulator, clock: ManualClock, n: int, tmp: Path
+) -> Run:
+    settings = service_settings(
+        tmp / name.split(":")[0] / "emby.db", api_key=KEY, HISTORY_DAYS="0", TZ="UTC", LOG_LEVEL="warning"
+    )
+    async with running_service(settings, sim, clock) as service:
+        state = service.state
+        job = importer(
+            state.db,
+            state.emby,
+            clock,
+            history_days=settings.history_days,
+            zone=settings.zone,
+            completed_percent=settings.completed_percent,
+            min_play_seconds=settings.min_play_seconds,
+        )
+        started = time.perf_counter()
+        result = await job.run()
+        total = time.perf_counter() - started
+
+        def count(conn: Connection) -> tuple[int, int]:
+            n_plays = conn.execute(select(func.count()).select_from(plays)).scalar_one()
+            return n_plays, conn.execute(select(func.count()).select_from(segments)).scalar_one()
+
+        stored, stored_segments = await state.db.read(count)
+    return Run(
+        name=name,
+        rows=result.rows_read,
+        plays_stored=stored,
+        segments_stored=stored_segments,
+        plays_added=result.plays_added,
+        skipped=result.skipped_duplicates + result.skipped_live_overlap + result.skipped_invalid,
+        emby_calls=result.emby_calls,
+        whole_seconds=round(total, 2),
+        whole_rows_per_s=round(n / total),
+        insert_seconds=round(job.write_seconds, 2),
+        insert_rows_per_s=round(n / job.write_seconds) if job.write_seconds else 0,
+    )
+
+
+async def amain(args: argparse.Namespace) -> dict[str, object]:
     clock = ManualClock(datetime(2026, 1, 15, tzinfo=UTC))
     world = World.generate(WorldSpec(movies=2000, series=40), clock)
     history = PlaybackHistory(world)
-    history.add_rows(synthetic_rows(world, n, clock.now()))
+    history.add_rows(synthetic_rows(world, args.rows, clock.now(), seed=args.seed))
     sim = Simulator(world, clock, api_key=KEY, history=history)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database.open(Path(tmp) / "bench.db")
-        migrate.upgrade(db)
-        transport = httpx.ASGITransport(app=create_simulator_app(sim))
-        async with httpx.AsyncClient(transport=transport) as http:
-            client = EmbyClient(http, "http://sim", KEY)
-            job = TimedImport(db, client, clock, history_days=0, zone=ZoneInfo("UTC"))
-            started = time.perf_counter()
-            result = await job.run()
-            total = time.perf_counter() - started
-        stored = db.read_sync(lambda conn: conn.execute(select(func.count()).select_from(plays)).scalar_one())
-        db.close()
-    print(f"rows: {n}, plays stored: {stored}, pages: {result.emby_calls}")
-    print(f"whole import: {total:.2f} s = {n / total:,.0f} rows/s")
-    print(f"insert path:  {job.write_seconds:.2f} s = {n / job.write_seconds:,.0f} rows/s")
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp:
+        runs.append(await run_once("ours: batched page writer", TimedImport, sim, clock, args.rows, Path(tmp)))
+        if not args.no_baseline:
+            runs.append(await run_once("naive: row at a time", NaiveImport, sim, clock, args.rows, Path(tmp)))
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "rows": args.rows,
+        "seed": args.seed,
+        "target_rows_per_s": TARGET_ROWS_PER_S,
+        "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}",
+        "runs": [asdict(run) for run in runs],
+    }
+
+
+def markdown(report: dict[str, object]) -> str:
+    runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
+    lines = [
+        f"History import: {report['rows']:,} Playback Reporting rows, pages of 5,000; {report['machine']}",
+        "",
+        "| writer | rows | plays + segments stored | Emby calls | whole import | insert path |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run in runs:
+        lines.append(
+            f"| {run['name']} | {run['rows']:,} | {run['plays_stored']:,} + {run['segments_stored']:,} "
+            f"| {run['emby_calls']:,} | {run['whole_seconds']} s = {run['whole_rows_per_s']:,} rows/s "
+            f"| {run['insert_seconds']} s = {run['insert_rows_per_s']:,} rows/s |"
+        )
+    ours = runs[0]
+    summary = (
+        f"Target ≥ {TARGET_ROWS_PER_S:,} rows/s: ours {ours['whole_rows_per_s']:,} rows/s whole, "
+        f"{ours['insert_rows_per_s']:,} rows/s on the insert path."
+    )
+    if len(runs) > 1:
+        naive = runs[-1]
+        whole = float(naive["whole_seconds"]) / float(ours["whole_seconds"])  # type: ignore[arg-type]
+        insert = float(naive["insert_seconds"]) / float(ours["insert_seconds"])  # type: ignore[arg-type]
+        summary = f"Naive / ours, same run: whole import ×{whole:.1f}, insert path ×{insert:.1f}. " + summary
+    return "\n".join([*lines, "", summary])
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, object]:
+    """Run the benchmark, print its table, write `history.json` into --out; returns the report."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the row-at-a-time run")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where history.json goes (default: %(default)s)")
+    parser.add_argument("--no-write", action="store_true", help="do not write history.json")
+    parser.add_argument("--work-dir", type=Path, default=None, help="parent of the temporary databases")
+    args = parser.parse_args(argv)
+    report = asyncio.run(amain(args))
+    if not args.no_write:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "history.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(markdown(report))
+    sys.stdout.flush()
+    return report
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=200_000)
-    asyncio.run(main(parser.parse_args().rows))
+    main()

@@ -1,23 +1,26 @@
-"""Live tick benchmark: 200 concurrent sessions in the simulator, the real app's `LiveTracking` polling them.
+"""Live tick benchmark: 200 concurrent sessions in the simulator, the real service's session feed polling them.
 
-The service is built by `create_app` (lifespan: real SQLite file in a temp dir, migrations, `build_state`) and talks
-to the in-process simulator through `httpx.ASGITransport`; a `ManualClock` shared by both moves 5 s per tick, and
-ticks run back to back. Each slot of the 200 keeps one session busy: a user on a device plays 1-3 items (autoplay
-item changes), pauses, seeks, transcodes or switches transcode mid-play, then stops (the idle session lingers),
-runs to the natural end, or vanishes; the next session on that slot starts seconds later. Play lengths are
-compressed (1.5-15 min of content) so plays open and close inside the run.
+The service is built by the in-process harness (`emby_analytics.testing.running_service`: lifespan, real SQLite
+file in a temp dir, migrations, `build_state`) and talks to the in-process simulator through `httpx.ASGITransport`;
+a `ManualClock` shared by both moves 5 s per tick, and ticks run back to back. Each slot of the 200 keeps one
+session busy: a user on a device plays 1-3 items (autoplay item changes), pauses, seeks, transcodes or switches
+transcode mid-play, then stops (the idle session lingers), runs to the natural end, or vanishes; the next session
+on that slot starts seconds later. Play lengths are compressed (1.5-15 min of content) so plays open and close
+inside the run.
 
-Per tick it measures (a) the whole `poll()` (GET /Sessions through the simulator, parse, tracker, commit) and (b)
-tick -> commit: `on_sessions(snapshot, at)`, from the snapshot in hand to the transaction committed. "Updates" are
-the rows the tick upserts: one play row per changed play plus every segment row of those plays. The same run is
-repeated with a naive writer (one transaction per play instead of one per tick) so the ratio comes from one run.
+Per tick it measures (a) the whole `state.feed.poll()` (GET /Sessions through the simulator, parse, tracker,
+commit) and (b) tick -> commit: the recorder's `on_snapshot(snapshot)`, from the snapshot in hand to the
+transaction committed. The app's `PlayRecorder` is swapped on the feed for `BenchRecorder`, the same class with a
+stopwatch. "Updates" are the rows the tick upserts: one play row per changed play plus every segment row of those
+plays. The same run is repeated with a naive writer (one transaction per play instead of one per tick) so the
+ratio comes from one run.
 
 The simulated world and its scripts live in this process but not in a real service's: they are built first and
 frozen out of the garbage collector (`gc.freeze()`) before the service starts, so full collections scan what the
 service would scan (without that, each gen-2 collection scans the simulator's heap too and adds ~35 ms to one tick
 in ten or so; `--no-freeze` shows it). Gen-2 collections inside the measured ticks are counted and reported.
 
-    .venv/bin/python -m benchmarks.tick_bench [--sessions 200] [--ticks 300] [--warmup 30]
+    .venv/bin/python -m benchmarks.tick_bench [--sessions 200] [--ticks 300] [--warmup 30] [--out DIR]
 """
 
 from __future__ import annotations
@@ -34,20 +37,16 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import sqlalchemy
-from emby_analytics.tracking.live import LiveTracking
 
-from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
-from emby_analytics.config import load_settings
 from emby_analytics.db.engine import Database
-from emby_analytics.emby.client import EmbyClient
-from emby_analytics.emby.models import SessionsSnapshot
+from emby_analytics.feed import Snapshot
 from emby_analytics.simulator.playback import (
     Action,
     ChangeTranscode,
@@ -62,10 +61,11 @@ from emby_analytics.simulator.playback import (
     Stop,
     Transcode,
 )
-from emby_analytics.simulator.server import Simulator, create_simulator_app
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import AUDIO, MOVIE, World, WorldSpec
-from emby_analytics.state import AppState
+from emby_analytics.testing import running_service, service_settings
 from emby_analytics.tracking.model import TickResult, TrackerConfig
+from emby_analytics.tracking.recorder import PlayRecorder
 from emby_analytics.tracking.webhooks import Receipt
 
 RESULTS = Path(__file__).parent / "results"
@@ -202,21 +202,12 @@ def _runtime(world: World, item_id: str) -> float:
     return rec.runtime / TICKS_PER_SECOND if rec is not None else 0.0
 
 
-# -- the measured tracker ----------------------------------------------------------------------------
-class BenchTracking(LiveTracking):
-    """The app's LiveTracking, timed; `per_play=True` is the naive writer (one transaction per play)."""
+# -- the measured recorder ---------------------------------------------------------------------------
+class BenchRecorder(PlayRecorder):
+    """The app's PlayRecorder, timed; `per_play=True` is the naive writer (one transaction per play)."""
 
-    def __init__(
-        self,
-        db: Database,
-        emby: EmbyClient,
-        clock: ManualClock,
-        config: TrackerConfig,
-        *,
-        resume_window: timedelta,
-        per_play: bool,
-    ) -> None:
-        super().__init__(db, emby, clock, config, resume_window=resume_window)
+    def __init__(self, db: Database, config: TrackerConfig, *, resume_window: timedelta, per_play: bool) -> None:
+        super().__init__(db, config, resume_window=resume_window)
         self.per_play = per_play
         self.tick_seconds: list[float] = []
         self.play_rows = 0
@@ -225,11 +216,11 @@ class BenchTracking(LiveTracking):
         self.closed = 0
         self.playing: list[int] = []
 
-    async def on_sessions(self, snapshot: SessionsSnapshot, at: datetime) -> None:
+    async def on_snapshot(self, snapshot: Snapshot) -> None:
         started = time.perf_counter()
-        await super().on_sessions(snapshot, at)
+        await super().on_snapshot(snapshot)
         self.tick_seconds.append(time.perf_counter() - started)
-        self.playing.append(sum(1 for s in snapshot.sessions if s.now_playing_item is not None))
+        self.playing.append(len(snapshot.sessions.playing))
 
     async def _commit(self, result: TickResult, receipt: Receipt | None = None) -> None:
         self.play_rows += len(result.changed)
@@ -287,6 +278,7 @@ class Run:
     gc_gen2_collections: int
     gc_gen2_max_ms: float
     frozen_objects: int
+    subscriber_errors: int  # snapshots the recorder failed on (the feed counts and logs them)
 
 
 def _stats(seconds: list[float]) -> Stats:
@@ -359,33 +351,31 @@ async def run_once(name: str, args: argparse.Namespace, tmp: Path, *, per_play: 
         gc.freeze()  # the simulator's world is not part of a real service's heap (see the module docstring)
         frozen = gc.get_freeze_count()
 
-    data = tmp / name.replace(" ", "-")
-    settings = load_settings(
-        {
-            "EMBY_BASE_URL": "http://emby.bench:8096",
-            "EMBY_API_KEY": API_KEY,
-            "SQLITE_PATH": str(data / "emby.db"),
-            "NOW_POLL_SEC": str(int(TICK_SECONDS)),
-            "EMBY_WEBSOCKET": "false",
-            "LOG_LEVEL": "warning",
-        }
+    settings = service_settings(
+        tmp / name.split(":")[0] / "emby.db",
+        api_key=API_KEY,
+        NOW_POLL_SEC=str(int(TICK_SECONDS)),
+        EMBY_WEBSOCKET="false",
+        LOG_LEVEL="warning",
     )
-    transport = httpx.ASGITransport(app=create_simulator_app(sim))
-    app = create_app(settings, clock=clock, emby_transport=transport, run_jobs=False)
-    async with app.router.lifespan_context(app):
-        state: AppState = app.state.emby_analytics
-        live = state.tracking
-        tracking = BenchTracking(
-            state.db, live.emby, clock, live.config, resume_window=live.resume_window, per_play=per_play
+    async with running_service(settings, sim, clock) as service:
+        state = service.state
+        feed, app_recorder = state.feed, state.recorder
+        recorder = BenchRecorder(
+            state.db, app_recorder.config, resume_window=app_recorder.resume_window, per_play=per_play
         )
-        await tracking.start()
+        await recorder.start()
+        # The timed recorder takes the app's place on the feed: every poll reaches exactly one recorder.
+        feed.unsubscribe(app_recorder.on_snapshot)
+        feed.subscribe(recorder.on_snapshot)
         poll_seconds: list[float] = []
         watch = GcWatch()
         gc.callbacks.append(watch)
         deadline = math.inf
+        wall_started = time.perf_counter()
         for n in range(args.warmup + args.ticks):
             if n == args.warmup:
-                tracking.reset()
+                recorder.reset()
                 poll_seconds.clear()
                 watch.active = True
                 wall_started = time.perf_counter()
@@ -395,13 +385,15 @@ async def run_once(name: str, args: argparse.Namespace, tmp: Path, *, per_play: 
                 break
             clock.advance(TICK_SECONDS)
             started = time.perf_counter()
-            await tracking.poll()
+            await feed.poll()
             poll_seconds.append(time.perf_counter() - started)
         wall = time.perf_counter() - wall_started
         watch.active = False
         gc.callbacks.remove(watch)
         rss, peak = _memory_mb()
         db_path = state.db.path
+        # The feed logs and counts a subscriber's failure instead of raising: a benchmark must not hide one.
+        errors = feed.subscriber_errors
     gc.unfreeze()
     vacuumed = db_path.with_name("vacuumed.db")
     conn = sqlite3.connect(db_path)
@@ -416,19 +408,19 @@ async def run_once(name: str, args: argparse.Namespace, tmp: Path, *, per_play: 
     finally:
         conn.close()
     db_bytes = db_path.stat().st_size
-    rows = tracking.play_rows + tracking.segment_rows
+    rows = recorder.play_rows + recorder.segment_rows
     return Run(
         name=name,
-        ticks=len(tracking.tick_seconds),
-        playing_sessions_mean=round(sum(tracking.playing) / len(tracking.playing), 1),
-        playing_sessions_min=min(tracking.playing),
+        ticks=len(recorder.tick_seconds),
+        playing_sessions_mean=round(sum(recorder.playing) / len(recorder.playing), 1),
+        playing_sessions_min=min(recorder.playing),
         poll=_stats(poll_seconds),
-        tick_to_commit=_stats(tracking.tick_seconds),
-        plays_opened=tracking.opened,
-        plays_closed=tracking.closed,
-        play_rows=tracking.play_rows,
-        segment_rows=tracking.segment_rows,
-        updates_per_s_commit=round(rows / sum(tracking.tick_seconds)),
+        tick_to_commit=_stats(recorder.tick_seconds),
+        plays_opened=recorder.opened,
+        plays_closed=recorder.closed,
+        play_rows=recorder.play_rows,
+        segment_rows=recorder.segment_rows,
+        updates_per_s_commit=round(rows / sum(recorder.tick_seconds)),
         updates_per_s_sustained=round(rows / wall),
         wall_seconds=round(wall, 1),
         plays_in_db=n_plays,
@@ -442,6 +434,7 @@ async def run_once(name: str, args: argparse.Namespace, tmp: Path, *, per_play: 
         gc_gen2_collections=len(watch.pauses),
         gc_gen2_max_ms=round(max(watch.pauses, default=0.0) * 1000, 1),
         frozen_objects=frozen,
+        subscriber_errors=errors,
     )
 
 
@@ -481,16 +474,20 @@ def markdown(report: dict[str, object]) -> str:
             f"p99 ×{t_naive['p99_ms'] / t_ours['p99_ms']:.1f}. Targets: tick→commit p99 ≤ 50 ms "
             f"(ours {t_ours['p99_ms']} ms), ≥ 2,000 updates/s sustained (ours {ours['updates_per_s_sustained']:,}/s).",
         ]
+    failed = sum(int(run["subscriber_errors"]) for run in runs)  # type: ignore[call-overload]
+    if failed:
+        lines += ["", f"**{failed} snapshots failed in the recorder** (see the log above): these numbers are void."]
     return "\n".join(lines)
 
 
 async def amain(args: argparse.Namespace) -> dict[str, object]:
     runs: list[Run] = []
-    with tempfile.TemporaryDirectory(prefix="tick-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="tick-bench-", dir=args.work_dir) as tmp:
         runs.append(await run_once("ours: one transaction per tick", args, Path(tmp), per_play=False))
         if not args.no_baseline:
             runs.append(await run_once("naive: one transaction per play", args, Path(tmp), per_play=True))
     return {
+        "date": datetime.now(UTC).date().isoformat(),
         "sessions": args.sessions,
         "users": args.users,
         "ticks": args.ticks,
@@ -504,7 +501,8 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> dict[str, object]:
+    """Run the benchmark, print its table, write `tick.json` into --out; returns the report (the smoke test's)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--users", type=int, default=120)
@@ -516,14 +514,17 @@ def main() -> None:
     parser.add_argument(
         "--max-seconds", type=float, default=120.0, help="stop a run's measured ticks after this long (slow machines)"
     )
-    parser.add_argument("--no-write", action="store_true", help=f"do not write {RESULTS / 'tick.json'}")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where tick.json goes (default: %(default)s)")
+    parser.add_argument("--no-write", action="store_true", help="do not write tick.json")
+    parser.add_argument("--work-dir", type=Path, default=None, help="parent of the temporary databases")
+    args = parser.parse_args(argv)
     report = asyncio.run(amain(args))
     if not args.no_write:
-        RESULTS.mkdir(exist_ok=True)
-        (RESULTS / "tick.json").write_text(json.dumps(report, indent=2) + "\n")
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "tick.json").write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))
     sys.stdout.flush()
+    return report
 
 
 if __name__ == "__main__":

@@ -59,6 +59,23 @@ async def test_each_poll_reaches_every_subscriber_in_order(service: Service, clo
     assert [name for name, _ in seen] == ["first", "second", "first"]
 
 
+async def test_a_subscriber_is_swapped_by_its_bound_method(service: Service, clock: ManualClock) -> None:
+    """The app does not keep the recorder's unsubscribe handle; `unsubscribe(recorder.on_snapshot)` still works."""
+    _play_one(service, clock)
+    feed, recorder, seen = service.state.feed, service.state.recorder, []
+
+    async def replacement(snapshot: Snapshot) -> None:
+        seen.append(snapshot)
+
+    feed.unsubscribe(recorder.on_snapshot)
+    feed.unsubscribe(recorder.on_snapshot)  # twice is harmless
+    feed.subscribe(replacement)
+    clock.advance(5)
+    await feed.poll()
+    assert len(seen) == 1 and len(seen[0].sessions.playing) == 1
+    assert recorder.status.open_plays == 0, "the recorder no longer hears the feed"
+
+
 async def test_a_poll_answered_after_a_newer_push_is_not_handed_on(service: Service, clock: ManualClock) -> None:
     """A websocket push that arrives while a poll is in flight is newer than that poll's answer."""
     _play_one(service, clock)

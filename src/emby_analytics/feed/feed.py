@@ -93,7 +93,13 @@ class SessionFeed:
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Receive every new snapshot, in order; returns the function that unsubscribes."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+        return lambda: self.unsubscribe(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop handing snapshots to `subscriber` (a bound method compares equal to itself); absent is harmless.
+        Lets a caller that did not keep `subscribe`'s handle swap a subscriber, e.g. a timed recorder."""
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
 
     @property
     def ok(self) -> bool:
