@@ -127,14 +127,19 @@ def run_sync(
     samples: list[float] = []
     started = time.perf_counter()
     # cwd: `benchmarks.naive_sync` is imported from the checkout, as `-m benchmarks...` is run from it.
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    while process.poll() is None:
-        samples.append(_rss_mb(process.pid))
-        if kill_after is not None and time.perf_counter() - started > kill_after:
-            process.send_signal(signal.SIGKILL)
-        time.sleep(0.1)
-    seconds = time.perf_counter() - started
-    stderr = process.stderr.read() if process.stderr else ""
+    # stderr goes to a file: a pipe nobody reads while the sync runs could fill up and stall it.
+    with (
+        tempfile.TemporaryFile(mode="w+") as errors,
+        subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors, text=True) as process,
+    ):
+        while process.poll() is None:
+            samples.append(_rss_mb(process.pid))
+            if kill_after is not None and time.perf_counter() - started > kill_after:
+                process.send_signal(signal.SIGKILL)
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        errors.seek(0)
+        stderr = errors.read()
     if process.returncode not in (0, -signal.SIGKILL):
         print(stderr, file=sys.stderr)
         raise SystemExit(f"{name}: sync exited with {process.returncode}")
