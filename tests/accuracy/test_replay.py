@@ -71,3 +71,13 @@ def test_flags_short_live_and_completion(sim_world: World) -> None:
             span = ((play.stopped_at or play.last_seen_at) - play.started_at).total_seconds()
             assert play.watch_seconds <= span + 1e-6
             assert all(not s.open for s in segs) or play.is_open
+
+
+def test_the_docs_describe_every_scenario() -> None:
+    """docs/watch-time.md lists each scenario of the catalogue (the 1 s variants as one `…@1s` row)."""
+    from tests.processes import ROOT
+
+    text = (ROOT / "docs" / "watch-time.md").read_text()
+    missing = [s.name for s in SCENARIOS if "@" not in s.name and f"| `{s.name}` |" not in text]
+    assert missing == [], "describe these scenarios in docs/watch-time.md"
+    assert "| `…@1s` |" in text or not any("@1s" in s.name for s in SCENARIOS)
