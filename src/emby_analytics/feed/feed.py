@@ -72,6 +72,7 @@ class SessionFeed:
         self._newest_asked: datetime | None = None
         self.latest: Snapshot | None = None
         self.subscriber_errors = 0
+        self.last_subscriber_error: str | None = None  # the last snapshot a subscriber refused; None once all take one
         self.poll_job = SessionPollJob(self.poll, interval_sec, clock, rng=rng)
         self.listener: EmbySocketListener | None = None
         self.socket_job: SocketJob | None = None
@@ -121,10 +122,13 @@ class SessionFeed:
                 return  # a push arrived while this poll was in flight: its list is newer than this one
             self._newest_asked = snapshot.asked_at
             self.latest = snapshot
+            refused = None
             for subscriber in list(self._subscribers):
                 try:
                     await subscriber(snapshot)
-                except Exception:
-                    # One subscriber's trouble (say, a locked database) must not starve the others.
+                except Exception as exc:
+                    # One subscriber's trouble (say, a locked database) must not starve the others; /health shows it.
                     self.subscriber_errors += 1
+                    refused = f"{type(exc).__name__}: {exc}"[:500]
                     log.exception("session feed subscriber failed")
+            self.last_subscriber_error = refused
