@@ -4,10 +4,31 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+
+import pytest
 
 from emby_analytics.logconfig import RedactingFormatter, configure_logging
 
 SECRET = "0123456789abcdef0123456789abcdef"
+_CONFIGURED = ("httpx", "alembic", "uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """configure_logging changes process-wide loggers: put them back, or later tests (say, one that checks no log
+    line holds a token) would pass or fail by the order they run in."""
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    named = {name: logging.getLogger(name) for name in _CONFIGURED}
+    levels = {name: (log.level, list(log.handlers), log.propagate) for name, log in named.items()}
+    yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+    for name, (level, handlers, propagate) in levels.items():
+        named[name].setLevel(level)
+        named[name].handlers[:] = handlers
+        named[name].propagate = propagate
 
 
 def test_secrets_are_redacted_everywhere_in_a_line() -> None:

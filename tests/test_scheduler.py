@@ -168,6 +168,14 @@ async def test_manual_clock_sleeps(autojump: bool) -> None:
     await asyncio.gather(*tasks)
 
 
+async def test_a_sleep_below_the_clocks_step_returns_without_a_move() -> None:
+    """Datetimes step by a microsecond: a shorter sleep is due now, not at whatever moves the clock next."""
+    clock = ManualClock(T0)
+    sleeping = asyncio.create_task(clock.sleep(4e-7))
+    await _until(sleeping.done)
+    assert clock.now() == T0 and clock.next_deadline is None
+
+
 async def test_lifespan_jobs_sync_users_and_library_on_their_own(service: Service, clock: ManualClock) -> None:
     state = service.state
     state.scheduler.start()

@@ -74,8 +74,12 @@ class ManualClock:
             self.advance(seconds)
             await asyncio.sleep(0)
             return
+        deadline = self._now + timedelta(seconds=seconds)
+        if deadline <= self._now:  # shorter than a microsecond, the clock's step: it would wait for the next move
+            await asyncio.sleep(0)
+            return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self._now + timedelta(seconds=seconds), next(self._order), future))
+        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
         await future  # a cancelled sleep leaves a done future behind, dropped at the next wake
 
     def _wake(self) -> None:

@@ -1,7 +1,7 @@
 """The service and the simulated Emby in one process: the one way tests, the accuracy runner and the benchmarks build
 them (Datasette's `make_app_client` idea), so none of them wires the app by hand.
 
-    settings = service_settings(tmp_path / "emby.db", NOW_POLL_SEC="1")
+    settings = service_settings(tmp_path / "emby.db", api_key=simulator.api_key, NOW_POLL_SEC="1")
     async with running_service(settings, simulator, clock) as service:
         await service.state.feed.poll()
         response = await service.http.get("/stats/history")

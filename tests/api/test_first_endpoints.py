@@ -98,6 +98,14 @@ async def test_health_emby_ok_and_failing_without_leaking_the_key(service: Servi
     assert API_KEY not in response.text
 
 
+async def test_health_emby_only_reports(service: Service) -> None:
+    """Asking whether Emby answers changes nothing: what /config says of the server is the server-info job's."""
+    before = (await service.http.get("/config")).json()
+    assert (await service.http.get("/health/emby")).json()["ok"] is True
+    assert (await service.http.get("/config")).json() == before
+    assert before["server_name"] is None and service.state.server_info.identity is None
+
+
 async def test_config_is_public_and_secret_free(service: Service) -> None:
     # Before Emby has answered once, /config answers at once without asking it (here Emby would stall for 30 s).
     service.simulator.faults.stall_next(5, seconds=30)

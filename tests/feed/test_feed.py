@@ -111,6 +111,31 @@ async def test_a_failing_subscriber_does_not_starve_the_others(service: Service,
     assert len(seen) == 1 and feed.subscriber_errors == 1
 
 
+async def test_a_failing_subscriber_shows_in_health(service: Service, clock: ManualClock) -> None:
+    """A subscriber that fails for another reason than a refused write (a bug) is not silent: /health says so
+    until every subscriber takes a snapshot again."""
+    _play_one(service, clock)
+    feed = service.state.feed
+
+    async def broken(snapshot: Snapshot) -> None:
+        raise RuntimeError("a bug in one consumer")
+
+    unsubscribe = feed.subscribe(broken)
+    await feed.poll()
+    health = (await service.http.get("/health")).json()
+    assert health["status"] == "degraded" and health["ok"] is True
+    poller = health["poller"]
+    assert poller["ok"] is True and poller["last_write_error"] is None, "Emby answered and the plays were stored"
+    assert (poller["subscriber_errors"], poller["last_subscriber_error"]) == (1, "RuntimeError: a bug in one consumer")
+
+    unsubscribe()
+    clock.advance(5)
+    await feed.poll()
+    health = (await service.http.get("/health")).json()
+    assert health["status"] == "ok" and health["poller"]["last_subscriber_error"] is None
+    assert health["poller"]["subscriber_errors"] == 1 and health["poller"]["open_plays"] == 1
+
+
 async def test_polls_back_off_while_emby_fails_and_health_says_so(service: Service, clock: ManualClock) -> None:
     feed = service.state.feed
     service.simulator.faults.fail_next(1000, status=503, endpoint="/Sessions")

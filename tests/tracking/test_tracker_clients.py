@@ -133,3 +133,21 @@ def test_sample_time_trusts_fractional_stamps(lag: float, whole_second: bool, ex
     tau, known = sample_time(obs(5, reported), at, TrackerConfig())
     assert (at - tau).total_seconds() == pytest.approx(expected_lag)
     assert known is exact
+
+
+@pytest.mark.parametrize("poll", [5.0, 1.0])
+@pytest.mark.parametrize("rate", [1.0, None])
+def test_a_client_frozen_as_it_starts_is_not_credited_the_stall(poll: float, rate: float | None) -> None:
+    """Resumed at 25:00, reported once, then its stream never came for 5 minutes (a stall, rule 3); then it played
+    5 minutes. Whether or not it says its rate, only those 5 minutes count: settling the start at its next report
+    must not move the stretch after the stall back to the first report."""
+
+    def show(t: datetime) -> SessionObs:
+        elapsed = (t - START).total_seconds()
+        if elapsed < 300:
+            return obs(1500.0, START, rate)
+        return obs(1500.0 + elapsed - 300, t, rate)
+
+    play = watch(poll, 640, show, 600.0)
+    assert play.started_at == START
+    assert play.watch_seconds == pytest.approx(300.0, abs=0.01)

@@ -96,7 +96,7 @@ async def run_scenario(scn: Scenario, workdir: Path) -> ScenarioResult:
             else:
                 if in_outage(scn, t0, step.at):
                     sim.faults.fail_next(1, status=503, endpoint="/Sessions")
-                with contextlib.suppress(EmbyError):  # recorded by the poll job; plays stay open (rule 6)
+                with contextlib.suppress(EmbyError):  # as the poll job would: plays stay open (rule 6)
                     await feed.poll()
         stored = await (await service.running()).state.db.read(_stored_plays)
     finally:

@@ -44,6 +44,10 @@ class PollerHealth(BaseModel):
     open_plays: int
     unsaved_plays: int = Field(description="Plays decided but not yet stored (the database refused a write).")
     last_write_error: str | None
+    subscriber_errors: int = Field(description="Snapshots a subscriber of the feed (the play recorder) failed on.")
+    last_subscriber_error: str | None = Field(
+        description="Why a subscriber failed on the last snapshot; null once every subscriber takes one again."
+    )
 
 
 class WebsocketHealth(BaseModel):
@@ -62,7 +66,10 @@ class WebsocketHealth(BaseModel):
 class Health(BaseModel):
     ok: bool = Field(description="The service can serve: its database works. Emby being down does not make it false.")
     status: str = Field(
-        description="ok, or degraded while Emby cannot be reached, plays cannot be stored, or the websocket is refused."
+        description=(
+            "ok, or degraded while Emby cannot be reached, plays cannot be stored or recorded, or the websocket is "
+            "refused."
+        )
     )
     db: DbHealth
     poller: PollerHealth
@@ -104,7 +111,8 @@ async def health(state: State) -> JSONResponse:
     ]
     poller = _poller(state)
     websocket = _websocket(state)
-    healthy = poller.ok and poller.last_write_error is None and not websocket.auth_failed
+    recording = poller.last_write_error is None and poller.last_subscriber_error is None
+    healthy = poller.ok and recording and not websocket.auth_failed
     status = "ok" if db.ok and healthy else "degraded"
     body = Health(ok=db.ok, status=status, db=db, poller=poller, websocket=websocket, jobs=jobs, version=VERSION)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
@@ -123,6 +131,8 @@ def _poller(state: AppState) -> PollerHealth:
         open_plays=recording.open_plays,
         unsaved_plays=recording.unsaved_plays,
         last_write_error=recording.last_write_error,
+        subscriber_errors=state.feed.subscriber_errors,
+        last_subscriber_error=state.feed.last_subscriber_error,
     )
 
 

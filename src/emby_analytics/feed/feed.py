@@ -71,6 +71,7 @@ class SessionFeed:
         self._lock = asyncio.Lock()
         self._newest_asked: datetime | None = None
         self.subscriber_errors = 0
+        self.last_subscriber_error: str | None = None  # the last snapshot a subscriber refused; None once all take one
         self.poll_job = SessionPollJob(self.poll, interval_sec, clock, rng=rng)
         self.listener: EmbySocketListener | None = None
         self.socket_job: SocketJob | None = None
@@ -125,10 +126,14 @@ class SessionFeed:
             if self._newest_asked is not None and snapshot.asked_at < self._newest_asked:
                 return  # a push arrived while this poll was in flight: its list is newer than this one
             self._newest_asked = snapshot.asked_at
+            refused = None
             for subscriber in list(self._subscribers):
                 try:
                     await subscriber(snapshot)
-                except Exception:
-                    # One subscriber's trouble (say, a locked database) must not starve the others.
+                except Exception as exc:
+                    # One subscriber's trouble (say, a locked database) must not starve the others; /health shows it.
                     self.subscriber_errors += 1
-                    log.exception("session feed subscriber failed")
+                    refused = f"{type(exc).__name__}: {exc}"[:500]
+                    if refused != self.last_subscriber_error:  # once per new trouble, not at every snapshot
+                        log.exception("session feed subscriber failed")
+            self.last_subscriber_error = refused

@@ -68,6 +68,10 @@ def end_segment(play: Play, when: datetime, pos: int | None = None) -> None:
     seg = current_segment(play)
     if seg is None:
         return
+    # The stretch opened by the first sample has ended (paused, stalled, seeked): the start is decided, and
+    # `settle_start` must not move a later stretch back to the first report (one dropped here leaves no other).
+    cur = play.cursor
+    cur.guess_lo = cur.first_report_at = cur.first_poll_at = None
     seg.ended_at = max(seg.started_at, when)
     if pos is not None:
         seg.position_end_ticks = max(seg.position_start_ticks, pos)

@@ -32,12 +32,13 @@ class TrackerConfig:
     """Thresholds (watch-time.md "Settings") and tolerances.
 
     - `jitter_sec`: position deviations from the expected line up to this many seconds of content/rate are noise
-      (clients round positions, report a moment after the fact, LastActivityDate is written to the second): below it
+      (clients round positions and report a moment after the fact): below it
       a play is "continuous"; above it, behind = a pause between polls, ahead = a forward seek. 2 s keeps the
       per-transition error within the ±2 s target while a 3 s pause between polls is still seen.
     - `report_lag_max_sec`: a playing session's LastActivityDate is taken as the moment its position was reported
       when it is at most this old (clients report every ~10 s); older ones are not trusted and the poll time is used.
-    - `snap_sec`: a LastActivityDate this close to the poll is the poll itself (Emby writes it to the second).
+    - `snap_sec`: a LastActivityDate up to this far ahead of the poll is the poll itself (the clocks differ a little;
+      Emby writes the stamp to 100 ns, so an older one is read as it is, see `accounting.sample_time`).
     - `coarse_jitter_sec`: the noise tolerance when the report time is unknown (no usable LastActivityDate): a client
       reporting every 10 s lags up to 10 s, which must not read as a pause or a seek.
     """
