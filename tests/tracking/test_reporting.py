@@ -3,15 +3,26 @@ resumes (rule 11); and how the store maps a play's context to its row."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tests.fixture_files import FIXTURES
 
 from emby_analytics.db.schema import plays
-from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, Stream
+from emby_analytics.tracking.model import (
+    TICKS_PER_SECOND,
+    Play,
+    PlayContext,
+    Segment,
+    SessionObs,
+    Stream,
+    TrackerConfig,
+)
 from emby_analytics.tracking.reporting import EarlierPlay, reported_stream, resumed_view
 from emby_analytics.tracking.store import play_row
+from emby_analytics.tracking.tracker import Tracker
 
 AT = datetime(2025, 1, 1, 20, tzinfo=UTC)
 DIRECT = Stream(play_method="DirectPlay", video_method="direct", audio_method="direct")
@@ -91,10 +102,20 @@ def test_every_context_field_has_its_column_and_long_text_is_cut_to_fit() -> Non
     assert set(row) <= columns
 
 
-def test_open_plays_saved_before_the_context_value_still_load() -> None:
-    """An open play persisted by the previous version (its context fields at the top level) restores intact."""
-    play = Play("p" * 32, "s1", AT, AT, PlayContext("u1", "i1", item_name="Film", client="Roku SG", stream=DIRECT))
-    flat = play.state_dict()
-    context = flat.pop("context")
-    flat.update({**context, "live_tv": False})
-    assert Play.from_state_dict(flat).context == play.context
+def test_an_open_play_saved_by_the_previous_version_restores_and_continues() -> None:
+    """The state a service of the previous version persisted (context fields at the top level, a cursor with
+    `held`) restores intact, and the restored tracker keeps crediting the slow reporter as that one would."""
+    saved = json.loads((FIXTURES / "tracking" / "open_play_e143fbc.json").read_text())
+    play = Play.from_state_dict(saved)
+    assert play.context == PlayContext(
+        "u1", "i1", user_name="ann", item_type="Movie", item_name="Film", runtime_ticks=7200 * TICKS_PER_SECOND,
+        client="Roku SG", device_name="Roku Ultra", device_id="d1", remote_address="10.0.0.2",
+        stream=Stream(play_method="DirectPlay", video_method="direct", audio_method="direct"),
+    )  # fmt: skip
+    assert (play.cursor.paced, play.cursor.holds, play.cursor.report_lag) == (True, 1, 10.0)
+    assert play.watch_seconds == pytest.approx(18.0)  # 20:00:02 → 20:00:20, credited on between its reports
+    tracker = Tracker(TrackerConfig(), [play])
+    at = datetime(2025, 1, 1, 20, 0, 25, tzinfo=UTC)
+    obs = SessionObs("s1", play.context, 20 * TICKS_PER_SECOND, reported_at=at - timedelta(seconds=3))
+    (same,) = tracker.observe(at, [obs]).changed
+    assert same.play_id == saved["play_id"] and same.watch_seconds == pytest.approx(23.0)

@@ -339,7 +339,11 @@ class Play:
         kwargs["stream_latest"] = Stream.from_dict(data.get("stream_latest") or {})
         kwargs["segments"] = [Segment.from_dict(s) for s in data.get("segments") or ()]
         cursor_fields = {f.name for f in fields(Cursor)}
-        cur: JsonDict = {k: v for k, v in (data.get("cursor") or {}).items() if k in cursor_fields}
+        saved: JsonDict = dict(data.get("cursor") or {})
+        if "held" in saved:  # saved before `paced`/`holds`: that tracker always trusted its learned report_lag
+            saved.setdefault("paced", True)
+            saved.setdefault("holds", int(bool(saved["held"])))
+        cur: JsonDict = {k: v for k, v in saved.items() if k in cursor_fields}
         for key in _CURSOR_DT:
             cur[key] = datetime.fromisoformat(cur[key]) if cur.get(key) else None
         kwargs["cursor"] = Cursor(**cur)
