@@ -139,6 +139,7 @@ def create_app(
                     yield
                 finally:
                     await state.scheduler.stop()
+                    await state.recorder.flush()
         finally:
             db.close()
 

@@ -6,11 +6,13 @@ import sqlite3
 
 import pytest
 from sqlalchemy import Connection, select, text
-from tests.conftest import Service
+from tests.conftest import Service, running_service
 
 from emby_analytics.clock import ManualClock
+from emby_analytics.config import Settings
 from emby_analytics.db.schema import plays
 from emby_analytics.simulator.playback import Play, PlaybackScript, Stop
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
 
 
@@ -53,3 +55,29 @@ async def test_a_close_decided_while_the_database_was_locked_is_stored_later(
     assert row.tracker_state is None
     assert (recorder.status.unsaved_plays, recorder.status.last_write_error) == (0, None)
     assert (await service.http.get("/health")).json()["status"] == "ok"
+
+
+async def test_what_waits_for_the_database_is_stored_at_shutdown(
+    settings: Settings, simulator: Simulator, clock: ManualClock
+) -> None:
+    world = simulator.world
+    movie = next(str(r.id) for r in world.records(world.ids_of_type(MOVIE)) if r.runtime >= 3600 * 10_000_000)
+    simulator.sessions.add_script(PlaybackScript(world.users[0].id, clock.now(), (Play(0, movie), Stop(20))))
+    async with running_service(settings, simulator, clock) as service:
+        feed, recorder, db = service.state.feed, service.state.recorder, service.state.db
+        clock.advance(5)
+        await feed.poll()
+        await db.write(lambda conn: _set_busy_timeout(conn, 0))
+        locker = sqlite3.connect(db.path, isolation_level=None)
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            clock.advance(20)
+            await feed.poll()  # the close is decided, and waits for the database
+            assert recorder.status.unsaved_plays == 1
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+    # stopped before any other poll: the shutdown stored it
+    with sqlite3.connect(settings.sqlite_path) as conn:
+        stopped, state = conn.execute("SELECT stopped_at, tracker_state FROM plays").fetchone()
+    assert stopped is not None and state is None

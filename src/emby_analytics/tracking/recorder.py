@@ -78,6 +78,17 @@ class PlayRecorder:
             result = self.tracker.event(playback) if playback is not None else TickResult()
             await self._commit(result, receipt)
 
+    async def flush(self) -> None:
+        """Store what a failed write left waiting (at shutdown: one last attempt; a failure is only logged, the
+        open plays' last saved state is what the next start resumes)."""
+        if not self._unsaved.changed:
+            return
+        async with self._lock:
+            try:
+                await self._commit(TickResult())
+            except Exception:
+                log.warning("plays not stored at shutdown", extra={"plays": self.status.unsaved_plays})
+
     async def _commit(self, result: TickResult, receipt: Receipt | None = None) -> None:
         pending, self._unsaved = self._unsaved, TickResult()
         pending.merge(result)
@@ -88,14 +99,18 @@ class PlayRecorder:
             if receipt is not None:
                 receipt.record(conn)
 
+        stored = False
         try:
             if pending.changed or receipt is not None:
                 await self.db.write(write)
+            stored = True
             self.status.last_write_error = None
         except Exception as exc:
-            self._unsaved = pending
             self.status.last_write_error = f"{type(exc).__name__}: {exc}"[:500]
             raise
         finally:
+            if not stored:  # failed, or cancelled (a shutdown) mid-write: rows are upserts, so write them again
+                self._unsaved = pending
+
             self.status.open_plays = len(self.tracker.open_plays())
             self.status.unsaved_plays = len(self._unsaved.changed)
