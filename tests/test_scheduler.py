@@ -160,7 +160,7 @@ async def test_manual_clock_sleeps(autojump: bool) -> None:
         woke.append(name)
 
     tasks = [asyncio.create_task(sleeper("b", 2)), asyncio.create_task(sleeper("a", 1))]
-    await _until(lambda: len(clock._sleepers) == 2)
+    await _until(lambda: clock.sleeping == 2)
     clock.advance(1.5)
     await _until(lambda: woke == ["a"])
     clock.advance(0.5)

@@ -1,5 +1,6 @@
 """Clocks: every time-dependent component takes one, to tell the time and to wait, so tests and the simulator can
-run time fast or by hand. Nothing else in the product calls `asyncio.sleep` or reads the wall clock for timing."""
+run time fast or by hand. Whatever the service schedules (jobs, backoff, retries) waits on its clock; only network
+timeouts (HTTP, the websocket's keepalive) are real seconds, as they must be."""
 
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ class ManualClock:
         self._wake()
 
     @property
+    def sleeping(self) -> int:
+        """How many sleeps wait for the clock to move."""
+        return sum(1 for _, _, future in self._sleepers if not future.done())
+
+    @property
     def next_deadline(self) -> datetime | None:
         """When the earliest waiting sleep ends (None when nothing sleeps)."""
         live = [when for when, _, future in self._sleepers if not future.done()]
@@ -79,8 +85,15 @@ class ManualClock:
             await asyncio.sleep(0)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
-        await future  # a cancelled sleep leaves a done future behind, dropped at the next wake
+        entry = (deadline, next(self._order), future)
+        heapq.heappush(self._sleepers, entry)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if entry in self._sleepers:  # a sleep cut short (a trigger, a shutdown) leaves nothing behind
+                self._sleepers.remove(entry)
+                heapq.heapify(self._sleepers)
+            raise
 
     def _wake(self) -> None:
         while self._sleepers and (self._sleepers[0][0] <= self._now or self._sleepers[0][2].done()):

@@ -4,7 +4,9 @@ is dropped; a failing subscriber starves nobody; polls back off while Emby fails
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -189,3 +191,17 @@ def test_socket_config_hides_the_key() -> None:
 
     config = SocketConfig(httpx.AsyncClient(), "http://emby:8096", "secret-api-key-0123456789")
     assert "secret-api-key" not in repr(config)
+
+
+@pytest.mark.parametrize(("interval", "most"), [(5, 60), (300, 300)])
+def test_a_failing_poll_never_comes_more_often_than_a_healthy_one(interval: int, most: int) -> None:
+    from emby_analytics.feed import SessionPollJob
+
+    async def poll() -> None:
+        return None
+
+    job = SessionPollJob(poll, interval, ManualClock(datetime(2026, 1, 1, tzinfo=UTC)), rng=random.Random(2))
+    for failures in range(1, 12):
+        job.state.consecutive_failures = failures
+        delay = job.next_delay()
+        assert min(interval, most / 2) <= delay <= most, (failures, delay)

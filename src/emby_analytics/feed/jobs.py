@@ -11,7 +11,7 @@ from emby_analytics.emby.errors import EmbySocketError
 from emby_analytics.emby.websocket import EmbySocketListener
 from emby_analytics.scheduler import Job
 
-# While Emby fails, poll less and less often, but at least once a minute.
+# While Emby fails, poll less and less often, but at least once a minute (or once an interval, if longer).
 POLL_BACKOFF_CAP_SEC = 60.0
 # A websocket that stayed up this long was healthy: its close does not grow the backoff.
 SOCKET_HEALTHY_AFTER_SEC = 30.0
@@ -26,7 +26,9 @@ class SessionPollJob(Job):
     def __init__(
         self, poll: Callable[[], Awaitable[None]], interval_sec: float, clock: Clock, rng: random.Random | None = None
     ) -> None:
-        super().__init__(interval_sec, clock, backoff=Backoff(2 * interval_sec, POLL_BACKOFF_CAP_SEC), rng=rng)
+        # never more often than when healthy, however long NOW_POLL_SEC is
+        backoff = Backoff(2 * interval_sec, max(POLL_BACKOFF_CAP_SEC, interval_sec))
+        super().__init__(interval_sec, clock, backoff=backoff, rng=rng)
         self._poll = poll
 
     async def run_once(self) -> None:
