@@ -65,6 +65,7 @@ class Scenario:
     live_tv: bool = False
     start_at: datetime | None = None  # a fixed clock start (e.g. just before midnight); else the runner's
     poll_sec: float = 5.0  # NOW_POLL_SEC the runners poll at
+    webhook_delay_sec: float = 0.0  # webhooks arrive this late (their Date stays the moment itself)
     tags: tuple[str, ...] = field(default=())
 
     def scripts(self, world: World, start: datetime) -> list[PlaybackScript]:
@@ -374,6 +375,17 @@ def _catalogue() -> list[Scenario]:
     ):
         assisted.append(_s(f"{name}+webhooks", f"{name} with webhook events", actions, duration, webhooks=True))
         assisted.append(_s(f"{name}+websocket", f"{name} with websocket pushes", actions, duration, websocket=True))
+    assisted.append(
+        _s(
+            "resumed+late_webhooks",
+            "a film resumed at 25 min just after a poll; its webhooks arrive 6 s late, after the poll that saw it",
+            lambda m, w: (Play(0, m[0], 1500), Stop(600)),
+            660,
+            offset=0.5,
+            webhooks=True,
+            webhook_delay_sec=6.0,
+        )
+    )
     return base + edge_cases + assisted
 
 

@@ -46,7 +46,8 @@ def timeline(scn: Scenario, world: World, t0: datetime, end: datetime, scripts: 
     if scn.webhooks or scn.websocket:
         future = truth_ahead(world, scripts, t0, end)
         if scn.webhooks:
-            steps += [Step(n.at, "webhook", render_webhook(world, n)) for n in future.notices if n.at <= end]
+            late = timedelta(seconds=scn.webhook_delay_sec)
+            steps += [Step(n.at + late, "webhook", render_webhook(world, n)) for n in future.notices if n.at <= end]
         if scn.websocket:
             steps += [Step(t, "push") for t in transition_times(future.truth(end), scripts) if t <= end]
     return sorted(steps, key=lambda step: (step.at, _ORDER[step.kind]))  # stable: notices keep their order

@@ -213,11 +213,17 @@ class Tracker:
             return
         out.touch(play)
         if ev.kind == "start":
-            # the poll saw it first: the event knows the real start (only before anything else happened)
-            if len(play.segments) <= 1 and when < play.started_at + timedelta(seconds=cfg.grace_sec):
-                play.started_at = when
-                if play.segments:
-                    play.segments[0].started_at = min(when, play.segments[0].ended_at)
+            # The poll saw it first (a webhook arrives late, or after the poll): the event's moment is the real
+            # start, earlier or later than the one placed, as long as nothing else happened to the play yet.
+            first = play.segments[0] if len(play.segments) == 1 else None
+            near = abs((ev.at - play.started_at).total_seconds()) < cfg.grace_sec
+            if near and (first is not None or not play.segments):
+                play.started_at = ev.at if first is None else min(ev.at, first.ended_at)
+                if first is not None:
+                    first.started_at = play.started_at
+                    if ev.position_ticks is not None:
+                        first.position_start_ticks = min(ev.position_ticks, first.position_end_ticks)
+                cur.guess_lo = cur.first_report_at = cur.first_poll_at = None  # known: nothing left to settle
             return
         if ev.kind == "pause":
             if pos is None:
