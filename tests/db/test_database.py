@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, select, text
 
 from emby_analytics.db import migrate
@@ -25,11 +30,72 @@ def db(tmp_path: Path) -> Database:
     database.close()
 
 
-def test_migrations_build_the_declared_schema(db: Database) -> None:
-    with db.writer.connect() as conn:
+@pytest.fixture
+def migrated(tmp_path: Path) -> Database:
+    """A database built by running every migration script (what an existing database goes through)."""
+    database = Database.open(tmp_path / "migrated" / "emby.db")
+    migrate.upgrade_with_alembic(database)
+    yield database  # type: ignore[misc]
+    database.close()
+
+
+def test_migrations_build_the_declared_schema(migrated: Database) -> None:
+    with migrated.writer.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
-    assert migrate.current_revision(db) == migrate.head_revision()
+    assert migrate.current_revision(migrated) == migrate.head_revision()
+
+
+def _shape(path: Path) -> dict[str, Any]:
+    """Everything SQLite knows about a database's schema, in a form two ways of building it can be compared by."""
+    out: dict[str, Any] = {}
+    with sqlite3.connect(path) as conn:
+        objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        for kind, name, table, sql in objects:
+            described: dict[str, Any] = {"table": table}
+            if kind == "table":
+                described["columns"] = conn.execute(f"PRAGMA table_xinfo('{name}')").fetchall()
+                described["foreign_keys"] = conn.execute(f"PRAGMA foreign_key_list('{name}')").fetchall()
+                described["without_rowid"] = "WITHOUT ROWID" in (sql or "").upper()
+            elif kind == "index":
+                described["columns"] = conn.execute(f"PRAGMA index_xinfo('{name}')").fetchall()
+                where = (sql or "").upper().partition(" WHERE ")[2]
+                described["where"] = " ".join(where.replace('"', "").split())
+            else:  # views and triggers: their SQL, whitespace aside
+                described["sql"] = " ".join((sql or "").split())
+            out[f"{kind} {name}"] = described
+    return out
+
+
+def test_a_new_database_is_built_as_the_migrations_build_it(db: Database, migrated: Database) -> None:
+    # `db` was empty, so `upgrade` created it from the declared schema and stamped it; `migrated` ran the scripts.
+    assert _shape(db.path) == _shape(migrated.path)
+    with db.writer.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == migrate.head_revision()
+    migrate.upgrade_with_alembic(db)  # Alembic reads the stamp: nothing to run
+    assert _shape(db.path) == _shape(migrated.path)
+
+
+def test_the_head_revision_is_alembics() -> None:
+    scripts = ScriptDirectory.from_config(migrate._config())
+    assert migrate.head_revision() == scripts.get_current_head()
+
+
+def test_starting_on_a_new_or_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    # In a fresh interpreter: this test process has imported Alembic already.
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from emby_analytics.db import migrate\n"
+        "from emby_analytics.db.engine import Database\n"
+        "db = Database.open(Path(sys.argv[1]))\n"
+        "print(migrate.upgrade(db), migrate.upgrade(db))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako', 'pygments'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "emby.db")], capture_output=True, text=True, timeout=60, check=True
+    )
+    head = migrate.head_revision()
+    assert result.stdout.splitlines() == [f"(None, '{head}') ('{head}', '{head}')", "[]"]
 
 
 def test_upgrade_is_idempotent(db: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
 from emby_analytics.db.schema import UTCDateTime
 
@@ -23,7 +23,12 @@ def upsert(
     """Insert rows, or update the existing row with the same key. Columns in `insert_only` keep their first value."""
     if not rows:
         return
-    insert = postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # 2.6 MB the SQLite service never needs
+
+        insert = postgresql.insert(table)
+    else:
+        insert = sqlite.insert(table)
     keep = set(key) | set(insert_only)
     updates = {name: insert.excluded[name] for name in rows[0] if name not in keep}
     statement = insert.on_conflict_do_update(index_elements=list(key), set_=updates)

@@ -300,6 +300,7 @@ class HistoryImportJob(Job):
     """Imports history at start-up, then rarely: new plays are tracked live, this only catches up on gaps."""
 
     name = "history-import"
+    releases_memory = True
 
     def __init__(self, importer: HistoryImport, clock: Clock, interval_sec: float = 7 * 86_400.0) -> None:
         super().__init__(interval_sec, clock, initial_delay_sec=5.0)

@@ -12,6 +12,7 @@ class IncrementalSyncJob(Job):
     """Every REFRESH_INTERVAL: items saved since the last sync (or the first/unfinished full sync)."""
 
     name = "library-incremental"
+    releases_memory = True
 
     def __init__(self, sync: LibrarySync, interval_sec: float, clock: Clock) -> None:
         super().__init__(interval_sec, clock, initial_delay_sec=1.0)
@@ -26,6 +27,7 @@ class FullSyncJob(Job):
     """Daily: a full pass, which also finds items removed from Emby."""
 
     name = "library-full"
+    releases_memory = True
 
     def __init__(self, sync: LibrarySync, interval_sec: float, clock: Clock) -> None:
         # The incremental job performs the first full sync at start-up; this one waits a whole interval.
@@ -39,6 +41,7 @@ class FullSyncJob(Job):
 
 class UserSyncJob(Job):
     name = "users"
+    releases_memory = True
 
     def __init__(self, sync: UserSync, interval_sec: float, clock: Clock) -> None:
         super().__init__(interval_sec, clock)
