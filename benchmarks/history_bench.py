@@ -35,13 +35,23 @@ import sqlalchemy
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db.schema import plays, segments, users
+from emby_analytics.db.plays import DESCRIBED
+from emby_analytics.db.schema import from_micros, play_rows, plays, segments, users
+from emby_analytics.emby.models import TICKS_PER_SECOND
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import plugin_date
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
-from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts, _play_id
-from emby_analytics.sync.history_rows import PLAY_COLUMNS, SEGMENT_COLUMNS, PluginRow, item_facts, play_values
+from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts
+from emby_analytics.sync.history_rows import (
+    PlayedItem,
+    PluginRow,
+    client_description,
+    item_description,
+    item_facts,
+    stream_description,
+    text_cell,
+)
 from emby_analytics.testing import running_service, service_settings
 
 RESULTS = Path(__file__).parent / "results"
@@ -98,35 +108,79 @@ class TimedImport(HistoryImport):
 
 
 class NaiveImport(TimedImport):
-    """The obvious writer: every row looked up and inserted on its own (same fetch, same row conversion)."""
+    """The obvious writer: every row looked up and inserted on its own, through the view `plays` (whose trigger
+    looks up or adds the play's descriptions); the same fetch and the same parsing."""
 
     def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
         counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
         end = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
         for row in rows:
-            if conn.execute(select(plays.c.id).where(plays.c.import_key == row.import_key)).first() is not None:
+            play_id = f"{row.play_id + (1 << 63):016x}"  # the stored id as text
+            if conn.execute(select(play_rows.c.id).where(play_rows.c.id == play_id)).first() is not None:
                 counts.skipped_duplicates += 1
                 continue
+            started, stopped = from_micros(row.started), from_micros(row.stopped)
             # Bounded below like ours (a live play spans at most _MAX_LIVE_SPAN): without it SQLite walks all of
             # the user's earlier plays per row, and the baseline would measure that plan instead of row-at-a-time.
             overlap = select(plays.c.id).where(
                 plays.c.user_id == row.user_id,
                 plays.c.item_id == row.item_id,
                 plays.c.source.in_(_LIVE_SOURCES),
-                plays.c.started_at >= row.started_at - _MAX_LIVE_SPAN,
-                plays.c.started_at <= row.stopped_at,
-                end >= row.started_at,
+                plays.c.started_at >= started - _MAX_LIVE_SPAN,
+                plays.c.started_at <= stopped,
+                end >= started,
             )
             if conn.execute(overlap.limit(1)).first() is not None:
                 counts.skipped_live_overlap += 1
                 continue
             facts = item_facts(conn, [row.item_id]).get(row.item_id)
             name = conn.execute(select(users.c.name).where(users.c.id == row.user_id)).scalar_one_or_none()
-            play_id = _play_id(row.import_key, row.started_at)
-            play, segment = play_values(row, play_id, facts, name, self.completed_share, self.min_play_seconds)
-            conn.execute(plays.insert(), dict(zip(PLAY_COLUMNS, play, strict=True)))
-            if segment is not None:
-                conn.execute(segments.insert(), dict(zip(SEGMENT_COLUMNS, segment, strict=True)))
+            item_type = text_cell(row.item_type, 64)
+            item = PlayedItem(
+                0,
+                facts.runtime_ticks if facts else None,
+                item_type == "Audio",
+                facts.video_codec if facts else None,
+                facts.audio_codec if facts else None,
+            )
+            described = zip(
+                (*DESCRIBED["play_items"], *DESCRIBED["play_clients"], *DESCRIBED["play_streams"]),
+                (
+                    *item_description(row.item_id, item_type, text_cell(row.item_name), facts),
+                    *client_description(row.client, row.device, row.remote_address),
+                    *stream_description(row.method, row.reasons, item),
+                ),
+                strict=True,
+            )
+            watch, runtime = row.watch_seconds, item.runtime_ticks
+            conn.execute(
+                plays.insert(),
+                {
+                    "id": play_id,
+                    "view_id": play_id,
+                    "source": "import",
+                    "user_id": row.user_id,
+                    "user_name": name,
+                    **dict(described),
+                    "started_at": started,
+                    "stopped_at": stopped,
+                    "last_seen_at": stopped,
+                    "watch_seconds": float(watch),
+                    "paused_seconds": float(row.pause_seconds),
+                    "completed": bool(runtime) and watch * TICKS_PER_SECOND >= self.completed_share * runtime,
+                    "short": watch < self.min_play_seconds,
+                },
+            )
+            if watch > 0:
+                conn.execute(
+                    segments.insert(),
+                    {
+                        "play_id": play_id,
+                        "seq": 0,
+                        "started_at": started,
+                        "ended_at": from_micros(row.started + watch * 1_000_000),
+                    },
+                )
             counts.plays_added += 1
         return counts
 

@@ -67,7 +67,9 @@ def test_migrate_creates_and_reports(tmp_path: Path) -> None:
     assert f"{head} -> {head}" in again.stdout
     with sqlite3.connect(db) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"users", "libraries", "items", "sync_runs", "plays", "segments", "alembic_version"} <= tables
+        views = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='view'")}
+    assert {"users", "libraries", "items", "sync_runs", "play_rows", "segments", "alembic_version"} <= tables
+    assert views == {"plays"}
 
 
 def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tuple[str, str]) -> None:

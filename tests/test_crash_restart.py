@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 from tests.processes import COMMAND, ROOT, free_port, get_json, simulate, stop, wait_for
 
+from emby_analytics.db.schema import decode_id, from_micros
+
 API_KEY = "c" * 32
 SEED = "123"
 DOWNTIME_SEC = 4.0
@@ -77,10 +79,11 @@ def _plays(db: Path) -> dict[str, Row]:
         ).fetchall()
     out: dict[str, Row] = {}
     for row in rows:
-        play = dict(row)
+        play = dict(row)  # as stored: times in microseconds, ids compact (schema.py)
         for key in ("started_at", "stopped_at", "last_seen_at"):
             if play[key] is not None:
-                play[key] = datetime.fromisoformat(play[key]).replace(tzinfo=UTC)
+                play[key] = from_micros(play[key])
+        play["id"], play["session_id"] = decode_id(play["id"]), decode_id(play["session_id"])
         out[play["id"]] = play
     return out
 

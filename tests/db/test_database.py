@@ -55,7 +55,8 @@ def _shape(path: Path) -> dict[str, Any]:
             described: dict[str, Any] = {"table": table}
             if kind == "table":
                 described["columns"] = conn.execute(f"PRAGMA table_xinfo('{name}')").fetchall()
-                described["foreign_keys"] = conn.execute(f"PRAGMA foreign_key_list('{name}')").fetchall()
+                keys = conn.execute(f"PRAGMA foreign_key_list('{name}')").fetchall()
+                described["foreign_keys"] = sorted(key[2:] for key in keys)  # (table, from, to, on update, ...)
                 described["without_rowid"] = "WITHOUT ROWID" in (sql or "").upper()
             elif kind == "index":
                 described["columns"] = conn.execute(f"PRAGMA index_xinfo('{name}')").fetchall()

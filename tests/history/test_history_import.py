@@ -16,7 +16,7 @@ from emby_analytics.db.schema import plays, segments
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.sync.history import QUERY_PATH, HistoryImport, HistoryImportError, HistoryImportJob
-from emby_analytics.sync.history_rows import local_to_utc
+from emby_analytics.sync.history_rows import local_to_utc, plugin_play_id
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -78,10 +78,10 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
     await service.state.library_sync.full()
     await service.state.user_sync.run()
     await importer(service, clock, zone=ZoneInfo("UTC")).run()
-    stored = {p.import_key: p for p in all_plays(service)}
+    stored = {p.id: p for p in all_plays(service)}
 
     def play_for(row: tuple[Any, ...]) -> Any:
-        return stored[f"pr:{row[0]}:{row[1]}:{row[2]}"]
+        return stored[plugin_play_id(row[0], row[1], row[2])]
 
     transcode = plugin_rows(history, "PlaybackMethod LIKE 'Transcode (v:h264%' AND TranscodeReasons != ''")[0]
     play = play_for(transcode)
@@ -163,8 +163,7 @@ async def test_live_play_overlapping_a_history_row_is_not_counted_twice(service:
     result = await importer(service, clock).run()
     assert result.skipped_live_overlap == 1
     assert result.plays_added == history.row_count() - 1
-    keys = {p.import_key for p in all_plays(service)}
-    assert f"pr:{row[0]}:{row[1]}:{row[2]}" not in keys
+    assert plugin_play_id(row[0], row[1], row[2]) not in {p.id for p in all_plays(service)}
 
 
 async def test_played_flags_become_zero_duration_watched_plays(service: Service, clock: ManualClock) -> None:
@@ -177,7 +176,7 @@ async def test_played_flags_become_zero_duration_watched_plays(service: Service,
     first = await importer(service, clock).run()
     # Items played in the plugin's history already have a play: only the extra one is added.
     assert first.played_added == 1
-    added = [p for p in all_plays(service) if p.import_key == f"played:{user.id}:{movie}"]
+    added = [p for p in all_plays(service) if (p.user_id, p.item_id) == (user.id, movie)]
     assert len(added) == 1
     play = added[0]
     assert (play.watch_seconds, play.completed, play.source) == (0.0, True, "import")

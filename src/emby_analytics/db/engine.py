@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 READER_CONNECTIONS = 4
 BUSY_TIMEOUT_MS = 10_000
+# Key in a connection's `info` of what writers cache about the database's content (interned descriptions): dropped
+# whenever a write transaction fails, so nothing a rolled-back transaction added is believed to be stored.
+CACHES = "emby_analytics.caches"
 
 
 class StorageError(Exception):
@@ -69,8 +72,13 @@ class Database:
     def write_sync(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one transaction on the writer connection (call from the writer thread or at start-up)."""
         try:
-            with self.writer.begin() as conn:
-                return work(conn)
+            with self.writer.connect() as conn:
+                try:
+                    with conn.begin():
+                        return work(conn)
+                except BaseException:
+                    conn.info.pop(CACHES, None)
+                    raise
         except OperationalError as exc:
             raise StorageError(f"database write failed: {exc.orig}") from exc
 

@@ -1,14 +1,20 @@
 """The database schema as SQLAlchemy Core tables. Alembic migrations create exactly this (a test compares them).
 
 Times are stored as UTC. Strings that come from Emby are capped in length before they are stored (see `sync`),
-so a hostile 10 KB name cannot bloat the database.
+so a hostile 10 KB name cannot bloat the database. Plays, the one table that grows with use, are stored compactly
+(see "plays" below: times as integer microseconds, ids as integers or bytes, shared descriptions interned) and read
+through the view `plays`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     Column,
@@ -17,11 +23,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     TypeDecorator,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -63,6 +72,73 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(value: datetime) -> int:
+    """An aware datetime as integer microseconds since 1970 UTC (exact: a datetime holds microseconds)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the database; use aware UTC datetimes")
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+class UTCMicros(TypeDecorator[datetime]):
+    """Aware UTC datetimes stored as integer microseconds since 1970: 8 bytes instead of 26 characters of text,
+    exact, and ordered as the times are. SQL sees numbers (`ended_at - started_at` is microseconds)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_micros(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_micros(value)
+
+
+_HEX = re.compile(r"[0-9a-f]+")
+_SIGN = 1 << 63
+
+
+def encode_id(value: str) -> int | bytes | str:
+    """An id as stored: 16 lowercase hex digits (the ids the service makes) as a signed 64-bit integer, other
+    lowercase hex of even length up to 64 digits (older play ids, Emby session ids) as bytes, anything else as it
+    is. Reversible, and order-keeping within each kind."""
+    if _HEX.fullmatch(value):
+        if len(value) == 16:
+            return int(value, 16) - _SIGN
+        if len(value) % 2 == 0 and len(value) <= 64:
+            return bytes.fromhex(value)
+    return value
+
+
+def decode_id(value: int | bytes | str) -> str:
+    if isinstance(value, int):
+        return f"{value + _SIGN:016x}"
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+class CompactId(TypeDecorator[str]):
+    """A text id stored by `encode_id` (8 or 16 bytes instead of 32 characters), read back as the same text.
+    The column has no text affinity, so SQLite keeps integers and bytes as they are."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        return lambda value: None if value is None else encode_id(value)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any]:
+        return lambda value: None if value is None else decode_id(value)
 
 
 users = Table(
@@ -169,14 +245,128 @@ sync_runs = Table(
     Index(None, "kind", "id"),
 )
 
+# -- plays ---------------------------------------------------------------------------------------------------------
+# A play is stored in `play_rows` (one small row: times, positions, seconds, flags) that points at four interned
+# descriptions it shares with other plays: who (`play_users`), what (`play_items`: the item as it was when played),
+# on which device (`play_clients`) and how it was delivered (`play_streams`). Each distinct description is stored
+# once, so a play costs ~100 bytes instead of ~450. The view `plays` joins them back into the one row per play that
+# readers use (`plays` below); writers intern through `db.plays`. Items, clients and deliveries are kept as they
+# were at the time of the play (renaming an item in Emby does not rewrite history); a user is one row per user id,
+# named as Emby named them last, so a user's plays are found through one ref and the (user_ref, started_at) index
+# serves them newest first.
+
+play_users = Table(
+    "play_users",
+    metadata,
+    Column("ref", Integer, primary_key=True),
+    Column("user_id", String(64), nullable=False),
+    Column("user_name", String(512)),  # the name seen last
+    Index(None, "user_id", unique=True),
+)
+
+play_items = Table(
+    "play_items",
+    metadata,
+    Column("ref", Integer, primary_key=True),
+    Column("item_id", String(64), nullable=False),
+    Column("item_type", String(64)),
+    Column("item_name", String(512)),
+    Column("series_id", String(64)),
+    Column("series_name", String(512)),
+    Column("season_number", Integer),
+    Column("episode_number", Integer),
+    Column("runtime_ticks", BigInteger),
+    Column("live_tv", Boolean, nullable=False),
+    Index(None, "item_id"),
+)
+
+play_clients = Table(
+    "play_clients",
+    metadata,
+    Column("ref", Integer, primary_key=True),
+    Column("client", String(128)),
+    Column("device_name", String(256)),
+    Column("device_id", String(256)),
+    Column("application_version", String(64)),
+    Column("remote_address", String(64)),
+    Index(None, "device_id"),
+)
+
+play_streams = Table(
+    "play_streams",
+    metadata,
+    Column("ref", Integer, primary_key=True),
+    Column("play_method", String(16)),
+    Column("video_method", String(16)),
+    Column("audio_method", String(16)),
+    Column("subtitle_method", String(16)),
+    Column("video_codec_from", String(32)),
+    Column("video_codec_to", String(32)),
+    Column("audio_codec_from", String(32)),
+    Column("audio_codec_to", String(32)),
+    Column("transcode_reasons", String(512)),  # space-separated, sorted
+)
+
+# Codes of `play_rows.source` and `play_rows.end_reason` (the view spells them out).
+SOURCES = ("live", "webhook", "import")
+END_REASONS = ("stopped", "ended", "item_change", "disappeared", "gone", "event_stop")
+
+play_rows = Table(
+    "play_rows",
+    metadata,
+    Column("id", CompactId, primary_key=True),
+    Column("view_id", CompactId),  # null: the play is its own viewing (rule 11: resumes share an earlier id)
+    Column("source", SmallInteger, nullable=False),  # index into SOURCES
+    Column("session_id", CompactId),
+    Column("user_ref", Integer, ForeignKey("play_users.ref"), nullable=False),
+    Column("item_ref", Integer, ForeignKey("play_items.ref"), nullable=False),
+    Column("client_ref", Integer, ForeignKey("play_clients.ref"), nullable=False),
+    Column("stream_ref", Integer, ForeignKey("play_streams.ref"), nullable=False),
+    Column("started_at", UTCMicros, nullable=False),
+    Column("stopped_at", UTCMicros),  # null while the play is open
+    Column("last_seen_at", UTCMicros),  # null: the same as stopped_at
+    Column("last_position_ticks", BigInteger),
+    Column("max_position_ticks", BigInteger),  # null: the same as last_position_ticks
+    Column("watch_seconds", Float, nullable=False),
+    Column("content_seconds", Float, nullable=False),
+    # null: the wall span minus the watch time (what the tracker reports); set when it says otherwise (imports)
+    Column("paused_seconds", Float),
+    Column("completed", Boolean, nullable=False),
+    Column("short", Boolean, nullable=False),
+    Column("is_paused", Boolean, nullable=False),
+    Column("bitrate", BigInteger),
+    Column("end_reason", SmallInteger),  # index into END_REASONS
+    # While open, what the tracker needs to continue after a restart beyond the columns (its cursor, JSON).
+    Column("tracker_state", Text),
+    Index(None, "started_at"),
+    Index(None, "user_ref", "started_at"),
+    # Only open plays are looked up by stopped_at (at start-up): index just those.
+    Index("ix_play_rows_open", "stopped_at", sqlite_where=text("stopped_at IS NULL")),
+    sqlite_with_rowid=False,  # the id is the key: no rowid, and no second index of the ids
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("play_id", CompactId, ForeignKey("play_rows.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("started_at", UTCMicros, nullable=False),
+    Column("ended_at", UTCMicros, nullable=False),
+    Column("position_start_ticks", BigInteger),
+    Column("position_end_ticks", BigInteger),
+    sqlite_with_rowid=False,  # a play's segments sit together, keyed by (play, seq)
+)
+
+# The view readers use: one row per play with every fact spelled out, as the `plays` table of revision 0002 was.
+views = MetaData()
+
 plays = Table(
     "plays",
-    metadata,
-    Column("id", String(32), primary_key=True),
-    Column("view_id", String(32), nullable=False),  # resumes of one viewing share it (watch-time rule 11)
+    views,
+    Column("id", CompactId, primary_key=True),
+    Column("view_id", CompactId, nullable=False),
     Column("source", String(16), nullable=False),  # live | webhook | import
-    Column("import_key", String(128), unique=True),  # set for imported history: re-imports never duplicate
-    Column("session_id", String(64)),
+    Column("session_id", CompactId),
     Column("user_id", String(64), nullable=False),
     Column("user_name", String(512)),
     Column("item_id", String(64), nullable=False),
@@ -191,9 +381,9 @@ plays = Table(
     Column("device_id", String(256)),
     Column("remote_address", String(64)),
     Column("application_version", String(64)),
-    Column("started_at", UTCDateTime(), nullable=False),
-    Column("stopped_at", UTCDateTime()),  # null while the play is open
-    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("started_at", UTCMicros, nullable=False),
+    Column("stopped_at", UTCMicros),
+    Column("last_seen_at", UTCMicros, nullable=False),
     Column("last_position_ticks", BigInteger),
     Column("max_position_ticks", BigInteger),
     Column("runtime_ticks", BigInteger),
@@ -212,33 +402,116 @@ plays = Table(
     Column("video_codec_to", String(32)),
     Column("audio_codec_from", String(32)),
     Column("audio_codec_to", String(32)),
-    Column("transcode_reasons", String(512)),  # space-separated, sorted
+    Column("transcode_reasons", String(512)),
     Column("bitrate", BigInteger),
     Column("end_reason", String(32)),
-    Column("tracker_state", Text),  # the tracker's continuation state while open (JSON), so restarts lose nothing
-    Index(None, "started_at", "id"),
-    Index(None, "user_id", "started_at"),
-    Index(None, "item_id", "started_at"),
-    # Only open plays are looked up by stopped_at (at start-up): index just those.
-    Index(
-        "ix_plays_open",
-        "stopped_at",
-        sqlite_where=text("stopped_at IS NULL"),
-        postgresql_where=text("stopped_at IS NULL"),
-    ),
+    Column("tracker_state", Text),
 )
 
-segments = Table(
-    "segments",
-    metadata,
-    Column("play_id", String(32), ForeignKey("plays.id", ondelete="CASCADE"), primary_key=True),
-    Column("seq", Integer, primary_key=True),
-    Column("started_at", UTCDateTime(), nullable=False),
-    Column("ended_at", UTCDateTime(), nullable=False),
-    Column("position_start_ticks", BigInteger),
-    Column("position_end_ticks", BigInteger),
-    Index(None, "started_at"),
+
+def _spelled(column: str, names: tuple[str, ...]) -> str:
+    return "CASE " + column + "".join(f" WHEN {i} THEN '{name}'" for i, name in enumerate(names)) + " END"
+
+
+def _coded(value: str, names: tuple[str, ...], what: str) -> str:
+    cases = "".join(f" WHEN '{name}' THEN {i}" for i, name in enumerate(names))
+    return f"CASE WHEN {value} IS NULL THEN NULL ELSE CASE {value}{cases} ELSE RAISE(ABORT, 'unknown {what}') END END"
+
+
+# What the tracker reports as paused time: the wall span minus the watch time (`Play.paused_seconds`).
+_DERIVED_PAUSE = "max(0.0, (coalesce({stopped}, {seen}) - {started}) / 1000000.0 - {watch})"
+_DIMENSIONS = (
+    (play_users, "user_ref", "u"),
+    (play_items, "item_ref", "i"),
+    (play_clients, "client_ref", "c"),
+    (play_streams, "stream_ref", "s"),
 )
+
+
+def _dimension_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.name != "ref"]
+
+
+def _view_sql() -> str:
+    spelled = {
+        "id": "p.id",
+        "view_id": "coalesce(p.view_id, p.id)",
+        "source": _spelled("p.source", SOURCES),
+        "last_seen_at": "coalesce(p.last_seen_at, p.stopped_at)",
+        "max_position_ticks": "coalesce(p.max_position_ticks, p.last_position_ticks)",
+        "paused_seconds": "coalesce(p.paused_seconds, "
+        + _DERIVED_PAUSE.format(
+            stopped="p.stopped_at", seen="p.last_seen_at", started="p.started_at", watch="p.watch_seconds"
+        )
+        + ")",
+        "end_reason": _spelled("p.end_reason", END_REASONS),
+    }
+    for table, _ref, alias in _DIMENSIONS:
+        spelled.update({name: f"{alias}.{name}" for name in _dimension_columns(table)})
+    selected = ", ".join(f"{spelled.get(c.name, 'p.' + c.name)} AS {c.name}" for c in plays.columns)
+    joins = " ".join(f"JOIN {t.name} {a} ON {a}.ref = p.{ref}" for t, ref, a in _DIMENSIONS)
+    return f"CREATE VIEW plays AS SELECT {selected} FROM play_rows p {joins}"  # noqa: S608 - names of our tables
+
+
+def _insert_trigger_sql() -> str:
+    """`INSERT INTO plays` stores the row the way `db.plays` does (tests and tools insert plays this way)."""
+    statements: list[str] = []
+    refs: dict[str, str] = {}
+    statements.append(
+        "INSERT INTO play_users (user_id, user_name) VALUES (NEW.user_id, NEW.user_name) ON CONFLICT (user_id) "
+        "DO UPDATE SET user_name = coalesce(excluded.user_name, play_users.user_name)"
+    )
+    refs["user_ref"] = "(SELECT ref FROM play_users WHERE user_id = NEW.user_id)"
+    for table, ref, _alias in _DIMENSIONS[1:]:
+        names = _dimension_columns(table)
+        given = [("coalesce(NEW.live_tv, 0)" if n == "live_tv" else f"NEW.{n}") for n in names]
+        same = " AND ".join(f"{n} IS {v}" for n, v in zip(names, given, strict=True))
+        statements.append(
+            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(given)} "  # noqa: S608 - our names
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} WHERE {same})"
+        )
+        refs[ref] = f"(SELECT ref FROM {table.name} WHERE {same} ORDER BY ref LIMIT 1)"  # noqa: S608 - our names
+    seen = "coalesce(NEW.last_seen_at, NEW.stopped_at, NEW.started_at)"
+    derived = _DERIVED_PAUSE.format(
+        stopped="NEW.stopped_at", seen=seen, started="NEW.started_at", watch="coalesce(NEW.watch_seconds, 0.0)"
+    )
+    values = {
+        "id": "NEW.id",
+        "view_id": "nullif(NEW.view_id, NEW.id)",
+        "source": _coded("NEW.source", SOURCES, "source"),
+        "session_id": "NEW.session_id",
+        **refs,
+        "started_at": "NEW.started_at",
+        "stopped_at": "NEW.stopped_at",
+        "last_seen_at": f"nullif({seen}, NEW.stopped_at)",
+        "last_position_ticks": "NEW.last_position_ticks",
+        "max_position_ticks": "nullif(NEW.max_position_ticks, NEW.last_position_ticks)",
+        "watch_seconds": "coalesce(NEW.watch_seconds, 0.0)",
+        "content_seconds": "coalesce(NEW.content_seconds, 0.0)",
+        "paused_seconds": f"CASE WHEN NEW.paused_seconds IS NULL OR NEW.paused_seconds = {derived} "
+        "THEN NULL ELSE NEW.paused_seconds END",
+        "completed": "coalesce(NEW.completed, 0)",
+        "short": "coalesce(NEW.short, 0)",
+        "is_paused": "coalesce(NEW.is_paused, 0)",
+        "bitrate": "NEW.bitrate",
+        "end_reason": _coded("NEW.end_reason", END_REASONS, "end_reason"),
+        "tracker_state": "NEW.tracker_state",
+    }
+    columns = [c.name for c in play_rows.columns]
+    listed = ", ".join(values[c] for c in columns)
+    statements.append(f"INSERT INTO play_rows ({', '.join(columns)}) VALUES ({listed})")  # noqa: S608 - our names
+    return "CREATE TRIGGER plays_insert INSTEAD OF INSERT ON plays BEGIN " + "; ".join(statements) + "; END"
+
+
+# Created with the tables (a new database) and by migration 0003, which keeps its own copy of this SQL.
+PLAYS_VIEW = (
+    _view_sql(),
+    _insert_trigger_sql(),
+    "CREATE TRIGGER plays_delete INSTEAD OF DELETE ON plays BEGIN DELETE FROM play_rows WHERE id = OLD.id; END",
+)
+for _statement in PLAYS_VIEW:
+    event.listen(metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]
+event.listen(metadata, "before_drop", DDL("DROP VIEW IF EXISTS plays"))  # type: ignore[no-untyped-call]
 
 webhook_receipts = Table(
     "webhook_receipts",

@@ -2,10 +2,10 @@
 
 Plugin rows are read through `POST /user_usage_stats/submit_custom_query`, keyset-paged by rowid, and each page is
 written in one transaction, so a failed or malformed page leaves the database as the previous page left it and
-the next run resumes cleanly. A row's `import_key` is its content (`pr:{UserId}:{ItemId}:{DateCreated}`), not its
-rowid, so re-running, even after the plugin's database was restored or rebuilt, never duplicates (watch-time
-rule 13). Rows overlapping a live or webhook play of the same user and item are skipped: the live play is
-better data.
+the next run resumes cleanly. A row's play id is made from its content (`pr:{DateCreated}:{UserId}:{ItemId}`),
+not its rowid, so re-running, even after the plugin's database was restored or rebuilt, never duplicates
+(watch-time rule 13): a row whose id is stored already is skipped by the insert itself. Rows overlapping a live or
+webhook play of the same user and item are skipped: the live play is better data.
 
 Mapping decisions:
 - DateCreated is the server's local time with no zone; it is read in our `TZ` (`zone`), i.e. the Emby server
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -33,21 +32,33 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.clock import Clock
-from emby_analytics.db.dialect import bulk_insert
 from emby_analytics.db.engine import Database
-from emby_analytics.db.schema import plays, segments, users
+from emby_analytics.db.plays import ROW_COLUMNS, SOURCE_CODES, intern, intern_user, refs_of, stored_row
+from emby_analytics.db.schema import (
+    from_micros,
+    play_clients,
+    play_items,
+    play_rows,
+    play_streams,
+    plays,
+    to_micros,
+    users,
+)
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
-from emby_analytics.emby.models import BaseItem
+from emby_analytics.emby.models import TICKS_PER_SECOND, BaseItem
 from emby_analytics.scheduler import Job
 from emby_analytics.sync.history_rows import (
-    PLAY_COLUMNS,
-    SEGMENT_COLUMNS,
+    PlayedItem,
     PluginRow,
+    client_description,
+    import_play_id,
+    item_description,
     item_facts,
     parse_page,
-    play_values,
     played_row,
+    stream_description,
+    text_cell,
 )
 
 log = logging.getLogger(__name__)
@@ -59,6 +70,15 @@ _IN_CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
 # A live play is never longer than this: bounds the overlap query to an index range.
 _MAX_LIVE_SPAN = timedelta(days=2)
 _LIVE_SOURCES = ("live", "webhook")
+_IMPORT = SOURCE_CODES["import"]
+_COLUMNS = ", ".join(ROW_COLUMNS)
+_MARKS = ", ".join("?" * len(ROW_COLUMNS))
+# An id stored already is the same plugin row imported before (or twice in this page): the insert skips it.
+_INSERT_PLAYS = f"INSERT INTO play_rows ({_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING"  # noqa: S608
+_INSERT_SEGMENTS = (
+    "INSERT INTO segments (play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
 _SELECTED = (
     "rowid AS RowId, DateCreated, UserId, ItemId, ItemType, ItemName, PlaybackMethod, ClientName, DeviceName, "
     "PlayDuration, PauseDuration, RemoteAddress, TranscodeReasons"
@@ -124,9 +144,11 @@ class HistoryImport:
         self.completed_share = completed_percent / 100
         self.min_play_seconds = min_play_seconds
         self._lock = asyncio.Lock()
+        self._described: _Described | None = None
 
     async def run(self) -> ImportResult:
         async with self._lock:
+            self._described = None
             counts = _Counts()
             await self._plugin_rows(counts)
             await self._played_flags(counts)
@@ -177,36 +199,52 @@ class HistoryImport:
         counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
         if not rows:
             return counts
-        existing = _existing_keys(conn, [r.import_key for r in rows])
+        described = self._described
+        if described is None:  # a run's descriptions start with the run (a failed page ends it)
+            described = self._described = _Described()
         live = _live_spans(conn, rows)
-        facts = item_facts(conn, {r.item_id for r in rows})
+        described.learn_items(conn, rows)
         names: dict[str, str] = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
-        play_rows: list[tuple[Any, ...]] = []
-        segment_rows: list[tuple[Any, ...]] = []
+        play_rows_values: list[tuple[Any, ...]] = []
+        segment_values: list[tuple[Any, ...]] = []
         completed_share, min_play_seconds = self.completed_share, self.min_play_seconds
+        users_seen, items_seen = described.users, described.items
+        clients, streams = described.clients, described.streams
         for row in rows:
-            if row.import_key in existing:
-                counts.skipped_duplicates += 1
-                continue
-            existing.add(row.import_key)  # the same row twice in one page (a merged backup)
             spans = live.get((row.user_id, row.item_id)) if live else None
-            if spans and any(start <= row.stopped_at and row.started_at <= end for start, end in spans):
+            if spans and any(start <= row.stopped and row.started <= end for start, end in spans):
                 counts.skipped_live_overlap += 1
                 continue
-            play, segment = play_values(
-                row,
-                _play_id(row.import_key, row.started_at),
-                facts.get(row.item_id),
-                names.get(row.user_id),
-                completed_share,
-                min_play_seconds,
-            )
-            play_rows.append(play)
-            if segment is not None:
-                segment_rows.append(segment)
-        bulk_insert(conn, plays, play_rows, columns=PLAY_COLUMNS)
-        bulk_insert(conn, segments, segment_rows, columns=SEGMENT_COLUMNS)
-        counts.plays_added = len(play_rows)
+            user_ref = users_seen.get(row.user_id)
+            if user_ref is None:
+                user_ref = described.user(conn, row.user_id, names.get(row.user_id))
+            item = items_seen[(row.item_id, row.item_type, row.item_name)]
+            client_key = (row.client, row.device, row.remote_address)
+            client_ref = clients.get(client_key)
+            if client_ref is None:
+                client_ref = described.client(conn, client_key)
+            stream_key = (row.method, row.reasons, item)
+            stream_ref = streams.get(stream_key)
+            if stream_ref is None:
+                stream_ref = described.stream(conn, stream_key)
+            watch = row.watch_seconds
+            runtime = item.runtime_ticks
+            # Columns in play_rows order; paused_seconds is left out: the span minus the watch time says it.
+            play_rows_values.append(
+                (
+                    row.play_id, None, _IMPORT, None, user_ref, item.ref, client_ref, stream_ref,
+                    row.started, row.stopped, None, None, None, float(watch), 0.0, None,
+                    bool(runtime) and watch * TICKS_PER_SECOND >= completed_share * runtime,  # type: ignore[operator]
+                    watch < min_play_seconds, False, None, None, None,
+                )
+            )  # fmt: skip
+            if watch > 0:
+                segment_values.append((row.play_id, 0, row.started, row.started + watch * 1_000_000, None, None))
+        added = conn.exec_driver_sql(_INSERT_PLAYS, play_rows_values).rowcount if play_rows_values else 0
+        if segment_values:
+            conn.exec_driver_sql(_INSERT_SEGMENTS, segment_values)
+        counts.plays_added = added
+        counts.skipped_duplicates = len(play_rows_values) - added
         return counts
 
     # -- played flags ---------------------------------------------------------------------------------
@@ -256,31 +294,19 @@ def _write_played(
         fact = facts.get(c["item_id"])
         if fact is not None:
             c.update(fact.play_columns())
-        play_id = _play_id(c["import_key"], c["started_at"])
-        rows.append({**c, "id": play_id, "view_id": play_id})
-    bulk_insert(conn, plays, rows)
+        started: datetime = c["started_at"]
+        play_id = import_play_id(c.pop("import_key"), int(started.timestamp()))
+        row = {**c, "id": play_id, "view_id": play_id}
+        rows.append(stored_row(row, refs_of(conn, row)))
+    if rows:
+        conn.execute(play_rows.insert(), rows)
     return len(rows)
 
 
-def _play_id(import_key: str, started_at: datetime) -> str:
-    """Deterministic (same row, same id) and time-ordered: a chronological import appends to the id index
-    instead of inserting at random places, which keeps bulk inserts fast on large databases."""
-    micros = int(started_at.timestamp() * 1_000_000) & (16**14 - 1)
-    return f"i{micros:014x}{hashlib.blake2b(import_key.encode(), digest_size=9).hexdigest()[:17]}"
-
-
-def _existing_keys(conn: Connection, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(keys), _IN_CHUNK):
-        query = select(plays.c.import_key).where(plays.c.import_key.in_(keys[i : i + _IN_CHUNK]))
-        found.update(k for k in conn.execute(query).scalars() if k is not None)
-    return found
-
-
-def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str], list[tuple[datetime, datetime]]]:
-    """Live/webhook plays of the page's time range: (user, item) -> [(start, end)]."""
-    lo = min(r.started_at for r in rows)
-    hi = max(r.stopped_at for r in rows)
+def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Live/webhook plays of the page's time range: (user, item) -> [(start, end)] in microseconds."""
+    lo = from_micros(min(r.started for r in rows))
+    hi = from_micros(max(r.stopped for r in rows))
     end = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
     query = select(
         plays.c.user_id, plays.c.item_id, plays.c.started_at, plays.c.stopped_at, plays.c.last_seen_at
@@ -290,10 +316,51 @@ def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str]
         plays.c.started_at <= hi,
         end >= lo,
     )
-    spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = {}
+    spans: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for user_id, item_id, started, stopped, seen in conn.execute(query):
-        spans.setdefault((user_id, item_id), []).append((started, stopped or seen or started))
+        spans.setdefault((user_id, item_id), []).append((to_micros(started), to_micros(stopped or seen or started)))
     return spans
+
+
+class _Described:
+    """One import run's descriptions: each distinct user, item, client and delivery of the plugin's rows turned
+    into its interned description once (`db.plays.intern`), then found by the raw cells that made it."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, int] = {}
+        self.items: dict[tuple[str, Any, Any], PlayedItem] = {}
+        self.clients: dict[tuple[Any, Any, Any], int] = {}
+        self.streams: dict[tuple[Any, Any, PlayedItem], int] = {}
+
+    def learn_items(self, conn: Connection, rows: Sequence[PluginRow]) -> None:
+        """Describe the page's items not seen yet, with what our `items` table knows of them."""
+        new = {(r.item_id, r.item_type, r.item_name) for r in rows} - self.items.keys()
+        if not new:
+            return
+        facts = item_facts(conn, {item_id for item_id, _, _ in new})
+        for key in new:
+            item_id, type_raw, name_raw = key
+            item_type, fact = text_cell(type_raw, 64), facts.get(item_id)
+            ref = intern(conn, play_items, item_description(item_id, item_type, text_cell(name_raw), fact))
+            self.items[key] = PlayedItem(
+                ref,
+                fact.runtime_ticks if fact is not None else None,
+                item_type == "Audio",
+                fact.video_codec if fact is not None else None,
+                fact.audio_codec if fact is not None else None,
+            )
+
+    def user(self, conn: Connection, user_id: str, name: str | None) -> int:
+        self.users[user_id] = ref = intern_user(conn, user_id, name)
+        return ref
+
+    def client(self, conn: Connection, key: tuple[Any, Any, Any]) -> int:
+        self.clients[key] = ref = intern(conn, play_clients, client_description(*key))
+        return ref
+
+    def stream(self, conn: Connection, key: tuple[Any, Any, PlayedItem]) -> int:
+        self.streams[key] = ref = intern(conn, play_streams, stream_description(*key))
+        return ref
 
 
 class HistoryImportJob(Job):

@@ -1,8 +1,11 @@
-"""Pure conversions for the history import: plugin query pages and played items into `plays` rows.
+"""Pure conversions for the history import: plugin query pages into rows, descriptions of what was played, played
+items into `plays` rows.
 
 Kept apart from `history.py` (the I/O side) so the per-row work stays small, typed and testable. Every cell of a
 plugin answer is a string; any row that does not parse is counted and skipped rather than failing the page,
 while a page that is not a query result at all raises ValueError (the caller keeps the database unchanged).
+Per row, only what differs from row to row is worked out (times, ids, durations); the descriptive cells (item,
+client, method) repeat across a history, so the writer turns each distinct value into its description once.
 """
 
 from __future__ import annotations
@@ -10,16 +13,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
-from emby_analytics.db.schema import NAME_MAX, cap, items
-from emby_analytics.emby.models import LIVE_TV_TYPES, TICKS_PER_SECOND, BaseItem
+from emby_analytics.db.schema import NAME_MAX, cap, items, to_micros
+from emby_analytics.emby.models import LIVE_TV_TYPES, BaseItem
 from emby_analytics.sync.item_rows import normalize_codec
 
 NO_DATA = "Query executed, no data returned."
@@ -43,6 +47,8 @@ _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _TRANSCODE = re.compile(r"^Transcode\s*\(\s*v:\s*([^\s)]*)\s+a:\s*([^\s)]*)\s*\)$", re.IGNORECASE)
 _IN_CHUNK = 900
 _KEY_MAX = 128
+_SIGN = 1 << 63
+_UNSEEN: Any = object()
 
 # Every column an imported play sets, so all rows of one executemany share one key set.
 _PLAY_DEFAULTS: dict[str, Any] = {
@@ -63,7 +69,6 @@ _PLAY_DEFAULTS: dict[str, Any] = {
     "subtitle_method": None,
     "bitrate": None,
     "end_reason": None,
-    "tracker_state": None,
     "client": None,
     "device_name": None,
     "remote_address": None,
@@ -79,22 +84,24 @@ _PLAY_DEFAULTS: dict[str, Any] = {
 
 
 class PluginRow(NamedTuple):
-    # A NamedTuple, not a frozen dataclass: built once per plugin row, and a frozen dataclass's __init__
-    # (object.__setattr__ per field) cost ~1 µs of the ~4 µs per-row parse.
-    import_key: str
+    """A valid plugin row, parsed as far as every row needs (the descriptive cells stay raw: the writer turns each
+    distinct value into a description once). Times are integer microseconds since 1970 UTC, as stored."""
+
+    # A NamedTuple, not a frozen dataclass: built once per plugin row, where every microsecond shows.
+    play_id: int  # the stored id (see import_play_id)
     user_id: str
     item_id: str
-    item_type: str | None
-    item_name: str | None
-    started_at: datetime
-    stopped_at: datetime
+    started: int
+    stopped: int
     pause_seconds: int
     watch_seconds: int
-    method: str | None
-    client: str | None
-    device: str | None
-    remote_address: str | None
-    reasons: str | None
+    item_type: Any
+    item_name: Any
+    method: Any
+    client: Any
+    device: Any
+    remote_address: Any
+    reasons: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +126,10 @@ class ItemFacts:
             "episode_number": self.episode_number,
             "runtime_ticks": self.runtime_ticks,
         }
+
+    def play_columns_tuple(self) -> tuple[Any, ...]:
+        """series_id, series_name, season_number, episode_number, runtime_ticks (play_items order)."""
+        return (self.series_id, self.series_name, self.season_number, self.episode_number, self.runtime_ticks)
 
 
 def parse_page(payload: Any, zone: tzinfo) -> tuple[list[PluginRow], int, int, int]:
@@ -148,6 +159,8 @@ def parse_page(payload: Any, zone: tzinfo) -> tuple[list[PluginRow], int, int, i
     rows: list[PluginRow] = []
     invalid = 0
     last = 0
+    users: dict[Any, str | None] = {}
+    days: dict[str, tuple[int, int] | None] = {}
     for raw in results:
         if not isinstance(raw, list) or len(raw) != width:
             raise ValueError("malformed result row")
@@ -157,7 +170,7 @@ def parse_page(payload: Any, zone: tzinfo) -> tuple[list[PluginRow], int, int, i
             raise ValueError("result row without a numeric rowid") from None
         if rowid > last:
             last = rowid
-        row = _row(pick([*raw, None] if padded else raw), zone)
+        row = _row(pick([*raw, None] if padded else raw), zone, users, days)
         if row is None:
             invalid += 1
         else:
@@ -165,7 +178,7 @@ def parse_page(payload: Any, zone: tzinfo) -> tuple[list[PluginRow], int, int, i
     return rows, invalid, last, len(results)
 
 
-def _text(value: Any, limit: int = NAME_MAX) -> str | None:
+def text_cell(value: Any, limit: int = NAME_MAX) -> str | None:
     """A cell as stripped text capped at `limit`; None when missing or blank."""
     if value is None:
         return None
@@ -173,7 +186,7 @@ def _text(value: Any, limit: int = NAME_MAX) -> str | None:
 
 
 def _seconds(value: Any) -> int:
-    text = _text(value)
+    text = text_cell(value)
     seconds = int(float(text)) if text else 0
     if seconds < 0 or seconds > 10 * 365 * 86_400:
         raise ValueError("duration out of range")
@@ -192,40 +205,139 @@ def local_to_utc(text: str, zone: tzinfo) -> datetime:
     return when.replace(microsecond=micros, tzinfo=zone).astimezone(UTC)
 
 
-def _row(cells: tuple[Any, ...], zone: tzinfo) -> PluginRow | None:
+def local_times(text: str, zone: tzinfo) -> tuple[int, int]:
+    """DateCreated as (microseconds since 1970 UTC, seconds since 1970 of the local wall time): what `local_to_utc`
+    gives, without a datetime per row. On a day whose UTC offset does not change, a time is the day's start plus
+    its hours, minutes, seconds and fraction; anything else (another layout, a DST change that day) takes the exact
+    way."""
+    if len(text) >= 19 and text[13] == ":" and text[16] == ":" and text[10] in " T":
+        fraction = text[20:]
+        clock = text[11:13] + text[14:16] + text[17:19]
+        if clock.isdigit() and (not fraction or (text[19] == "." and fraction.isdigit())):
+            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:])
+            start = _day_start(text[:10], zone)
+            if start is not None and hour < 24 and minute < 60 and second < 60:
+                offset = hour * 3600 + minute * 60 + second
+                micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
+                return start[0] + offset * 1_000_000 + micros, start[1] + offset
+    when = local_to_utc(text, zone)
+    head = text.strip().replace("T", " ").partition(".")[0]
+    local = datetime.fromisoformat(head).replace(tzinfo=UTC)
+    return to_micros(when), int(local.timestamp())
+
+
+@functools.lru_cache(maxsize=8192)
+def _day_start(day: str, zone: tzinfo) -> tuple[int, int] | None:
+    """(UTC microseconds, local seconds) of the local midnight starting `YYYY-MM-DD`, or None when the UTC offset
+    changes during that day (or the text is no day). Cached: a history has a few thousand days."""
+    try:
+        naive = datetime.fromisoformat(day)
+    except ValueError:
+        return None
+    start, end = (
+        naive.replace(tzinfo=zone),
+        naive.replace(hour=23, minute=59, second=59, microsecond=999_999, tzinfo=zone),
+    )
+    if start.utcoffset() != end.utcoffset():
+        return None
+    return to_micros(start), int(naive.replace(tzinfo=UTC).timestamp())
+
+
+def import_play_id(key: str, local_second: int) -> str:
+    """The id of an imported play: its import key decides it (the same row, the same id, so re-imports add
+    nothing), led by the second it started in local time (so a chronological import appends to the id index)."""
+    return f"{_id_number(key, local_second):016x}"
+
+
+def _id_number(key: str, local_second: int) -> int:
+    return (local_second & 0xFFFF_FFFF) << 32 | zlib.crc32(key.encode())
+
+
+def plugin_play_id(date_text: str, user_id: str, item_id: str) -> str:
+    """The id the import gives the play of a plugin row (DateCreated as the plugin wrote it, the normalised user id,
+    the item id): how a row's play is found again."""
+    head = date_text.strip().replace("T", " ").partition(".")[0]
+    second = int(datetime.fromisoformat(head).replace(tzinfo=UTC).timestamp())
+    return import_play_id(plugin_key(date_text.strip(), user_id, item_id), second)
+
+
+def plugin_key(date_text: str, user_id: str, item_id: str) -> str:
+    """What identifies a plugin row: its content, not its rowid (a restored plugin database renumbers rows)."""
+    key = f"pr:{date_text}:{user_id}:{item_id}"
+    return key if len(key) <= _KEY_MAX else "pr:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _user_id(raw: Any, users: dict[Any, str | None]) -> str | None:
+    if raw not in users:
+        user_id = (text_cell(raw) or "").replace("-", "").lower()
+        users[raw] = user_id if _HEX32.match(user_id) else None
+    return users[raw]
+
+
+def _row(
+    cells: tuple[Any, ...], zone: tzinfo, users: dict[Any, str | None], days: dict[str, tuple[int, int] | None]
+) -> PluginRow | None:
+    # Written for the common row (every cell a plain string, the plugin's date layout) with few calls; anything
+    # else goes the general way (text_cell, local_times, _seconds), to the same result.
     date_raw, user_raw, item_raw, type_raw, name_raw, method_raw, client_raw, device_raw = cells[:8]
     play_raw, pause_raw, address_raw, reasons_raw = cells[8:]
+    user_id = users.get(user_raw, _UNSEEN) if type(user_raw) is str else _UNSEEN
+    if user_id is _UNSEEN:
+        user_id = _user_id(user_raw, users)
+    date_text = text_cell(date_raw)
+    item_id = item_raw.strip()[:64] if type(item_raw) is str else text_cell(item_raw, 64)
+    if not date_text or user_id is None or not item_id:
+        return None
     try:
-        date_text = _text(date_raw)
-        user_id = (_text(user_raw) or "").replace("-", "").lower()
-        item_id = _text(item_raw, 64)
-        if not date_text or not _HEX32.match(user_id) or not item_id:
-            return None
-        started = local_to_utc(date_text, zone)
-        play = _seconds(play_raw)
-        pause = min(_seconds(pause_raw), play)
+        day = date_text[:10]
+        start = days[day] if day in days else days.setdefault(day, _day_start(day, zone))
+        clock = date_text[11:13] + date_text[14:16] + date_text[17:19]
+        fraction = date_text[20:]
+        if (
+            start is not None
+            and len(date_text) >= 19
+            and date_text[10] in " T"
+            and date_text[13] == ":"
+            and date_text[16] == ":"
+            and clock.isdigit()
+            and clock[:2] < "24"
+            and clock[2:4] < "60"
+            and clock[4:] < "60"
+            and (not fraction or (date_text[19] == "." and fraction.isdigit()))
+        ):
+            offset = int(clock[:2]) * 3600 + int(clock[2:4]) * 60 + int(clock[4:])
+            started = start[0] + offset * 1_000_000 + (int(fraction[:6].ljust(6, "0")) if fraction else 0)
+            local_second = start[1] + offset
+        else:
+            started, local_second = local_times(date_text, zone)
+        play = int(play_raw) if type(play_raw) is str and play_raw.isdigit() and len(play_raw) < 10 else None
+        if play is None:
+            play = _seconds(play_raw)
+        pause = int(pause_raw) if type(pause_raw) is str and pause_raw.isdigit() and len(pause_raw) < 10 else None
+        if pause is None:
+            pause = _seconds(pause_raw)
+        if pause > play:
+            pause = play
     except (ValueError, OverflowError):
         return None
-    # Date first: imports run in time order, so the unique import_key index is appended to, not split at random.
     key = f"pr:{date_text}:{user_id}:{item_id}"
     if len(key) > _KEY_MAX:
-        key = "pr:" + hashlib.sha256(key.encode()).hexdigest()
-    reasons = _text(reasons_raw)
+        key = plugin_key(date_text, user_id, item_id)
     return PluginRow(
-        key,
+        ((local_second & 0xFFFF_FFFF) << 32 | zlib.crc32(key.encode())) - _SIGN,  # import_play_id, as stored
         user_id,
         item_id,
-        _text(type_raw, 64),
-        _text(name_raw),
         started,
-        started + timedelta(seconds=play),
+        started + play * 1_000_000,
         pause,
         play - pause,
-        _text(method_raw, 64),
-        _text(client_raw, 128),
-        _text(device_raw, 256),
-        _text(address_raw, 64),
-        " ".join(sorted(reasons.split())) if reasons else None,
+        type_raw,
+        name_raw,
+        method_raw,
+        client_raw,
+        device_raw,
+        address_raw,
+        reasons_raw,
     )
 
 
@@ -261,82 +373,51 @@ def _method_values(text: str | None, is_audio: bool) -> tuple[str | None, ...]:
     return play_method, video_method, audio_method, video_to, audio_to
 
 
-# Column order of `play_values` tuples (every column an imported play sets) and of `segment_values`.
-PLAY_COLUMNS = (
-    *_PLAY_DEFAULTS,
-    "id",
-    "view_id",
-    "import_key",
-    "user_id",
-    "user_name",
-    "item_id",
-    "item_type",
-    "item_name",
-    "started_at",
-    "stopped_at",
-    "last_seen_at",
-    "watch_seconds",
-    "paused_seconds",
-    "completed",
-    "short",
-)
-SEGMENT_COLUMNS = ("play_id", "seq", "started_at", "ended_at", "position_start_ticks", "position_end_ticks")
-_AT = {name: i for i, name in enumerate(PLAY_COLUMNS)}
-_DEFAULT_VALUES = tuple(_PLAY_DEFAULTS.values())
-_METHOD_AT = [_AT[name] for name in _METHOD_COLUMNS]
-_FACT_AT = [_AT[name] for name in ("series_id", "series_name", "season_number", "episode_number", "runtime_ticks")]
-_ITEM_NAME, _CODEC_FROM = _AT["item_name"], (_AT["video_codec_from"], _AT["audio_codec_from"])
-_ROW_AT = [_AT[name] for name in ("client", "device_name", "remote_address", "live_tv", "transcode_reasons")]
+@dataclass(frozen=True, slots=True)
+class PlayedItem:
+    """What one imported row's item contributes to its play: the description ref and the facts the row needs."""
+
+    ref: int
+    runtime_ticks: int | None
+    is_audio: bool
+    video_codec: str | None  # the file's codecs (from our items table): what a transcode started from
+    audio_codec: str | None
 
 
-def play_values(
-    row: PluginRow,
-    play_id: str,
-    facts: ItemFacts | None,
-    user_name: str | None,
-    completed_share: float,
-    min_play_seconds: float,
-) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
-    """The `plays` row (PLAY_COLUMNS order) and its one segment (SEGMENT_COLUMNS order; None when nothing was
-    watched). Tuples, not dicts: this runs once per imported row and feeds executemany directly."""
-    runtime = facts.runtime_ticks if facts is not None else None
-    watch = float(row.watch_seconds)
-    play = [
-        *_DEFAULT_VALUES,
-        play_id,
-        play_id,
-        row.import_key,
-        row.user_id,
-        user_name,
-        row.item_id,
-        row.item_type,
-        row.item_name,
-        row.started_at,
-        row.stopped_at,
-        row.stopped_at,
-        watch,
-        float(row.pause_seconds),
-        bool(runtime) and watch * TICKS_PER_SECOND >= completed_share * runtime,  # type: ignore[operator]
-        watch < min_play_seconds,
-    ]
-    client, device, address, live_tv, reasons = _ROW_AT
-    play[client], play[device], play[address] = row.client, row.device, row.remote_address
-    play[live_tv], play[reasons] = row.item_type in LIVE_TV_TYPES, row.reasons
-    method = _method_values(row.method, row.item_type == "Audio")
-    for i, value in zip(_METHOD_AT, method, strict=True):
-        play[i] = value
-    if facts is not None:
-        # The library's own name beats the plugin's composed "Series - s01e02 - Episode" text.
-        if facts.name:
-            play[_ITEM_NAME] = facts.name
-        fact_values = (facts.series_id, facts.series_name, facts.season_number, facts.episode_number, runtime)
-        for i, fact in zip(_FACT_AT, fact_values, strict=True):
-            play[i] = fact
-        if method[0] == "Transcode":
-            play[_CODEC_FROM[0]], play[_CODEC_FROM[1]] = facts.video_codec, facts.audio_codec
-    if watch <= 0:
-        return tuple(play), None
-    return tuple(play), (play_id, 0, row.started_at, row.started_at + timedelta(seconds=watch), None, None)
+def item_description(
+    item_id: str, item_type: str | None, plugin_name: str | None, facts: ItemFacts | None
+) -> tuple[Any, ...]:
+    """The `play_items` description of an imported play's item (db.plays.DESCRIBED order)."""
+    live_tv = item_type in LIVE_TV_TYPES
+    if facts is None:
+        return (item_id, item_type, plugin_name, None, None, None, None, None, live_tv)
+    # The library's own name beats the plugin's composed "Series - s01e02 - Episode" text.
+    name = facts.name or plugin_name
+    return (item_id, item_type, name, *facts.play_columns_tuple(), live_tv)
+
+
+def client_description(client: Any, device: Any, remote_address: Any) -> tuple[Any, ...]:
+    """The `play_clients` description of an imported play (the plugin knows no device id or app version)."""
+    return (text_cell(client, 128), text_cell(device, 256), None, None, text_cell(remote_address, 64))
+
+
+def stream_description(method: Any, reasons: Any, item: PlayedItem) -> tuple[Any, ...]:
+    """The `play_streams` description of an imported play: the plugin's PlaybackMethod read as the tracker's
+    words, the file's codecs as what a transcode started from, the reasons sorted."""
+    play_method, video_method, audio_method, video_to, audio_to = _method_values(text_cell(method, 64), item.is_audio)
+    transcoded = play_method == "Transcode"
+    text = text_cell(reasons)
+    return (
+        play_method,
+        video_method,
+        audio_method,
+        None,
+        item.video_codec if transcoded else None,
+        video_to,
+        item.audio_codec if transcoded else None,
+        audio_to,
+        " ".join(sorted(text.split())) if text else None,
+    )
 
 
 def item_facts(conn: Connection, ids: Iterable[str]) -> dict[str, ItemFacts]:

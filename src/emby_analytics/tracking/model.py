@@ -9,7 +9,7 @@ needs after a restart (watch-time.md rule 7), through JSON-compatible values.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -205,6 +205,9 @@ class Segment:
         )
 
 
+_CURSOR_DT = ("anchor_at", "last_advance_at", "last_obs_at", "guess_lo", "first_report_at", "first_poll_at")
+
+
 @dataclass
 class Cursor:
     """The tracker's continuation state for an open play (persisted with it, rule 7).
@@ -231,15 +234,42 @@ class Cursor:
     first_poll_at: datetime | None = None
     event_keys: list[str] = field(default_factory=list)
 
+    def to_dict(self, *, compact: bool = False) -> JsonDict:
+        """JSON-compatible values (datetimes as ISO strings); `compact` leaves out fields at their default."""
+        out: JsonDict = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if compact and value == (f.default_factory() if f.default_factory is not MISSING else f.default):
+                continue
+            if f.name in _CURSOR_DT:
+                value = value.isoformat() if value is not None else None
+            elif f.name == "event_keys":
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: JsonDict) -> Cursor:
+        saved: JsonDict = dict(data)
+        if "held" in saved:  # saved before `paced`/`holds`: that tracker always trusted its learned report_lag
+            saved.setdefault("paced", True)
+            saved.setdefault("holds", int(bool(saved["held"])))
+        known = {f.name for f in fields(cls)}
+        values: JsonDict = {k: v for k, v in saved.items() if k in known}
+        for key in _CURSOR_DT:
+            values[key] = datetime.fromisoformat(values[key]) if values.get(key) else None
+        return cls(**values)
+
 
 _DT_FIELDS = ("started_at", "stopped_at", "last_seen_at")
-_CURSOR_DT = ("anchor_at", "last_advance_at", "last_obs_at", "guess_lo", "first_report_at", "first_poll_at")
 
 
 def play_id_for(session_id: str, item_id: str, started_at: datetime) -> str:
-    """Deterministic id: a restart or a replay reproduces the same ids."""
+    """Deterministic id: a restart or a replay reproduces the same ids. 16 hex digits: the start's second (so
+    plays are stored in time order and the id index grows at its end) and 32 bits of a hash of the play's key."""
     text = f"{session_id}|{item_id}|{started_at.isoformat()}"
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:32]
+    second = int(started_at.timestamp()) & 0xFFFF_FFFF
+    return f"{second:08x}{hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:8]}"
 
 
 @dataclass
@@ -320,11 +350,7 @@ class Play:
             elif f.name == "segments":
                 out[f.name] = [s.to_dict() for s in value]
             elif f.name == "cursor":
-                cur = {c.name: getattr(value, c.name) for c in fields(value)}
-                for key in _CURSOR_DT:
-                    cur[key] = cur[key].isoformat() if cur[key] is not None else None
-                cur["event_keys"] = list(value.event_keys)
-                out[f.name] = cur
+                out[f.name] = value.to_dict()
             else:
                 out[f.name] = value
         return out
@@ -338,15 +364,7 @@ class Play:
         kwargs["context"] = PlayContext.from_dict(data.get("context") or {**data, "stream": data.get("stream")})
         kwargs["stream_latest"] = Stream.from_dict(data.get("stream_latest") or {})
         kwargs["segments"] = [Segment.from_dict(s) for s in data.get("segments") or ()]
-        cursor_fields = {f.name for f in fields(Cursor)}
-        saved: JsonDict = dict(data.get("cursor") or {})
-        if "held" in saved:  # saved before `paced`/`holds`: that tracker always trusted its learned report_lag
-            saved.setdefault("paced", True)
-            saved.setdefault("holds", int(bool(saved["held"])))
-        cur: JsonDict = {k: v for k, v in saved.items() if k in cursor_fields}
-        for key in _CURSOR_DT:
-            cur[key] = datetime.fromisoformat(cur[key]) if cur.get(key) else None
-        kwargs["cursor"] = Cursor(**cur)
+        kwargs["cursor"] = Cursor.from_dict(data.get("cursor") or {})
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in kwargs.items() if k in known})
 

@@ -81,7 +81,8 @@ def delivery(session: SessionInfo, item: BaseItem) -> Stream:
         if state.subtitle_stream_index is not None and state.subtitle_stream_index >= 0
         else None
     )
-    reasons = tuple(info.transcode_reasons) if info is not None else ()
+    # Sorted: a set of reasons, kept in the order the store writes them (a restored play compares equal).
+    reasons = tuple(sorted(info.transcode_reasons)) if info is not None else ()
     video_m: StreamMethod | None
     audio_m: StreamMethod | None
     if method == "DirectPlay":

@@ -2,7 +2,8 @@
 
 Both inputs go through one lock, so the tracker sees them in order and the database always matches the tracker's
 memory (a tick's plays, segments and open state are one transaction). A failed write keeps the tick's output and
-stores it with the next one: nothing the tracker decided is lost while the database is unavailable.
+stores it with the next one: nothing the tracker decided is lost while the database is unavailable. The store's
+`PlayWriter` writes only what changed since its last committed write; after a failed one it writes those plays whole.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from emby_analytics.emby.models import WebhookEvent
 from emby_analytics.feed import Snapshot
 from emby_analytics.tracking.model import TickResult, TrackerConfig
 from emby_analytics.tracking.observe import idle_sessions, observations, playback_event
-from emby_analytics.tracking.store import load_open_plays, persist
+from emby_analytics.tracking.store import PlayWriter, Staged, load_open_plays
 from emby_analytics.tracking.tracker import Tracker
 from emby_analytics.tracking.webhooks import Receipt
 
@@ -44,6 +45,7 @@ class PlayRecorder:
         self._tracker: Tracker | None = None
         self._lock = asyncio.Lock()
         self._unsaved = TickResult()
+        self.writer = PlayWriter()
 
     async def start(self) -> None:
         """Rebuild the tracker from the open plays saved before the last stop (or crash)."""
@@ -94,23 +96,25 @@ class PlayRecorder:
         pending.merge(result)
         window = self.resume_window
 
-        def write(conn: Connection) -> None:
-            persist(conn, pending, resume_window=window)
+        def write(conn: Connection) -> Staged:
+            staged = self.writer.write(conn, pending, resume_window=window)
             if receipt is not None:
                 receipt.record(conn)
+            return staged
 
         stored = False
         try:
             if pending.changed or receipt is not None:
-                await self.db.write(write)
+                self.writer.committed(await self.db.write(write))
             stored = True
             self.status.last_write_error = None
         except Exception as exc:
             self.status.last_write_error = f"{type(exc).__name__}: {exc}"[:500]
             raise
         finally:
-            if not stored:  # failed, or cancelled (a shutdown) mid-write: rows are upserts, so write them again
+            if not stored:  # failed, or cancelled (a shutdown) mid-write: write these plays again, whole
                 self._unsaved = pending
+                self.writer.forget(pending.changed)
 
             self.status.open_plays = len(self.tracker.open_plays())
             self.status.unsaved_plays = len(self._unsaved.changed)
