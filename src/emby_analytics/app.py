@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from emby_analytics.api import health, meta, stats, webhooks
+from emby_analytics.api import health, library, meta, stats, webhooks
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings
@@ -150,6 +150,6 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, meta.router, stats.router, webhooks.router):
+    for router in (health.router, meta.router, stats.router, library.router, webhooks.router):
         app.include_router(router)
     return app
