@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from emby_analytics.api import health, meta, stats, webhooks
+from emby_analytics.api import health, items, meta, stats, webhooks
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings
@@ -25,6 +25,7 @@ from emby_analytics.state import AppState
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.lookup import ItemLookup
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.model import TrackerConfig
@@ -80,6 +81,7 @@ def build_state(
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
         HistoryImportJob(history_import, clock),
     ]
+    item_lookup = ItemLookup(db, emby, clock)
     webhooks = WebhookIntake(
         db, clock, on_playback=recorder.on_webhook, on_library=lambda _event: incremental.trigger()
     )
@@ -92,6 +94,7 @@ def build_state(
         library_sync=library_sync,
         user_sync=user_sync,
         history_import=history_import,
+        items=item_lookup,
         feed=feed,
         recorder=recorder,
         webhooks=webhooks,
@@ -139,6 +142,7 @@ def create_app(
                     yield
                 finally:
                     await state.scheduler.stop()
+                    await state.items.aclose()
                     await state.recorder.flush()
         finally:
             db.close()
@@ -150,6 +154,6 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, meta.router, stats.router, webhooks.router):
+    for router in (health.router, meta.router, stats.router, items.router, webhooks.router):
         app.include_router(router)
     return app

@@ -14,6 +14,7 @@ from emby_analytics.feed import SessionFeed
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.lookup import ItemLookup
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.recorder import PlayRecorder
@@ -30,6 +31,7 @@ class AppState:
     library_sync: LibrarySync
     user_sync: UserSync
     history_import: HistoryImport
+    items: ItemLookup
     feed: SessionFeed
     recorder: PlayRecorder
     webhooks: WebhookIntake
