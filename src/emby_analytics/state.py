@@ -11,6 +11,7 @@ from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed
+from emby_analytics.images import ImageProxy
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
@@ -32,6 +33,7 @@ class AppState:
     user_sync: UserSync
     history_import: HistoryImport
     items: ItemLookup
+    images: ImageProxy
     feed: SessionFeed
     recorder: PlayRecorder
     webhooks: WebhookIntake
