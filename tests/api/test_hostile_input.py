@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import Service
@@ -25,7 +27,9 @@ HOSTILE = st.one_of(
         ]
     ),
 )
-NAMES = ["limit", "cursor", "user_id", "item_id", "from", "to", "q", "days", "timeframe", "media_type", "client"]
+NAMES = [
+    "limit", "cursor", "user_id", "item_id", "from", "to", "q", "days", "timeframe", "media_type", "client", "ids", "w",
+]  # fmt: skip
 
 
 def _get_paths(service: Service) -> list[str]:
@@ -36,7 +40,9 @@ def _get_paths(service: Service) -> list[str]:
 
 async def test_every_get_route_is_covered(service: Service) -> None:
     paths = _get_paths(service)
-    assert {"/health", "/stats/overview", "/stats/history", "/config", "/version"} <= set(paths)
+    assert {"/health", "/stats/overview", "/stats/history", "/config", "/version", "/items/by-ids"} <= set(paths)
+    templated = {path for path, ops in service.app.openapi()["paths"].items() if "get" in ops and "{" in path}
+    assert templated == {"/img/{kind}/{item_id}"}, "a new route with path parameters needs its own hostile test"
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -49,4 +55,23 @@ async def test_no_query_string_breaks_a_get_route(service: Service, params: dict
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == {"error", "message"}
+    assert "Traceback" not in response.text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.one_of(st.sampled_from(["primary", "backdrop"]), HOSTILE),
+    item_id=st.one_of(st.sampled_from(["1", "999999999", "0" * 32]), HOSTILE),
+    width=st.one_of(st.none(), HOSTILE),
+)
+async def test_no_path_or_width_breaks_the_image_route(
+    service: Service, kind: str, item_id: str, width: str | None
+) -> None:
+    path = f"/img/{quote(kind, safe='')}/{quote(item_id, safe='')}"
+    response = await service.http.get(path, params={} if width is None else {"w": width})
+    assert response.status_code < 500, (path, width, response.text)
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error", "message"}
+    else:
+        assert response.headers["content-type"].startswith("image/")
     assert "Traceback" not in response.text
