@@ -119,7 +119,15 @@ async def test_a_folder_that_cannot_be_written_only_costs_the_cache(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    ("name", "content_type"), [("not-a-key", "image/png"), (key("a"), "image/svg+xml"), (key("a"), "text/html")]
+    ("name", "content_type"),
+    [
+        ("not-a-key", "image/png"),
+        (key("a"), "image/svg+xml"),
+        (key("a"), "image/svg"),
+        (key("a"), "text/html"),
+        (key("a"), "image/png; charset=x"),
+        (key("a"), "image/png\n"),
+    ],
 )
 async def test_put_refuses_what_it_must_not_store(tmp_path: Path, name: str, content_type: str) -> None:
     with pytest.raises(ValueError, match="not a cache key or not a servable image"):

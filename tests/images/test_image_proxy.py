@@ -13,7 +13,7 @@ from tests.conftest import API_KEY, Service, make_settings, running_service
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import items
-from emby_analytics.images import MAX_WIDTH
+from emby_analytics.images import MAX_WIDTH, ImageKind
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import FLAG_NO_PRIMARY, SEASON
 
@@ -288,6 +288,8 @@ SECRET_TEXT = b"NullReferenceException at Emby.Server.Implementations secret-det
         ("empty", "Emby did not send a usable image"),
         ("oversized", "Emby did not send a usable image"),
         ("odd_type", "Emby did not send a usable image"),
+        ("svg_other_spelling", "Emby did not send a usable image"),
+        ("redirect", "Emby did not send a usable image"),
         ("unauthorized", "Emby refused the API key"),
     ],
 )
@@ -312,6 +314,10 @@ async def test_emby_failures_are_502_in_our_words(
             faults.answer_next(1, PNG + bytes(10 * 1024 * 1024), "image/png", endpoint=IMAGE_ENDPOINT)
         case "odd_type":
             faults.answer_next(1, PNG, "image/png\x0b<script>", endpoint=IMAGE_ENDPOINT)
+        case "svg_other_spelling":
+            faults.answer_next(1, b"<svg onload=alert(1)>", "image/svg", endpoint=IMAGE_ENDPOINT)
+        case "redirect":
+            faults.answer_next(1, b"", "text/html", status=302, endpoint=IMAGE_ENDPOINT)
         case "unauthorized":
             faults.unauthorized_next(1, endpoint=IMAGE_ENDPOINT)
     response = await get_moving_retries(service, clock, f"/img/primary/{movie.id}")
@@ -338,3 +344,29 @@ async def test_a_stalled_emby_is_502_after_ten_seconds_on_the_clock(service: Ser
     assert_clean_error(response, 502, "emby_unavailable")
     assert response.json()["message"] == "Emby did not send the image within 10 s"
     assert (await service.http.get(f"/img/primary/{movie.id}")).status_code == 200
+
+
+async def test_emby_failing_to_say_what_an_item_is_is_502(service: Service) -> None:
+    movie = movies(service.simulator.world)[0]  # not synced: the proxy must ask Emby what it is
+    service.simulator.faults.unauthorized_next(1, endpoint="/Items")
+    response = await service.http.get(f"/img/primary/{movie.id}")
+    assert_clean_error(response, 502, "emby_unavailable")
+    assert response.json()["message"] == "Emby could not be asked about this item"
+    assert image_requests(service) == 0
+    assert (await service.http.get(f"/img/primary/{movie.id}")).status_code == 200
+
+
+async def test_stopping_the_service_cancels_a_fetch_in_flight(
+    tmp_path: Path, simulator: Simulator, clock: ManualClock
+) -> None:
+    movie = movies(simulator.world)[0]
+    async with running_service(make_settings(tmp_path), simulator, clock) as service:
+        await synced(service)
+        proxy = service.state.images
+        source = await proxy.source(ImageKind.primary, str(movie.id))
+        simulator.faults.stall_next(1, seconds=3600, endpoint=IMAGE_ENDPOINT)
+        load = asyncio.create_task(proxy.image(source, None))
+        await until(lambda: clock.sleeping == 1)
+    with pytest.raises(asyncio.CancelledError):
+        await load
+    assert clock.sleeping == 0, "the fetch's deadline went with it"

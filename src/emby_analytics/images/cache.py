@@ -24,14 +24,14 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _KEY = re.compile(r"[0-9a-f]{64}")
-# What we serve from our own origin: a plain image type (no parameters), never SVG (it can carry script).
+# What we serve from our own origin: a plain image type (no parameters), never SVG in any spelling (it can carry
+# script).
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9][a-z0-9.+-]{0,80}")
-_SVG = "image/svg+xml"
 _TEMP_SUFFIX = ".tmp"
 
 
 def safe_image_type(content_type: str) -> bool:
-    return _IMAGE_TYPE.fullmatch(content_type) is not None and content_type != _SVG
+    return _IMAGE_TYPE.fullmatch(content_type) is not None and "svg" not in content_type
 
 
 @dataclass(frozen=True, repr=False)
