@@ -29,7 +29,7 @@ HOSTILE = st.one_of(
     ),
 )
 NAMES = [
-    "limit", "cursor", "user_id", "item_id", "from", "to", "q", "days", "timeframe", "media_type", "client",
+    "limit", "cursor", "user_id", "item_id", "from", "to", "q", "days", "timeframe", "media_type", "client", "ids", "w",
     "group", "show_all", "offset", "page", "page_size", "play_method",
 ]  # fmt: skip
 
@@ -47,7 +47,9 @@ def _fill(path: str, value: str) -> str:
 
 async def test_every_get_route_is_covered(service: Service) -> None:
     paths = _get_paths(service)
-    assert {"/health", "/stats/overview", "/stats/history", "/config", "/version"} <= set(paths)
+    assert {"/health", "/stats/overview", "/stats/history", "/config", "/version", "/items/by-ids"} <= set(paths)
+    templated = {path for path in paths if "{" in path}
+    assert {"/img/{kind}/{item_id}", "/stats/user/{user_id}", "/stats/history/{play_id}"} <= templated
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -66,4 +68,23 @@ async def test_no_query_string_breaks_a_get_route(
     if response.status_code >= 400:
         body = response.json()
         assert set(body) == {"error", "message"}
+    assert "Traceback" not in response.text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.one_of(st.sampled_from(["primary", "backdrop"]), HOSTILE),
+    item_id=st.one_of(st.sampled_from(["1", "999999999", "0" * 32]), HOSTILE),
+    width=st.one_of(st.none(), HOSTILE),
+)
+async def test_no_path_or_width_breaks_the_image_route(
+    service: Service, kind: str, item_id: str, width: str | None
+) -> None:
+    path = f"/img/{quote(kind, safe='')}/{quote(item_id, safe='')}"
+    response = await service.http.get(path, params={} if width is None else {"w": width})
+    assert response.status_code < 500, (path, width, response.text)
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error", "message"}
+    else:
+        assert response.headers["content-type"].startswith("image/")
     assert "Traceback" not in response.text

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Select, and_, or_, select
 from emby_analytics.db.schema import plays
 from emby_analytics.stats.watch import overlapping, seconds_by, started_in, watched_plays
 from emby_analytics.stats.window import Window
+from emby_analytics.titles import display_title
 
 
 class HistoryPlay(BaseModel):
@@ -83,15 +84,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return started.astimezone(UTC), play_id
     except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor("cursor is not valid; use the next_cursor of a previous page") from exc
-
-
-def display_title(row: Any) -> str | None:
-    if row.item_type == "Episode" and row.series_name:
-        season = f"S{row.season_number:02d}" if row.season_number is not None else ""
-        episode = f"E{row.episode_number:02d}" if row.episode_number is not None else ""
-        code = f" ({season}{episode})" if season or episode else ""
-        return f"{row.series_name} - {row.item_name}{code}"
-    return row.item_name  # type: ignore[no-any-return]
 
 
 def _like(text: str) -> str:

@@ -13,9 +13,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import items, plays
-from emby_analytics.stats.history import display_title
 from emby_analytics.stats.watch import PlayFilter, Tally, views_by, watched
 from emby_analytics.stats.window import Window
+from emby_analytics.titles import display_title
 
 # The item types item statistics count: media a person watches or listens to.
 MEDIA_TYPES = ("Movie", "Episode", "Audio", "MusicVideo", "Video", "Trailer", "AudioBook")
