@@ -49,6 +49,7 @@ class TypeTotals(BaseModel):
     items: int
     size_bytes: int
     runtime_hours: float
+    runtime_seconds: int
 
 
 class LibraryTotals(BaseModel):
@@ -58,6 +59,7 @@ class LibraryTotals(BaseModel):
     items: int
     size_bytes: int
     runtime_hours: float
+    runtime_seconds: int
     by_type: list[TypeTotals]
 
 
@@ -65,6 +67,7 @@ class Library(BaseModel):
     items: int
     size_bytes: int
     runtime_hours: float
+    runtime_seconds: int
     by_type: list[TypeTotals]
     libraries: list[LibraryTotals]
 
@@ -163,11 +166,15 @@ def library(conn: Connection) -> Library:
     return Library(
         items=sum(t.items for t in by_type),
         size_bytes=sum(t.size_bytes for t in by_type),
-        runtime_hours=round(sum(t.runtime_hours for t in by_type), 2),
+        runtime_hours=round(sum(t.runtime_seconds for t in by_type) / 3600, 2),
+        runtime_seconds=sum(t.runtime_seconds for t in by_type),
         by_type=by_type,
         libraries=out,
     )
 
 
 def _type_totals(item_type: str, n: int, size: int, runtime: int) -> TypeTotals:
-    return TypeTotals(type=item_type, items=n, size_bytes=int(size), runtime_hours=round(runtime / 36e9, 2))
+    seconds = round(runtime / 10_000_000)
+    return TypeTotals(
+        type=item_type, items=n, size_bytes=int(size), runtime_hours=round(seconds / 3600, 2), runtime_seconds=seconds
+    )
