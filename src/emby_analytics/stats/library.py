@@ -158,7 +158,8 @@ def library(conn: Connection) -> Library:
                 collection_type=lib.collection_type if lib is not None else None,
                 items=sum(t.items for t in types),
                 size_bytes=sum(t.size_bytes for t in types),
-                runtime_hours=round(sum(t.runtime_hours for t in types), 2),
+                runtime_hours=round(sum(t.runtime_seconds for t in types) / 3600, 2),
+                runtime_seconds=sum(t.runtime_seconds for t in types),
                 by_type=types,
             )
         )
