@@ -1,9 +1,11 @@
-"""The data-tier generator at a tiny size (tier T: 4 users, ~500 items, 600 plays), so it cannot rot: the same seed
-builds the same database, the cache key names every input, and the tier has the shape the statistics benchmark
-needs. Builds go to tmp_path."""
+"""The data-tier generator and the statistics benchmark at a tiny size (tier T: 4 users, ~500 items, 600 plays), so
+neither can rot: the same seed builds the same database, the cache key names every input, the tier has the shape the
+benchmark needs; the benchmark runs the real server on loopback and reports ours beside the naive queries with no
+errors. Speed is never asserted; everything goes to tmp_path."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from datetime import date
@@ -12,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import tiers
+from benchmarks import stats_bench, tiers
 
 END = date(2026, 1, 15)
 TINY = tiers.TIERS["T"]
@@ -79,3 +81,29 @@ def test_a_tier_has_the_shape_the_benchmark_needs(tiny: tiers.BuiltTier) -> None
         assert window > 0 and conn.execute("SELECT MAX(started_at) < '2026-01-15' FROM plays").fetchone()[0]
         sync = conn.execute("SELECT kind, status FROM sync_runs").fetchall()
         assert ("full", "done") in sync, "the library came through the real full sync"
+
+
+def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results"
+    argv = ["--tier", "T", "--seed", "1", "--end", END.isoformat(), "--cache", str(tiny.path.parent)]
+    argv += ["--clients", "3", "--seconds", "0", "--min-requests", "2", "--cold", "1", "--settle-timeout", "0"]
+    argv += ["--history-depths", "0,100", "--out", str(out), "--work-dir", str(tmp_path)]
+    report = stats_bench.main(argv)
+    written = json.loads((out / "stats-T.json").read_text())
+    assert written == json.loads(json.dumps(report)), "the JSON file is the report the run returned"
+
+    assert report["errors"] == 0
+    assert {"/stats/overview", "/stats/users/total", "/stats/history"} <= set(report["endpoints"])
+    assert report["skipped"] == []
+    cases = report["cases"]
+    assert all(case["ours"]["requests"] >= 3 * 2 and case["ours"]["errors"] == 0 for case in cases)
+    assert all(case["naive"] is not None and case["naive"]["errors"] == 0 for case in cases)
+    history = [case for case in cases if case["endpoint"] == "/stats/history"]
+    assert {case["depth"] for case in history} >= {0, 100}
+    assert {case["kind"] for case in history} == {"history", "search"}
+    assert any(case["params"].get("cursor") == "(followed)" for case in history)
+    colds = [case["cold"] for case in cases if case["cold"]]
+    assert len(colds) == 1 and colds[0]["status"] == 200 and colds[0]["first_ms"] > 0
+    assert report["server"]["rss_mb_peak"] > 0 and report["tier"]["plays"] == TINY.plays
+    table = capsys.readouterr().out
+    assert "| `/stats/overview` |" in table and "naive / ours p50" in table and "Errors: 0." in table
