@@ -818,7 +818,7 @@ def _ratio(naive: float, ours: float) -> float | None:
 
 
 def _times(ratio: float) -> str:
-    return f"×{ratio:.0f}" if ratio >= 10 else f"×{ratio:.1f}" if ratio >= 1 else f"×{ratio:.2f}"
+    return f"×{ratio:.0f}" if ratio >= 10 else f"×{ratio:.1f}" if ratio >= 1 else f"×{ratio:.2g}"
 
 
 def _ms(value: float) -> str:
