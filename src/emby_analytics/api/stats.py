@@ -34,7 +34,8 @@ from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import Window
 
 router = APIRouter(prefix="/stats", tags=["stats"])
-PLAY_ID_PATTERN = r"^[0-9a-f]{1,64}$"
+# Live plays have hex ids; imported ones start with "i" (sync.history.play_id_for).
+PLAY_ID_PATTERN = r"^i?[0-9a-f]{1,64}$"
 
 
 def _window(state: State, query: WindowParams, default_days: int | None) -> Window:
