@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import Service
 
 from emby_analytics.backoff import Backoff
-from emby_analytics.clock import ManualClock
+from emby_analytics.clock import ManualClock, within
 from emby_analytics.scheduler import Job, Scheduler
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -174,6 +174,48 @@ async def test_a_sleep_below_the_clocks_step_returns_without_a_move() -> None:
     sleeping = asyncio.create_task(clock.sleep(4e-7))
     await _until(sleeping.done)
     assert clock.now() == T0 and clock.next_deadline is None
+
+
+async def test_within_returns_the_result_and_leaves_no_timer() -> None:
+    clock = ManualClock(T0)
+
+    async def quick() -> str:
+        await asyncio.sleep(0)
+        return "done"
+
+    assert await within(clock, 10, quick()) == "done"
+    assert clock.next_deadline is None, "the deadline's sleep was cancelled"
+
+
+async def test_within_times_out_on_the_clock_and_cancels_the_work() -> None:
+    clock = ManualClock(T0)
+    blocked = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def forever() -> None:
+        try:
+            await blocked.wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    waiting = asyncio.create_task(within(clock, 10, forever()))
+    await _until(lambda: clock.sleeping == 1)
+    clock.advance(9.999)
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    clock.advance(0.001)
+    with pytest.raises(TimeoutError):
+        await waiting
+    assert cancelled.is_set()
+
+
+async def test_within_passes_the_works_error_on() -> None:
+    async def failing() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        await within(ManualClock(T0), 10, failing())
 
 
 async def test_lifespan_jobs_sync_users_and_library_on_their_own(service: Service, clock: ManualClock) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
-from emby_analytics.api import health, meta, stats, webhooks
+from emby_analytics.api import health, images, items, library, meta, stats, webhooks
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings
@@ -19,12 +19,14 @@ from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed, SocketConfig
+from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.logconfig import redact_everywhere
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.lookup import ItemLookup
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.model import TrackerConfig
@@ -80,6 +82,18 @@ def build_state(
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
         HistoryImportJob(history_import, clock),
     ]
+    item_lookup = ItemLookup(db, emby, clock)
+    # Images get their own client: one retry, and no attempt longer than the proxy's whole budget.
+    image_emby = EmbyClient(
+        http,
+        base_url=settings.emby_base_url,
+        api_key=api_key,
+        timeout=min(settings.emby_timeout_sec, FETCH_TIMEOUT_SEC),
+        retries=1,
+        sleep=clock.sleep,
+    )
+    image_cache = ImageCache(settings.image_cache_dir, settings.image_cache_bytes)
+    image_proxy = ImageProxy(db, image_emby, item_lookup, image_cache, clock)
     webhooks = WebhookIntake(
         db, clock, on_playback=recorder.on_webhook, on_library=lambda _event: incremental.trigger()
     )
@@ -92,6 +106,8 @@ def build_state(
         library_sync=library_sync,
         user_sync=user_sync,
         history_import=history_import,
+        items=item_lookup,
+        images=image_proxy,
         feed=feed,
         recorder=recorder,
         webhooks=webhooks,
@@ -139,6 +155,8 @@ def create_app(
                     yield
                 finally:
                     await state.scheduler.stop()
+                    await state.images.aclose()
+                    await state.items.aclose()
                     await state.recorder.flush()
         finally:
             db.close()
@@ -150,6 +168,14 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health.router, meta.router, stats.router, webhooks.router):
+    for router in (
+        health.router,
+        meta.router,
+        stats.router,
+        library.router,
+        items.router,
+        images.router,
+        webhooks.router,
+    ):
         app.include_router(router)
     return app

@@ -8,8 +8,11 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -20,6 +23,23 @@ class Clock(Protocol):
     async def sleep(self, seconds: float) -> None:
         """Return once `seconds` of this clock's time have passed (at once for 0 or less)."""
         ...
+
+
+async def within(clock: Clock, seconds: float, work: Awaitable[T]) -> T:
+    """`work`'s result, or TimeoutError once `seconds` of the clock's time have passed first (`work` is then
+    cancelled). A deadline on the clock, so a test reaches it by moving a manual clock, not by waiting."""
+    task = asyncio.ensure_future(work)
+    timer = asyncio.ensure_future(clock.sleep(seconds))
+    try:
+        await asyncio.wait((task, timer), return_when=asyncio.FIRST_COMPLETED)
+        timed_out = not task.done()
+    finally:
+        timer.cancel()
+        task.cancel()
+        await asyncio.gather(task, timer, return_exceptions=True)  # nothing keeps running behind the caller
+    if timed_out:
+        raise TimeoutError(f"not done within {seconds} s")
+    return task.result()
 
 
 class SystemClock:

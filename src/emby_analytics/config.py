@@ -75,6 +75,9 @@ class Settings(BaseModel):
         24, description="Resumes of an unfinished item within this many hours count as one play."
     )
     count_live_tv: bool = Field(False, description="Include Live TV in user hours.")
+    image_cache_mb: Annotated[int, Field(ge=1, le=1_048_576)] = Field(
+        256, description="Disk space for cached Emby images, in MiB; the least recently used go first."
+    )
     webhook_token: SecretStr | None = Field(
         None,
         description="Secret in the webhook URL pasted into Emby; generated and stored beside the database when unset.",
@@ -137,6 +140,14 @@ class Settings(BaseModel):
     @property
     def data_dir(self) -> Path:
         return self.sqlite_path.parent
+
+    @property
+    def image_cache_dir(self) -> Path:
+        return self.data_dir / "image-cache"
+
+    @property
+    def image_cache_bytes(self) -> int:
+        return self.image_cache_mb * 1024 * 1024
 
     @property
     def zone(self) -> ZoneInfo:

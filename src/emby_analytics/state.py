@@ -11,9 +11,11 @@ from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed
+from emby_analytics.images import ImageProxy
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
+from emby_analytics.sync.lookup import ItemLookup
 from emby_analytics.sync.server import ServerInfoJob
 from emby_analytics.sync.users import UserSync
 from emby_analytics.tracking.recorder import PlayRecorder
@@ -30,6 +32,8 @@ class AppState:
     library_sync: LibrarySync
     user_sync: UserSync
     history_import: HistoryImport
+    items: ItemLookup
+    images: ImageProxy
     feed: SessionFeed
     recorder: PlayRecorder
     webhooks: WebhookIntake

@@ -89,6 +89,9 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
     assert (play.video_codec_to, play.audio_codec_to) == ("h264", "aac")
     assert play.video_codec_from is not None  # known from our items table
     assert play.transcode_reasons == transcode[11]
+    explained = await service.http.get(f"/stats/history/{play.id}")
+    assert explained.status_code == 200, "an imported play is explained like a live one"
+    assert explained.json()["play"]["watch_seconds"] == round(play.watch_seconds)
     assert (play.client, play.device_name, play.remote_address) == (transcode[6], transcode[7], transcode[10])
     assert play.watch_seconds == transcode[8] - transcode[9] and play.paused_seconds == transcode[9]
     assert play.stopped_at - play.started_at == timedelta(seconds=transcode[8])

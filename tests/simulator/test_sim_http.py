@@ -136,6 +136,18 @@ async def test_fail_next_and_runtime_switching(client: httpx.AsyncClient, sim: S
     assert sim.faults.injected == {"error": 3, "unauthorized": 1, "malformed": 1}
 
 
+async def test_answer_next_replaces_the_answer(anon: httpx.AsyncClient, sim: Simulator) -> None:
+    movie = sim.world.ids_of_type(MOVIE)[0]
+    sim.faults.answer_next(1, b"<html>proxy error</html>", "text/html", endpoint="/Items/{Id}/Images/{Type}")
+    assert (await anon.get("/Users/Public")).status_code == 200, "other endpoints answer as before"
+    r = await anon.get(f"/Items/{movie}/Images/Primary")
+    assert (r.status_code, r.headers["content-type"], r.content) == (200, "text/html", b"<html>proxy error</html>")
+    sim.faults.answer_next(1, b"gone", "text/plain", status=410)
+    assert (await anon.get("/System/Info/Public")).status_code == 410
+    assert (await anon.get(f"/Items/{movie}/Images/Primary")).headers["content-type"] == "image/png"
+    assert sim.faults.injected == {"answer": 2}
+
+
 async def test_stall_and_latency(client: httpx.AsyncClient, sim: Simulator) -> None:
     sim.faults.stall_next(1, seconds=0.2, endpoint="/System/Info")
     t0 = time.perf_counter()

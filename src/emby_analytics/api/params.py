@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
-from fastapi import Query
+from fastapi import Depends, HTTPException, Query
+
+from emby_analytics.stats.window import MAX_DAYS, InvalidWindow, Timeframe, Window, resolve
 
 ID_PATTERN = r"^(?:[0-9a-fA-F]{32}|\d{1,20})$"
+USER_ID_PATTERN = r"^[0-9a-fA-F]{32}$"
 
 UserIdParam = Annotated[
     str | None, Query(pattern=ID_PATTERN, description="Emby user id (32 hex digits).", examples=["0" * 32])
@@ -26,3 +31,42 @@ ToParam = Annotated[
 ]
 PlayMethod = Literal["DirectPlay", "DirectStream", "Transcode"]
 MediaType = Literal["Movie", "Episode", "Audio", "Video", "MusicVideo", "TvChannel", "Trailer", "AudioBook", "Book"]
+
+DaysParam = Annotated[
+    int | None, Query(ge=1, le=MAX_DAYS, description=f"The window: this many local days up to today (1-{MAX_DAYS}).")
+]
+TimeframeParam = Annotated[
+    Timeframe | None, Query(description="The window by name; wins over `days`. `all-time` has no start.")
+]
+
+
+@dataclass(frozen=True)
+class WindowQuery:
+    """The window parameters as given: `days` or `timeframe`, or `from`/`to` (local days in TZ, inclusive)."""
+
+    days: int | None
+    timeframe: Timeframe | None
+    day_from: date | None
+    day_to: date | None
+
+    def resolve(self, now: datetime, zone: ZoneInfo, *, default_days: int | None) -> Window:
+        """The window, or a 422 saying which parameters contradict each other."""
+        try:
+            return resolve(
+                now, zone, days=self.days, timeframe=self.timeframe, day_from=self.day_from, day_to=self.day_to,
+                default_days=default_days,
+            )  # fmt: skip
+        except InvalidWindow as exc:
+            raise HTTPException(422, str(exc)) from None
+
+
+def window_query(
+    days: DaysParam = None, timeframe: TimeframeParam = None, day_from: FromParam = None, to: ToParam = None
+) -> WindowQuery:
+    if days is not None and timeframe is not None:
+        days = None  # `timeframe` wins, as documented
+    return WindowQuery(days, timeframe, day_from, to)
+
+
+WindowParams = Annotated[WindowQuery, Depends(window_query)]
+ItemLimitParam = Annotated[int, Query(ge=1, le=500, description="How many rows (1-500).")]

@@ -1,28 +1,57 @@
-"""`/stats/*` routes: thin wrappers over the functions in `emby_analytics.stats`."""
+"""`/stats/*` routes about watching: thin wrappers over the functions in `emby_analytics.stats`.
+
+Windows (`days`, `timeframe`, `from`/`to`) are whole local days in TZ ending today; every route says its default.
+The seed's paths stay as aliases (`/stats/top-users`, `/stats/top-items`, `/stats/users/{id}`,
+`/stats/playback-methods`).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from emby_analytics.api.deps import State
-from emby_analytics.api.params import FromParam, ItemIdParam, LimitParam, MediaType, PlayMethod, ToParam, UserIdParam
+from emby_analytics.api.params import (
+    USER_ID_PATTERN,
+    ItemIdParam,
+    ItemLimitParam,
+    LimitParam,
+    MediaType,
+    PlayMethod,
+    UserIdParam,
+    WindowParams,
+)
+from emby_analytics.stats.activity import Concurrency, HeatCell, concurrency, heatmap
 from emby_analytics.stats.history import HistoryFilter, HistoryPage, InvalidCursor, history_page
+from emby_analytics.stats.methods import ClientUse, PlayMethods, clients, play_methods
 from emby_analytics.stats.overview import Overview, UsersTotal, overview, users_total
+from emby_analytics.stats.play import PlayDetail, UnknownPlay, play_detail
+from emby_analytics.stats.top import TopItem, TopSeries, top_items, top_series
+from emby_analytics.stats.usage import TopUser, UserDay, top_users, usage
+from emby_analytics.stats.users import ActiveUser, UnknownUser, UserDetail, active_users, user_detail
+from emby_analytics.stats.watch import PlayFilter
+from emby_analytics.stats.window import Window
 
 router = APIRouter(prefix="/stats", tags=["stats"])
+# Live plays have hex ids; imported ones start with "i" (sync.history.play_id_for).
+PLAY_ID_PATTERN = r"^i?[0-9a-f]{1,64}$"
+
+
+def _window(state: State, query: WindowParams, default_days: int | None) -> Window:
+    return query.resolve(state.clock.now(), state.settings.zone, default_days=default_days)
 
 
 @router.get(
     "/overview",
     response_model=Overview,
     summary="Library and user totals",
-    description="Users and library items stored from Emby (items per type), and all-time plays and watch time.",
+    description="Users and library items stored from Emby (items per type), and plays and watch time in the window "
+    "(default: all time).",
 )
-async def stats_overview(state: State) -> Overview:
-    count_live_tv = state.settings.count_live_tv
-    return await state.db.read(lambda conn: overview(conn, count_live_tv=count_live_tv))
+async def stats_overview(state: State, window: WindowParams) -> Overview:
+    span, live = _window(state, window, None), state.settings.count_live_tv
+    return await state.db.read(lambda conn: overview(conn, span, count_live_tv=live))
 
 
 @router.get("/users/total", response_model=UsersTotal, summary="Number of users", description="Users known to Emby.")
@@ -31,32 +60,220 @@ async def stats_users_total(state: State) -> UsersTotal:
 
 
 @router.get(
+    "/usage",
+    response_model=list[UserDay],
+    summary="Hours per user per day",
+    description="Watch time of each user on each local day of the window (default 30 days), a play across midnight "
+    "split at midnight in TZ. Days without watching are left out.",
+)
+async def stats_usage(state: State, window: WindowParams, user_id: UserIdParam = None) -> list[UserDay]:
+    span, live = _window(state, window, 30), state.settings.count_live_tv
+    return await state.db.read(lambda conn: usage(conn, span, count_live_tv=live, user_id=user_id))
+
+
+@router.get(
+    "/top/users",
+    response_model=list[TopUser],
+    summary="Top users",
+    description="Users by watch time in the window (default 30 days), with their viewings.",
+)
+@router.get(
+    "/top-users",
+    response_model=list[TopUser],
+    summary="Top users (the original's path)",
+    description="Alias of /stats/top/users.",
+    operation_id="stats_top_users_alias",
+)
+async def stats_top_users(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[TopUser]:
+    span, live = _window(state, window, 30), state.settings.count_live_tv
+    return await state.db.read(lambda conn: top_users(conn, span, count_live_tv=live, limit=limit))
+
+
+@router.get(
+    "/top/items",
+    response_model=list[TopItem] | list[TopSeries],
+    summary="Top items",
+    description="Items by watch time in the window (default 30 days), with their viewings; Live TV left out. "
+    "`group=series` ranks series by the time spent on their episodes (as /stats/top/series).",
+)
+@router.get(
+    "/top-items",
+    response_model=list[TopItem] | list[TopSeries],
+    summary="Top items (the original's path)",
+    description="Alias of /stats/top/items.",
+    operation_id="stats_top_items_alias",
+)
+async def stats_top_items(
+    state: State,
+    window: WindowParams,
+    limit: ItemLimitParam = 10,
+    media_type: Annotated[MediaType | None, Query(description="Only this Emby item type.")] = None,
+    group: Annotated[Literal["item", "series"], Query(description="Rank items, or series.")] = "item",
+) -> list[TopItem] | list[TopSeries]:
+    span = _window(state, window, 30)
+    if group == "series":
+        return await state.db.read(lambda conn: top_series(conn, span, limit=limit))
+    return await state.db.read(lambda conn: top_items(conn, span, limit=limit, media_type=media_type))
+
+
+@router.get(
+    "/top/series",
+    response_model=list[TopSeries],
+    summary="Top series",
+    description="Series by the watch time of their episodes in the window (default 30 days).",
+)
+async def stats_top_series(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[TopSeries]:
+    span = _window(state, window, 30)
+    return await state.db.read(lambda conn: top_series(conn, span, limit=limit))
+
+
+@router.get(
+    "/active-users",
+    response_model=list[ActiveUser],
+    summary="Most active users",
+    description="Users by watch time in the window (default 30 days), as days, hours and minutes, with the days "
+    "they were active and when they were last seen.",
+)
+async def stats_active_users(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[ActiveUser]:
+    span, live = _window(state, window, 30), state.settings.count_live_tv
+    return await state.db.read(lambda conn: active_users(conn, span, count_live_tv=live, limit=limit))
+
+
+UserPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="Emby user id (32 hex digits).")]
+
+
+@router.get(
+    "/user/{user_id}",
+    response_model=UserDetail,
+    summary="One user",
+    description="A user's watch time, viewings, top items, recent plays, hours per day and per hour of the day, "
+    "devices and clients, over the window (default: all time). 404 for an unknown user.",
+)
+@router.get(
+    "/users/{user_id}",
+    response_model=UserDetail,
+    summary="One user (the original's path)",
+    description="Alias of /stats/user/{user_id}.",
+    operation_id="stats_user_alias",
+)
+async def stats_user(state: State, user_id: UserPath, window: WindowParams) -> UserDetail:
+    span, live = _window(state, window, None), state.settings.count_live_tv
+    try:
+        return await state.db.read(lambda conn: user_detail(conn, user_id.lower(), span, count_live_tv=live))
+    except UnknownUser:
+        raise HTTPException(404, "no such user") from None
+
+
+@router.get(
+    "/play-methods",
+    response_model=PlayMethods,
+    summary="Play methods",
+    description="Plays started in the window (default 30 days; short plays left out) per play method, per video/audio "
+    "decision and per transcode reason, and the plays themselves, newest first: only those that were not played "
+    "directly unless `show_all`.",
+)
+@router.get(
+    "/playback-methods",
+    response_model=PlayMethods,
+    summary="Play methods (the original's path)",
+    description="Alias of /stats/play-methods.",
+    operation_id="stats_play_methods_alias",
+)
+async def stats_play_methods(
+    state: State,
+    window: WindowParams,
+    user_id: UserIdParam = None,
+    media_type: Annotated[MediaType | None, Query(description="Only this Emby item type.")] = None,
+    show_all: Annotated[bool, Query(description="List direct plays too.")] = False,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Plays to skip.")] = 0,
+    limit: LimitParam = 50,
+) -> PlayMethods:
+    span = _window(state, window, 30)
+    where = PlayFilter(user_id=user_id, item_types=(media_type,) if media_type else None)
+    return await state.db.read(
+        lambda conn: play_methods(conn, span, where, show_all=show_all, offset=offset, limit=limit)
+    )
+
+
+@router.get(
+    "/clients",
+    response_model=list[ClientUse],
+    summary="Clients and devices",
+    description="Watch time and plays per client app, each with its devices and play methods, in the window "
+    "(default 30 days).",
+)
+async def stats_clients(state: State, window: WindowParams, limit: ItemLimitParam = 50) -> list[ClientUse]:
+    span, live = _window(state, window, 30), state.settings.count_live_tv
+    return await state.db.read(lambda conn: clients(conn, span, count_live_tv=live, limit=limit))
+
+
+@router.get(
+    "/heatmap",
+    response_model=list[HeatCell],
+    summary="Weekday × hour",
+    description="Watch time per weekday and hour of the day in TZ over the window (default 90 days): all 168 cells.",
+)
+async def stats_heatmap(state: State, window: WindowParams) -> list[HeatCell]:
+    span, live = _window(state, window, 90), state.settings.count_live_tv
+    return await state.db.read(lambda conn: heatmap(conn, span, count_live_tv=live))
+
+
+@router.get(
+    "/concurrency",
+    response_model=Concurrency,
+    summary="Streams at once",
+    description="The most plays open at the same moment on each local day of the window (default 30 days), and the "
+    "all-time peak with when it was first reached.",
+)
+async def stats_concurrency(state: State, window: WindowParams) -> Concurrency:
+    span = _window(state, window, 30)
+    return await state.db.read(lambda conn: concurrency(conn, span))
+
+
+@router.get(
     "/history",
     response_model=HistoryPage,
     summary="Play history",
     description=(
         "Every recorded play, open or closed, newest first. Keyset-paged: pass `next_cursor` back as `cursor`. "
-        "Filters combine with AND; `item_id` also matches a series' episodes; `q` searches titles."
+        "Filters combine with AND; `item_id` also matches a series' episodes; `q` searches titles. With a window "
+        "(`days`, `timeframe` or `from`/`to`), the plays with watch time in it, and `watch_seconds` counts only "
+        "the time inside it (`play_watch_seconds` is the whole play), so totals agree with every other statistic."
     ),
 )
 async def stats_history(
     state: State,
+    window: WindowParams,
     user_id: UserIdParam = None,
     item_id: ItemIdParam = None,
     media_type: Annotated[MediaType | None, Query(description="Emby item type.")] = None,
     client: Annotated[str | None, Query(max_length=128, description="Client name, exactly.")] = None,
     play_method: Annotated[PlayMethod | None, Query(description="How Emby delivered the stream.")] = None,
-    day_from: FromParam = None,
-    to: ToParam = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, description="Title search.")] = None,
     limit: LimitParam = 50,
     cursor: Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page.")] = None,
 ) -> HistoryPage:
-    if day_from and to and day_from > to:
-        raise HTTPException(422, "from must not be after to")
-    where = HistoryFilter(user_id, item_id, media_type, client, play_method, day_from, to, q)
+    given = window.days or window.timeframe or window.day_from or window.day_to
+    span = _window(state, window, None) if given else None
+    where = HistoryFilter(user_id, item_id, media_type, client, play_method, q=q, window=span)
     zone = state.settings.zone
     try:
         return await state.db.read(lambda conn: history_page(conn, where, zone, limit=limit, cursor=cursor))
     except InvalidCursor as exc:
         raise HTTPException(422, str(exc)) from None
+
+
+@router.get(
+    "/history/{play_id}",
+    response_model=PlayDetail,
+    summary="One play, explained",
+    description="A play with its segments (the stretches it was really playing) and, in plain words, why its watch "
+    "time is what it is: what was left out (pauses, stalls, seeks) and how it ended. 404 for an unknown id.",
+)
+async def stats_play(
+    state: State, play_id: Annotated[str, Path(pattern=PLAY_ID_PATTERN, description="A play's id.")]
+) -> PlayDetail:
+    try:
+        return await state.db.read(lambda conn: play_detail(conn, play_id))
+    except UnknownPlay:
+        raise HTTPException(404, "no such play") from None

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Select, and_, or_, select
 
 from emby_analytics.db.schema import plays
+from emby_analytics.stats.watch import overlapping, seconds_by, started_in, watched_plays
+from emby_analytics.stats.window import Window
+from emby_analytics.titles import display_title
 
 
 class HistoryPlay(BaseModel):
@@ -28,8 +32,11 @@ class HistoryPlay(BaseModel):
     remote_address: str | None
     started_at: datetime
     stopped_at: datetime | None = Field(description="Null while the play is still open.")
-    watch_seconds: int = Field(description="Time actually playing: pauses, stalls and seeks excluded.")
+    watch_seconds: int = Field(
+        description="Time actually playing: pauses, stalls and seeks excluded (with a window: inside it)."
+    )
     watch_hours: float
+    play_watch_seconds: int = Field(description="The whole play's watch time, whatever the window.")
     content_seconds: int = Field(description="Forward progress through the item, seeks excluded.")
     paused_seconds: int
     completed: bool
@@ -39,6 +46,7 @@ class HistoryPlay(BaseModel):
     audio_method: str | None
     transcode_reasons: list[str]
     source: str = Field(description="live (polling), webhook, or import (Playback Reporting / played flags).")
+    live_tv: bool = Field(description="Live TV: never in item statistics, in hours only with COUNT_LIVE_TV.")
 
 
 class HistoryPage(BaseModel):
@@ -57,9 +65,8 @@ class HistoryFilter:
     media_type: str | None = None
     client: str | None = None
     play_method: str | None = None
-    day_from: date | None = None
-    day_to: date | None = None
     q: str | None = None
+    window: Window | None = None  # plays with watch time in it (or started in it); seconds clipped to it
 
 
 def encode_cursor(started_at: datetime, play_id: str) -> str:
@@ -79,15 +86,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidCursor("cursor is not valid; use the next_cursor of a previous page") from exc
 
 
-def display_title(row: Any) -> str | None:
-    if row.item_type == "Episode" and row.series_name:
-        season = f"S{row.season_number:02d}" if row.season_number is not None else ""
-        episode = f"E{row.episode_number:02d}" if row.episode_number is not None else ""
-        code = f" ({season}{episode})" if season or episode else ""
-        return f"{row.series_name} - {row.item_name}{code}"
-    return row.item_name  # type: ignore[no-any-return]
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -105,10 +103,8 @@ def _filtered(query: Select[Any], where: HistoryFilter, zone: ZoneInfo) -> Selec
         conditions.append(plays.c.client == where.client)
     if where.play_method:
         conditions.append(plays.c.play_method == where.play_method)
-    if where.day_from:
-        conditions.append(plays.c.started_at >= datetime.combine(where.day_from, time(), zone))
-    if where.day_to:
-        conditions.append(plays.c.started_at < datetime.combine(where.day_to + timedelta(days=1), time(), zone))
+    if where.window is not None:
+        conditions.append(or_(plays.c.id.in_(overlapping(where.window)), started_in(where.window)))
     if where.q:
         pattern = _like(where.q)
         conditions.append(
@@ -127,12 +123,20 @@ def history_page(
             or_(plays.c.started_at < started, and_(plays.c.started_at == started, plays.c.id < play_id))
         )
     rows = conn.execute(query.order_by(plays.c.started_at.desc(), plays.c.id.desc()).limit(limit + 1)).all()
-    page = [_play(row) for row in rows[:limit]]
+    inside = None
+    if where.window is not None:
+        inside = seconds_by((w.play_id, w.seconds) for w in watched_plays(conn, where.window, [r.id for r in rows]))
+    page = history_rows(rows[:limit], inside)
     next_cursor = encode_cursor(rows[limit - 1].started_at, rows[limit - 1].id) if len(rows) > limit else None
     return HistoryPage(plays=page, next_cursor=next_cursor)
 
 
-def _play(row: Any) -> HistoryPlay:
+def history_rows(rows: Sequence[Any], inside: dict[str, float] | None = None) -> list[HistoryPlay]:
+    """Plays rows as the API shows them; `inside`: each play's seconds inside a window (else the whole play's)."""
+    return [_play(row, row.watch_seconds if inside is None else inside.get(row.id, 0.0)) for row in rows]
+
+
+def _play(row: Any, seconds: float) -> HistoryPlay:
     return HistoryPlay(
         play_id=row.id,
         user_id=row.user_id,
@@ -146,8 +150,9 @@ def _play(row: Any) -> HistoryPlay:
         remote_address=row.remote_address,
         started_at=row.started_at,
         stopped_at=row.stopped_at,
-        watch_seconds=round(row.watch_seconds),
-        watch_hours=round(row.watch_seconds / 3600, 2),
+        watch_seconds=round(seconds),
+        watch_hours=round(seconds / 3600, 2),
+        play_watch_seconds=round(row.watch_seconds),
         content_seconds=round(row.content_seconds),
         paused_seconds=round(row.paused_seconds),
         completed=row.completed,
@@ -157,4 +162,5 @@ def _play(row: Any) -> HistoryPlay:
         audio_method=row.audio_method,
         transcode_reasons=row.transcode_reasons.split() if row.transcode_reasons else [],
         source=row.source,
+        live_tv=row.live_tv,
     )

@@ -6,15 +6,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, and_, distinct, func, select
 
 from emby_analytics.db.schema import items, plays, users
+from emby_analytics.stats.watch import PlayFilter, counted_views, started_in, watched
+from emby_analytics.stats.window import Window
 
 
 class Overview(BaseModel):
     total_users: int = Field(description="Users known to Emby (not removed).")
     total_items: int = Field(description="Library items (not removed, not placeholders), all types.")
     items_by_type: dict[str, int] = Field(description="Library items per Emby type (Movie, Series, Episode...).")
-    total_plays: int = Field(description="Viewings: resumes count once, plays under MIN_PLAY_SECONDS and Live TV not.")
-    unique_plays: int = Field(description="Distinct items played (Live TV excluded).")
-    total_hours: float = Field(description="Watch time in hours (0.01), all time. Live TV only with COUNT_LIVE_TV.")
+    total_plays: int = Field(
+        description="Viewings started in the window: resumes count once, plays under MIN_PLAY_SECONDS and Live TV not."
+    )
+    unique_plays: int = Field(description="Distinct items of those viewings.")
+    total_hours: float = Field(description="Watch time in the window, hours (0.01). Live TV only with COUNT_LIVE_TV.")
     total_seconds: int = Field(description="The same watch time in whole seconds.")
 
 
@@ -37,14 +41,18 @@ def items_by_type(conn: Connection) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def overview(conn: Connection, *, count_live_tv: bool) -> Overview:
+def overview(conn: Connection, window: Window, *, count_live_tv: bool) -> Overview:
+    """Totals; plays and hours within `window` (all time: straight from the plays, each one's watch time)."""
     by_type = items_by_type(conn)
-    counted = and_(plays.c.short.is_(False), plays.c.live_tv.is_(False))
+    counted = and_(counted_views(), started_in(window))
     views, unique = conn.execute(
         select(func.count(distinct(plays.c.view_id)), func.count(distinct(plays.c.item_id))).where(counted)
     ).one()
-    timed = select(func.coalesce(func.sum(plays.c.watch_seconds), 0.0))
-    seconds = conn.execute(timed if count_live_tv else timed.where(plays.c.live_tv.is_(False))).scalar_one()
+    if window.all_time:
+        timed = select(func.coalesce(func.sum(plays.c.watch_seconds), 0.0))
+        seconds = conn.execute(timed if count_live_tv else timed.where(plays.c.live_tv.is_(False))).scalar_one()
+    else:
+        seconds = sum(w.seconds for w in watched(conn, window, PlayFilter(live_tv=count_live_tv)))
     return Overview(
         total_users=count_users(conn),
         total_items=sum(by_type.values()),

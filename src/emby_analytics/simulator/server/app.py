@@ -97,6 +97,8 @@ class SimulatorApp:
             )
         elif fault is not None and fault.kind == "unauthorized":
             return text_response(UNAUTHORIZED_TEXT, 401)
+        elif fault is not None and fault.kind == "answer":
+            return Response(fault.body, status_code=fault.status, headers={"Content-Type": fault.content_type})
         if found is None:
             return text_response("Not Found", 404)
         route, params = found

@@ -8,6 +8,7 @@ Endpoints are named by their route template as listed in `routes.ROUTES` (e.g. "
     sim.faults.stall_next(1, seconds=30)                     # the next request sleeps 30 s first
     sim.faults.malformed_next(1, endpoint="/Sessions")       # truncated JSON body
     sim.faults.unauthorized_next(2)                          # 401 even with a valid token
+    sim.faults.answer_next(1, b"<html>", "text/html")        # the next request gets this body, whatever it asked
     sim.faults.set_rate("error", 0.05, status=502)           # 5 % of all requests answer 502
     sim.faults.clear()
 """
@@ -18,7 +19,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["error", "stall", "malformed", "unauthorized"]
+FaultKind = Literal["error", "stall", "malformed", "unauthorized", "answer"]
 
 
 def _norm(endpoint: str | None) -> str | None:
@@ -32,6 +33,8 @@ class Fault:
     kind: FaultKind
     status: int = 500
     seconds: float = 0.0
+    body: bytes = b""
+    content_type: str = ""
 
 
 @dataclass
@@ -42,6 +45,8 @@ class _Rule:
     probability: float = 1.0
     status: int = 500
     seconds: float = 0.0
+    body: bytes = b""
+    content_type: str = ""
 
     def applies(self, endpoint: str) -> bool:
         return self.endpoint is None or self.endpoint == endpoint
@@ -106,6 +111,12 @@ class FaultConfig:
     def unauthorized_next(self, n: int = 1, endpoint: str | None = None) -> None:
         self._add(_Rule("unauthorized", _norm(endpoint), n, status=401))
 
+    def answer_next(
+        self, n: int, body: bytes, content_type: str, *, status: int = 200, endpoint: str | None = None
+    ) -> None:
+        """The next `n` requests get this answer instead of the real one (a proxy's error page, a hostile file)."""
+        self._add(_Rule("answer", _norm(endpoint), n, status=status, body=body, content_type=content_type))
+
     def set_rate(
         self,
         kind: FaultKind,
@@ -146,4 +157,4 @@ class FaultConfig:
 
     def _deliver(self, rule: _Rule) -> Fault:
         self.injected[rule.kind] = self.injected.get(rule.kind, 0) + 1
-        return Fault(rule.kind, rule.status, rule.seconds)
+        return Fault(rule.kind, rule.status, rule.seconds, rule.body, rule.content_type)
