@@ -56,6 +56,7 @@ import httpx
 import sqlalchemy
 
 from benchmarks import naive_stats, tiers
+from emby_analytics.db.schema import decode_id
 
 ROOT = Path(__file__).parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -294,8 +295,10 @@ def read_facts(db: Path, end: date) -> Facts:
             top_item=items[0],
             top_series=one("SELECT series_id FROM plays WHERE series_id IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC"),
             top_client=one("SELECT client FROM plays GROUP BY client ORDER BY COUNT(*) DESC"),
-            recent_play=one("SELECT id FROM plays ORDER BY started_at DESC, id DESC LIMIT 1"),
-            old_play=one(f"SELECT id FROM plays ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET {total * 9 // 10}"),
+            recent_play=decode_id(one("SELECT id FROM plays ORDER BY started_at DESC, id DESC LIMIT 1")),
+            old_play=decode_id(
+                one(f"SELECT id FROM plays ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET {total * 9 // 10}")
+            ),
             item_ids=items,
             common_word=max(sorted(words), key=lambda w: words[w]) if words else "the",
             rare_title=rare or "Lantern",

@@ -15,7 +15,7 @@
 Everything goes through the service's own code, so the database has the real schema, indexes and row shapes:
 the library is the simulator's world (`World.generate`, SD to 8K, letterboxed encodes, many codecs, hostile names)
 copied by the real user sync and full library sync (in-process, through `httpx.ASGITransport`); live plays are
-closed `tracking.model.Play`s with their segments, stored by `tracking.store.persist` in transactions of
+closed `tracking.model.Play`s with their segments, stored by `tracking.store.PlayWriter` in transactions of
 ~20,000 plays; the oldest fifth of the history is Playback Reporting rows in the simulated plugin, brought in by
 the real `HistoryImport` before the live plays begin (as when the service is installed on a server with history).
 
@@ -77,7 +77,7 @@ from emby_analytics.tracking.model import (
     play_id_for,
 )
 from emby_analytics.tracking.model import Stream as Delivery
-from emby_analytics.tracking.store import persist
+from emby_analytics.tracking.store import PlayWriter
 
 ROOT = Path(__file__).parent.parent
 CACHE = ROOT / "bench-data" / "tiers"
@@ -284,7 +284,7 @@ def _counts(conn: Connection) -> dict[str, int]:
 
 
 def persist_in_rounds(conn: Connection, batch: Sequence[Play], window: timedelta, lookups: set[str]) -> None:
-    """Store a batch with the store's own `persist`, in one transaction.
+    """Store a batch with the store's own `PlayWriter`, in one transaction.
 
     Only plays with an earlier play of the same user and item inside the resume window are passed as opened
     (`lookups`): for every other play the store's look-up finds nothing and keeps its own view id, so the rows
@@ -302,7 +302,7 @@ def persist_in_rounds(conn: Connection, batch: Sequence[Play], window: timedelta
         rounds[level].append(play)
     for group in rounds:
         opened = [play for play in group if play.play_id in lookups]
-        persist(conn, TickResult(changed=group, opened=opened), resume_window=window)
+        PlayWriter().write(conn, TickResult(changed=group, opened=opened), resume_window=window)
     lookups.difference_update(play.play_id for play in batch)
 
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from contextlib import closing
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from benchmarks import stats_bench, tiers
+from emby_analytics.db.schema import to_micros
 
 END = date(2026, 1, 15)
 TINY = tiers.TIERS["T"]
@@ -23,7 +24,9 @@ TINY = tiers.TIERS["T"]
 def _content(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows, sorted: two databases with equal content compare equal."""
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
+        ]
         return {name: sorted(conn.execute(f'SELECT * FROM "{name}"'), key=repr) for name in names}
 
 
@@ -77,8 +80,9 @@ def test_a_tier_has_the_shape_the_benchmark_needs(tiny: tiers.BuiltTier) -> None
         assert short > 0 and live_tv > 0 and reasons > 3
         heights = values("SELECT height, COUNT(*) FROM items WHERE type = 'Movie' GROUP BY 1")
         assert {480, 1080, 2160, 4320} <= set(heights), "SD to 8K, from the simulator's world"
-        window = conn.execute("SELECT COUNT(*) FROM plays WHERE started_at >= '2026-01-08'").fetchone()[0]
-        assert window > 0 and conn.execute("SELECT MAX(started_at) < '2026-01-15' FROM plays").fetchone()[0]
+        week, end = (to_micros(datetime(2026, 1, day, tzinfo=UTC)) for day in (8, 15))
+        window = conn.execute("SELECT COUNT(*) FROM plays WHERE started_at >= ?", (week,)).fetchone()[0]
+        assert window > 0 and conn.execute("SELECT MAX(started_at) < ? FROM plays", (end,)).fetchone()[0]
         sync = conn.execute("SELECT kind, status FROM sync_runs").fetchall()
         assert ("full", "done") in sync, "the library came through the real full sync"
 

@@ -22,7 +22,7 @@ from emby_analytics.stats.overview import overview
 from emby_analytics.stats.usage import top_users, usage
 from emby_analytics.stats.window import Window, resolve
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, TickResult
-from emby_analytics.tracking.store import persist
+from emby_analytics.tracking.store import PlayWriter
 
 NOW = datetime(2026, 3, 29, 15, 30, tzinfo=UTC)  # the day Europe goes to summer time
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Australia/Lord_Howe"]
@@ -113,7 +113,7 @@ def test_every_total_is_the_same_watch_time(
     rows = data.draw(plays(edges_of(window)))
     with database() as db:
         changed = TickResult(list(rows), list(rows), list(rows))
-        db.write_sync(lambda conn: persist(conn, changed, resume_window=timedelta(0)))
+        db.write_sync(lambda conn: PlayWriter().write(conn, changed, resume_window=timedelta(0)))
         expected = reference(rows, window, count_live_tv=count_live_tv)
         days = db.read_sync(lambda conn: usage(conn, window, count_live_tv=count_live_tv))
         users = db.read_sync(lambda conn: top_users(conn, window, count_live_tv=count_live_tv, limit=500))

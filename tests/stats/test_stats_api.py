@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.conftest import make_settings, running_service
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db.schema import items
+from emby_analytics.db.schema import items, play_rows
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.stats.quality import QUALITIES, quality
 from emby_analytics.testing import Service
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, Stream, TickResult
-from emby_analytics.tracking.store import persist
+from emby_analytics.tracking.store import PlayWriter
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 T = TICKS_PER_SECOND
@@ -89,9 +89,9 @@ async def history(tmp_path: Path, simulator: Simulator) -> AsyncIterator[tuple[S
         views = {f"{2:032x}": f"{1:032x}"}
 
         def write(conn: Any) -> None:
-            persist(conn, TickResult(plays, plays, plays), resume_window=timedelta(0))
+            PlayWriter().write(conn, TickResult(plays, plays, plays), resume_window=timedelta(0))
             for play_id, view in views.items():  # the resume, as the store's grouping would have found it
-                conn.exec_driver_sql("UPDATE plays SET view_id = ? WHERE id = ?", (view, play_id))
+                conn.execute(update(play_rows).where(play_rows.c.id == play_id).values(view_id=view))
 
         await service.state.db.write(write)
         yield service, {"users": users, "movies": movies, "episodes": episodes, "plays": plays}
