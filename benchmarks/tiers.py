@@ -59,6 +59,7 @@ from emby_analytics.config import load_settings
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, plays, segments, users
+from emby_analytics.rollups.fold import ensure_zone, fold
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import item_name, plugin_date
 from emby_analytics.simulator.server import Simulator
@@ -256,6 +257,14 @@ async def _fill(tier: Tier, seed: int, end: date, path: Path, log: Callable[[str
             phases["plays_live_writes"] = writing
             phases["plays_generating"] = phases["plays"] - importing - writing
             log(f"  live: {live:,} plays stored in {phases['plays']:.1f} s ({writing:.1f} s in transactions)")
+            # What the service's rollup job does as plays close, here at once.
+            mark = time.perf_counter()
+            db.write_sync(lambda conn: ensure_zone(conn, settings.zone))
+            folded = 0
+            while done := db.write_sync(lambda conn: fold(conn, settings.zone)):
+                folded += done
+            phases["rollups"] = time.perf_counter() - mark
+            log(f"  rollups: {folded:,} plays folded in {phases['rollups']:.1f} s")
         counts = db.read_sync(_counts)
     finally:
         db.close()

@@ -21,8 +21,10 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.logconfig import redact_everywhere
+from emby_analytics.rollups.job import FoldJob
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
+from emby_analytics.stats.rolled import RollupCache
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
@@ -73,6 +75,7 @@ def build_state(
     feed = SessionFeed(emby, clock, interval_sec=settings.now_poll_sec, socket=socket)
     feed.subscribe(recorder.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
+    rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
     jobs: list[Job] = [
         *feed.jobs(),
@@ -81,6 +84,7 @@ def build_state(
         incremental,
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
         HistoryImportJob(history_import, clock),
+        rollups,
     ]
     item_lookup = ItemLookup(db, emby, clock)
     # Images get their own client: one retry, and no attempt longer than the proxy's whole budget.
@@ -114,6 +118,8 @@ def build_state(
         webhook_token=webhook_token,
         server_info=server_info,
         scheduler=Scheduler(jobs),
+        rollups=rollups,
+        rollup_cache=RollupCache(),
         commit=commit,
     )
 

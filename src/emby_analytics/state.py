@@ -12,7 +12,9 @@ from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed
 from emby_analytics.images import ImageProxy
+from emby_analytics.rollups.job import FoldJob
 from emby_analytics.scheduler import Scheduler
+from emby_analytics.stats.rolled import RollupCache
 from emby_analytics.sync.history import HistoryImport
 from emby_analytics.sync.library import LibrarySync
 from emby_analytics.sync.lookup import ItemLookup
@@ -40,4 +42,6 @@ class AppState:
     webhook_token: str = field(repr=False)
     server_info: ServerInfoJob
     scheduler: Scheduler
+    rollups: FoldJob
+    rollup_cache: RollupCache
     commit: str

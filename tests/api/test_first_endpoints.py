@@ -74,6 +74,7 @@ async def test_health_reports_database_and_jobs(service: Service) -> None:
         "library-full",
         "history-import",
         "emby-websocket",
+        "rollups",
     }
 
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import START, Service
 
-from emby_analytics.db.schema import plays
+from emby_analytics.db.schema import plays, segments
 
 USERS = ["a" * 32, "b" * 32]
 
@@ -50,7 +50,18 @@ def _play(n: int, **overrides: Any) -> dict[str, Any]:
 
 
 async def _insert(service: Service, rows: list[dict[str, Any]]) -> None:
-    await service.state.db.write(lambda conn: conn.execute(plays.insert(), rows))
+    """The plays, each with one segment of its watch time from its start (as the store writes them)."""
+    spans = [
+        {"play_id": r["id"], "seq": 0, "started_at": r["started_at"],
+         "ended_at": r["started_at"] + timedelta(seconds=r["watch_seconds"])}
+        for r in rows
+    ]  # fmt: skip
+
+    def write(conn: Any) -> None:
+        conn.execute(plays.insert(), rows)
+        conn.execute(segments.insert(), spans)
+
+    await service.state.db.write(write)
 
 
 async def _all_pages(service: Service, query: str, limit: int) -> list[dict[str, Any]]:

@@ -166,3 +166,19 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StorageError, match="cannot create the data folder"):
         Database.open(blocker / "sub" / "emby.db")
+
+
+def test_a_read_sees_one_snapshot(db: Database) -> None:
+    """A write committed in the middle of a read is not seen by the rest of that read (the next read sees it)."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def count(conn: Connection) -> int:
+        return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+    def read(conn: Connection) -> tuple[int, int]:
+        before = count(conn)
+        db.write_sync(lambda w: w.execute(users.insert().values(id="u1", name="A", first_seen_at=now, updated_at=now)))
+        return before, count(conn)
+
+    assert db.read_sync(read) == (0, 0)
+    assert db.read_sync(count) == 1

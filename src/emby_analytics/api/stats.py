@@ -7,7 +7,8 @@ The seed's paths stay as aliases (`/stats/top-users`, `/stats/top-items`, `/stat
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Query
 
@@ -27,12 +28,14 @@ from emby_analytics.stats.history import HistoryFilter, HistoryPage, InvalidCurs
 from emby_analytics.stats.methods import ClientUse, PlayMethods, clients, play_methods
 from emby_analytics.stats.overview import Overview, UsersTotal, overview, users_total
 from emby_analytics.stats.play import PlayDetail, UnknownPlay, play_detail
+from emby_analytics.stats.rolled import Rolled
 from emby_analytics.stats.top import TopItem, TopSeries, top_items, top_series
 from emby_analytics.stats.usage import TopUser, UserDay, top_users, usage
 from emby_analytics.stats.users import ActiveUser, UnknownUser, UserDetail, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import Window
 
+T = TypeVar("T")
 router = APIRouter(prefix="/stats", tags=["stats"])
 # Live plays have hex ids; imported ones start with "i" (sync.history.play_id_for).
 PLAY_ID_PATTERN = r"^i?[0-9a-f]{1,64}$"
@@ -40,6 +43,11 @@ PLAY_ID_PATTERN = r"^i?[0-9a-f]{1,64}$"
 
 def _window(state: State, query: WindowParams, default_days: int | None) -> Window:
     return query.resolve(state.clock.now(), state.settings.zone, default_days=default_days)
+
+
+async def _ask(state: State, window: Window, question: Callable[[Rolled], T]) -> T:
+    """Answer from the rollups and the unfolded plays, in one read."""
+    return await state.db.read(lambda conn: question(Rolled(conn, window, state.rollup_cache)))
 
 
 @router.get(
@@ -51,7 +59,7 @@ def _window(state: State, query: WindowParams, default_days: int | None) -> Wind
 )
 async def stats_overview(state: State, window: WindowParams) -> Overview:
     span, live = _window(state, window, None), state.settings.count_live_tv
-    return await state.db.read(lambda conn: overview(conn, span, count_live_tv=live))
+    return await _ask(state, span, lambda rolled: overview(rolled, count_live_tv=live))
 
 
 @router.get("/users/total", response_model=UsersTotal, summary="Number of users", description="Users known to Emby.")
@@ -68,7 +76,7 @@ async def stats_users_total(state: State) -> UsersTotal:
 )
 async def stats_usage(state: State, window: WindowParams, user_id: UserIdParam = None) -> list[UserDay]:
     span, live = _window(state, window, 30), state.settings.count_live_tv
-    return await state.db.read(lambda conn: usage(conn, span, count_live_tv=live, user_id=user_id))
+    return await _ask(state, span, lambda rolled: usage(rolled, count_live_tv=live, user_id=user_id))
 
 
 @router.get(
@@ -86,7 +94,7 @@ async def stats_usage(state: State, window: WindowParams, user_id: UserIdParam =
 )
 async def stats_top_users(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[TopUser]:
     span, live = _window(state, window, 30), state.settings.count_live_tv
-    return await state.db.read(lambda conn: top_users(conn, span, count_live_tv=live, limit=limit))
+    return await _ask(state, span, lambda rolled: top_users(rolled, count_live_tv=live, limit=limit))
 
 
 @router.get(
@@ -112,8 +120,8 @@ async def stats_top_items(
 ) -> list[TopItem] | list[TopSeries]:
     span = _window(state, window, 30)
     if group == "series":
-        return await state.db.read(lambda conn: top_series(conn, span, limit=limit))
-    return await state.db.read(lambda conn: top_items(conn, span, limit=limit, media_type=media_type))
+        return await _ask(state, span, lambda rolled: top_series(rolled, limit=limit))
+    return await _ask(state, span, lambda rolled: top_items(rolled, limit=limit, media_type=media_type))
 
 
 @router.get(
@@ -124,7 +132,7 @@ async def stats_top_items(
 )
 async def stats_top_series(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[TopSeries]:
     span = _window(state, window, 30)
-    return await state.db.read(lambda conn: top_series(conn, span, limit=limit))
+    return await _ask(state, span, lambda rolled: top_series(rolled, limit=limit))
 
 
 @router.get(
@@ -136,7 +144,7 @@ async def stats_top_series(state: State, window: WindowParams, limit: ItemLimitP
 )
 async def stats_active_users(state: State, window: WindowParams, limit: ItemLimitParam = 10) -> list[ActiveUser]:
     span, live = _window(state, window, 30), state.settings.count_live_tv
-    return await state.db.read(lambda conn: active_users(conn, span, count_live_tv=live, limit=limit))
+    return await _ask(state, span, lambda rolled: active_users(rolled, count_live_tv=live, limit=limit))
 
 
 UserPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="Emby user id (32 hex digits).")]
@@ -159,7 +167,7 @@ UserPath = Annotated[str, Path(pattern=USER_ID_PATTERN, description="Emby user i
 async def stats_user(state: State, user_id: UserPath, window: WindowParams) -> UserDetail:
     span, live = _window(state, window, None), state.settings.count_live_tv
     try:
-        return await state.db.read(lambda conn: user_detail(conn, user_id.lower(), span, count_live_tv=live))
+        return await _ask(state, span, lambda rolled: user_detail(rolled, user_id.lower(), count_live_tv=live))
     except UnknownUser:
         raise HTTPException(404, "no such user") from None
 
@@ -190,8 +198,8 @@ async def stats_play_methods(
 ) -> PlayMethods:
     span = _window(state, window, 30)
     where = PlayFilter(user_id=user_id, item_types=(media_type,) if media_type else None)
-    return await state.db.read(
-        lambda conn: play_methods(conn, span, where, show_all=show_all, offset=offset, limit=limit)
+    return await _ask(
+        state, span, lambda rolled: play_methods(rolled, where, show_all=show_all, offset=offset, limit=limit)
     )
 
 
@@ -204,7 +212,7 @@ async def stats_play_methods(
 )
 async def stats_clients(state: State, window: WindowParams, limit: ItemLimitParam = 50) -> list[ClientUse]:
     span, live = _window(state, window, 30), state.settings.count_live_tv
-    return await state.db.read(lambda conn: clients(conn, span, count_live_tv=live, limit=limit))
+    return await _ask(state, span, lambda rolled: clients(rolled, count_live_tv=live, limit=limit))
 
 
 @router.get(
@@ -215,7 +223,7 @@ async def stats_clients(state: State, window: WindowParams, limit: ItemLimitPara
 )
 async def stats_heatmap(state: State, window: WindowParams) -> list[HeatCell]:
     span, live = _window(state, window, 90), state.settings.count_live_tv
-    return await state.db.read(lambda conn: heatmap(conn, span, count_live_tv=live))
+    return await _ask(state, span, lambda rolled: heatmap(rolled, count_live_tv=live))
 
 
 @router.get(
@@ -227,7 +235,7 @@ async def stats_heatmap(state: State, window: WindowParams) -> list[HeatCell]:
 )
 async def stats_concurrency(state: State, window: WindowParams) -> Concurrency:
     span = _window(state, window, 30)
-    return await state.db.read(lambda conn: concurrency(conn, span))
+    return await _ask(state, span, concurrency)
 
 
 @router.get(

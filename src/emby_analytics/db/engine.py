@@ -85,6 +85,9 @@ class Database:
     def read_sync(self, work: Callable[[Connection], T]) -> T:
         try:
             with self.reader.connect() as conn:
+                # One snapshot for the whole read: what several queries say agrees (the rollups and the plays
+                # not yet folded into them, for one). Released when the connection goes back to the pool.
+                conn.exec_driver_sql("BEGIN")
                 return work(conn)
         except OperationalError as exc:
             raise StorageError(f"database read failed: {exc.orig}") from exc

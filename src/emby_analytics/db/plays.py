@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table
 from emby_analytics.db.engine import CACHES
 from emby_analytics.db.schema import (
     END_REASONS,
+    ROLLUP_BOOKKEEPING,
     SOURCES,
     play_clients,
     play_items,
@@ -40,7 +41,7 @@ DESCRIBED: dict[str, tuple[str, ...]] = {
 }
 SOURCE_CODES = {name: code for code, name in enumerate(SOURCES)}
 END_REASON_CODES = {name: code for code, name in enumerate(END_REASONS)}
-ROW_COLUMNS = tuple(c.name for c in play_rows.columns)
+ROW_COLUMNS = tuple(c.name for c in play_rows.columns if c.name not in ROLLUP_BOOKKEEPING)
 # Enough for every description a household has; a runaway cache starts over rather than grow without end.
 _CACHE_LIMIT = 100_000
 

@@ -338,12 +338,20 @@ play_rows = Table(
     Column("end_reason", SmallInteger),  # index into END_REASONS
     # While open, what the tracker needs to continue after a restart beyond the columns (its cursor, JSON).
     Column("tracker_state", Text),
+    # Rollup bookkeeping (see "rollups" below): the play's time is in the rollups; on a viewing's first play,
+    # the viewing has been counted. Both start false; only the rollup folder sets them.
+    Column("folded", Boolean, nullable=False, server_default=text("0")),
+    Column("view_counted", Boolean, nullable=False, server_default=text("0")),
     Index(None, "started_at"),
     Index(None, "user_ref", "started_at"),
     # Only open plays are looked up by stopped_at (at start-up): index just those.
     Index("ix_play_rows_open", "stopped_at", sqlite_where=text("stopped_at IS NULL")),
+    # The plays not yet in the rollups (open ones, and those closed since the last fold): a handful.
+    Index("ix_play_rows_unfolded", "started_at", sqlite_where=text("folded = 0")),
     sqlite_with_rowid=False,  # the id is the key: no rowid, and no second index of the ids
 )
+# Columns a play's writers leave to their defaults (the rollup folder owns them).
+ROLLUP_BOOKKEEPING = ("folded", "view_counted")
 
 segments = Table(
     "segments",
@@ -497,7 +505,7 @@ def _insert_trigger_sql() -> str:
         "end_reason": _coded("NEW.end_reason", END_REASONS, "end_reason"),
         "tracker_state": "NEW.tracker_state",
     }
-    columns = [c.name for c in play_rows.columns]
+    columns = [c.name for c in play_rows.columns if c.name not in ROLLUP_BOOKKEEPING]
     listed = ", ".join(values[c] for c in columns)
     statements.append(f"INSERT INTO play_rows ({', '.join(columns)}) VALUES ({listed})")  # noqa: S608 - our names
     return "CREATE TRIGGER plays_insert INSTEAD OF INSERT ON plays BEGIN " + "; ".join(statements) + "; END"
@@ -512,6 +520,74 @@ PLAYS_VIEW = (
 for _statement in PLAYS_VIEW:
     event.listen(metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]
 event.listen(metadata, "before_drop", DDL("DROP VIEW IF EXISTS plays"))  # type: ignore[no-untyped-call]
+
+# -- rollups -------------------------------------------------------------------------------------------------------
+# Watch time and viewings of closed plays, summed per local day (`day`: the date's proleptic ordinal in TZ) so a
+# statistic over any window of whole days reads a few rows per day instead of every segment. Maintained by
+# `rollups.fold` from the plays (each play once: `play_rows.folded`); a statistic adds the plays not yet folded
+# from their segments. Time is integer microseconds, so sums are exact in any order. `rollup_state` remembers the
+# time zone the days were cut in (a new TZ refolds everything) and counts folds (a cache key for readers).
+
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("zone", String(64), nullable=False),
+    Column("generation", Integer, nullable=False),
+)
+
+rollup_user_days = Table(
+    "rollup_user_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("user_ref", Integer, primary_key=True),
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),  # viewings whose first play began that day
+    sqlite_with_rowid=False,
+)
+
+rollup_item_days = Table(
+    "rollup_item_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("item_ref", Integer, primary_key=True),  # play_items: the item as played (Live TV is left out)
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+rollup_hours = Table(
+    "rollup_hours",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("hour", SmallInteger, primary_key=True),  # local hour, 0-23
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+rollup_client_days = Table(
+    "rollup_client_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),
+    Column("stream_ref", Integer, primary_key=True),
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    Column("plays", Integer, nullable=False),  # plays begun that day, short ones not
+    sqlite_with_rowid=False,
+)
+
+rollup_peaks = Table(
+    "rollup_peaks",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    # Most plays open at once that day, counted when a play of that day was last folded (a day an unfolded play
+    # touches is counted afresh by the reader).
+    Column("peak", Integer, nullable=False),
+    Column("at", UTCMicros),  # when that peak was first reached
+)
 
 webhook_receipts = Table(
     "webhook_receipts",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import plays
-from emby_analytics.stats.watch import PlayFilter, split_hours, watched
-from emby_analytics.stats.window import Window, local_midnight
+from emby_analytics.db.schema import from_micros
+from emby_analytics.rollups.fold import play_spans
+from emby_analytics.rollups.pieces import busiest, day_of, day_start
+from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -34,61 +34,49 @@ class Concurrency(BaseModel):
     peak_at: datetime | None
 
 
-def heatmap(conn: Connection, window: Window, *, count_live_tv: bool) -> list[HeatCell]:
-    seconds = [[0.0] * 24 for _ in range(7)]
-    for w in watched(conn, window, PlayFilter(live_tv=count_live_tv)):
-        for hour_start, piece in split_hours(w.start, w.end, window):
-            seconds[hour_start.weekday()][hour_start.hour] += piece
+def heatmap(rolled: Rolled, *, count_live_tv: bool) -> list[HeatCell]:
+    micros = [[0] * 24 for _ in range(7)]
+    for (day, hour), value in rolled.by_hour(live_tv=count_live_tv).items():
+        micros[date.fromordinal(day).weekday()][hour] += value
     return [
-        HeatCell(weekday=d, day=WEEKDAYS[d], hour=h, hours=round(seconds[d][h] / 3600, 2), seconds=round(seconds[d][h]))
+        HeatCell(weekday=d, day=WEEKDAYS[d], hour=h, hours=hours(micros[d][h]), seconds=seconds(micros[d][h]))
         for d in range(7)
         for h in range(24)
     ]
 
 
-def _spans(conn: Connection, window: Window) -> list[tuple[datetime, datetime]]:
-    """Each play's [start, end) (open plays: until now), clipped to the window."""
-    end_of = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
-    query = select(plays.c.started_at, plays.c.stopped_at, plays.c.last_seen_at).where(plays.c.started_at < window.end)
-    if window.start is not None:
-        query = query.where(end_of > window.start)
-    spans = []
-    for row in conn.execute(query):
-        start = row.started_at if window.start is None else max(row.started_at, window.start)
-        end = min(row.stopped_at or row.last_seen_at, window.end)  # an open play: as far as it was seen
-        if end > start:
-            spans.append((start, end))
-    return spans
+def concurrency(rolled: Rolled) -> Concurrency:
+    """Per local day of the window, the most plays open at once: from the rollups, except the days an unfolded
+    play touches, which are counted afresh from every play open that day (so is everything, if the rollups were
+    cut in another time zone)."""
+    window, zone = rolled.window, rolled.window.zone
+    stored = rolled.peaks()
+    fresh: dict[int, tuple[int, int | None]] = {}
+    for start, end in rolled.unfolded_spans():  # in the window or not: the all-time peak may be among them
+        for day in range(day_of(start, zone), day_of(end, zone) + 1):
+            if day not in fresh:
+                fresh[day] = _count(rolled, day)
+    first = rolled.first
+    if window.first_day is None:  # all time: from the first day anything was played
+        earliest = rolled.conn.exec_driver_sql("SELECT min(started_at) FROM play_rows").scalar()
+        first = day_of(earliest, zone) if earliest is not None else rolled.last + 1
+    days = []
+    for day in range(first, rolled.last + 1):
+        if day not in fresh and not rolled.usable:
+            fresh[day] = _count(rolled, day)
+        peak, at = fresh.get(day) or stored.get(day) or (0, None)
+        days.append(DayPeak(day=date.fromordinal(day), peak=peak, at=_moment(at)))
+    best = rolled.all_time_peak()
+    for peak, at in fresh.values():
+        if peak > best[0] or (peak == best[0] and at is not None and (best[1] is None or at < best[1])):
+            best = (peak, at)
+    return Concurrency(days=days, peak=best[0], peak_at=_moment(best[1]))
 
 
-def _peaks(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, int]]:
-    """(moment, plays open from then on), at every change; ends before starts at the same moment."""
-    events = sorted([(a, 1) for a, _ in spans] + [(b, -1) for _, b in spans])
-    out, open_now = [], 0
-    for moment, step in events:
-        open_now += step
-        out.append((moment, open_now))
-    return out
+def _count(rolled: Rolled, day: int) -> tuple[int, int | None]:
+    start, end = day_start(day, rolled.window.zone), day_start(day + 1, rolled.window.zone)
+    return busiest(play_spans(rolled.conn, start, end), start, end)
 
 
-def concurrency(conn: Connection, window: Window) -> Concurrency:
-    spans = _spans(conn, window)
-    changes = _peaks(spans)
-    if window.first_day is None and spans:  # all time: from the first play's day
-        window = window.since(min(a for a, _ in spans).astimezone(window.zone).date())
-    days, index, open_now = [], 0, 0
-    for day in window.days():
-        day_start, day_end = local_midnight(day, window.zone), local_midnight(day + timedelta(days=1), window.zone)
-        while index < len(changes) and changes[index][0] < day_start:
-            open_now = changes[index][1]
-            index += 1
-        peak, at = open_now, (day_start if open_now else None)  # a play carried over from the day before
-        while index < len(changes) and changes[index][0] < day_end:
-            moment, open_now = changes[index]
-            index += 1
-            if open_now > peak:
-                peak, at = open_now, moment
-        days.append(DayPeak(day=day, peak=peak, at=at))
-    everything = _peaks(_spans(conn, Window(None, window.end, window.zone, None, window.last_day)))
-    top = max(everything, key=lambda c: c[1], default=None)
-    return Concurrency(days=days, peak=top[1] if top else 0, peak_at=top[0] if top else None)
+def _moment(micros: int | None) -> datetime | None:
+    return from_micros(micros) if micros is not None else None

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import and_, func, select
 
 from emby_analytics.db.schema import plays
 from emby_analytics.stats.history import HistoryPlay, history_rows
-from emby_analytics.stats.watch import PlayFilter, seconds_by, started_in, watched
-from emby_analytics.stats.window import Window
+from emby_analytics.stats.rolled import Rolled, hours, seconds
+from emby_analytics.stats.watch import PlayFilter, started_in
 
 METHODS = ("DirectPlay", "DirectStream", "Transcode")
 
@@ -46,21 +46,27 @@ class ClientUse(BaseModel):
     devices: list[DeviceUse]
 
 
-def play_methods(
-    conn: Connection, window: Window, where: PlayFilter, *, show_all: bool, offset: int, limit: int
-) -> PlayMethods:
+def play_methods(rolled: Rolled, where: PlayFilter, *, show_all: bool, offset: int, limit: int) -> PlayMethods:
+    """Plays begun in the window (short ones not) by how they were delivered, and a page of them."""
+    conn, window = rolled.conn, rolled.window
     selected = and_(where.where(), plays.c.short.is_(False), started_in(window))
+    if where == PlayFilter():
+        deliveries = rolled.by_delivery()
+    else:  # one user's or one type's plays: few enough to count here
+        deliveries = defaultdict(int)
+        columns = (plays.c.play_method, plays.c.video_method, plays.c.audio_method, plays.c.transcode_reasons)
+        for row in conn.execute(select(*columns, func.count()).where(selected).group_by(*columns)):
+            deliveries[(row[0], row[1], row[2], row[3])] += row[4]
     methods: Counter[str] = Counter({m: 0 for m in METHODS})
     detailed: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
-    query = select(plays.c.play_method, plays.c.video_method, plays.c.audio_method, plays.c.transcode_reasons)
-    for row in conn.execute(query.where(selected)):
-        methods[row.play_method or "Unknown"] += 1
-        detailed[f"{row.video_method or 'none'}/{row.audio_method or 'none'}"] += 1
-        for reason in (row.transcode_reasons or "").split():
-            reasons[reason] += 1
+    for (method, video, audio, transcode_reasons), count in deliveries.items():
+        methods[method or "Unknown"] += count
+        detailed[f"{video or 'none'}/{audio or 'none'}"] += count
+        for reason in (transcode_reasons or "").split():
+            reasons[reason] += count
     listed = selected if show_all else and_(selected, plays.c.play_method != "DirectPlay")
-    total = conn.execute(select(func.count()).select_from(plays).where(listed)).scalar_one()
+    total = sum(n for key, n in deliveries.items() if show_all or key[0] not in (None, "DirectPlay"))
     rows = conn.execute(
         select(plays).where(listed).order_by(plays.c.started_at.desc(), plays.c.id.desc()).offset(offset).limit(limit)
     ).all()
@@ -75,37 +81,28 @@ def play_methods(
     )
 
 
-def clients(conn: Connection, window: Window, *, count_live_tv: bool, limit: int) -> list[ClientUse]:
-    where = PlayFilter(live_tv=count_live_tv)
-    seconds = seconds_by(
-        ((w.facts.client, w.facts.device_name), w.seconds)
-        for w in watched(conn, window, where, plays.c.client, plays.c.device_name)
-    )
-    views: dict[tuple[str | None, str | None], int] = defaultdict(int)
+def clients(rolled: Rolled, *, count_live_tv: bool, limit: int) -> list[ClientUse]:
+    """Watch time and plays per client app, each with its devices and play methods."""
+    devices: dict[str | None, dict[str | None, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     methods: dict[str | None, Counter[str]] = defaultdict(Counter)
-    query = select(plays.c.client, plays.c.device_name, plays.c.play_method).where(
-        where.where(), plays.c.short.is_(False), started_in(window)
-    )
-    for row in conn.execute(query):
-        views[(row.client, row.device_name)] += 1
-        methods[row.client][row.play_method or "Unknown"] += 1
-    by_client: dict[str | None, list[tuple[str | None, float, int]]] = defaultdict(list)
-    for key in set(seconds) | set(views):
-        by_client[key[0]].append((key[1], seconds.get(key, 0.0), views.get(key, 0)))
+    for (client, device, method), (micros, count) in rolled.by_client(live_tv=count_live_tv).items():
+        devices[client][device][0] += micros
+        devices[client][device][1] += count
+        if count:
+            methods[client][method or "Unknown"] += count
     out = []
-    for client, devices in by_client.items():
-        devices.sort(key=lambda d: (-d[1], -d[2], str(d[0])))
-        total = sum(d[1] for d in devices)
+    for client, used in devices.items():
+        ranked = sorted(used.items(), key=lambda d: (-d[1][0], -d[1][1], str(d[0])))
+        total = sum(m for m, _ in used.values())
         out.append(
             ClientUse(
                 client=client,
-                plays=sum(d[2] for d in devices),
-                hours=round(total / 3600, 2),
-                seconds=round(total),
+                plays=sum(n for _, n in used.values()),
+                hours=hours(total),
+                seconds=seconds(total),
                 methods=dict(methods[client]),
                 devices=[
-                    DeviceUse(device=name, plays=n, hours=round(s / 3600, 2), seconds=round(s))
-                    for name, s, n in devices
+                    DeviceUse(device=name, plays=n, hours=hours(m), seconds=seconds(m)) for name, (m, n) in ranked
                 ],
             )
         )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import items, plays, users
-from emby_analytics.stats.watch import PlayFilter, counted_views, started_in, watched
-from emby_analytics.stats.window import Window
+from emby_analytics.db.schema import items, users
+from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 
 class Overview(BaseModel):
@@ -15,7 +14,8 @@ class Overview(BaseModel):
     total_items: int = Field(description="Library items (not removed, not placeholders), all types.")
     items_by_type: dict[str, int] = Field(description="Library items per Emby type (Movie, Series, Episode...).")
     total_plays: int = Field(
-        description="Viewings started in the window: resumes count once, plays under MIN_PLAY_SECONDS and Live TV not."
+        description="Viewings begun in the window (on their first play's day): resumes count once, plays under "
+        "MIN_PLAY_SECONDS and Live TV not."
     )
     unique_plays: int = Field(description="Distinct items of those viewings.")
     total_hours: float = Field(description="Watch time in the window, hours (0.01). Live TV only with COUNT_LIVE_TV.")
@@ -41,26 +41,19 @@ def items_by_type(conn: Connection) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def overview(conn: Connection, window: Window, *, count_live_tv: bool) -> Overview:
-    """Totals; plays and hours within `window` (all time: straight from the plays, each one's watch time)."""
-    by_type = items_by_type(conn)
-    counted = and_(counted_views(), started_in(window))
-    views, unique = conn.execute(
-        select(func.count(distinct(plays.c.view_id)), func.count(distinct(plays.c.item_id))).where(counted)
-    ).one()
-    if window.all_time:
-        timed = select(func.coalesce(func.sum(plays.c.watch_seconds), 0.0))
-        seconds = conn.execute(timed if count_live_tv else timed.where(plays.c.live_tv.is_(False))).scalar_one()
-    else:
-        seconds = sum(w.seconds for w in watched(conn, window, PlayFilter(live_tv=count_live_tv)))
+def overview(rolled: Rolled, *, count_live_tv: bool) -> Overview:
+    """Library totals; viewings and hours within the window."""
+    by_type = items_by_type(rolled.conn)
+    by_user = rolled.by_user(live_tv=count_live_tv)
+    micros = sum(m for m, _ in by_user.values())
     return Overview(
-        total_users=count_users(conn),
+        total_users=count_users(rolled.conn),
         total_items=sum(by_type.values()),
         items_by_type=by_type,
-        total_plays=views,
-        unique_plays=unique,
-        total_hours=round(seconds / 3600, 2),
-        total_seconds=round(seconds),
+        total_plays=sum(v for _, v in by_user.values()),
+        unique_plays=rolled.unique_items(),
+        total_hours=hours(micros),
+        total_seconds=seconds(micros),
     )
 
 

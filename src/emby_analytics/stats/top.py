@@ -6,19 +6,14 @@ Item statistics leave Live TV and what is not media out, as the original does; e
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
-from emby_analytics.db.schema import items, plays
-from emby_analytics.stats.watch import PlayFilter, Tally, views_by, watched
-from emby_analytics.stats.window import Window
+from emby_analytics.db.schema import items, play_items
+from emby_analytics.stats.rolled import Rolled, hours, seconds
 from emby_analytics.titles import display_title
-
-# The item types item statistics count: media a person watches or listens to.
-MEDIA_TYPES = ("Movie", "Episode", "Audio", "MusicVideo", "Video", "Trailer", "AudioBook")
 
 
 class TopItem(BaseModel):
@@ -41,7 +36,7 @@ class TopSeries(BaseModel):
 
 
 def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
-    """The newest play row of each item (its name and episode numbers as recorded), overridden by the library."""
+    """Each item as the library has it, else as it was last recorded with a play."""
     found: dict[str, Any] = {}
     if not ids:
         return found
@@ -51,29 +46,26 @@ def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
         found[row.id] = row
     missing = [i for i in ids if i not in found]
     if missing:
-        recorded = (plays.c.item_id.label("id"), plays.c.item_name, plays.c.item_type, plays.c.series_name,
-                    plays.c.series_id, plays.c.season_number, plays.c.episode_number)  # fmt: skip
-        for row in conn.execute(select(*recorded).where(plays.c.item_id.in_(missing)).order_by(plays.c.started_at)):
-            found[row.id] = row  # the newest recording wins
+        recorded = (play_items.c.item_id.label("id"), play_items.c.item_name, play_items.c.item_type,
+                    play_items.c.series_name, play_items.c.series_id, play_items.c.season_number,
+                    play_items.c.episode_number)  # fmt: skip
+        query = select(*recorded).where(play_items.c.item_id.in_(missing)).order_by(play_items.c.ref)
+        for row in conn.execute(query):
+            found[row.id] = row  # the newest description wins
     return found
 
 
-def top_items(conn: Connection, window: Window, *, limit: int, media_type: str | None = None) -> list[TopItem]:
-    return top_items_for(conn, window, PlayFilter(item_types=(media_type,) if media_type else None), limit=limit)
+def top_items(rolled: Rolled, *, limit: int, media_type: str | None = None) -> list[TopItem]:
+    """The items most watched in the window (media only, never Live TV)."""
+    return ranked_items(rolled.conn, rolled.by_item(item_type=media_type), limit=limit)
 
 
-def top_items_for(conn: Connection, window: Window, where: PlayFilter, *, limit: int) -> list[TopItem]:
-    """The items most watched in the window among the plays `where` selects (media only, never Live TV)."""
-    where = replace(where, item_types=where.item_types or MEDIA_TYPES, live_tv=False)
-    tallies: dict[str, Tally] = {}
-    for w in watched(conn, window, where):
-        tallies.setdefault(w.item_id, Tally()).seconds += w.seconds
-    for item_id, views in views_by(conn, window, where, plays.c.item_id).items():
-        tallies.setdefault(item_id, Tally()).views = views
-    ranked = sorted(tallies.items(), key=lambda kv: (-kv[1].seconds, -kv[1].views, kv[0]))[:limit]
+def ranked_items(conn: Connection, totals: dict[str, list[int]], *, limit: int) -> list[TopItem]:
+    """The first `limit` of [microseconds, viewings] per item, described."""
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
     facts = _describe(conn, [item_id for item_id, _ in ranked])
     out = []
-    for item_id, tally in ranked:
+    for item_id, (micros, views) in ranked:
         row = facts.get(item_id)
         out.append(
             TopItem(
@@ -82,37 +74,27 @@ def top_items_for(conn: Connection, window: Window, where: PlayFilter, *, limit:
                 type=row.item_type if row is not None else None,
                 display=display_title(row) if row is not None else None,
                 series_id=row.series_id if row is not None else None,
-                hours=tally.hours,
-                seconds=round(tally.seconds),
-                plays=tally.views,
+                hours=hours(micros),
+                seconds=seconds(micros),
+                plays=views,
             )
         )
     return out
 
 
-def top_series(conn: Connection, window: Window, *, limit: int) -> list[TopSeries]:
-    where = PlayFilter(item_types=("Episode",), live_tv=False)
-    tallies: dict[str, Tally] = {}
-    names: dict[str, str | None] = {}
-    for w in watched(conn, window, where, plays.c.series_id, plays.c.series_name):
-        if w.facts.series_id:
-            tallies.setdefault(w.facts.series_id, Tally()).seconds += w.seconds
-            names.setdefault(w.facts.series_id, w.facts.series_name)
-    for series_id, views in views_by(conn, window, where, plays.c.series_id).items():
-        if series_id:
-            tallies.setdefault(series_id, Tally()).views = views
-    ranked = sorted(tallies.items(), key=lambda kv: (-kv[1].seconds, -kv[1].views, kv[0]))[:limit]
+def top_series(rolled: Rolled, *, limit: int) -> list[TopSeries]:
+    totals = rolled.by_series()
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
+    ids = [series_id for series_id, _ in ranked]
     library = {
-        row.id: row.name
-        for row in conn.execute(select(items.c.id, items.c.name).where(items.c.id.in_([s for s, _ in ranked])))
+        row.id: row.name for row in rolled.conn.execute(select(items.c.id, items.c.name).where(items.c.id.in_(ids)))
     }
+    missing = [series_id for series_id in ids if series_id not in library]
+    if missing:  # not in the library (any more): the name recorded with its episodes' plays
+        recorded = select(play_items.c.series_id, play_items.c.series_name).where(play_items.c.series_id.in_(missing))
+        for row in rolled.conn.execute(recorded.order_by(play_items.c.ref)):
+            library[row.series_id] = row.series_name or library.get(row.series_id)
     return [
-        TopSeries(
-            series_id=series_id,
-            name=library.get(series_id) or names.get(series_id),
-            hours=tally.hours,
-            seconds=round(tally.seconds),
-            plays=tally.views,
-        )
-        for series_id, tally in ranked
+        TopSeries(series_id=series_id, name=library.get(series_id), hours=hours(m), seconds=seconds(m), plays=v)
+        for series_id, (m, v) in ranked
     ]

@@ -1,4 +1,4 @@
-"""`/stats/usage` (hours per user per local day) and `/stats/top/users`: who watched how much, from segments."""
+"""`/stats/usage` (hours per user per local day) and `/stats/top/users`: who watched how much."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from datetime import date
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
-from emby_analytics.db.schema import plays, users
-from emby_analytics.stats.watch import PlayFilter, Tally, seconds_by, split_days, views_by, watched
-from emby_analytics.stats.window import Window
+from emby_analytics.db.schema import play_users, users
+from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 
 class UserDay(BaseModel):
@@ -25,7 +24,7 @@ class TopUser(BaseModel):
     name: str | None
     hours: float
     seconds: int
-    plays: int = Field(description="Viewings started in the window (resumes once; short plays and Live TV not).")
+    plays: int = Field(description="Viewings begun in the window (resumes once; short plays and Live TV not).")
 
 
 def user_names(conn: Connection, ids: set[str]) -> dict[str, str | None]:
@@ -37,35 +36,24 @@ def user_names(conn: Connection, ids: set[str]) -> dict[str, str | None]:
     }
     missing = ids - set(names)
     if missing:
-        query = select(plays.c.user_id, plays.c.user_name).where(plays.c.user_id.in_(missing)).distinct()
-        for row in conn.execute(query):
-            names.setdefault(row.user_id, row.user_name)
+        recorded = select(play_users.c.user_id, play_users.c.user_name).where(play_users.c.user_id.in_(missing))
+        names.update({row.user_id: row.user_name for row in conn.execute(recorded)})
     return names
 
 
-def usage(conn: Connection, window: Window, *, count_live_tv: bool, user_id: str | None = None) -> list[UserDay]:
-    where = PlayFilter(user_id=user_id, live_tv=count_live_tv)
-    per_day = seconds_by(
-        ((w.user_id, day), (b - a).total_seconds())
-        for w in watched(conn, window, where)
-        for day, a, b in split_days(w.start, w.end, window)
-    )
-    names = user_names(conn, {user for user, _ in per_day})
+def usage(rolled: Rolled, *, count_live_tv: bool, user_id: str | None = None) -> list[UserDay]:
+    per_day = rolled.by_user_day(live_tv=count_live_tv, user_id=user_id)
+    names = user_names(rolled.conn, {user for user, _ in per_day})
     return [
-        UserDay(day=day, user_id=user, user=names.get(user), hours=round(s / 3600, 2), seconds=round(s))
-        for (user, day), s in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    ]
+        UserDay(day=date.fromordinal(day), user_id=user, user=names.get(user), hours=hours(micros),
+                seconds=seconds(micros))
+        for (user, day), (micros, _views) in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        if micros
+    ]  # fmt: skip
 
 
-def top_users(conn: Connection, window: Window, *, count_live_tv: bool, limit: int) -> list[TopUser]:
-    where = PlayFilter(live_tv=count_live_tv)
-    tallies: dict[str, Tally] = {}
-    for w in watched(conn, window, where):
-        tallies.setdefault(w.user_id, Tally()).seconds += w.seconds
-    for user, views in views_by(conn, window, where, plays.c.user_id).items():
-        tallies.setdefault(user, Tally()).views = views
-    ranked = sorted(tallies.items(), key=lambda kv: (-kv[1].seconds, -kv[1].views, kv[0]))[:limit]
-    names = user_names(conn, {user for user, _ in ranked})
-    return [
-        TopUser(user_id=u, name=names.get(u), hours=t.hours, seconds=round(t.seconds), plays=t.views) for u, t in ranked
-    ]
+def top_users(rolled: Rolled, *, count_live_tv: bool, limit: int) -> list[TopUser]:
+    totals = rolled.by_user(live_tv=count_live_tv)
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
+    names = user_names(rolled.conn, {user for user, _ in ranked})
+    return [TopUser(user_id=u, name=names.get(u), hours=hours(m), seconds=seconds(m), plays=v) for u, (m, v) in ranked]

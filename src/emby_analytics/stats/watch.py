@@ -1,26 +1,20 @@
-"""Watch time inside a window, from segments (watch-time.md: pauses, stalls and seeks are not in any segment).
-
-Every "hours" statistic reads time through here: the segments that overlap the window, clipped at its edges and
-split at local midnights (and hours) in `TZ`, so one play that crosses midnight, or a window edge, is counted
-exactly once, on the right side. Which plays count:
-
-- hours: every play, Live TV only with COUNT_LIVE_TV (`live_tv=False` leaves it out);
-- play counts ("views"): resumes of one viewing count once (their shared view id), short plays and Live TV never.
+"""Plays and their segments' time inside a window, read straight from the plays (watch-time.md: pauses,
+stalls and seeks are not in any segment): what the history lists. Statistics over many plays read the rollups
+instead (`stats.rolled`), which agree with this to the microsecond.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, select, true
 
 from emby_analytics.db.schema import plays, segments
 from emby_analytics.stats.window import Window
-from emby_analytics.tracking.days import local_midnight_after
 
 # A segment is one stretch of continuous playing; none is assumed longer than this when looking for the ones that
 # reach into a window from before it (an index bound: a week of uninterrupted playing is not a viewer).
@@ -104,28 +98,6 @@ def watched_plays(conn: Connection, window: Window, play_ids: list[str]) -> Iter
     return watched(conn, window, PlayFilter(play_ids=tuple(play_ids)))
 
 
-def split_days(start: datetime, end: datetime, window: Window) -> Iterator[tuple[date, datetime, datetime]]:
-    """(local day, piece start, piece end) of [start, end), cut at each local midnight."""
-    cursor = start
-    while cursor < end:
-        piece_end = min(end, local_midnight_after(cursor, window.zone))
-        yield cursor.astimezone(window.zone).date(), cursor, piece_end
-        cursor = piece_end
-
-
-def split_hours(start: datetime, end: datetime, window: Window) -> Iterator[tuple[datetime, float]]:
-    """(local start of the hour, seconds) of [start, end), cut at each local hour."""
-    cursor = start
-    while cursor < end:
-        local = cursor.astimezone(window.zone)
-        hour_start = local.replace(minute=0, second=0, microsecond=0)
-        piece_end = min(end, (hour_start + timedelta(hours=1)).astimezone(cursor.tzinfo))
-        if piece_end <= cursor:  # a repeated hour at the end of daylight saving time
-            piece_end = min(end, cursor + timedelta(hours=1))
-        yield hour_start, (piece_end - cursor).total_seconds()
-        cursor = piece_end
-
-
 def seconds_by(pieces: Iterable[tuple[Any, float]]) -> dict[Any, float]:
     totals: dict[Any, float] = defaultdict(float)
     for key, seconds in pieces:
@@ -133,35 +105,7 @@ def seconds_by(pieces: Iterable[tuple[Any, float]]) -> dict[Any, float]:
     return dict(totals)
 
 
-def counted_views() -> ColumnElement[bool]:
-    """Plays that count as plays: not short, not Live TV (rule 9 and the seed)."""
-    return and_(plays.c.short.is_(False), plays.c.live_tv.is_(False))
-
-
 def started_in(window: Window) -> ColumnElement[bool]:
     if window.start is None:
         return plays.c.started_at < window.end
     return and_(plays.c.started_at >= window.start, plays.c.started_at < window.end)
-
-
-def views_by(conn: Connection, window: Window, where: PlayFilter, key: ColumnElement[Any]) -> dict[Any, int]:
-    """Viewings started in the window per `key`: resumes of one viewing count once, short plays and Live TV not."""
-    query = (
-        select(key, func.count(plays.c.view_id.distinct()))
-        .where(where.where(), counted_views(), started_in(window))
-        .group_by(key)
-    )
-    return {row[0]: row[1] for row in conn.execute(query)}
-
-
-@dataclass
-class Tally:
-    """Seconds and viewings of one thing (a user, an item...)."""
-
-    seconds: float = 0.0
-    views: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def hours(self) -> float:
-        return round(self.seconds / 3600, 2)

@@ -1,0 +1,191 @@
+"""Folding closed plays into the rollups (see `db.schema`, "rollups"): each play exactly once, a batch per write.
+
+A batch reads the oldest closed plays not yet folded, cuts their segments into local days and hours, adds them
+to the rollup rows, counts each viewing once on the day its first play began (the first play remembers it was
+counted, so a viewing is never counted twice, in whatever order its plays arrive), recounts the busiest moment of
+every day the batch touched, and marks the plays folded, all in the caller's transaction. Readers add the plays
+not yet folded themselves, so a statistic is exact whether or not a fold has run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from emby_analytics.db.schema import (
+    play_rows,
+    rollup_client_days,
+    rollup_hours,
+    rollup_item_days,
+    rollup_peaks,
+    rollup_state,
+    rollup_user_days,
+)
+from emby_analytics.rollups.pieces import busiest, day_of, day_start, hour_pieces
+
+BATCH = 2000
+_CHUNK = 500  # ids per IN (...) list
+# No play is assumed to stay open longer than this when looking for the ones that reach into a day from before it.
+MAX_SPAN_MICROS = 7 * 24 * 3_600_000_000
+_ROLLUPS = (rollup_user_days, rollup_item_days, rollup_hours, rollup_client_days, rollup_peaks)
+
+_CLOSED_UNFOLDED = (
+    "SELECT p.id, coalesce(p.view_id, p.id), p.user_ref, p.item_ref, p.client_ref, p.stream_ref, p.started_at, "
+    "p.stopped_at, p.short, i.live_tv, p.view_counted FROM play_rows p JOIN play_items i ON i.ref = p.item_ref "
+    "WHERE p.folded = 0 AND p.stopped_at IS NOT NULL ORDER BY p.started_at LIMIT ?"
+)
+_UPSERTS = {
+    "user": "INSERT INTO rollup_user_days (day, user_ref, live_tv, micros, views) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (day, user_ref, live_tv) DO UPDATE SET micros = micros + excluded.micros, "
+    "views = views + excluded.views",
+    "item": "INSERT INTO rollup_item_days (day, item_ref, micros, views) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, item_ref) DO UPDATE SET micros = micros + excluded.micros, views = views + excluded.views",
+    "hour": "INSERT INTO rollup_hours (day, hour, live_tv, micros) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
+    "client": "INSERT INTO rollup_client_days (day, client_ref, stream_ref, live_tv, micros, plays) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, client_ref, stream_ref, live_tv) DO UPDATE SET "
+    "micros = micros + excluded.micros, plays = plays + excluded.plays",
+    "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
+    "ON CONFLICT (day) DO UPDATE SET peak = excluded.peak, at = excluded.at",
+}
+
+
+@dataclass
+class _Sums:
+    """What one batch adds to each rollup, keyed like its rows: [micros, views or plays]."""
+
+    user: dict[tuple[int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    item: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
+    client: dict[tuple[int, int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+
+def ensure_zone(conn: Connection, zone: ZoneInfo) -> bool:
+    """Make the rollups be cut in `zone`: the first time, note it; after a change of TZ, empty them and mark
+    every play unfolded, to be folded again. True when they were emptied."""
+    state = conn.execute(select(rollup_state.c.zone)).first()
+    if state is None:
+        conn.execute(insert(rollup_state).values(id=1, zone=zone.key, generation=0))
+        return False
+    if state.zone == zone.key:
+        return False
+    for table in _ROLLUPS:
+        conn.execute(delete(table))
+    conn.execute(
+        update(play_rows)
+        .where((play_rows.c.folded == True) | (play_rows.c.view_counted == True))  # noqa: E712 - SQL
+        .values(folded=False, view_counted=False)
+    )
+    conn.execute(update(rollup_state).values(zone=zone.key, generation=rollup_state.c.generation + 1))
+    return True
+
+
+def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
+    """Fold up to `batch` closed plays (the oldest first); returns how many. Call `ensure_zone` first."""
+    plays = conn.exec_driver_sql(_CLOSED_UNFOLDED, (batch,)).all()
+    if not plays:
+        return 0
+    sums = _Sums()
+    touched: set[int] = set()
+    segments = _segments(conn, [p[0] for p in plays])
+    for play_id, _view, user, item, client, stream, started, stopped, short, live, _counted in plays:
+        live = bool(live)
+        for seg_start, seg_end in segments.get(play_id, ()):
+            for day, hour, micros in hour_pieces(seg_start, seg_end, zone):
+                sums.user[(day, user, live)][0] += micros
+                sums.hour[(day, hour, live)] += micros
+                sums.client[(day, client, stream, live)][0] += micros
+                if not live:
+                    sums.item[(day, item)][0] += micros
+        first_day = day_of(started, zone)
+        sums.client[(first_day, client, stream, live)][1] += 0 if short else 1
+        touched.update(range(first_day, day_of(stopped, zone) + 1))
+    _count_views(conn, plays, sums, zone)
+    _write(conn, sums)
+    _recount_peaks(conn, touched, zone)
+    ids = [p[0] for p in plays]
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(f"UPDATE play_rows SET folded = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
+    conn.execute(update(rollup_state).values(generation=rollup_state.c.generation + 1))
+    return len(plays)
+
+
+def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+    return [values[n : n + _CHUNK] for n in range(0, len(values), _CHUNK)]
+
+
+def _segments(conn: Connection, ids: Sequence[Any]) -> dict[Any, list[tuple[int, int]]]:
+    found: dict[Any, list[tuple[int, int]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT play_id, started_at, ended_at FROM segments WHERE play_id IN ({marks})"  # noqa: S608
+        for play_id, start, end in conn.exec_driver_sql(query, tuple(chunk)):
+            found[play_id].append((start, end))
+    return found
+
+
+def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: ZoneInfo) -> None:
+    """A viewing counts once, on the day its first play began, when one of its plays counts (not short, not
+    Live TV). The first play keeps `view_counted`, so later plays of the viewing find it already counted."""
+    counting = [p for p in plays if not p[8] and not p[9]]
+    firsts = {p[0]: (p[6], p[2], p[3], p[10]) for p in plays}
+    wanted = [p[1] for p in counting if p[1] not in firsts]
+    for chunk in _chunks(list(dict.fromkeys(wanted))):
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT id, started_at, user_ref, item_ref, view_counted FROM play_rows WHERE id IN ({marks})"  # noqa: S608
+        for play_id, started, user, item, counted in conn.exec_driver_sql(query, tuple(chunk)):
+            firsts[play_id] = (started, user, item, counted)
+    newly: list[Any] = []
+    seen: set[Any] = set()
+    for play in counting:
+        # A viewing whose first play is gone (deleted) counts at this play.
+        view = play[1] if play[1] in firsts else play[0]
+        started, user, item, counted = firsts[view]
+        if counted or view in seen:
+            continue
+        seen.add(view)
+        newly.append(view)
+        day = day_of(started, zone)
+        sums.user[(day, user, False)][1] += 1
+        sums.item[(day, item)][1] += 1
+    for chunk in _chunks(newly):
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(f"UPDATE play_rows SET view_counted = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
+
+
+def _write(conn: Connection, sums: _Sums) -> None:
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "user": [(*key, *value) for key, value in sums.user.items()],
+        "item": [(*key, *value) for key, value in sums.item.items()],
+        "hour": [(*key, value) for key, value in sums.hour.items()],
+        "client": [(*key, *value) for key, value in sums.client.items()],
+    }
+    for name, values in rows.items():
+        if values:
+            conn.exec_driver_sql(_UPSERTS[name], values)
+
+
+def play_spans(conn: Connection, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) of every play open at some moment of [start, end): closed ones until they stopped, open ones
+    as far as they were seen."""
+    query = (
+        "SELECT started_at, coalesce(stopped_at, last_seen_at) FROM play_rows WHERE started_at < ? "
+        "AND started_at >= ? AND coalesce(stopped_at, last_seen_at) > ?"
+    )
+    return [(a, b) for a, b in conn.exec_driver_sql(query, (end, start - MAX_SPAN_MICROS, start))]
+
+
+def _recount_peaks(conn: Connection, days: set[int], zone: ZoneInfo) -> None:
+    rows = []
+    for day in sorted(days):
+        start, end = day_start(day, zone), day_start(day + 1, zone)
+        peak, at = busiest(play_spans(conn, start, end), start, end)
+        rows.append((day, peak, at))
+    if rows:
+        conn.exec_driver_sql(_UPSERTS["peak"], rows)

@@ -1,0 +1,258 @@
+"""The rollups agree with the raw segments: every statistic read through them gives the same answer whether none,
+some or all of the plays were folded, or the rollups were cut in another time zone (then they are ignored).
+Plays are generated at random with everything a statistic groups by (users, movies and episodes of series, Live
+TV, clients and devices, play methods, short plays, resumes of one viewing), in random zones and windows.
+
+Also: the pure cutting into local days and hours, and the busiest moment, by tables of cases."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel
+from sqlalchemy import update
+
+from emby_analytics.db import migrate
+from emby_analytics.db.engine import Database
+from emby_analytics.db.schema import play_rows, to_micros
+from emby_analytics.rollups.fold import ensure_zone, fold
+from emby_analytics.rollups.pieces import busiest, day_start, hour_pieces
+from emby_analytics.stats.activity import concurrency, heatmap
+from emby_analytics.stats.methods import clients, play_methods
+from emby_analytics.stats.overview import overview
+from emby_analytics.stats.rolled import Rolled, RollupCache
+from emby_analytics.stats.top import top_items, top_series
+from emby_analytics.stats.usage import top_users, usage
+from emby_analytics.stats.users import UnknownUser, active_users, user_detail
+from emby_analytics.stats.watch import PlayFilter
+from emby_analytics.stats.window import resolve
+from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, Stream, TickResult
+from emby_analytics.tracking.store import PlayWriter
+
+NOW = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)  # Europe leaves summer time that night
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
+USERS = [f"{n:032x}" for n in range(1, 4)]
+H = 3_600_000_000
+
+
+@contextmanager
+def database() -> Iterator[Database]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database.open(Path(tmp) / "stats.db")
+        try:
+            migrate.upgrade(db)
+            yield db
+        finally:
+            db.close()
+
+
+ITEMS = [
+    {"item_id": "m1", "item_type": "Movie", "item_name": "One"},
+    {"item_id": "m2", "item_type": "Movie", "item_name": "Two"},
+    {"item_id": "e1", "item_type": "Episode", "item_name": "Pilot", "series_id": "s1", "series_name": "Show"},
+    {"item_id": "e2", "item_type": "Episode", "item_name": "Next", "series_id": "s1", "series_name": "Show"},
+    {"item_id": "c1", "item_type": "TvChannel", "item_name": "News", "live_tv": True},
+]
+STREAMS = [
+    Stream(play_method="DirectPlay"),
+    Stream(
+        play_method="Transcode",
+        video_method="transcode",
+        audio_method="direct",
+        transcode_reasons=("VideoCodecNotSupported",),
+    ),
+    Stream(play_method="DirectStream", video_method="direct", audio_method="transcode"),
+]
+CLIENTS = [("Emby Web", "Chrome"), ("Roku", "Roku Ultra"), ("Emby Web", "Firefox")]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[Play]:
+    """Plays over the last ten days, some resuming an earlier play of the same user and item."""
+    out: list[Play] = []
+    for n in range(draw(st.integers(1, 14))):
+        start = NOW - timedelta(seconds=draw(st.integers(60, 10 * 86_400)))
+        cursor, position, parts = start, 0, []
+        for _ in range(draw(st.integers(1, 3))):
+            cursor += timedelta(seconds=draw(st.integers(0, 2_000)))
+            end = min(cursor + timedelta(seconds=draw(st.one_of(st.integers(1, 40), st.integers(600, 10_000)))), NOW)
+            if end <= cursor:
+                break
+            seconds = round((end - cursor).total_seconds())
+            parts.append(Segment(cursor, end, position, position + seconds * TICKS_PER_SECOND))
+            position += seconds * TICKS_PER_SECOND
+            cursor = end
+        item = draw(st.sampled_from(ITEMS))
+        client, device = draw(st.sampled_from(CLIENTS))
+        context = PlayContext(draw(st.sampled_from(USERS)), client=client, device_name=device,
+                              stream=draw(st.sampled_from(STREAMS)), **item)  # type: ignore[arg-type]  # fmt: skip
+        stopped = parts[-1].ended_at if parts else start
+        still_open = draw(st.booleans()) and n % 5 == 0
+        play = Play(f"{n + 1:032x}", f"s{n}", start, stopped, context, stopped_at=None if still_open else stopped,
+                    segments=parts)  # fmt: skip
+        play.short = play.watch_seconds < 30
+        out.append(play)
+    return out
+
+
+def store(db: Database, rows: list[Play], resumes: list[tuple[int, int]]) -> None:
+    """Write the plays through the store, then let some continue an earlier play's viewing (rule 11)."""
+    db.write_sync(lambda conn: PlayWriter().write(conn, TickResult(rows, rows, rows), resume_window=timedelta(0)))
+    by_start = sorted(rows, key=lambda p: p.started_at)
+
+    def group(conn: Any) -> None:
+        for later, earlier in resumes:
+            if earlier < later < len(by_start):
+                a, b = by_start[earlier], by_start[later]
+                if (a.context.user_id, a.context.item_id) == (b.context.user_id, b.context.item_id):
+                    conn.execute(update(play_rows).where(play_rows.c.id == b.play_id).values(view_id=a.play_id))
+
+    db.write_sync(group)
+
+
+Question = Callable[[Rolled], BaseModel | list[Any]]
+QUESTIONS: dict[str, Callable[[bool], Question]] = {
+    "usage": lambda live: lambda r: usage(r, count_live_tv=live),
+    "top users": lambda live: lambda r: top_users(r, count_live_tv=live, limit=50),
+    "overview": lambda live: lambda r: overview(r, count_live_tv=live),
+    "top items": lambda live: lambda r: top_items(r, limit=50),
+    "top movies": lambda live: lambda r: top_items(r, limit=50, media_type="Movie"),
+    "top series": lambda live: lambda r: top_series(r, limit=50),
+    "active users": lambda live: lambda r: active_users(r, count_live_tv=live, limit=50),
+    "heatmap": lambda live: lambda r: heatmap(r, count_live_tv=live),
+    "clients": lambda live: lambda r: clients(r, count_live_tv=live, limit=50),
+    "play methods": lambda live: lambda r: play_methods(r, PlayFilter(), show_all=True, offset=0, limit=50),
+    "concurrency": lambda live: concurrency,
+    "user": lambda live: lambda r: one_user(r, live),
+}
+
+
+def one_user(rolled: Rolled, live: bool) -> BaseModel | list[Any]:
+    try:
+        return user_detail(rolled, USERS[0], count_live_tv=live)
+    except UnknownUser:
+        return []
+
+
+def answers(db: Database, window: Any, live: bool) -> dict[str, Any]:
+    cache = RollupCache()
+
+    def ask(question: Question) -> Any:
+        answer = db.read_sync(lambda conn: question(Rolled(conn, window, cache)))
+        return [a.model_dump() for a in answer] if isinstance(answer, list) else answer.model_dump()
+
+    return {name: ask(make(live)) for name, make in QUESTIONS.items()}
+
+
+windows = st.one_of(
+    st.builds(lambda d: {"days": d}, st.integers(1, 12)),
+    st.just({"timeframe": "all-time"}),
+    st.builds(
+        lambda a, b: {"day_from": min(a, b), "day_to": max(a, b)},
+        st.dates(date(2026, 10, 14), date(2026, 10, 25)),
+        st.dates(date(2026, 10, 14), date(2026, 10, 25)),
+    ),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=histories(),
+    resumes=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=6),
+    asked=windows,
+    zone=st.sampled_from(ZONES),
+    live=st.booleans(),
+    some=st.integers(1, 8),
+)
+def test_answers_do_not_depend_on_what_was_folded(
+    rows: list[Play], resumes: list[tuple[int, int]], asked: dict[str, Any], zone: str, live: bool, some: int
+) -> None:
+    window = resolve(NOW, ZoneInfo(zone), default_days=None, **asked)
+    with database() as db:
+        store(db, rows, resumes)
+        raw = answers(db, window, live)  # nothing folded: every play from its segments
+        db.write_sync(lambda conn: ensure_zone(conn, ZoneInfo("Asia/Tokyo")))
+        db.write_sync(lambda conn: fold(conn, ZoneInfo("Asia/Tokyo")))
+        assert answers(db, window, live) == raw, "rollups cut in another zone are ignored"
+        db.write_sync(lambda conn: ensure_zone(conn, window.zone))  # TZ changed: everything unfolded again
+        db.write_sync(lambda conn: fold(conn, window.zone, batch=some))
+        assert answers(db, window, live) == raw, f"the oldest {some} plays folded"
+        while db.write_sync(lambda conn: fold(conn, window.zone, batch=3)):
+            pass
+        assert answers(db, window, live) == raw, "every closed play folded"
+
+
+def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    start = NOW - timedelta(hours=3)
+    context = PlayContext(USERS[0], "m1", item_type="Movie", item_name="One")
+    closed = Play(f"{1:032x}", "s1", start, start + timedelta(hours=1), context, stopped_at=start + timedelta(hours=1),
+                  segments=[Segment(start, start + timedelta(hours=1), 0, 3600 * TICKS_PER_SECOND)])  # fmt: skip
+    still = Play(f"{2:032x}", "s2", start, NOW, context, segments=[Segment(start, NOW, 0, 0)])
+    with database() as db:
+        store(db, [closed, still], [])
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        assert db.write_sync(lambda conn: fold(conn, zone)) == 1
+        assert db.write_sync(lambda conn: fold(conn, zone)) == 0, "folded once; the open play waits until it closes"
+        micros = db.read_sync(lambda conn: conn.exec_driver_sql("SELECT SUM(micros) FROM rollup_user_days").scalar())
+        assert micros == H
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def utc(*args: int) -> int:
+    return to_micros(datetime(*args, tzinfo=UTC))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "pieces"),
+    [
+        # an hour and a half in UTC: two hours touched
+        (utc(2026, 1, 5, 10, 30), utc(2026, 1, 5, 12), ZoneInfo("UTC"), [(5, 10, H // 2), (5, 11, H)]),
+        # across local midnight in Berlin (UTC+1 in winter): 23:30-00:30 local
+        (utc(2026, 1, 5, 22, 30), utc(2026, 1, 5, 23, 30), BERLIN, [(5, 23, H // 2), (6, 0, H // 2)]),
+        # India is UTC+5:30: local hours begin at half past in UTC
+        (utc(2026, 1, 5, 0, 0), utc(2026, 1, 5, 1, 0), ZoneInfo("Asia/Kolkata"), [(5, 5, H // 2), (5, 6, H // 2)]),
+        # the night Berlin leaves summer time: 02:00-03:00 happens twice, both count as hour 2 (two hours)
+        (utc(2026, 10, 25, 0, 0), utc(2026, 10, 25, 2, 0), BERLIN, [(25, 2, 2 * H)]),
+        # the night Berlin enters summer time: 01:30 CET to 03:30 CEST is one hour of playing
+        (utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30), BERLIN, [(29, 1, H // 2), (29, 3, H // 2)]),
+    ],
+)
+def test_hour_pieces(start: int, end: int, zone: ZoneInfo, pieces: list[tuple[int, int, int]]) -> None:
+    month = 10 if pieces[0][0] == 25 else 3 if pieces[0][0] == 29 else 1
+    got = [(date.fromordinal(d).day, h, m) for d, h, m in hour_pieces(start, end, zone)]
+    assert all(date.fromordinal(d).month == month for d, _, _ in hour_pieces(start, end, zone))
+    assert got == pieces
+    assert sum(m for _, _, m in got) == end - start, "nothing lost or counted twice"
+
+
+def test_day_start_follows_daylight_saving() -> None:
+    day = date(2026, 10, 25).toordinal()
+    assert day_start(day + 1, BERLIN) - day_start(day, BERLIN) == 25 * H
+    assert day_start(day, BERLIN) == utc(2026, 10, 24, 22, 0)
+
+
+@pytest.mark.parametrize(
+    ("spans", "peak", "at"),
+    [
+        ([], 0, None),
+        ([(0, 10)], 1, 0),
+        ([(0, 10), (5, 15), (8, 9)], 3, 8),
+        ([(0, 10), (10, 20)], 1, 0),  # one ends as the next begins: never two at once
+        ([(-5, 3), (2, 30)], 2, 2),  # a span from before the window counts from its start
+        ([(20, 40), (25, 35)], 0, None),  # after the window
+    ],
+)
+def test_busiest(spans: list[tuple[int, int]], peak: int, at: int | None) -> None:
+    assert busiest(spans, 0, 20) == (peak, at)
