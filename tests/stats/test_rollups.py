@@ -127,6 +127,10 @@ QUESTIONS: dict[str, Callable[[bool], Question]] = {
     "top items": lambda live: lambda r: top_items(r, limit=50),
     "top movies": lambda live: lambda r: top_items(r, limit=50, media_type="Movie"),
     "top series": lambda live: lambda r: top_series(r, limit=50),
+    # the rollups' top few plus what unfolded plays add must still be the true top few
+    "first item": lambda live: lambda r: top_items(r, limit=1),
+    "first two episodes": lambda live: lambda r: top_items(r, limit=2, media_type="Episode"),
+    "first series": lambda live: lambda r: top_series(r, limit=1),
     "active users": lambda live: lambda r: active_users(r, count_live_tv=live, limit=50),
     "heatmap": lambda live: lambda r: heatmap(r, count_live_tv=live),
     "clients": lambda live: lambda r: clients(r, count_live_tv=live, limit=50),

@@ -557,6 +557,28 @@ rollup_item_days = Table(
     sqlite_with_rowid=False,
 )
 
+# The same for all time, so "all time" reads one row per user or item instead of every day's.
+rollup_user_totals = Table(
+    "rollup_user_totals",
+    metadata,
+    Column("user_ref", Integer, primary_key=True),
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+rollup_item_totals = Table(
+    "rollup_item_totals",
+    metadata,
+    Column("item_id", String(64), primary_key=True),  # one row per item, whatever it was called when played
+    Column("item_type", String(64)),  # as last played
+    Column("series_id", String(64)),
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 rollup_hours = Table(
     "rollup_hours",
     metadata,

@@ -22,9 +22,11 @@ from emby_analytics.db.schema import (
     rollup_client_days,
     rollup_hours,
     rollup_item_days,
+    rollup_item_totals,
     rollup_peaks,
     rollup_state,
     rollup_user_days,
+    rollup_user_totals,
 )
 from emby_analytics.rollups.pieces import busiest, day_of, day_start, hour_pieces
 
@@ -32,11 +34,20 @@ BATCH = 2000
 _CHUNK = 500  # ids per IN (...) list
 # No play is assumed to stay open longer than this when looking for the ones that reach into a day from before it.
 MAX_SPAN_MICROS = 7 * 24 * 3_600_000_000
-_ROLLUPS = (rollup_user_days, rollup_item_days, rollup_hours, rollup_client_days, rollup_peaks)
+_ROLLUPS = (
+    rollup_user_days,
+    rollup_item_days,
+    rollup_user_totals,
+    rollup_item_totals,
+    rollup_hours,
+    rollup_client_days,
+    rollup_peaks,
+)
 
 _CLOSED_UNFOLDED = (
     "SELECT p.id, coalesce(p.view_id, p.id), p.user_ref, p.item_ref, p.client_ref, p.stream_ref, p.started_at, "
-    "p.stopped_at, p.short, i.live_tv, p.view_counted FROM play_rows p JOIN play_items i ON i.ref = p.item_ref "
+    "p.stopped_at, p.short, i.live_tv, p.view_counted, i.item_id, i.item_type, i.series_id "
+    "FROM play_rows p JOIN play_items i ON i.ref = p.item_ref "
     "WHERE p.folded = 0 AND p.stopped_at IS NOT NULL ORDER BY p.started_at LIMIT ?"
 )
 _UPSERTS = {
@@ -45,6 +56,11 @@ _UPSERTS = {
     "views = views + excluded.views",
     "item": "INSERT INTO rollup_item_days (day, item_ref, micros, views) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (day, item_ref) DO UPDATE SET micros = micros + excluded.micros, views = views + excluded.views",
+    "user_total": "INSERT INTO rollup_user_totals (user_ref, live_tv, micros, views) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (user_ref, live_tv) DO UPDATE SET micros = micros + excluded.micros, views = views + excluded.views",
+    "item_total": "INSERT INTO rollup_item_totals (item_id, item_type, series_id, micros, views) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET item_type = excluded.item_type, "
+    "series_id = excluded.series_id, micros = micros + excluded.micros, views = views + excluded.views",
     "hour": "INSERT INTO rollup_hours (day, hour, live_tv, micros) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (day, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
     "client": "INSERT INTO rollup_client_days (day, client_ref, stream_ref, live_tv, micros, plays) "
@@ -61,6 +77,10 @@ class _Sums:
 
     user: dict[tuple[int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     item: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    user_total: dict[tuple[int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    # item id → [micros, views], and what the item is (its type and series, as last played)
+    item_total: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    item_kind: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
     client: dict[tuple[int, int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
@@ -93,15 +113,20 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     sums = _Sums()
     touched: set[int] = set()
     segments = _segments(conn, [p[0] for p in plays])
-    for play_id, _view, user, item, client, stream, started, stopped, short, live, _counted in plays:
+    for play_id, _view, user, item, client, stream, started, stopped, short, live, _counted, *kind in plays:
         live = bool(live)
+        item_id, item_type, series_id = kind
+        if not live:
+            sums.item_kind[item_id] = (item_type, series_id)
         for seg_start, seg_end in segments.get(play_id, ()):
             for day, hour, micros in hour_pieces(seg_start, seg_end, zone):
                 sums.user[(day, user, live)][0] += micros
+                sums.user_total[(user, live)][0] += micros
                 sums.hour[(day, hour, live)] += micros
                 sums.client[(day, client, stream, live)][0] += micros
                 if not live:
                     sums.item[(day, item)][0] += micros
+                    sums.item_total[item_id][0] += micros
         first_day = day_of(started, zone)
         sums.client[(first_day, client, stream, live)][1] += 0 if short else 1
         touched.update(range(first_day, day_of(stopped, zone) + 1))
@@ -134,26 +159,32 @@ def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: Zone
     """A viewing counts once, on the day its first play began, when one of its plays counts (not short, not
     Live TV). The first play keeps `view_counted`, so later plays of the viewing find it already counted."""
     counting = [p for p in plays if not p[8] and not p[9]]
-    firsts = {p[0]: (p[6], p[2], p[3], p[10]) for p in plays}
+    firsts = {p[0]: (p[6], p[2], p[3], p[10], p[11], p[12], p[13]) for p in plays}
     wanted = [p[1] for p in counting if p[1] not in firsts]
     for chunk in _chunks(list(dict.fromkeys(wanted))):
         marks = ", ".join("?" * len(chunk))
-        query = f"SELECT id, started_at, user_ref, item_ref, view_counted FROM play_rows WHERE id IN ({marks})"  # noqa: S608
-        for play_id, started, user, item, counted in conn.exec_driver_sql(query, tuple(chunk)):
-            firsts[play_id] = (started, user, item, counted)
+        query = (
+            "SELECT p.id, p.started_at, p.user_ref, p.item_ref, p.view_counted, i.item_id, i.item_type, i.series_id "  # noqa: S608
+            f"FROM play_rows p JOIN play_items i ON i.ref = p.item_ref WHERE p.id IN ({marks})"
+        )
+        for play_id, *first in conn.exec_driver_sql(query, tuple(chunk)):
+            firsts[play_id] = tuple(first)
     newly: list[Any] = []
     seen: set[Any] = set()
     for play in counting:
         # A viewing whose first play is gone (deleted) counts at this play.
         view = play[1] if play[1] in firsts else play[0]
-        started, user, item, counted = firsts[view]
+        started, user, item, counted, item_id, item_type, series_id = firsts[view]
         if counted or view in seen:
             continue
         seen.add(view)
         newly.append(view)
         day = day_of(started, zone)
         sums.user[(day, user, False)][1] += 1
+        sums.user_total[(user, False)][1] += 1
         sums.item[(day, item)][1] += 1
+        sums.item_total[item_id][1] += 1
+        sums.item_kind.setdefault(item_id, (item_type, series_id))
     for chunk in _chunks(newly):
         marks = ", ".join("?" * len(chunk))
         conn.exec_driver_sql(f"UPDATE play_rows SET view_counted = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
@@ -163,6 +194,8 @@ def _write(conn: Connection, sums: _Sums) -> None:
     rows: dict[str, list[tuple[Any, ...]]] = {
         "user": [(*key, *value) for key, value in sums.user.items()],
         "item": [(*key, *value) for key, value in sums.item.items()],
+        "user_total": [(*key, *value) for key, value in sums.user_total.items()],
+        "item_total": [(key, *sums.item_kind[key], *value) for key, value in sums.item_total.items()],
         "hour": [(*key, value) for key, value in sums.hour.items()],
         "client": [(*key, *value) for key, value in sums.client.items()],
     }

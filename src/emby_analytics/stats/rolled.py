@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
@@ -25,7 +25,6 @@ from emby_analytics.rollups.fold import MAX_SPAN_MICROS, play_spans
 from emby_analytics.rollups.pieces import busiest, day_of, hour_pieces
 from emby_analytics.stats.window import Window
 
-T = TypeVar("T")
 MICROS = 1_000_000
 # The item types item statistics count: media a person watches or listens to (as the original does).
 MEDIA_TYPES = ("Movie", "Episode", "Audio", "MusicVideo", "Video", "Trailer", "AudioBook")
@@ -41,29 +40,35 @@ def hours(micros: int) -> float:
 
 
 class RollupCache:
-    """The rollup parts of recent answers, by question and fold generation (bounded, least recently used out).
-    Shared by the reader threads."""
+    """The rollup rows of recent questions, by question and fold generation, shared by the reader threads.
+    Bounded by rows held (the least recently used go first); an answer of more rows than that is not kept."""
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+    def __init__(self, max_rows: int = 100_000) -> None:
+        self.max_rows = max_rows
+        self._entries: OrderedDict[Hashable, list[Any]] = OrderedDict()
+        self._rows = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], list[Any]]) -> list[Any]:
         with self._lock:
-            if key in self._entries:
+            found = self._entries.get(key)
+            if found is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return self._entries[key]  # type: ignore[no-any-return]
-        value = compute()
-        with self._lock:
+                return found
             self.misses += 1
-            self._entries[key] = value
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-        return value
+        rows = compute()
+        if len(rows) <= self.max_rows // 4:
+            with self._lock:
+                if key not in self._entries:
+                    self._entries[key] = rows
+                    self._rows += len(rows)
+                while self._rows > self.max_rows:
+                    _, dropped = self._entries.popitem(last=False)
+                    self._rows -= len(dropped)
+        return rows
 
 
 @dataclass(frozen=True)
@@ -106,12 +111,19 @@ class Rolled:
         self._views: list[LooseView] | None = None
 
     # -- the rollup part ------------------------------------------------------------------------------------------
-    def rows(self, name: str, sql: str, *args: Any) -> list[Any]:
-        """Rows of a rollup query over the window's days (`?` first and last day come first), cached."""
+    @property
+    def all_time(self) -> bool:
+        return self.window.first_day is None
+
+    def rows(self, sql: str, *args: Any) -> list[Any]:
+        """The rows of a rollup query (cached until the next fold); none when the rollups are unusable."""
         if not self.usable:
             return []
-        key = (name, self.generation, self.first, self.last, args)
-        return self.cache.get(key, lambda: list(self.conn.exec_driver_sql(sql, (self.first, self.last, *args))))
+        return self.cache.get((sql, args, self.generation), lambda: list(self.conn.exec_driver_sql(sql, args)))
+
+    def day_rows(self, sql: str, *args: Any) -> list[Any]:
+        """`rows` of a query whose first two parameters are the window's first and last day."""
+        return self.rows(sql, self.first, self.last, *args)
 
     # -- the unfolded part ----------------------------------------------------------------------------------------
     def loose(self) -> list[Loose]:
@@ -201,7 +213,7 @@ class Rolled:
             "AND (? IS NULL OR u.user_id = ?) GROUP BY u.user_id, r.day"
         )
         out: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
-        for user, day, micros, views in self.rows("user-day", sql, live_tv, user_id, user_id):
+        for user, day, micros, views in self.day_rows(sql, live_tv, user_id, user_id):
             out[(user, day)] = [micros, views]
         for play in self.loose():
             if (live_tv or not play.row.live_tv) and user_id in (None, play.row.user_id):
@@ -213,14 +225,22 @@ class Rolled:
         return dict(out)
 
     def by_user(self, *, live_tv: bool) -> dict[str, list[int]]:
-        """[microseconds, viewings, active days] per user."""
-        sql = (
-            "SELECT u.user_id, SUM(r.micros), SUM(r.views) FROM rollup_user_days r "
-            "JOIN play_users u ON u.ref = r.user_ref WHERE r.day BETWEEN ? AND ? AND (? OR r.live_tv = 0) "
-            "GROUP BY u.user_id"
-        )
+        """[microseconds, viewings] per user."""
+        if self.all_time:
+            found = self.rows(
+                "SELECT u.user_id, SUM(r.micros), SUM(r.views) FROM rollup_user_totals r "
+                "JOIN play_users u ON u.ref = r.user_ref WHERE ? OR r.live_tv = 0 GROUP BY u.user_id",
+                live_tv,
+            )
+        else:
+            found = self.day_rows(
+                "SELECT u.user_id, SUM(r.micros), SUM(r.views) FROM rollup_user_days r "
+                "JOIN play_users u ON u.ref = r.user_ref WHERE r.day BETWEEN ? AND ? AND (? OR r.live_tv = 0) "
+                "GROUP BY u.user_id",
+                live_tv,
+            )
         out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for user, micros, views in self.rows("user", sql, live_tv):
+        for user, micros, views in found:
             out[user] = [micros, views]
         for play in self.loose():
             if (live_tv or not play.row.live_tv) and play.micros:
@@ -229,52 +249,103 @@ class Rolled:
             out[view.user_id][1] += 1
         return dict(out)
 
-    def by_item(self, *, item_type: str | None = None) -> dict[str, list[int]]:
-        """[microseconds, viewings] per item: media only, never Live TV."""
-        wanted = (item_type,) if item_type else MEDIA_TYPES
-        sql = (
-            "SELECT i.item_id, SUM(r.micros), SUM(r.views) FROM rollup_item_days r "
-            "JOIN play_items i ON i.ref = r.item_ref WHERE r.day BETWEEN ? AND ? "
-            "AND i.item_type IN (SELECT value FROM json_each(?)) GROUP BY i.item_id"
-        )
-        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for item, micros, views in self.rows("item", sql, json.dumps(wanted)):
-            out[item] = [micros, views]
-        for play in self.loose():
-            if not play.row.live_tv and play.row.item_type in wanted and play.micros:
-                out[play.row.item_id][0] += play.micros
-        for view in self.loose_views():
-            if view.item_type in wanted:
-                out[view.item_id][1] += 1
-        return dict(out)
+    def top_items(self, limit: int, *, item_type: str | None = None) -> dict[str, list[int]]:
+        """[microseconds, viewings] of the `limit` items watched most (media only, never Live TV), and maybe a
+        few more: ranked by time, then viewings, then id, as the caller ranks them."""
+        types = json.dumps((item_type,) if item_type else MEDIA_TYPES)
+        if self.all_time:
+            query = (
+                "SELECT item_id, micros, views FROM rollup_item_totals WHERE item_type IN (SELECT value FROM "
+                "json_each(?)) {only} ORDER BY micros DESC, views DESC, item_id LIMIT ?"
+            )
+            first: tuple[Any, ...] = (types,)
+        else:
+            query = (
+                "SELECT i.item_id, SUM(r.micros) AS m, SUM(r.views) AS v FROM rollup_item_days r "
+                "JOIN play_items i ON i.ref = r.item_ref WHERE r.day BETWEEN ? AND ? "
+                "AND i.item_type IN (SELECT value FROM json_each(?)) {only} GROUP BY i.item_id "
+                "ORDER BY m DESC, v DESC, i.item_id LIMIT ?"
+            )
+            first = (self.first, self.last, types)
+        loose = self._loose_items(item_type)
+        return self._top(query, first, limit, loose, "item_id" if self.all_time else "i.item_id")
 
-    def by_series(self) -> dict[str, list[int]]:
-        """[microseconds, viewings] per series, over its episodes."""
-        sql = (
-            "SELECT i.series_id, SUM(r.micros), SUM(r.views) FROM rollup_item_days r "
-            "JOIN play_items i ON i.ref = r.item_ref WHERE r.day BETWEEN ? AND ? AND i.item_type = 'Episode' "
-            "AND i.series_id IS NOT NULL GROUP BY i.series_id"
-        )
-        out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for series, micros, views in self.rows("series", sql):
-            out[series] = [micros, views]
+    def top_series(self, limit: int) -> dict[str, list[int]]:
+        """`top_items` for series, over their episodes."""
+        if self.all_time:
+            query = (
+                "SELECT series_id, SUM(micros) AS m, SUM(views) AS v FROM rollup_item_totals "
+                "WHERE item_type = 'Episode' AND series_id IS NOT NULL {only} GROUP BY series_id "
+                "ORDER BY m DESC, v DESC, series_id LIMIT ?"
+            )
+            first: tuple[Any, ...] = ()
+        else:
+            query = (
+                "SELECT i.series_id, SUM(r.micros) AS m, SUM(r.views) AS v FROM rollup_item_days r "
+                "JOIN play_items i ON i.ref = r.item_ref WHERE r.day BETWEEN ? AND ? AND i.item_type = 'Episode' "
+                "AND i.series_id IS NOT NULL {only} GROUP BY i.series_id ORDER BY m DESC, v DESC, i.series_id "
+                "LIMIT ?"
+            )
+            first = (self.first, self.last)
+        loose: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for play in self.loose():
             row = play.row
             if not row.live_tv and row.item_type == "Episode" and row.series_id and play.micros:
-                out[row.series_id][0] += play.micros
+                loose[row.series_id][0] += play.micros
         for view in self.loose_views():
             if view.item_type == "Episode" and view.series_id:
-                out[view.series_id][1] += 1
-        return dict(out)
+                loose[view.series_id][1] += 1
+        return self._top(query, first, limit, loose, "series_id" if self.all_time else "i.series_id")
+
+    def _loose_items(self, item_type: str | None) -> dict[str, list[int]]:
+        wanted = (item_type,) if item_type else MEDIA_TYPES
+        loose: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for play in self.loose():
+            if not play.row.live_tv and play.row.item_type in wanted and play.micros:
+                loose[play.row.item_id][0] += play.micros
+        for view in self.loose_views():
+            if view.item_type in wanted:
+                loose[view.item_id][1] += 1
+        return loose
+
+    def _top(
+        self, query: str, first: tuple[Any, ...], limit: int, loose: dict[str, list[int]], key: str
+    ) -> dict[str, list[int]]:
+        """The rollups' top `limit` plus the rollup values of the keys unfolded plays add to, then those plays'
+        share: the true top `limit` is among them (only those keys can have grown past the rollups' ranking)."""
+        out: dict[str, list[int]] = {}
+        for found, micros, views in self.rows(query.format(only=""), *first, limit):
+            out[found] = [micros, views]
+        if loose:
+            only = f"AND {key} IN (SELECT value FROM json_each(?))"  # noqa: S608 - our column names
+            rows = self.rows(query.format(only=only), *first, json.dumps(sorted(loose)), len(loose))
+            out.update({found: [micros, views] for found, micros, views in rows})
+        for found, (micros, views) in loose.items():
+            total = out.setdefault(found, [0, 0])
+            total[0] += micros
+            total[1] += views
+        return out
 
     def unique_items(self) -> int:
         """Distinct items of the viewings counted in the window."""
-        sql = (
-            "SELECT DISTINCT i.item_id FROM rollup_item_days r JOIN play_items i ON i.ref = r.item_ref "
-            "WHERE r.day BETWEEN ? AND ? AND r.views > 0"
-        )
-        items = {row[0] for row in self.rows("unique-items", sql)}
-        return len(items | {view.item_id for view in self.loose_views()})
+        first: tuple[int, ...] = ()
+        if self.all_time:
+            base = "SELECT {what} FROM rollup_item_totals WHERE views > 0 {only}"
+            what, key = "COUNT(*)", "item_id"
+        else:
+            base = (
+                "SELECT {what} FROM rollup_item_days r JOIN play_items i ON i.ref = r.item_ref "
+                "WHERE r.day BETWEEN ? AND ? AND r.views > 0 {only}"
+            )
+            what, key, first = "COUNT(DISTINCT i.item_id)", "i.item_id", (self.first, self.last)
+        counted = self.rows(base.format(what=what, only=""), *first)
+        total = counted[0][0] if counted else 0
+        extra = {view.item_id for view in self.loose_views()}
+        if extra:
+            only = f"AND {key} IN (SELECT value FROM json_each(?))"  # noqa: S608 - our column names
+            known = self.rows(base.format(what=f"DISTINCT {key}", only=only), *first, json.dumps(sorted(extra)))
+            total += len(extra - {row[0] for row in known})
+        return int(total)
 
     def by_hour(self, *, live_tv: bool) -> dict[tuple[int, int], int]:
         """Microseconds per (local day, local hour)."""
@@ -283,7 +354,7 @@ class Rolled:
             "GROUP BY day, hour"
         )
         out: dict[tuple[int, int], int] = defaultdict(int)
-        for day, hour, micros in self.rows("hour", sql, live_tv):
+        for day, hour, micros in self.day_rows(sql, live_tv):
             out[(day, hour)] = micros
         for play in self.loose():
             if live_tv or not play.row.live_tv:
@@ -300,7 +371,7 @@ class Rolled:
             "HAVING SUM(r.micros) > 0 OR SUM(r.plays) > 0"
         )
         out: dict[tuple[str | None, str | None, str | None], list[int]] = defaultdict(lambda: [0, 0])
-        for client, device, method, micros, count in self.rows("client", sql, live_tv):
+        for client, device, method, micros, count in self.day_rows(sql, live_tv):
             out[(client, device, method)] = [micros, count]
         for play in self.loose():
             row = play.row
@@ -319,7 +390,7 @@ class Rolled:
             "GROUP BY s.play_method, s.video_method, s.audio_method, s.transcode_reasons HAVING SUM(r.plays) > 0"
         )
         out: dict[tuple[str | None, str | None, str | None, str | None], int] = defaultdict(int)
-        for method, video, audio, reasons, count in self.rows("delivery", sql):
+        for method, video, audio, reasons, count in self.day_rows(sql):
             out[(method, video, audio, reasons)] = count
         for play in self.loose():
             row = play.row
@@ -330,15 +401,13 @@ class Rolled:
     def peaks(self) -> dict[int, tuple[int, int | None]]:
         """(peak, first moment) per local day from the rollups; days an unfolded play touches are not in it."""
         sql = "SELECT day, peak, at FROM rollup_peaks WHERE day BETWEEN ? AND ?"
-        return {day: (peak, at) for day, peak, at in self.rows("peaks", sql)}
+        return {day: (peak, at) for day, peak, at in self.day_rows(sql)}
 
     def all_time_peak(self) -> tuple[int, int | None]:
-        sql = "SELECT peak, at FROM rollup_peaks WHERE day BETWEEN ? AND ? ORDER BY peak DESC, at LIMIT 1"
         if not self.usable:  # every play, the slow way (until the rollups are refolded in this zone)
             return busiest(play_spans(self.conn, 0, 1 << 62), 0, 1 << 62)
-        key = ("all-time-peak", self.generation)
-        found = self.cache.get(key, lambda: self.conn.exec_driver_sql(sql, (0, 1 << 40)).first())
-        return (found[0], found[1]) if found else (0, None)
+        found = self.rows("SELECT peak, at FROM rollup_peaks ORDER BY peak DESC, at LIMIT 1")
+        return (found[0][0], found[0][1]) if found else (0, None)
 
     def _begun_inside(self, row: Any) -> bool:
         return self.first <= day_of(to_micros(row.started_at), self.window.zone) <= self.last

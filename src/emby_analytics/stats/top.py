@@ -57,7 +57,7 @@ def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
 
 def top_items(rolled: Rolled, *, limit: int, media_type: str | None = None) -> list[TopItem]:
     """The items most watched in the window (media only, never Live TV)."""
-    return ranked_items(rolled.conn, rolled.by_item(item_type=media_type), limit=limit)
+    return ranked_items(rolled.conn, rolled.top_items(limit, item_type=media_type), limit=limit)
 
 
 def ranked_items(conn: Connection, totals: dict[str, list[int]], *, limit: int) -> list[TopItem]:
@@ -83,7 +83,7 @@ def ranked_items(conn: Connection, totals: dict[str, list[int]], *, limit: int) 
 
 
 def top_series(rolled: Rolled, *, limit: int) -> list[TopSeries]:
-    totals = rolled.by_series()
+    totals = rolled.top_series(limit)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
     ids = [series_id for series_id, _ in ranked]
     library = {

@@ -50,6 +50,25 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "rollup_user_totals",
+        sa.Column("user_ref", sa.Integer(), nullable=False),
+        sa.Column("live_tv", sa.Boolean(), nullable=False),
+        sa.Column("micros", sa.BigInteger(), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_ref", "live_tv", name=op.f("pk_rollup_user_totals")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "rollup_item_totals",
+        sa.Column("item_id", sa.String(length=64), nullable=False),
+        sa.Column("item_type", sa.String(length=64), nullable=True),
+        sa.Column("series_id", sa.String(length=64), nullable=True),
+        sa.Column("micros", sa.BigInteger(), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("item_id", name=op.f("pk_rollup_item_totals")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "rollup_hours",
         sa.Column("day", sa.Integer(), nullable=False),
         sa.Column("hour", sa.SmallInteger(), nullable=False),
@@ -79,7 +98,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("rollup_peaks", "rollup_client_days", "rollup_hours", "rollup_item_days", "rollup_user_days"):
+    for table in ("rollup_peaks", "rollup_client_days", "rollup_hours", "rollup_item_totals", "rollup_user_totals",
+                  "rollup_item_days", "rollup_user_days"):  # fmt: skip
         op.drop_table(table)
     op.drop_table("rollup_state")
     op.drop_index("ix_play_rows_unfolded", table_name="play_rows")
