@@ -46,11 +46,13 @@ def test_the_same_seed_builds_the_same_database(tiny: tiers.BuiltTier, tmp_path:
 def test_a_built_tier_is_reused_and_its_key_names_every_input(tiny: tiers.BuiltTier) -> None:
     cached = tiers.ensure_tier(TINY, 1, END, tiny.path.parent, log=lambda _: None)
     assert not cached.built_now and cached.path == tiny.path and cached.meta == tiny.meta
-    key = tiers.cache_key(TINY, 1, END, "0002")
-    assert key != tiers.cache_key(TINY, 1, END, "0003"), "a new schema revision is a new build"
-    assert key != tiers.cache_key(TINY, 2, END, "0002")
-    assert key != tiers.cache_key(TINY, 1, date(2026, 1, 16), "0002")
-    assert key != tiers.cache_key(tiers.TIERS["S"], 1, END, "0002")
+    key = tiers.cache_key(TINY, 1, END, "0002", "abc")
+    assert key != tiers.cache_key(TINY, 1, END, "0003", "abc"), "a new schema revision is a new build"
+    assert key != tiers.cache_key(TINY, 1, END, "0002", "abd"), "so is a schema changed within a revision"
+    assert key != tiers.cache_key(TINY, 2, END, "0002", "abc")
+    assert key != tiers.cache_key(TINY, 1, date(2026, 1, 16), "0002", "abc")
+    assert key != tiers.cache_key(tiers.TIERS["S"], 1, END, "0002", "abc")
+    assert tiers.schema_digest() in tiny.path.name and tiny.meta["schema_digest"] == tiers.schema_digest()
     assert not list(tiny.path.parent.glob("*.partial")), "only finished builds stay"
 
 
