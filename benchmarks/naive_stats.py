@@ -6,7 +6,10 @@ the window with a `GROUP BY`, history pages with `OFFSET` (the page at depth d r
 caches. Each entry answers one endpoint's question with the same parameters the service gets (`days`, `timeframe`,
 filters, page depth); endpoints without an entry here are measured without a baseline.
 
-Windows end at the moment of the question, as the service's do; `timeframe=all-time` reads everything.
+Windows end at the moment of the question, as the service's do; `timeframe=all-time` reads everything. Times are
+stored as integer microseconds since 1970 UTC (`play_rows`, `segments`), so durations are differences of integers
+and days and hours come from SQLite's `'unixepoch'` modifier (the benchmark's server runs with TZ=UTC). Play ids
+are compared as stored (`encode_id`).
 """
 
 from __future__ import annotations
@@ -16,24 +19,40 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from emby_analytics.db.schema import encode_id, to_micros
 
 Statement = tuple[str, tuple[object, ...]]
 # (the request's query parameters, its path parameters) -> the statements that answer it, run in order
 Builder = Callable[[Mapping[str, str], Mapping[str, str]], list[Statement]]
 
-SECONDS = "(julianday(s.ended_at) - julianday(s.started_at)) * 86400.0"
+SECONDS = "(s.ended_at - s.started_at) / 1000000.0"
+
+
+def _utc(column: str) -> str:
+    """An integer-microseconds column as SQLite's date functions take it (seconds, 'unixepoch')."""
+    return f"{column} / 1000000, 'unixepoch'"
+
+
+def _day_micros(text: str, days: int = 0) -> int:
+    """Midnight UTC of a `YYYY-MM-DD` (plus `days`) as stored."""
+    day = date.fromisoformat(text) + timedelta(days=days)
+    return to_micros(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+TWO_DAYS = 2 * 86_400 * 1_000_000
 _TIMEFRAME_DAYS = {"1d": 1, "3d": 3, "7d": 7, "14d": 14, "30d": 30, "90d": 90, "365d": 365}
 
 
 @dataclass(frozen=True)
 class Window:
-    """The `[since, now)` a request asks about; `since` None is all time. Text compares as SQLite stores times."""
+    """The `[since, now)` a request asks about, in stored microseconds; `since` None is all time."""
 
-    since: str | None
+    since: int | None
 
     def where(self, column: str) -> tuple[str, tuple[object, ...]]:
-        return (f"{column} >= ?", (self.since,)) if self.since else ("1 = 1", ())
+        return (f"{column} >= ?", (self.since,)) if self.since is not None else ("1 = 1", ())
 
 
 def window(params: Mapping[str, str], default_days: int | None = 30) -> Window:
@@ -46,8 +65,7 @@ def window(params: Mapping[str, str], default_days: int | None = 30) -> Window:
         days = int(params["days"])
     if days is None:
         return Window(None)
-    since = datetime.now(UTC) - timedelta(days=days)
-    return Window(since.replace(tzinfo=None).isoformat(" ", "microseconds"))
+    return Window(to_micros(datetime.now(UTC) - timedelta(days=days)))
 
 
 def _user_filter(params: Mapping[str, str], alias: str = "p") -> tuple[str, tuple[object, ...]]:
@@ -95,10 +113,10 @@ def history(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statemen
         args += [params["item_id"], params["item_id"]]
     if params.get("from"):
         conditions.append("p.started_at >= ?")
-        args.append(params["from"])
+        args.append(_day_micros(params["from"]))
     if params.get("to"):
-        conditions.append("p.started_at < date(?, '+1 day')")
-        args.append(params["to"])
+        conditions.append("p.started_at < ?")
+        args.append(_day_micros(params["to"], days=1))
     if params.get("q"):
         conditions.append("(p.item_name LIKE ? OR p.series_name LIKE ?)")
         args += [f"%{params['q']}%"] * 2
@@ -114,7 +132,7 @@ def history(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statemen
 
 
 def history_play(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statement]:
-    play_id = next(iter(path.values()))
+    play_id = encode_id(next(iter(path.values())))
     return [
         ("SELECT * FROM plays WHERE id = ?", (play_id,)),
         ("SELECT * FROM segments WHERE play_id = ? ORDER BY seq", (play_id,)),
@@ -125,7 +143,7 @@ def usage(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statement]
     where, args = window(params).where("s.started_at")
     return [
         (
-            f"SELECT date(s.started_at) AS day, p.user_id, MAX(p.user_name), SUM({SECONDS}) / 3600.0 "
+            f"SELECT date({_utc('s.started_at')}) AS day, p.user_id, MAX(p.user_name), SUM({SECONDS}) / 3600.0 "
             f"FROM segments s JOIN plays p ON p.id = s.play_id WHERE {where} GROUP BY day, p.user_id ORDER BY day",
             args,
         )
@@ -146,12 +164,17 @@ def top_series(params: Mapping[str, str], path: Mapping[str, str]) -> list[State
     return [_watch_by("p.series_id", "MAX(p.series_name)", params, extra="AND p.series_id IS NOT NULL")]
 
 
+# The classes of `stats.quality` (width or height, whichever says more), written out as a CASE.
 _QUALITY = (
-    "CASE WHEN width >= 7000 OR height >= 4000 THEN '8K' WHEN width >= 3800 OR height >= 2000 THEN '4K' "
-    "WHEN width >= 1900 OR height >= 1000 THEN '1080p' WHEN width >= 1200 OR height >= 700 THEN '720p' "
-    "WHEN width IS NULL AND height IS NULL THEN 'Unknown' ELSE 'SD' END"
+    "CASE WHEN width >= 7000 OR height >= 4000 THEN '8K' WHEN width >= 3200 OR height >= 2000 THEN '4K' "
+    "WHEN width >= 1700 OR height >= 1000 THEN '1080p' WHEN width >= 1100 OR height >= 700 THEN '720p' "
+    "WHEN width >= 1 OR height >= 1 THEN 'SD' ELSE 'Unknown' END"
 )
-_VIDEO_ITEMS = "removed_at IS NULL AND is_placeholder = 0 AND type IN ('Movie', 'Episode')"
+_VIDEO_ITEMS = (
+    "removed_at IS NULL AND is_placeholder = 0 AND type IN ('Movie', 'Episode', 'MusicVideo', 'Video', 'Trailer')"
+)
+_CODEC = "lower(coalesce(video_codec, 'unknown'))"
+_LISTED = "id, name, type, width, height, video_codec"
 
 
 def qualities(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statement]:
@@ -161,15 +184,15 @@ def qualities(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statem
 
 
 def codecs(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statement]:
-    return [(f"SELECT lower(video_codec), type, COUNT(*) FROM items WHERE {_VIDEO_ITEMS} GROUP BY 1, 2", ())]
+    return [(f"SELECT {_CODEC}, type, COUNT(*) FROM items WHERE {_VIDEO_ITEMS} GROUP BY 1, 2", ())]
 
 
 def items_by_codec(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statement]:
     codec = next(iter(path.values()))
-    where = f"{_VIDEO_ITEMS} AND lower(video_codec) = ?"
+    where = f"{_VIDEO_ITEMS} AND {_CODEC} = ?"
     return [
         (
-            f"SELECT id, name, type, width, height, video_codec FROM items WHERE {where} ORDER BY name LIMIT 50",
+            f"SELECT {_LISTED} FROM items WHERE {where} ORDER BY sort_name, id LIMIT 50",
             (codec,),
         ),
         (f"SELECT COUNT(*) FROM items WHERE {where}", (codec,)),
@@ -181,7 +204,7 @@ def items_by_quality(params: Mapping[str, str], path: Mapping[str, str]) -> list
     where = f"{_VIDEO_ITEMS} AND {_QUALITY} = ?"
     return [
         (
-            f"SELECT id, name, type, width, height, video_codec FROM items WHERE {where} ORDER BY name LIMIT 50",
+            f"SELECT {_LISTED} FROM items WHERE {where} ORDER BY sort_name, id LIMIT 50",
             (quality,),
         ),
         (f"SELECT COUNT(*) FROM items WHERE {where}", (quality,)),
@@ -192,7 +215,7 @@ def active_users(params: Mapping[str, str], path: Mapping[str, str]) -> list[Sta
     where, args = window(params).where("s.started_at")
     return [
         (
-            f"SELECT p.user_id, MAX(p.user_name), COUNT(DISTINCT date(s.started_at)), SUM({SECONDS}), "
+            f"SELECT p.user_id, MAX(p.user_name), COUNT(DISTINCT date({_utc('s.started_at')})), SUM({SECONDS}), "
             f"MAX(s.ended_at) FROM segments s JOIN plays p ON p.id = s.play_id WHERE {where} "
             "GROUP BY p.user_id ORDER BY 4 DESC LIMIT 10",
             args,
@@ -212,8 +235,8 @@ def user_detail(params: Mapping[str, str], path: Mapping[str, str]) -> list[Stat
             (user,),
         ),
         ("SELECT * FROM plays WHERE user_id = ? ORDER BY started_at DESC LIMIT 10", (user,)),
-        (f"SELECT strftime('%w', s.started_at), SUM({SECONDS}) {join} GROUP BY 1", (user,)),
-        (f"SELECT strftime('%H', s.started_at), SUM({SECONDS}) {join} GROUP BY 1", (user,)),
+        (f"SELECT strftime('%w', {_utc('s.started_at')}), SUM({SECONDS}) {join} GROUP BY 1", (user,)),
+        (f"SELECT strftime('%H', {_utc('s.started_at')}), SUM({SECONDS}) {join} GROUP BY 1", (user,)),
         ("SELECT device_name, COUNT(*) FROM plays WHERE user_id = ? GROUP BY device_name", (user,)),
         ("SELECT client, COUNT(*) FROM plays WHERE user_id = ? GROUP BY client", (user,)),
     ]
@@ -236,7 +259,7 @@ def heatmap(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statemen
     where, args = window(params).where("s.started_at")
     return [
         (
-            f"SELECT strftime('%w', s.started_at), strftime('%H', s.started_at), SUM({SECONDS}) "
+            f"SELECT strftime('%w', {_utc('s.started_at')}), strftime('%H', {_utc('s.started_at')}), SUM({SECONDS}) "
             f"FROM segments s WHERE {where} GROUP BY 1, 2",
             args,
         )
@@ -249,10 +272,10 @@ def concurrency(params: Mapping[str, str], path: Mapping[str, str]) -> list[Stat
     where, args = window(params).where("a.started_at")
     return [
         (
-            "SELECT date(a.started_at), MAX((SELECT COUNT(*) FROM plays b WHERE b.started_at <= a.started_at "
-            "AND b.started_at >= datetime(a.started_at, '-2 days') AND b.stopped_at > a.started_at)) "
+            f"SELECT date({_utc('a.started_at')}), MAX((SELECT COUNT(*) FROM plays b "
+            "WHERE b.started_at <= a.started_at AND b.started_at >= a.started_at - ? AND b.stopped_at > a.started_at)) "
             f"FROM plays a WHERE {where} GROUP BY 1",
-            args,
+            (TWO_DAYS, *args),
         )
     ]
 
@@ -272,7 +295,8 @@ def library(params: Mapping[str, str], path: Mapping[str, str]) -> list[Statemen
     return [
         (
             "SELECT library_id, type, COUNT(*), SUM(size_bytes), SUM(runtime_ticks) FROM items "
-            "WHERE removed_at IS NULL GROUP BY library_id, type",
+            "WHERE removed_at IS NULL AND is_placeholder = 0 "
+            "AND type NOT IN ('Folder', 'CollectionFolder', 'UserView') GROUP BY library_id, type",
             (),
         )
     ]

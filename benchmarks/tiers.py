@@ -27,8 +27,9 @@ container, codecs, resolution and HDR (per-stream decisions, transcode reasons, 
 burned-in subtitles, a few mid-play switches to transcoding).
 
 The same (tier, seed, end day) gives the same database content. Tiers are cached under `bench-data/tiers/`
-(git-ignored), keyed by tier, seed, end day, schema revision and `GENERATOR_VERSION`: built once, then reused.
-The history ends at the start of `end` (UTC; default today), so windows such as "the last 7 days" hold data.
+(git-ignored), keyed by tier, seed, end day, schema revision, a hash of the schema's DDL and `GENERATOR_VERSION`:
+built once, then reused. The history ends at the start of `end` (UTC; default today), so windows such as "the last
+7 days" hold data.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import hashlib
 import heapq
 import json
 import math
@@ -52,13 +54,15 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from emby_analytics.app import build_state
 from emby_analytics.clock import ManualClock, SystemClock
 from emby_analytics.config import load_settings
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
-from emby_analytics.db.schema import items, plays, segments, users
+from emby_analytics.db.schema import PLAYS_VIEW, items, metadata, plays, segments, users
 from emby_analytics.rollups.fold import ensure_zone, fold
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import item_name, plugin_date
@@ -128,10 +132,23 @@ def world_spec(tier: Tier, seed: int, end: date) -> WorldSpec:
     )
 
 
-def cache_key(tier: Tier, seed: int, end: date, revision: str) -> str:
-    """Names a built tier: a change of any input, of the schema revision or of the generator is a new build."""
+def schema_digest() -> str:
+    """A short hash of the schema's DDL as a new database gets it (`metadata.create_all`: tables, indexes, the
+    view and its triggers): a schema edited within a revision (before it is released) still rebuilds the tier."""
+    dialect = sqlite_dialect.dialect()
+    ddl: list[str] = []
+    for table in metadata.sorted_tables:
+        ddl.append(str(CreateTable(table).compile(dialect=dialect)).strip())
+        ddl += sorted(str(CreateIndex(index).compile(dialect=dialect)).strip() for index in table.indexes)
+    ddl += PLAYS_VIEW
+    return hashlib.sha256("\n".join(ddl).encode()).hexdigest()[:8]
+
+
+def cache_key(tier: Tier, seed: int, end: date, revision: str, schema: str) -> str:
+    """Names a built tier: a change of any input, of the schema (revision or DDL) or of the generator is a new
+    build."""
     size = f"{tier.users}u{tier.items}i{tier.years}y{tier.plays}p"
-    return f"{tier.name}-{size}-seed{seed}-{end.isoformat()}-rev{revision}-g{GENERATOR_VERSION}"
+    return f"{tier.name}-{size}-seed{seed}-{end.isoformat()}-rev{revision}-s{schema}-g{GENERATOR_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -151,7 +168,7 @@ def ensure_tier(
     log: Callable[[str], None] = print,
 ) -> BuiltTier:
     """The tier's database, built now unless the cache has it (the cache is never shared with a running service)."""
-    key = cache_key(tier, seed, end, migrate.head_revision())
+    key = cache_key(tier, seed, end, migrate.head_revision(), schema_digest())
     path, meta_path = cache / f"{key}.db", cache / f"{key}.json"
     if path.exists() and meta_path.exists() and not rebuild:
         return BuiltTier(path, json.loads(meta_path.read_text()), built_now=False)
@@ -275,6 +292,7 @@ async def _fill(tier: Tier, seed: int, end: date, path: Path, log: Callable[[str
         "seed": seed,
         "end": end.isoformat(),
         "schema_revision": migrate.head_revision(),
+        "schema_digest": schema_digest(),
         "generator_version": GENERATOR_VERSION,
         "library_items": len(world),
         **counts,

@@ -6,6 +6,7 @@ errors. Speed is never asserted; everything goes to tmp_path."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from contextlib import closing
 from datetime import UTC, date, datetime
@@ -14,8 +15,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks import stats_bench, tiers
-from emby_analytics.db.schema import to_micros
+from benchmarks import naive_stats, stats_bench, tiers
+from emby_analytics.db.engine import Database
+from emby_analytics.db.schema import decode_id, to_micros
+from emby_analytics.stats import library
 
 END = date(2026, 1, 15)
 TINY = tiers.TIERS["T"]
@@ -46,11 +49,13 @@ def test_the_same_seed_builds_the_same_database(tiny: tiers.BuiltTier, tmp_path:
 def test_a_built_tier_is_reused_and_its_key_names_every_input(tiny: tiers.BuiltTier) -> None:
     cached = tiers.ensure_tier(TINY, 1, END, tiny.path.parent, log=lambda _: None)
     assert not cached.built_now and cached.path == tiny.path and cached.meta == tiny.meta
-    key = tiers.cache_key(TINY, 1, END, "0002")
-    assert key != tiers.cache_key(TINY, 1, END, "0003"), "a new schema revision is a new build"
-    assert key != tiers.cache_key(TINY, 2, END, "0002")
-    assert key != tiers.cache_key(TINY, 1, date(2026, 1, 16), "0002")
-    assert key != tiers.cache_key(tiers.TIERS["S"], 1, END, "0002")
+    key = tiers.cache_key(TINY, 1, END, "0002", "abc")
+    assert key != tiers.cache_key(TINY, 1, END, "0003", "abc"), "a new schema revision is a new build"
+    assert key != tiers.cache_key(TINY, 1, END, "0002", "abd"), "so is a schema changed within a revision"
+    assert key != tiers.cache_key(TINY, 2, END, "0002", "abc")
+    assert key != tiers.cache_key(TINY, 1, date(2026, 1, 16), "0002", "abc")
+    assert key != tiers.cache_key(tiers.TIERS["S"], 1, END, "0002", "abc")
+    assert tiers.schema_digest() in tiny.path.name and tiny.meta["schema_digest"] == tiers.schema_digest()
     assert not list(tiny.path.parent.glob("*.partial")), "only finished builds stay"
 
 
@@ -111,3 +116,59 @@ def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest
     assert report["server"]["rss_mb_peak"] > 0 and report["tier"]["plays"] == TINY.plays
     table = capsys.readouterr().out
     assert "| `/stats/overview` |" in table and "naive / ours p50" in table and "Errors: 0." in table
+
+
+def _naive(db: Path, statements: list[naive_stats.Statement]) -> list[list[tuple[Any, ...]]]:
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return [conn.execute(sql, args).fetchall() for sql, args in statements]
+
+
+def test_naive_questions_read_the_stored_times_and_ids(tiny: tiers.BuiltTier) -> None:
+    """The baseline answers on integer microseconds and compact ids: windows, day ranges and play ids find what
+    is there (text times compared with integers would silently find nothing)."""
+    db = tiny.path
+    (page,) = _naive(db, naive_stats.history({"limit": "50"}, {}))
+    newest = page[0]
+    (play, parts) = _naive(db, naive_stats.history_play({}, {"play_id": decode_id(newest[0])}))
+    assert len(play) == 1 and parts, "a play is found by its id as the API spells it"
+    everything = {"timeframe": "all-time"}
+    ((total,),) = _naive(db, [("SELECT SUM(ended_at - started_at) / 1e6 FROM segments", ())])[0]
+    (ranked,) = _naive(db, naive_stats.top_users(everything, {}))
+    assert total > 0 and sum(row[2] for row in ranked) == pytest.approx(total), "every user's seconds, in seconds"
+    (days,) = _naive(db, naive_stats.usage(everything, {}))
+    assert {row[0][:4] for row in days} >= {"2025", "2026"}, "days are calendar dates"
+    (cells,) = _naive(db, naive_stats.heatmap(everything, {}))
+    assert len(cells) > 24 and all(0 <= int(w) <= 6 and 0 <= int(h) <= 23 for w, h, _ in cells)
+    (month,) = _naive(db, naive_stats.history({"from": "2025-12-01", "to": "2025-12-31", "limit": "500"}, {}))
+    low, high = (to_micros(datetime(*d, tzinfo=UTC)) for d in ((2025, 12, 1), (2026, 1, 1)))
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        column = [d[1] for d in conn.execute("PRAGMA table_info(plays)")].index("started_at")
+    assert month and all(low <= row[column] < high for row in month)
+    (peaks,) = _naive(db, naive_stats.concurrency(everything, {}))
+    assert peaks and max(row[1] for row in peaks) >= 1
+
+
+def test_naive_library_questions_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: Path) -> None:
+    """Same classifier, same items: the baseline's library breakdowns are the service's numbers."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(tiny.path, copy)
+    db = Database.open(copy)
+    try:
+        ours_q = db.read_sync(library.qualities).buckets
+        ours_c = db.read_sync(library.codecs).codecs
+        ours_l = db.read_sync(library.library)
+    finally:
+        db.close()
+    (quality_rows,) = _naive(copy, naive_stats.qualities({}, {}))
+    naive_q: dict[str, dict[str, int]] = {}
+    for label, item_type, count in quality_rows:
+        naive_q.setdefault(label, {})[item_type] = count
+    assert {k: v for k, v in ours_q.items() if v} == naive_q
+    (codec_rows,) = _naive(copy, naive_stats.codecs({}, {}))
+    naive_c: dict[str, dict[str, int]] = {}
+    for codec, item_type, count in codec_rows:
+        naive_c.setdefault(codec, {})[item_type] = count
+    assert ours_c == naive_c
+    (library_rows,) = _naive(copy, naive_stats.library({}, {}))
+    assert sum(row[2] for row in library_rows) == ours_l.items
+    assert sum(row[3] or 0 for row in library_rows) == ours_l.size_bytes

@@ -1,4 +1,5 @@
-"""`/stats/*` routes about the library's make-up: qualities, codecs, their item lists, and totals."""
+"""`/stats/*` routes about the library's make-up: qualities, codecs, their item lists, and totals (cached until the
+library is next written: `stats.library_cache`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from emby_analytics.stats.library import (
     library,
     qualities,
 )
+from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.quality import QUALITIES, Quality
 
 router = APIRouter(prefix="/stats", tags=["library"])
@@ -34,7 +36,7 @@ PageSizeParam = Annotated[int, Query(ge=1, le=500, description="Items per page (
     "1920×800 is 1080p); 8K only above 4K and only when present.",
 )
 async def stats_qualities(state: State) -> Qualities:
-    return await state.db.read(qualities)
+    return await state.db.read(lambda conn: cached(conn, "qualities", qualities))
 
 
 @router.get(
@@ -44,7 +46,7 @@ async def stats_qualities(state: State) -> Qualities:
     description="Video items in the library per video codec (lower-case) and type, most common first.",
 )
 async def stats_codecs(state: State) -> Codecs:
-    return await state.db.read(codecs)
+    return await state.db.read(lambda conn: cached(conn, "codecs", codecs))
 
 
 @router.get(
@@ -64,7 +66,10 @@ async def stats_items_by_quality(
     if label is None:
         raise HTTPException(400, f"unknown quality {quality[:16]!r}; one of {', '.join(QUALITIES)}")
     chosen: Quality = label
-    return await state.db.read(lambda conn: items_by_quality(conn, chosen, page=page, page_size=page_size))
+    key = ("by-quality", chosen, page, page_size)
+    return await state.db.read(
+        lambda conn: cached(conn, key, lambda c: items_by_quality(c, chosen, page=page, page_size=page_size))
+    )
 
 
 @router.get(
@@ -79,7 +84,10 @@ async def stats_items_by_codec(
     page: PageParam = 1,
     page_size: PageSizeParam = 50,
 ) -> ItemPage:
-    return await state.db.read(lambda conn: items_by_codec(conn, codec, page=page, page_size=page_size))
+    key = ("by-codec", codec.lower(), page, page_size)
+    return await state.db.read(
+        lambda conn: cached(conn, key, lambda c: items_by_codec(c, codec, page=page, page_size=page_size))
+    )
 
 
 @router.get(
@@ -89,4 +97,4 @@ async def stats_items_by_codec(
     description="Items, total file size and runtime in the library, per type and per library.",
 )
 async def stats_library(state: State) -> Library:
-    return await state.db.read(library)
+    return await state.db.read(lambda conn: cached(conn, "library", library))

@@ -278,6 +278,7 @@ play_items = Table(
     Column("runtime_ticks", BigInteger),
     Column("live_tv", Boolean, nullable=False),
     Index(None, "item_id"),
+    Index(None, "series_id"),  # a series' history: its episodes' refs (on the small table, ~1 byte per play)
 )
 
 play_clients = Table(
@@ -344,6 +345,8 @@ play_rows = Table(
     Column("view_counted", Boolean, nullable=False, server_default=text("0")),
     Index(None, "started_at"),
     Index(None, "user_ref", "started_at"),
+    # An item's (a series', a title search's) plays newest first without a scan (~25 bytes per play).
+    Index(None, "item_ref", "started_at"),
     # Only open plays are looked up by stopped_at (at start-up): index just those.
     Index("ix_play_rows_open", "stopped_at", sqlite_where=text("stopped_at IS NULL")),
     # The plays not yet in the rollups (open ones, and those closed since the last fold): a handful.
@@ -619,3 +622,23 @@ webhook_receipts = Table(
     Column("received_at", UTCDateTime(), nullable=False),
     Index(None, "event"),
 )
+
+# The library's data version: every write to `items` or `libraries` bumps it, by trigger, so every writer (full and
+# incremental syncs, the item lookup, another process) is counted by one owner. Answers that read only the library
+# are cached under it (`stats.library`).
+data_versions = Table(
+    "data_versions",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+LIBRARY_VERSION = "library"
+LIBRARY_VERSION_TRIGGERS = tuple(
+    f"CREATE TRIGGER {table}_{op.lower()}_version AFTER {op} ON {table} BEGIN "  # noqa: S608 - our names
+    f"INSERT INTO data_versions (name, version) VALUES ('{LIBRARY_VERSION}', 1) "
+    "ON CONFLICT (name) DO UPDATE SET version = version + 1; END"
+    for table in ("items", "libraries")
+    for op in ("INSERT", "UPDATE", "DELETE")
+)
+for _statement in LIBRARY_VERSION_TRIGGERS:
+    event.listen(metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]

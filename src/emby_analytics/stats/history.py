@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Select, and_, or_, select
+from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import plays
-from emby_analytics.stats.watch import overlapping, seconds_by, started_in, watched_plays
+from emby_analytics.stats.history_query import Wanted, page_ids, resolve
+from emby_analytics.stats.watch import seconds_by, watched_plays
 from emby_analytics.stats.window import Window
 from emby_analytics.titles import display_title
 
@@ -86,48 +87,21 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidCursor("cursor is not valid; use the next_cursor of a previous page") from exc
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _filtered(query: Select[Any], where: HistoryFilter, zone: ZoneInfo) -> Select[Any]:
-    conditions = []
-    if where.user_id:
-        conditions.append(plays.c.user_id == where.user_id)
-    if where.item_id:
-        conditions.append(or_(plays.c.item_id == where.item_id, plays.c.series_id == where.item_id))
-    if where.media_type:
-        conditions.append(plays.c.item_type == where.media_type)
-    if where.client:
-        conditions.append(plays.c.client == where.client)
-    if where.play_method:
-        conditions.append(plays.c.play_method == where.play_method)
-    if where.window is not None:
-        conditions.append(or_(plays.c.id.in_(overlapping(where.window)), started_in(where.window)))
-    if where.q:
-        pattern = _like(where.q)
-        conditions.append(
-            or_(plays.c.item_name.like(pattern, escape="\\"), plays.c.series_name.like(pattern, escape="\\"))
-        )
-    return query.where(and_(*conditions)) if conditions else query
-
-
 def history_page(
     conn: Connection, where: HistoryFilter, zone: ZoneInfo, *, limit: int, cursor: str | None
 ) -> HistoryPage:
-    query = _filtered(select(plays), where, zone)
-    if cursor:
-        started, play_id = decode_cursor(cursor)
-        query = query.where(
-            or_(plays.c.started_at < started, and_(plays.c.started_at == started, plays.c.id < play_id))
-        )
-    rows = conn.execute(query.order_by(plays.c.started_at.desc(), plays.c.id.desc()).limit(limit + 1)).all()
+    """A page of plays, newest first: the ids from `history_query` (keyset-paged, through the cheapest index),
+    then their rows from the view `plays`."""
+    after = decode_cursor(cursor) if cursor else None
+    wanted = Wanted(where.user_id, where.item_id, where.media_type, where.client, where.play_method, where.q)
+    ids = page_ids(conn, resolve(conn, wanted), where.window, after, limit + 1)
+    found = {row.id: row for row in conn.execute(select(plays).where(plays.c.id.in_(ids[:limit])))} if ids else {}
+    rows = [found[play_id] for play_id in ids[:limit]]
     inside = None
     if where.window is not None:
         inside = seconds_by((w.play_id, w.seconds) for w in watched_plays(conn, where.window, [r.id for r in rows]))
-    page = history_rows(rows[:limit], inside)
-    next_cursor = encode_cursor(rows[limit - 1].started_at, rows[limit - 1].id) if len(rows) > limit else None
+    page = history_rows(rows, inside)
+    next_cursor = encode_cursor(rows[-1].started_at, rows[-1].id) if len(ids) > limit else None
     return HistoryPage(plays=page, next_cursor=next_cursor)
 
 

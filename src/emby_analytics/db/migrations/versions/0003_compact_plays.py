@@ -199,6 +199,7 @@ def _create_tables() -> None:
         sa.PrimaryKeyConstraint("ref", name=op.f("pk_play_items")),
     )
     op.create_index(op.f("ix_play_items_item_id"), "play_items", ["item_id"])
+    op.create_index(op.f("ix_play_items_series_id"), "play_items", ["series_id"])
     op.create_table(
         "play_clients",
         sa.Column("ref", sa.Integer(), nullable=False),
@@ -386,9 +387,28 @@ def upgrade() -> None:
     # Built after the copy: one sorted pass each instead of an insert per row.
     op.create_index(op.f("ix_play_rows_started_at"), "play_rows", ["started_at"])
     op.create_index(op.f("ix_play_rows_user_ref_started_at"), "play_rows", ["user_ref", "started_at"])
+    op.create_index(op.f("ix_play_rows_item_ref_started_at"), "play_rows", ["item_ref", "started_at"])
     op.create_index("ix_play_rows_open", "play_rows", ["stopped_at"], sqlite_where=sa.text("stopped_at IS NULL"))
     for statement in (_VIEW, _INSERT_TRIGGER, _DELETE_TRIGGER):
         op.execute(statement)
+    _create_library_version()
+
+
+def _create_library_version() -> None:
+    """The library's data version, bumped by trigger on every write to items or libraries."""
+    op.create_table(
+        "data_versions",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_data_versions")),
+    )
+    for table in ("items", "libraries"):
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER {table}_{event.lower()}_version AFTER {event} ON {table} BEGIN "  # noqa: S608
+                "INSERT INTO data_versions (name, version) VALUES ('library', 1) "
+                "ON CONFLICT (name) DO UPDATE SET version = version + 1; END"
+            )
 
 
 def downgrade() -> None:
