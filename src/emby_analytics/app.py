@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from emby_analytics.api import health, images, items, library, meta, stats, webhooks
 from emby_analytics.api.errors import install_error_handlers
+from emby_analytics.api.response_cache import CachedResponses
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings
 from emby_analytics.credentials import stored_token
@@ -174,6 +175,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(CachedResponses, max_bytes=settings.stats_cache_mb * 1024 * 1024)
     for router in (
         health.router,
         meta.router,

@@ -78,6 +78,9 @@ class Settings(BaseModel):
     image_cache_mb: Annotated[int, Field(ge=1, le=1_048_576)] = Field(
         256, description="Disk space for cached Emby images, in MiB; the least recently used go first."
     )
+    stats_cache_mb: Annotated[int, Field(ge=0, le=4096)] = Field(
+        32, description="Memory for whole statistics answers kept until the data changes, in MiB; 0 turns it off."
+    )
     webhook_token: SecretStr | None = Field(
         None,
         description="Secret in the webhook URL pasted into Emby; generated and stored beside the database when unset.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ class Database:
         self.reader = reader
         self._write_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._read_threads = ThreadPoolExecutor(max_workers=READER_CONNECTIONS, thread_name_prefix="db-reader")
+        # A connection that only watches: its `PRAGMA data_version` changes whenever any other connection, ours or
+        # another process's, commits. Opened on first use.
+        self._watcher: sqlite3.Connection | None = None
+        self._watcher_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path) -> Database:
@@ -106,7 +111,22 @@ class Database:
             wal_bytes=wal.stat().st_size if wal.exists() else 0,
         )
 
+    def data_version(self) -> int:
+        """A number that changes whenever anything is committed to the database (by this process or another):
+        an answer computed from the data keeps as long as it stays the same. Microseconds to ask."""
+        with self._watcher_lock:
+            try:
+                if self._watcher is None:
+                    self._watcher = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+            except sqlite3.Error as exc:
+                raise StorageError(f"database read failed: {exc}") from exc
+
     def close(self) -> None:
+        with self._watcher_lock:
+            if self._watcher is not None:
+                self._watcher.close()
+                self._watcher = None
         self._write_thread.shutdown(wait=True)
         self._read_threads.shutdown(wait=True)
         self.writer.dispose()

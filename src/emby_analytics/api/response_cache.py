@@ -1,0 +1,149 @@
+"""Whole responses of `GET /stats/...`, kept until the data changes: a dashboard that asks the same questions
+again is answered from memory, and a browser that already has the answer gets a 304.
+
+An answer depends on its URL, the data and, for windows ending today, the local date; so it is kept under
+(URL, the database's data version, the local date), and its ETag is derived from the same. The data version
+changes with any commit, by this process or another, so nothing stale is ever served; while plays are being
+recorded it changes every poll, and answers are recomputed (the rollups keep that cheap). Bounded by bytes, least
+recently used out; `STATS_CACHE_MB=0` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emby_analytics.db.engine import StorageError
+from emby_analytics.state import AppState
+
+CACHED_PREFIXES = ("/stats/",)
+_MAX_SHARE = 8  # one answer may take at most this share of the cache
+
+
+@dataclass(frozen=True)
+class Cached:
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class ResponseCache:
+    """Responses by key, bounded by their bytes. Thread-safe (a cheap lock around a dict)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple[object, ...], Cached] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        # Data versions restart with the process: the ETags of one run must not match another's.
+        self._run = secrets.token_hex(8)
+        self.hits = 0
+        self.misses = 0
+
+    def etag(self, key: tuple[object, ...]) -> bytes:
+        digest = hashlib.blake2b(repr((self._run, key)).encode(), digest_size=12).hexdigest()
+        return f'W/"{digest}"'.encode()
+
+    def get(self, key: tuple[object, ...]) -> Cached | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: tuple[object, ...], entry: Cached) -> None:
+        size = len(entry.body)
+        if size > self.max_bytes // _MAX_SHARE:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = entry
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
+
+
+class CachedResponses:
+    """ASGI middleware: serves `GET /stats/...` from its `ResponseCache` of `max_bytes` (0: pass through),
+    answers `If-None-Match` with 304, keeps what the app answers 200. Says `x-cache: hit` or `miss`."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.cache = ResponseCache(max_bytes) if max_bytes > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service: AppState | None = getattr(getattr(scope.get("app"), "state", None), "emby_analytics", None)
+        cache = self.cache
+        if (
+            service is None
+            or cache is None
+            or scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(CACHED_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            version = service.db.data_version()
+        except StorageError:  # the route will say so, in its words
+            await self.app(scope, receive, send)
+            return
+        today: date = service.clock.now().astimezone(service.settings.zone).date()
+        key = (scope["path"], scope["query_string"], version, today)
+        etag = cache.etag(key)
+        if etag in _if_none_match(scope):
+            await send({"type": "http.response.start", "status": 304, "headers": _validators(etag)})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        found = cache.get(key)
+        if found is not None:
+            headers = [*found.headers, (b"x-cache", b"hit")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": found.body})
+            return
+        await self.app(scope, receive, _Recorder(send, cache, key, etag))
+
+
+def _if_none_match(scope: Scope) -> list[bytes]:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return [tag.strip() for tag in value.split(b",")]
+    return []
+
+
+def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
+    # no-cache: a browser may keep the answer but asks again each time (a 304 when nothing changed).
+    return [(b"etag", etag), (b"cache-control", b"no-cache")]
+
+
+class _Recorder:
+    """Passes the app's response on, adding the validators to a 200, and keeps a copy of a whole 200."""
+
+    def __init__(self, send: Send, cache: ResponseCache, key: tuple[object, ...], etag: bytes) -> None:
+        self.send = send
+        self.cache = cache
+        self.key = key
+        self.etag = etag
+        self.headers: list[tuple[bytes, bytes]] | None = None
+        self.body: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            headers = [(n, v) for n, v in message.get("headers", []) if n not in (b"etag", b"cache-control")]
+            self.headers = headers + _validators(self.etag)
+            message = {**message, "headers": [*self.headers, (b"x-cache", b"miss")]}
+        elif message["type"] == "http.response.body" and self.headers is not None:
+            self.body.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                self.cache.put(self.key, Cached(self.headers, b"".join(self.body)))
+        await self.send(message)
