@@ -571,6 +571,16 @@ rollup_user_totals = Table(
     sqlite_with_rowid=False,
 )
 
+rollup_user_hours = Table(
+    "rollup_user_hours",
+    metadata,
+    Column("user_ref", Integer, primary_key=True),
+    Column("hour", SmallInteger, primary_key=True),  # local hour, 0-23
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 rollup_item_totals = Table(
     "rollup_item_totals",
     metadata,

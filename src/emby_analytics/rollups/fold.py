@@ -26,6 +26,7 @@ from emby_analytics.db.schema import (
     rollup_peaks,
     rollup_state,
     rollup_user_days,
+    rollup_user_hours,
     rollup_user_totals,
 )
 from emby_analytics.rollups.pieces import busiest, day_of, day_start, hour_pieces
@@ -38,6 +39,7 @@ _ROLLUPS = (
     rollup_user_days,
     rollup_item_days,
     rollup_user_totals,
+    rollup_user_hours,
     rollup_item_totals,
     rollup_hours,
     rollup_client_days,
@@ -61,6 +63,8 @@ _UPSERTS = {
     "item_total": "INSERT INTO rollup_item_totals (item_id, item_type, series_id, micros, views) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET item_type = excluded.item_type, "
     "series_id = excluded.series_id, micros = micros + excluded.micros, views = views + excluded.views",
+    "user_hour": "INSERT INTO rollup_user_hours (user_ref, hour, live_tv, micros) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (user_ref, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
     "hour": "INSERT INTO rollup_hours (day, hour, live_tv, micros) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (day, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
     "client": "INSERT INTO rollup_client_days (day, client_ref, stream_ref, live_tv, micros, plays) "
@@ -82,6 +86,7 @@ class _Sums:
     item_total: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     item_kind: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
+    user_hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
     client: dict[tuple[int, int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
 
@@ -123,6 +128,7 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
                 sums.user[(day, user, live)][0] += micros
                 sums.user_total[(user, live)][0] += micros
                 sums.hour[(day, hour, live)] += micros
+                sums.user_hour[(user, hour, live)] += micros
                 sums.client[(day, client, stream, live)][0] += micros
                 if not live:
                     sums.item[(day, item)][0] += micros
@@ -197,6 +203,7 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "user_total": [(*key, *value) for key, value in sums.user_total.items()],
         "item_total": [(key, *sums.item_kind[key], *value) for key, value in sums.item_total.items()],
         "hour": [(*key, value) for key, value in sums.hour.items()],
+        "user_hour": [(*key, value) for key, value in sums.user_hour.items()],
         "client": [(*key, *value) for key, value in sums.client.items()],
     }
     for name, values in rows.items():

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
-from emby_analytics.db.schema import from_micros, play_rows, plays, rollup_state, segments, to_micros
+from emby_analytics.db.schema import from_micros, play_rows, play_users, plays, rollup_state, segments, to_micros
 from emby_analytics.rollups.fold import MAX_SPAN_MICROS, play_spans
 from emby_analytics.rollups.pieces import busiest, day_of, hour_pieces
 from emby_analytics.stats.window import Window
@@ -92,6 +92,8 @@ class LooseView:
     item_id: str
     item_type: str | None
     series_id: str | None
+    client: str | None
+    device_name: str | None
 
 
 class Rolled:
@@ -134,7 +136,11 @@ class Rolled:
 
     def plays_of(self, user_id: str) -> list[Loose]:
         """Every play of one user with time in the window or begun in it, folded or not."""
-        return self._load(plays.c.user_id == user_id)
+        ref = select(play_users.c.ref).where(play_users.c.user_id == user_id).scalar_subquery()
+        theirs = select(play_rows.c.id).where(play_rows.c.user_ref == ref)  # through the (user, start) index
+        if self.window.start is not None:
+            theirs = theirs.where(play_rows.c.started_at < self.window.end)
+        return self._load(plays.c.id.in_(theirs))
 
     def _load_loose(self) -> list[Loose]:
         if not self.usable:
@@ -186,7 +192,7 @@ class Rolled:
         for n in range(0, len(wanted), 500):
             query = (
                 select(plays.c.id, plays.c.started_at, plays.c.user_id, plays.c.item_id, plays.c.item_type,
-                       plays.c.series_id, play_rows.c.view_counted)
+                       plays.c.series_id, plays.c.client, plays.c.device_name, play_rows.c.view_counted)
                 .select_from(plays.join(play_rows, play_rows.c.id == plays.c.id))
                 .where(plays.c.id.in_(wanted[n : n + 500]))
             )  # fmt: skip
@@ -201,7 +207,10 @@ class Rolled:
             seen.add(view)
             day = day_of(to_micros(first.started_at), self.window.zone)
             if self.first <= day <= self.last:
-                out.append(LooseView(day, first.user_id, first.item_id, first.item_type, first.series_id))
+                out.append(
+                    LooseView(day, first.user_id, first.item_id, first.item_type, first.series_id, first.client,
+                              first.device_name)
+                )  # fmt: skip
         return out
 
     # -- the questions --------------------------------------------------------------------------------------------

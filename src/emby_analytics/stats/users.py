@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import play_users, plays, to_micros, users
+from emby_analytics.db.schema import from_micros, play_users, plays, to_micros, users
 from emby_analytics.rollups.pieces import day_of
 from emby_analytics.stats.history import HistoryFilter, HistoryPlay, history_page
-from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Loose, Rolled, hours, seconds
+from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Rolled, hours, seconds
 from emby_analytics.stats.top import TopItem, ranked_items
 from emby_analytics.stats.usage import user_names
 
@@ -126,6 +126,48 @@ def _last_seen(conn: Connection, ids: set[str]) -> dict[str, datetime]:
     return found
 
 
+@dataclass
+class _Use:
+    micros: int = 0
+    views: int = 0
+    last: datetime | None = None
+
+    def add(self, micros: int, views: int, last: datetime | None) -> None:
+        self.micros += micros
+        self.views += views
+        if last is not None and (self.last is None or last > self.last):
+            self.last = last
+
+
+@dataclass
+class _Ledger:
+    """One user's watch time and viewings in the window, per item, device, client and hour of the day."""
+
+    items: dict[str, _Use] = field(default_factory=lambda: defaultdict(_Use))
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # item ids viewed, per type
+    devices: dict[str | None, _Use] = field(default_factory=lambda: defaultdict(_Use))
+    clients: dict[str | None, _Use] = field(default_factory=lambda: defaultdict(_Use))
+    hours: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def played(self, row: Any, micros: int, last: datetime | None, *, timed: bool) -> None:
+        """Time of plays of one item on one device (Live TV only in devices and clients, and only if timed)."""
+        if not row.live_tv and row.item_type in MEDIA_TYPES and micros:
+            self.items[row.item_id].add(micros, 0, None)
+        if timed:  # a device's last use is its latest play's end, however short
+            self.devices[row.device_name].add(micros, 0, last)
+            self.clients[row.client].add(micros, 0, last)
+
+    def viewed(self, first: Any, views: int) -> None:
+        """Viewings counted in the window, by their first play's item, device and client."""
+        if not views:
+            return
+        self.types[first.item_type].add(first.item_id)
+        if first.item_type in MEDIA_TYPES:
+            self.items[first.item_id].add(0, views, None)
+        self.devices[first.device_name].add(0, views, None)
+        self.clients[first.client].add(0, views, None)
+
+
 def user_detail(rolled: Rolled, user_id: str, *, count_live_tv: bool, recent: int = 10, top: int = 10) -> UserDetail:
     conn, window = rolled.conn, rolled.window
     known = conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is not None
@@ -133,77 +175,105 @@ def user_detail(rolled: Rolled, user_id: str, *, count_live_tv: bool, recent: in
         raise UnknownUser(user_id)
     per_day = {day: value for (_user, day), value in rolled.by_user_day(live_tv=count_live_tv, user_id=user_id).items()}
     days_from = rolled.last - BY_DAY_MAX + 1
-    own = rolled.plays_of(user_id)
-    timed = [p for p in own if count_live_tv or not p.row.live_tv]
-    per_hour: dict[int, int] = defaultdict(int)
-    for play in timed:
-        for _day, hour, micros in play.pieces:
-            per_hour[hour] += micros
-    viewings = _viewings(rolled, own)
-    items: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for play in own:
-        if not play.row.live_tv and play.row.item_type in MEDIA_TYPES and play.micros:
-            items[play.row.item_id][0] += play.micros
-    distinct: dict[str, set[str]] = defaultdict(set)
-    for first in viewings:
-        distinct[first.item_type].add(first.item_id)
-        if first.item_type in MEDIA_TYPES:
-            items[first.item_id][1] += 1
+    if rolled.usable and rolled.all_time:
+        ledger = _rolled_ledger(rolled, user_id, count_live_tv)
+    else:
+        ledger = _raw_ledger(rolled, user_id, count_live_tv)
     total = sum(micros for micros, _ in per_day.values())
     history = history_page(conn, HistoryFilter(user_id=user_id), window.zone, limit=recent, cursor=None)
+    items = {item_id: [use.micros, use.views] for item_id, use in ledger.items.items()}
     return UserDetail(
         user_id=user_id,
         name=user_names(conn, {user_id}).get(user_id),
         total_hours=hours(total),
         total_seconds=seconds(total),
         plays=sum(views for _, views in per_day.values()),
-        movies=len(distinct["Movie"]),
-        episodes=len(distinct["Episode"]),
-        top_items=ranked_items(conn, dict(items), limit=top),
+        movies=len(ledger.types["Movie"]),
+        episodes=len(ledger.types["Episode"]),
+        top_items=ranked_items(conn, items, limit=top),
         recent_plays=history.plays,
         by_day=[
             DayHours(day=date.fromordinal(day), hours=hours(micros), seconds=seconds(micros))
             for day, (micros, _views) in sorted(per_day.items())
             if day >= days_from and micros
         ],
-        by_hour=[HourHours(hour=h, hours=hours(per_hour[h]), seconds=seconds(per_hour[h])) for h in range(24)],
-        devices=_uses(timed, viewings, lambda row: row.device_name),
-        clients=_uses(timed, viewings, lambda row: row.client),
+        by_hour=[HourHours(hour=h, hours=hours(ledger.hours[h]), seconds=seconds(ledger.hours[h])) for h in range(24)],
+        devices=_uses(ledger.devices),
+        clients=_uses(ledger.clients),
     )
 
 
-def _viewings(rolled: Rolled, own: list[Loose]) -> list[Any]:
-    """The first plays of the viewings counted in the window (begun in it, with a play that counts)."""
+# One user's folded plays, all time, grouped by what the ledger tells apart; a viewing counts at its first play
+# (no view id of its own) when the fold counted it.
+_FOLDED = (
+    "SELECT i.item_id, i.item_type, i.live_tv, c.client, c.device_name, "
+    "SUM((SELECT SUM(s.ended_at - s.started_at) FROM segments s WHERE s.play_id = p.id)), "
+    "SUM(p.view_id IS NULL AND p.view_counted), MAX(coalesce(p.stopped_at, p.last_seen_at)) "
+    "FROM play_rows p JOIN play_items i ON i.ref = p.item_ref JOIN play_clients c ON c.ref = p.client_ref "
+    "WHERE p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 "
+    "GROUP BY i.item_id, i.item_type, i.live_tv, c.client, c.device_name"
+)
+_FOLDED_HOURS = (
+    "SELECT r.hour, SUM(r.micros) FROM rollup_user_hours r JOIN play_users u ON u.ref = r.user_ref "
+    "WHERE u.user_id = ? AND (? OR r.live_tv = 0) GROUP BY r.hour"
+)
+
+
+def _rolled_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
+    """All time: the folded plays from their rollups and one grouped query, the unfolded ones from segments."""
+    ledger = _Ledger()
+    for item_id, item_type, live_tv, client, device, micros, views, last in rolled.rows(_FOLDED, user_id):
+        row = _Row(item_id, item_type, bool(live_tv), client, device)
+        ledger.played(row, micros or 0, from_micros(last) if last else None, timed=count_live_tv or not live_tv)
+        ledger.viewed(row, views)
+    for hour, micros in rolled.rows(_FOLDED_HOURS, user_id, count_live_tv):
+        ledger.hours[hour] += micros
+    for play in rolled.loose():
+        if play.row.user_id == user_id:
+            timed = count_live_tv or not play.row.live_tv
+            ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
+            if timed:
+                for _day, hour, micros in play.pieces:
+                    ledger.hours[hour] += micros
+    for view in rolled.loose_views():
+        if view.user_id == user_id:
+            ledger.viewed(view, 1)
+    return ledger
+
+
+@dataclass(frozen=True)
+class _Row:
+    item_id: str
+    item_type: str | None
+    live_tv: bool
+    client: str | None
+    device_name: str | None
+
+
+def _raw_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
+    """Any window: every play of the user in it, from segments."""
+    ledger = _Ledger()
+    own = rolled.plays_of(user_id)
+    for play in own:
+        timed = count_live_tv or not play.row.live_tv
+        ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
+        if timed:
+            for _day, hour, micros in play.pieces:
+                ledger.hours[hour] += micros
     by_id = {play.row.id: play.row for play in own}
     counting = {play.row.view_id for play in own if not play.row.short and not play.row.live_tv}
-    firsts = [by_id[view] for view in counting if view in by_id]
-    return [
-        row for row in firsts if rolled.first <= day_of(to_micros(row.started_at), rolled.window.zone) <= rolled.last
-    ]
+    for view in counting:
+        first = by_id.get(view)
+        if first is not None and rolled.first <= day_of(to_micros(first.started_at), rolled.window.zone) <= rolled.last:
+            ledger.viewed(first, 1)
+    return ledger
 
 
-def _uses(timed: list[Loose], viewings: list[Any], key: Callable[[Any], str | None]) -> list[NamedUse]:
-    """Watch time, viewings (by their first play) and last use per device (or client), most used first."""
-    micros: dict[str | None, int] = defaultdict(int)
-    views: dict[str | None, int] = defaultdict(int)
-    last: dict[str | None, datetime] = {}
-    for play in timed:
-        name = key(play.row)
-        micros[name] += play.micros
-        end = play.row.stopped_at or play.row.last_seen_at
-        if end is not None and (name not in last or end > last[name]):
-            last[name] = end
-    for first in viewings:
-        views[key(first)] += 1
-    ranked = sorted(set(micros) | set(views), key=lambda n: (-micros.get(n, 0), -views.get(n, 0), str(n)))
+def _uses(uses: dict[str | None, _Use]) -> list[NamedUse]:
+    """Watch time, viewings and last use per device (or client), most used first."""
+    ranked = sorted(uses.items(), key=lambda kv: (-kv[1].micros, -kv[1].views, str(kv[0])))
     return [
-        NamedUse(
-            name=name,
-            plays=views.get(name, 0),
-            hours=hours(micros.get(name, 0)),
-            seconds=seconds(micros.get(name, 0)),
-            last_seen=last.get(name),
-        )
-        for name in ranked
-        if micros.get(name) or views.get(name)
+        NamedUse(name=name, plays=use.views, hours=hours(use.micros), seconds=seconds(use.micros), last_seen=use.last)
+        for name, use in ranked
+        if use.micros or use.views
     ]

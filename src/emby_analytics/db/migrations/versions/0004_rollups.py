@@ -59,6 +59,15 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "rollup_user_hours",
+        sa.Column("user_ref", sa.Integer(), nullable=False),
+        sa.Column("hour", sa.SmallInteger(), nullable=False),
+        sa.Column("live_tv", sa.Boolean(), nullable=False),
+        sa.Column("micros", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("user_ref", "hour", "live_tv", name=op.f("pk_rollup_user_hours")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "rollup_item_totals",
         sa.Column("item_id", sa.String(length=64), nullable=False),
         sa.Column("item_type", sa.String(length=64), nullable=True),
@@ -98,8 +107,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("rollup_peaks", "rollup_client_days", "rollup_hours", "rollup_item_totals", "rollup_user_totals",
-                  "rollup_item_days", "rollup_user_days"):  # fmt: skip
+    for table in ("rollup_peaks", "rollup_client_days", "rollup_hours", "rollup_item_totals", "rollup_user_hours",
+                  "rollup_user_totals", "rollup_item_days", "rollup_user_days"):  # fmt: skip
         op.drop_table(table)
     op.drop_table("rollup_state")
     op.drop_index("ix_play_rows_unfolded", table_name="play_rows")
