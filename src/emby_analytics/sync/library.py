@@ -175,11 +175,14 @@ class _Run:
         await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now))
         return sorted(row["id"] for row in rows)
 
-    def write_items(
-        self, conn: Connection, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
-    ) -> None:
+    def item_rows(
+        self, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
+    ) -> list[dict[str, object]]:
+        """The `items` rows of fetched pages. Made as soon as a page arrives, so the parsed page (many times the size
+        of its rows: media sources, streams, people) is let go before the write and the next fetch, which keeps a
+        sync's peak memory, and what it leaves behind in the heap, small."""
         now = self.sync.clock.now()
-        rows = []
+        rows: list[dict[str, object]] = []
         for library_id, batch in pages:
             for item in batch:
                 row = item_row(item, library_id, now)
@@ -187,6 +190,10 @@ class _Run:
                 if seen_run is not None:
                     row["seen_run"] = seen_run
                 rows.append(row)
+        return rows
+
+    @staticmethod
+    def write_items(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
         # Emby can list an item in two pages when the library changes mid-sync; keep the last copy.
         unique = list({row["id"]: row for row in rows}.values())
         upsert(conn, items, unique, insert_only=("first_seen_at",))
@@ -303,9 +310,11 @@ class _FullRun(_Run):
                 fetched = [page for _, page in batch if page.items]
                 resume = batch[-1][0] + size
                 self.processed = min(self.processed + sum(len(p.items) for p in fetched), max(self.total, 0))
+                rows = self.item_rows([(library_id, p.items) for p in fetched], self.run_id)
+                del batch, fetched  # only the rows wait for the write (see item_rows)
 
-                def write(conn: Connection, fetched: list[ItemsPage] = fetched, resume: int = resume) -> None:
-                    self.write_items(conn, [(library_id, p.items) for p in fetched], self.run_id)
+                def write(conn: Connection, rows: list[dict[str, object]] = rows, resume: int = resume) -> None:
+                    self.write_items(conn, rows)
                     self.save_progress(conn, resume_library=library_id, resume_index=resume)
 
                 await self.sync.db.write(write)
@@ -351,13 +360,17 @@ class _IncrementalRun(_Run):
                     self.processed += len(page.items)
                     self.total = max(self.total, self.processed, self.processed - len(page.items) + remaining)
 
-                    def write(conn: Connection, page: ItemsPage = page, lid: str = library_id) -> None:
-                        self.write_items(conn, [(lid, page.items)], None)
+                    rows = self.item_rows([(library_id, page.items)], None)
+                    last_page = _page_len(page) < self.sync.chunk_size
+                    del page  # only the rows wait for the write (see item_rows)
+
+                    def write(conn: Connection, rows: list[dict[str, object]] = rows) -> None:
+                        self.write_items(conn, rows)
                         self.save_progress(conn)
 
                     await self.sync.db.write(write)
                     self.report()
-                    if _page_len(page) < self.sync.chunk_size:
+                    if last_page:
                         break
                     start += self.sync.chunk_size
             self.phase = "done"
