@@ -291,7 +291,7 @@ def _row(
     user_id = users.get(user_raw, _UNSEEN) if type(user_raw) is str else _UNSEEN
     if user_id is _UNSEEN:
         user_id = _user_id(user_raw, users)
-    date_text = text_cell(date_raw)
+    date_text = (date_raw.strip()[:NAME_MAX] or None) if type(date_raw) is str else text_cell(date_raw)
     item_id = item_raw.strip()[:64] if type(item_raw) is str else text_cell(item_raw, 64)
     if not date_text or user_id is None or not item_id:
         return None
