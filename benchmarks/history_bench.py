@@ -41,7 +41,7 @@ from emby_analytics.db.schema import from_micros, play_rows, plays, segments, us
 from emby_analytics.emby.models import TICKS_PER_SECOND
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import plugin_date
-from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.server import LatencyConfig, Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts
 from emby_analytics.sync.history_rows import (
@@ -271,7 +271,9 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
     world = World.generate(WorldSpec(movies=2000, series=40), clock)
     history = PlaybackHistory(world)
     history.add_rows(synthetic_rows(world, args.rows, clock.now(), seed=args.seed))
-    sim = TimedSimulator(world, clock, api_key=KEY, history=history)
+    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
+    latency = LatencyConfig(base_ms=args.latency_ms) if args.latency_ms else None
+    sim = TimedSimulator(world, clock, api_key=KEY, history=history, latency=latency)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp:
         runs.append(await run_once("ours: batched page writer", TimedImport, sim, clock, args.rows, Path(tmp)))
@@ -281,6 +283,7 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
         "date": datetime.now(UTC).date().isoformat(),
         "rows": args.rows,
         "seed": args.seed,
+        "latency_ms": args.latency_ms,
         "target_rows_per_s": TARGET_ROWS_PER_S,
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}",
@@ -322,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added before each simulated Emby answer")
     parser.add_argument("--no-baseline", action="store_true", help="skip the row-at-a-time run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where history.json goes (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="do not write history.json")

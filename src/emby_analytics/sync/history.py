@@ -239,10 +239,27 @@ class HistoryImport:
         if described is None:  # a run's descriptions start with the run (a failed page ends it)
             described = self._described = _Described(self.completed_share)
         live = _live_spans(conn, rows)
-        described.learn(conn, rows)
+        try:
+            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+        except KeyError:  # items or methods not described yet (the first pages of a run): describe them, again
+            described.learn(conn, rows)
+            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+        counts.skipped_live_overlap = overlaps
+        added = _insert(conn, _INSERT_PLAYS, play_rows_values)
+        _insert(conn, _INSERT_SEGMENTS, segment_values)
+        counts.plays_added = added
+        counts.skipped_duplicates = len(play_rows_values) - added
+        return counts
+
+    def _page_values(
+        self, conn: Connection, rows: list[PluginRow], described: _Described, live: dict[tuple[str, str], Any]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+        """The page's play_rows and segments values, and how many rows a live play overlaps. KeyError when a row's
+        item and method are not in `described.works` yet (see `_Described.learn`)."""
         names: dict[str, str] | None = None
         play_rows_values: list[tuple[Any, ...]] = []
         segment_values: list[tuple[Any, ...]] = []
+        overlaps = 0
         min_play_seconds = self.min_play_seconds
         users_seen, works, clients = described.users, described.works, described.clients
         for row in rows:
@@ -250,14 +267,14 @@ class HistoryImport:
             if live:
                 spans = live.get((user_id, row.item_id))
                 if spans and any(start <= stopped and started <= end for start, end in spans):
-                    counts.skipped_live_overlap += 1
+                    overlaps += 1
                     continue
+            item_ref, completed_ticks, stream_ref = works[_work_cells(row)]
             user_ref = users_seen.get(user_id)
             if user_ref is None:
                 if names is None:
                     names = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
                 user_ref = described.user(conn, user_id, names.get(user_id))
-            item_ref, completed_ticks, stream_ref = works[_work_cells(row)]
             client_key = _client_cells(row)
             client_ref = clients.get(client_key)
             if client_ref is None:
@@ -272,11 +289,7 @@ class HistoryImport:
             )  # fmt: skip
             if watch > 0:
                 segment_values.append((play_id, 0, started, started + watch * 1_000_000, None, None))
-        added = _insert(conn, _INSERT_PLAYS, play_rows_values)
-        _insert(conn, _INSERT_SEGMENTS, segment_values)
-        counts.plays_added = added
-        counts.skipped_duplicates = len(play_rows_values) - added
-        return counts
+        return play_rows_values, segment_values, overlaps
 
     # -- played flags ---------------------------------------------------------------------------------
     async def _played_flags(self, counts: _Counts) -> None:
@@ -392,7 +405,8 @@ class _Described:
 
     def learn(self, conn: Connection, rows: Sequence[PluginRow]) -> None:
         """Describe the page's items and methods not seen yet, with what our `items` table knows of the items."""
-        new = set(map(_work_cells, rows)) - self.works.keys()
+        works = self.works  # (a set minus the dict's keys would walk every key known, page after page)
+        new = {key for key in map(_work_cells, rows) if key not in works}
         if not new:
             return
         self._learn_items(conn, {key[:3] for key in new} - self.items.keys())
