@@ -128,6 +128,14 @@ def _page_len(page: ItemsPage) -> int:
     return len(page.items) + page.skipped
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """A fetched page as the sync keeps it: how many records Emby sent (valid or not) and the valid ones' rows."""
+
+    received: int
+    rows: list[dict[str, object]]
+
+
 class _Run:
     """State shared by full and incremental runs: the run row, counters and progress reporting."""
 
@@ -293,25 +301,29 @@ class _FullRun(_Run):
         next_start = start
         exhausted = False
 
-        async def fetch_batch() -> list[tuple[int, ItemsPage]]:
+        async def fetch_rows(start: int) -> _Fetched:
+            # Each page becomes rows as it arrives (see item_rows): its models are gone before the next one lands.
+            page = await self.page(library_id, start, size)
+            return _Fetched(_page_len(page), self.item_rows([(library_id, page.items)], self.run_id))
+
+        async def fetch_batch() -> list[tuple[int, _Fetched]]:
             nonlocal next_start
             starts = [next_start + i * size for i in range(self.sync.concurrency)]
             next_start = starts[-1] + size
-            pages = await asyncio.gather(*(self.page(library_id, s, size) for s in starts))
+            pages = await asyncio.gather(*(fetch_rows(s) for s in starts))
             return list(zip(starts, pages, strict=True))
 
-        pending: asyncio.Task[list[tuple[int, ItemsPage]]] | None = asyncio.create_task(fetch_batch())
+        pending: asyncio.Task[list[tuple[int, _Fetched]]] | None = asyncio.create_task(fetch_batch())
         try:
             while pending is not None:
                 batch = await pending
                 # A short page means the library ended inside this batch.
-                exhausted = any(_page_len(page) < size for _, page in batch)
+                exhausted = any(fetched.received < size for _, fetched in batch)
                 pending = None if exhausted else asyncio.create_task(fetch_batch())
-                fetched = [page for _, page in batch if page.items]
                 resume = batch[-1][0] + size
-                self.processed = min(self.processed + sum(len(p.items) for p in fetched), max(self.total, 0))
-                rows = self.item_rows([(library_id, p.items) for p in fetched], self.run_id)
-                del batch, fetched  # only the rows wait for the write (see item_rows)
+                rows = [row for _, fetched in batch for row in fetched.rows]
+                self.processed = min(self.processed + len(rows), max(self.total, 0))
+                del batch
 
                 def write(conn: Connection, rows: list[dict[str, object]] = rows, resume: int = resume) -> None:
                     self.write_items(conn, rows)
