@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy
 from sqlalchemy import Connection, func, select
@@ -40,7 +41,7 @@ from emby_analytics.db.schema import from_micros, play_rows, plays, segments, us
 from emby_analytics.emby.models import TICKS_PER_SECOND
 from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import plugin_date
-from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.server import LatencyConfig, Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts
 from emby_analytics.sync.history_rows import (
@@ -185,6 +186,24 @@ class NaiveImport(TimedImport):
         return counts
 
 
+class TimedSimulator(Simulator):
+    """The simulated Emby with a stopwatch on its answers: the time a real Emby would spend in its own process."""
+
+    answer_seconds = 0.0
+
+    def app(self) -> Any:
+        inner = super().app()
+
+        async def timed(scope: Any, receive: Any, send: Any) -> None:
+            started = time.perf_counter()
+            try:
+                await inner(scope, receive, send)
+            finally:
+                self.answer_seconds += time.perf_counter() - started
+
+        return timed
+
+
 @dataclass
 class Run:
     name: str
@@ -196,12 +215,14 @@ class Run:
     emby_calls: int
     whole_seconds: float
     whole_rows_per_s: float
+    cpu_seconds: float  # this process's CPU time during the import, all threads (simulator included)
+    emby_seconds: float  # the simulated Emby answering (in this process, on the event loop)
     insert_seconds: float
     insert_rows_per_s: float
 
 
 async def run_once(
-    name: str, importer: type[TimedImport], sim: Simulator, clock: ManualClock, n: int, tmp: Path
+    name: str, importer: type[TimedImport], sim: TimedSimulator, clock: ManualClock, n: int, tmp: Path
 ) -> Run:
     settings = service_settings(
         tmp / name.split(":")[0] / "emby.db", api_key=KEY, HISTORY_DAYS="0", TZ="UTC", LOG_LEVEL="warning"
@@ -217,9 +238,11 @@ async def run_once(
             completed_percent=settings.completed_percent,
             min_play_seconds=settings.min_play_seconds,
         )
-        started = time.perf_counter()
+        sim.answer_seconds = 0.0
+        started, cpu = time.perf_counter(), time.process_time()
         result = await job.run()
-        total = time.perf_counter() - started
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
+        emby = sim.answer_seconds
 
         def count(conn: Connection) -> tuple[int, int]:
             n_plays = conn.execute(select(func.count()).select_from(plays)).scalar_one()
@@ -236,6 +259,8 @@ async def run_once(
         emby_calls=result.emby_calls,
         whole_seconds=round(total, 2),
         whole_rows_per_s=round(n / total),
+        cpu_seconds=round(cpu, 2),
+        emby_seconds=round(emby, 3),
         insert_seconds=round(job.write_seconds, 2),
         insert_rows_per_s=round(n / job.write_seconds) if job.write_seconds else 0,
     )
@@ -246,7 +271,9 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
     world = World.generate(WorldSpec(movies=2000, series=40), clock)
     history = PlaybackHistory(world)
     history.add_rows(synthetic_rows(world, args.rows, clock.now(), seed=args.seed))
-    sim = Simulator(world, clock, api_key=KEY, history=history)
+    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
+    latency = LatencyConfig(base_ms=args.latency_ms) if args.latency_ms else None
+    sim = TimedSimulator(world, clock, api_key=KEY, history=history, latency=latency)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp:
         runs.append(await run_once("ours: batched page writer", TimedImport, sim, clock, args.rows, Path(tmp)))
@@ -256,6 +283,7 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
         "date": datetime.now(UTC).date().isoformat(),
         "rows": args.rows,
         "seed": args.seed,
+        "latency_ms": args.latency_ms,
         "target_rows_per_s": TARGET_ROWS_PER_S,
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}",
@@ -268,13 +296,15 @@ def markdown(report: dict[str, object]) -> str:
     lines = [
         f"History import: {report['rows']:,} Playback Reporting rows, pages of 5,000; {report['machine']}",
         "",
-        "| writer | rows | plays + segments stored | Emby calls | whole import | insert path |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| writer | rows | plays + segments stored | Emby calls | whole import | of which Emby answering "
+        "| CPU (all threads) | insert path |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
             f"| {run['name']} | {run['rows']:,} | {run['plays_stored']:,} + {run['segments_stored']:,} "
             f"| {run['emby_calls']:,} | {run['whole_seconds']} s = {run['whole_rows_per_s']:,} rows/s "
+            f"| {run['emby_seconds']} s | {run['cpu_seconds']} s "
             f"| {run['insert_seconds']} s = {run['insert_rows_per_s']:,} rows/s |"
         )
     ours = runs[0]
@@ -295,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added before each simulated Emby answer")
     parser.add_argument("--no-baseline", action="store_true", help="skip the row-at-a-time run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where history.json goes (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="do not write history.json")

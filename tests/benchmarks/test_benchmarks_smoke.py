@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import history_bench, sync_bench, tick_bench
+from benchmarks import history_bench, memory_bench, sync_bench, tick_bench
 
 
 def _written(out: Path, name: str, report: dict[str, Any]) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def test_history_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert run["plays_stored"] == run["plays_added"] == 300 and run["skipped"] == 0
         assert run["segments_stored"] == 300
         assert run["whole_rows_per_s"] > 0 and run["insert_rows_per_s"] > 0
+        assert 0 < run["emby_seconds"] < run["whole_seconds"] and run["cpu_seconds"] > 0
     table = capsys.readouterr().out
     assert "| ours: batched page writer | 300 |" in table and "| naive: row at a time | 300 |" in table
     assert "Naive / ours, same run" in table
@@ -80,3 +81,20 @@ def test_sync_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     table = capsys.readouterr().out
     assert "| full sync |" in table and "| naive: one page at a time |" in table
     assert "Naive / ours, same run" in table
+
+
+def test_memory_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Real processes: `emby-analytics simulate` with a tiny library and `serve` started three times against it.
+    out = tmp_path / "results"
+    argv = ["--items", "100", "--history-days", "3", "--idle-seconds", "0.5", "--settle-timeout", "120"]
+    report = _written(out, "memory.json", memory_bench.main([*argv, "--out", str(out), "--work-dir", str(tmp_path)]))
+    first, restart, eager = report["runs"]
+    assert first["name"].startswith("first start") and restart["name"] == "restart"
+    assert eager["name"].startswith("baseline")
+    for run in (first, restart, eager):
+        assert 0 < run["idle_min_mb"] <= run["idle_mb"] <= run["idle_max_mb"] <= run["peak_mb"]
+        assert run["items"] > 0 and run["startup_s"] > 0
+    assert first["items"] == restart["items"] == eager["items"], "the restarts found the library the first stored"
+    table = capsys.readouterr().out
+    assert "| first start (empty database) |" in table and "| restart |" in table
+    assert "Everything imported eagerly, same restart" in table

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks import naive_stats, stats_bench, tiers
+from benchmarks import naive_stats, stats_bench, storage_bench, tiers
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import decode_id, to_micros
 from emby_analytics.stats import library
@@ -172,3 +172,30 @@ def test_naive_library_questions_agree_with_ours(tiny: tiers.BuiltTier, tmp_path
     (library_rows,) = _naive(copy, naive_stats.library({}, {}))
     assert sum(row[2] for row in library_rows) == ours_l.items
     assert sum(row[3] or 0 for row in library_rows) == ours_l.size_bytes
+
+
+def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results"
+    argv = ["--tier", "T", "--end", END.isoformat(), "--cache", str(tiny.path.parent), "--out", str(out)]
+    report = storage_bench.main([*argv, "--work-dir", str(tmp_path)])
+    assert json.loads((out / "storage-T.json").read_text()) == json.loads(json.dumps(report))
+    ours, naive = report["layouts"]
+    assert ours["plays"] == naive["plays"] == tiny.meta["plays"] and ours["segments"] == tiny.meta["segments"]
+    if report["dbstat"]:
+        trees = {tree["name"]: tree for tree in ours["trees"]}
+        assert {"play_rows", "segments", "ix_play_rows_started_at", "items"} <= trees.keys()
+        # Every b-tree of the file is listed: together they are the file, less its free pages.
+        assert sum(t["pages"] for t in ours["trees"]) + ours["free_pages"] == ours["pages"]
+        assert 0 < ours["play_bytes_per_play"] < ours["bytes_per_play"]
+    assert ours["file_bytes"] == ours["pages"] * ours["page_size"] > 0
+    assert naive["bytes_per_play"] > ours["bytes_per_play"] > 0
+    table = capsys.readouterr().out
+    assert "| play_rows | play_rows | table |" in table or not report["dbstat"]
+    assert "| ours: compact plays (tier T) |" in table and "Naive / ours, same plays" in table
+
+    # Without dbstat (some SQLite builds), only the file total: still a report.
+    only_file = storage_bench.main(["--db", str(tiny.path), "--no-dbstat", "--no-baseline", "--no-write"])
+    (layout,) = only_file["layouts"]
+    assert layout["trees"] == [] and layout["play_bytes_per_play"] is None
+    assert layout["bytes_per_play"] == ours["bytes_per_play"]
+    assert "no dbstat" in capsys.readouterr().out

@@ -12,9 +12,10 @@ from sqlalchemy import func, insert, select
 from tests.conftest import Service
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db.schema import plays, segments
+from emby_analytics.db.schema import play_items, plays, segments
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.simulator.playback import PlaybackHistory
+from emby_analytics.simulator.playback.history import plugin_date
 from emby_analytics.sync.history import QUERY_PATH, HistoryImport, HistoryImportError, HistoryImportJob
 from emby_analytics.sync.history_rows import local_to_utc, plugin_play_id
 
@@ -120,6 +121,30 @@ async def test_fields_mapped(service: Service, clock: ManualClock) -> None:
     if audio:
         assert audio[0][4].count(" - ") >= 1 and audio[0][4].endswith(")")
         assert play_for(audio[0]).video_method is None
+
+
+async def test_one_item_under_several_plugin_names_is_one_description(service: Service, clock: ManualClock) -> None:
+    """The library's name replaces the plugin's text, so rows of one item that the plugin named differently (a
+    rename, a composed episode title) share one stored description, also when they meet in one page."""
+    history = PlaybackHistory(service.simulator.world)
+    service.simulator.history = history
+    await service.state.library_sync.full()
+    world = service.simulator.world
+    user, item = world.users[0].id, world.ids_of_type("Movie")[0]
+    start = clock.now() - timedelta(days=3)
+    names = ("Old Title", "New Title", "  New Title  ", "Old Title")
+    history.add_rows(
+        (plugin_date(start + timedelta(hours=i), UTC), user, str(item), "Movie", name, "DirectPlay", "Emby Web",
+         "Chrome", 600, 0, "10.0.0.2", "")
+        for i, name in enumerate(names)
+    )  # fmt: skip
+    for page_size in (10, 1):  # one page, then again one row per page (a re-run adds nothing)
+        await importer(service, clock, zone=ZoneInfo("UTC"), page_size=page_size).run()
+    stored = all_plays(service)
+    assert len(stored) == len(names)
+    assert {p.item_name for p in stored} == {world.item(item).name}  # type: ignore[union-attr]
+    count = service.state.db.read_sync(lambda c: c.execute(select(func.count()).select_from(play_items)).scalar())
+    assert count == 1
 
 
 async def test_history_days_limits_rows(service: Service, clock: ManualClock) -> None:

@@ -9,7 +9,7 @@ transaction fails, so a `ref` is only believed once it was committed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -97,6 +97,55 @@ def _lookup_or_insert(conn: Connection, table: Table, values: tuple[Any, ...]) -
     ref = inserted.lastrowid
     assert ref is not None
     return int(ref)
+
+
+def forget_descriptions(conn: Connection) -> None:
+    """Drop the interned-description caches of this (writer) connection. After a bulk job, an import of a long
+    history, they hold every description it met (up to _CACHE_LIMIT per table, tens of MB); live tracking needs a
+    few and looks them up again."""
+    conn.info.pop(CACHES, None)
+
+
+def intern_items(conn: Connection, descriptions: Collection[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    """The refs of many `play_items` descriptions at once, as `intern` gives them (the oldest equal description),
+    stored first where new: a history import meets thousands of items, so they are looked up by item id and
+    inserted in a few statements rather than two per item. Call on the writer."""
+    caches: dict[str, dict[tuple[Any, ...], int]] = conn.info.setdefault(CACHES, {})
+    refs = caches.setdefault(play_items.name, {})
+    found = {d: refs[d] for d in descriptions if d in refs}
+    missing = list(dict.fromkeys(d for d in descriptions if d not in found))  # each new description once
+    if missing:
+        stored = _items_stored(conn, {d[0] for d in missing})
+        new = [d for d in missing if d not in stored]
+        if new:
+            conn.exec_driver_sql(_INSERT_ITEMS, new)
+            stored = _items_stored(conn, {d[0] for d in new}) | stored
+        if len(refs) + len(missing) >= _CACHE_LIMIT:
+            refs.clear()
+        for d in missing:
+            found[d] = refs[d] = stored[d]
+    return found
+
+
+_ITEM_COLUMNS = DESCRIBED[play_items.name]
+_INSERT_ITEMS = f"INSERT INTO play_items ({', '.join(_ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(_ITEM_COLUMNS))})"  # noqa: S608
+_IN_CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
+
+
+def _items_stored(conn: Connection, item_ids: set[str]) -> dict[tuple[Any, ...], int]:
+    """Stored descriptions of these items -> ref (the lowest of equal ones). A description's values compare as
+    SQL's IS does: live_tv comes back as 0/1, which equals and hashes as False/True."""
+    ids = list(item_ids)
+    stored: dict[tuple[Any, ...], int] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[i : i + _IN_CHUNK]
+        query = (
+            f"SELECT ref, {', '.join(_ITEM_COLUMNS)} FROM play_items "  # noqa: S608 - our names
+            f"WHERE item_id IN ({', '.join('?' * len(chunk))}) ORDER BY ref DESC"
+        )
+        # Highest ref first, so the lowest one of equal descriptions is the one left in the dict.
+        stored.update((tuple(row[1:]), row[0]) for row in conn.exec_driver_sql(query, tuple(chunk)))
+    return stored
 
 
 def refs_of(conn: Connection, row: Mapping[str, Any]) -> dict[str, int]:

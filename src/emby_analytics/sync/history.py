@@ -23,9 +23,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import math
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,11 +37,19 @@ from sqlalchemy import Connection, func, select
 
 from emby_analytics.clock import Clock
 from emby_analytics.db.engine import Database
-from emby_analytics.db.plays import ROW_COLUMNS, SOURCE_CODES, intern, intern_user, refs_of, stored_row
+from emby_analytics.db.plays import (
+    ROW_COLUMNS,
+    SOURCE_CODES,
+    forget_descriptions,
+    intern,
+    intern_items,
+    intern_user,
+    refs_of,
+    stored_row,
+)
 from emby_analytics.db.schema import (
     from_micros,
     play_clients,
-    play_items,
     play_rows,
     play_streams,
     plays,
@@ -49,6 +61,9 @@ from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
 from emby_analytics.emby.models import TICKS_PER_SECOND, BaseItem
 from emby_analytics.scheduler import Job
 from emby_analytics.sync.history_rows import (
+    CLIENT_CELLS,
+    WORK_CELLS,
+    ItemFacts,
     PlayedItem,
     PluginRow,
     client_description,
@@ -72,13 +87,13 @@ _MAX_LIVE_SPAN = timedelta(days=2)
 _LIVE_SOURCES = ("live", "webhook")
 _IMPORT = SOURCE_CODES["import"]
 _COLUMNS = ", ".join(ROW_COLUMNS)
-_MARKS = ", ".join("?" * len(ROW_COLUMNS))
 # An id stored already is the same plugin row imported before (or twice in this page): the insert skips it.
-_INSERT_PLAYS = f"INSERT INTO play_rows ({_COLUMNS}) VALUES ({_MARKS}) ON CONFLICT DO NOTHING"  # noqa: S608
+_INSERT_PLAYS = f"INSERT INTO play_rows ({_COLUMNS}) VALUES "  # noqa: S608
 _INSERT_SEGMENTS = (
-    "INSERT INTO segments (play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO segments (play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks) VALUES "
 )
+_ON_CONFLICT = " ON CONFLICT DO NOTHING"
+_ROWS_PER_INSERT = 200
 _SELECTED = (
     "rowid AS RowId, DateCreated, UserId, ItemId, ItemType, ItemName, PlaybackMethod, ClientName, DeviceName, "
     "PlayDuration, PauseDuration, RemoteAddress, TranscodeReasons"
@@ -150,8 +165,13 @@ class HistoryImport:
         async with self._lock:
             self._described = None
             counts = _Counts()
-            await self._plugin_rows(counts)
-            await self._played_flags(counts)
+            try:
+                await self._plugin_rows(counts)
+                await self._played_flags(counts)
+            finally:
+                self._described = None
+            # What the run learnt is not needed until the next run (days away): free it for the idle service.
+            await self.db.write(forget_descriptions)
             log.info("history imported", extra=vars(counts))
             return counts.result()
 
@@ -171,29 +191,45 @@ class HistoryImport:
         return f"SELECT {_SELECTED} FROM PlaybackActivity WHERE {where} ORDER BY rowid LIMIT {self.page_size}"  # noqa: S608
 
     async def _plugin_rows(self, counts: _Counts) -> None:
-        # Sequential on purpose: overlapping the next fetch with this page's write was measured slower (9.7 s vs
-        # 9.2 s for 200k rows) because executemany re-takes the GIL per row and starves behind the parser.
+        # The next page is fetched and parsed while this one is written: the writer thread's multi-row inserts run
+        # in SQLite without the GIL (executemany took it back per row and starved behind the parser, which made
+        # this overlap slower), and against a real Emby the wait for its answer overlaps the write. Pages are still
+        # written one at a time, in order, each in its own transaction.
         last = 0
-        while True:
-            counts.emby_calls += 1
-            try:
-                payload = await self.client.post_json(
-                    QUERY_PATH, {"CustomQueryString": self._query(last), "ReplaceUserId": False}
-                )
-            except EmbyNotFoundError:
-                log.info("Playback Reporting plugin not installed; only played flags are imported")
-                return
-            try:
-                rows, invalid, last_in_page, count = parse_page(payload, self.zone)
-            except ValueError as exc:
-                raise HistoryImportError(f"Emby POST {QUERY_PATH}: {exc}", path=QUERY_PATH, status=200) from None
-            if count == 0:
-                return
-            write = functools.partial(self._write_page, rows=rows, rows_read=count, invalid=invalid)
-            counts.add(await self.db.write(write))
-            if count < self.page_size:
-                return
-            last = last_in_page
+        pending: asyncio.Future[_Counts] | None = None
+        try:
+            while True:
+                page = await self._fetch_page(last, counts)
+                if page is None:
+                    return
+                rows, invalid, last_in_page, count = page
+                if pending is not None:
+                    previous, pending = pending, None
+                    counts.add(await previous)
+                write = functools.partial(self._write_page, rows=rows, rows_read=count, invalid=invalid)
+                pending = asyncio.ensure_future(self.db.write(write))
+                if count < self.page_size:
+                    return
+                last = last_in_page
+        finally:
+            if pending is not None:  # also when the next page failed: the page already read is kept
+                counts.add(await pending)
+
+    async def _fetch_page(self, last: int, counts: _Counts) -> tuple[list[PluginRow], int, int, int] | None:
+        """The parsed page after rowid `last` (see parse_page); None when there is none or no plugin."""
+        counts.emby_calls += 1
+        try:
+            payload = await self.client.post_json(
+                QUERY_PATH, {"CustomQueryString": self._query(last), "ReplaceUserId": False}
+            )
+        except EmbyNotFoundError:
+            log.info("Playback Reporting plugin not installed; only played flags are imported")
+            return None
+        try:
+            page = parse_page(payload, self.zone)
+        except ValueError as exc:
+            raise HistoryImportError(f"Emby POST {QUERY_PATH}: {exc}", path=QUERY_PATH, status=200) from None
+        return page if page[3] else None
 
     def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
         counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
@@ -201,51 +237,59 @@ class HistoryImport:
             return counts
         described = self._described
         if described is None:  # a run's descriptions start with the run (a failed page ends it)
-            described = self._described = _Described()
+            described = self._described = _Described(self.completed_share)
         live = _live_spans(conn, rows)
-        described.learn_items(conn, rows)
-        names: dict[str, str] = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
-        play_rows_values: list[tuple[Any, ...]] = []
-        segment_values: list[tuple[Any, ...]] = []
-        completed_share, min_play_seconds = self.completed_share, self.min_play_seconds
-        users_seen, items_seen = described.users, described.items
-        clients, streams = described.clients, described.streams
-        for row in rows:
-            spans = live.get((row.user_id, row.item_id)) if live else None
-            if spans and any(start <= row.stopped and row.started <= end for start, end in spans):
-                counts.skipped_live_overlap += 1
-                continue
-            user_ref = users_seen.get(row.user_id)
-            if user_ref is None:
-                user_ref = described.user(conn, row.user_id, names.get(row.user_id))
-            item = items_seen[(row.item_id, row.item_type, row.item_name)]
-            client_key = (row.client, row.device, row.remote_address)
-            client_ref = clients.get(client_key)
-            if client_ref is None:
-                client_ref = described.client(conn, client_key)
-            stream_key = (row.method, row.reasons, item)
-            stream_ref = streams.get(stream_key)
-            if stream_ref is None:
-                stream_ref = described.stream(conn, stream_key)
-            watch = row.watch_seconds
-            runtime = item.runtime_ticks
-            # Columns in play_rows order; paused_seconds is left out: the span minus the watch time says it.
-            play_rows_values.append(
-                (
-                    row.play_id, None, _IMPORT, None, user_ref, item.ref, client_ref, stream_ref,
-                    row.started, row.stopped, None, None, None, float(watch), 0.0, None,
-                    bool(runtime) and watch * TICKS_PER_SECOND >= completed_share * runtime,  # type: ignore[operator]
-                    watch < min_play_seconds, False, None, None, None,
-                )
-            )  # fmt: skip
-            if watch > 0:
-                segment_values.append((row.play_id, 0, row.started, row.started + watch * 1_000_000, None, None))
-        added = conn.exec_driver_sql(_INSERT_PLAYS, play_rows_values).rowcount if play_rows_values else 0
-        if segment_values:
-            conn.exec_driver_sql(_INSERT_SEGMENTS, segment_values)
+        try:
+            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+        except KeyError:  # items or methods not described yet (the first pages of a run): describe them, again
+            described.learn(conn, rows)
+            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+        counts.skipped_live_overlap = overlaps
+        added = _insert(conn, _INSERT_PLAYS, play_rows_values)
+        _insert(conn, _INSERT_SEGMENTS, segment_values)
         counts.plays_added = added
         counts.skipped_duplicates = len(play_rows_values) - added
         return counts
+
+    def _page_values(
+        self, conn: Connection, rows: list[PluginRow], described: _Described, live: dict[tuple[str, str], Any]
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+        """The page's play_rows and segments values, and how many rows a live play overlaps. KeyError when a row's
+        item and method are not in `described.works` yet (see `_Described.learn`)."""
+        names: dict[str, str] | None = None
+        play_rows_values: list[tuple[Any, ...]] = []
+        segment_values: list[tuple[Any, ...]] = []
+        overlaps = 0
+        min_play_seconds = self.min_play_seconds
+        users_seen, works, clients = described.users, described.works, described.clients
+        for row in rows:
+            play_id, started, stopped, _pause, watch, user_id = row[:6]
+            if live:
+                spans = live.get((user_id, row.item_id))
+                if spans and any(start <= stopped and started <= end for start, end in spans):
+                    overlaps += 1
+                    continue
+            item_ref, completed_ticks, stream_ref = works[_work_cells(row)]
+            user_ref = users_seen.get(user_id)
+            if user_ref is None:
+                if names is None:
+                    names = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
+                user_ref = described.user(conn, user_id, names.get(user_id))
+            client_key = _client_cells(row)
+            client_ref = clients.get(client_key)
+            if client_ref is None:
+                client_ref = described.client(conn, client_key)
+            # Columns in play_rows order; paused_seconds is left out: the span minus the watch time says it.
+            play_rows_values.append(
+                (
+                    play_id, None, _IMPORT, None, user_ref, item_ref, client_ref, stream_ref,
+                    started, stopped, None, None, None, float(watch), 0.0, None,
+                    watch * TICKS_PER_SECOND >= completed_ticks, watch < min_play_seconds, False, None, None, None,
+                )
+            )  # fmt: skip
+            if watch > 0:
+                segment_values.append((play_id, 0, started, started + watch * 1_000_000, None, None))
+        return play_rows_values, segment_values, overlaps
 
     # -- played flags ---------------------------------------------------------------------------------
     async def _played_flags(self, counts: _Counts) -> None:
@@ -303,6 +347,29 @@ def _write_played(
     return len(rows)
 
 
+def _insert(conn: Connection, head: str, rows: list[tuple[Any, ...]]) -> int:
+    """Insert `rows` (of equal width) with multi-row `VALUES` statements, skipping conflicts; the rows added.
+    One statement per ~200 rows instead of one per row: SQLite binds them in one call and runs them without the
+    GIL, so the rest of the import keeps running meanwhile."""
+    if not rows:
+        return 0
+    width = len(rows[0])
+    limit = conn.connection.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+    step = max(1, min(_ROWS_PER_INSERT, limit // width))
+    added = 0
+    for i in range(0, len(rows), step):
+        chunk = rows[i : i + step]
+        sql = _values_sql(head, width, len(chunk))
+        added += conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).rowcount
+    return added
+
+
+@functools.lru_cache(maxsize=32)
+def _values_sql(head: str, width: int, count: int) -> str:
+    row = "(" + ", ".join("?" * width) + ")"
+    return head + ", ".join([row] * count) + _ON_CONFLICT
+
+
 def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str], list[tuple[int, int]]]:
     """Live/webhook plays of the page's time range: (user, item) -> [(start, end)] in microseconds."""
     lo = from_micros(min(r.started for r in rows))
@@ -326,24 +393,47 @@ class _Described:
     """One import run's descriptions: each distinct user, item, client and delivery of the plugin's rows turned
     into its interned description once (`db.plays.intern`), then found by the raw cells that made it."""
 
-    def __init__(self) -> None:
+    def __init__(self, completed_share: float) -> None:
+        self.completed_share = completed_share
         self.users: dict[str, int] = {}
-        self.items: dict[tuple[str, Any, Any], PlayedItem] = {}
-        self.clients: dict[tuple[Any, Any, Any], int] = {}
-        self.streams: dict[tuple[Any, Any, PlayedItem], int] = {}
+        self.items: dict[tuple[Any, ...], PlayedItem] = {}
+        self.streams: dict[tuple[Any, ...], int] = {}
+        # WORK_CELLS -> (item ref, watch ticks from which a play is completed, stream ref): what a row's item and
+        # method give its play, found by one lookup per row.
+        self.works: dict[tuple[Any, ...], tuple[int, float, int]] = {}
+        self.clients: dict[tuple[Any, ...], int] = {}
 
-    def learn_items(self, conn: Connection, rows: Sequence[PluginRow]) -> None:
-        """Describe the page's items not seen yet, with what our `items` table knows of them."""
-        new = {(r.item_id, r.item_type, r.item_name) for r in rows} - self.items.keys()
+    def learn(self, conn: Connection, rows: Sequence[PluginRow]) -> None:
+        """Describe the page's items and methods not seen yet, with what our `items` table knows of the items."""
+        works = self.works  # (a set minus the dict's keys would walk every key known, page after page)
+        new = {key for key in map(_work_cells, rows) if key not in works}
         if not new:
             return
+        self._learn_items(conn, {key[:3] for key in new} - self.items.keys())
+        for key in new:
+            item = self.items[key[:3]]
+            method, reasons = key[3:]
+            stream_key = (method, reasons, item.is_audio, item.video_codec, item.audio_codec)
+            stream_ref = self.streams.get(stream_key)
+            if stream_ref is None:
+                stream_ref = intern(conn, play_streams, stream_description(method, reasons, item))
+                self.streams[stream_key] = stream_ref
+            # Compared as `watch * TICKS_PER_SECOND >= share * runtime`; without a runtime nothing is completed.
+            runtime = item.runtime_ticks
+            completed_ticks = self.completed_share * runtime if runtime else math.inf
+            self.works[key] = (item.ref, completed_ticks, stream_ref)
+
+    def _learn_items(self, conn: Connection, new: set[tuple[Any, ...]]) -> None:
         facts = item_facts(conn, {item_id for item_id, _, _ in new})
+        described: dict[tuple[Any, ...], tuple[tuple[Any, ...], str | None, ItemFacts | None]] = {}
         for key in new:
             item_id, type_raw, name_raw = key
             item_type, fact = text_cell(type_raw, 64), facts.get(item_id)
-            ref = intern(conn, play_items, item_description(item_id, item_type, text_cell(name_raw), fact))
+            described[key] = (item_description(item_id, item_type, text_cell(name_raw), fact), item_type, fact)
+        refs = intern_items(conn, [description for description, _, _ in described.values()])
+        for key, (description, item_type, fact) in described.items():
             self.items[key] = PlayedItem(
-                ref,
+                refs[description],
                 fact.runtime_ticks if fact is not None else None,
                 item_type == "Audio",
                 fact.video_codec if fact is not None else None,
@@ -354,13 +444,14 @@ class _Described:
         self.users[user_id] = ref = intern_user(conn, user_id, name)
         return ref
 
-    def client(self, conn: Connection, key: tuple[Any, Any, Any]) -> int:
+    def client(self, conn: Connection, key: tuple[Any, ...]) -> int:
         self.clients[key] = ref = intern(conn, play_clients, client_description(*key))
         return ref
 
-    def stream(self, conn: Connection, key: tuple[Any, Any, PlayedItem]) -> int:
-        self.streams[key] = ref = intern(conn, play_streams, stream_description(*key))
-        return ref
+
+# C-level getters of a PluginRow's cache keys.
+_work_cells = itemgetter(WORK_CELLS)
+_client_cells = itemgetter(CLIENT_CELLS)
 
 
 class HistoryImportJob(Job):

@@ -87,21 +87,28 @@ class PluginRow(NamedTuple):
     """A valid plugin row, parsed as far as every row needs (the descriptive cells stay raw: the writer turns each
     distinct value into a description once). Times are integer microseconds since 1970 UTC, as stored."""
 
-    # A NamedTuple, not a frozen dataclass: built once per plugin row, where every microsecond shows.
+    # A NamedTuple, not a frozen dataclass: built once per plugin row, where every microsecond shows. The cells
+    # that describe what was played, and those of the client, sit together so the writer keys its caches by one
+    # slice (WORK_CELLS, CLIENT_CELLS).
     play_id: int  # the stored id (see import_play_id)
-    user_id: str
-    item_id: str
     started: int
     stopped: int
     pause_seconds: int
     watch_seconds: int
+    user_id: str
+    item_id: str
     item_type: Any
     item_name: Any
     method: Any
+    reasons: Any
     client: Any
     device: Any
     remote_address: Any
-    reasons: Any
+
+
+# (item_id, item_type, item_name, method, reasons) and (client, device, remote_address) of a PluginRow.
+WORK_CELLS = slice(6, 11)
+CLIENT_CELLS = slice(11, 14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +291,7 @@ def _row(
     user_id = users.get(user_raw, _UNSEEN) if type(user_raw) is str else _UNSEEN
     if user_id is _UNSEEN:
         user_id = _user_id(user_raw, users)
-    date_text = text_cell(date_raw)
+    date_text = (date_raw.strip()[:NAME_MAX] or None) if type(date_raw) is str else text_cell(date_raw)
     item_id = item_raw.strip()[:64] if type(item_raw) is str else text_cell(item_raw, 64)
     if not date_text or user_id is None or not item_id:
         return None
@@ -325,19 +332,19 @@ def _row(
         key = plugin_key(date_text, user_id, item_id)
     return PluginRow(
         ((local_second & 0xFFFF_FFFF) << 32 | zlib.crc32(key.encode())) - _SIGN,  # import_play_id, as stored
-        user_id,
-        item_id,
         started,
         started + play * 1_000_000,
         pause,
         play - pause,
+        user_id,
+        item_id,
         type_raw,
         name_raw,
         method_raw,
+        reasons_raw,
         client_raw,
         device_raw,
         address_raw,
-        reasons_raw,
     )
 
 

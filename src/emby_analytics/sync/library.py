@@ -128,6 +128,14 @@ def _page_len(page: ItemsPage) -> int:
     return len(page.items) + page.skipped
 
 
+@dataclass(frozen=True)
+class _Fetched:
+    """A fetched page as the sync keeps it: how many records Emby sent (valid or not) and the valid ones' rows."""
+
+    received: int
+    rows: list[dict[str, object]]
+
+
 class _Run:
     """State shared by full and incremental runs: the run row, counters and progress reporting."""
 
@@ -175,11 +183,14 @@ class _Run:
         await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now))
         return sorted(row["id"] for row in rows)
 
-    def write_items(
-        self, conn: Connection, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
-    ) -> None:
+    def item_rows(
+        self, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
+    ) -> list[dict[str, object]]:
+        """The `items` rows of fetched pages. Made as soon as a page arrives, so the parsed page (many times the size
+        of its rows: media sources, streams, people) is let go before the write and the next fetch, which keeps a
+        sync's peak memory, and what it leaves behind in the heap, small."""
         now = self.sync.clock.now()
-        rows = []
+        rows: list[dict[str, object]] = []
         for library_id, batch in pages:
             for item in batch:
                 row = item_row(item, library_id, now)
@@ -187,6 +198,10 @@ class _Run:
                 if seen_run is not None:
                     row["seen_run"] = seen_run
                 rows.append(row)
+        return rows
+
+    @staticmethod
+    def write_items(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
         # Emby can list an item in two pages when the library changes mid-sync; keep the last copy.
         unique = list({row["id"]: row for row in rows}.values())
         upsert(conn, items, unique, insert_only=("first_seen_at",))
@@ -286,26 +301,32 @@ class _FullRun(_Run):
         next_start = start
         exhausted = False
 
-        async def fetch_batch() -> list[tuple[int, ItemsPage]]:
+        async def fetch_rows(start: int) -> _Fetched:
+            # Each page becomes rows as it arrives (see item_rows): its models are gone before the next one lands.
+            page = await self.page(library_id, start, size)
+            return _Fetched(_page_len(page), self.item_rows([(library_id, page.items)], self.run_id))
+
+        async def fetch_batch() -> list[tuple[int, _Fetched]]:
             nonlocal next_start
             starts = [next_start + i * size for i in range(self.sync.concurrency)]
             next_start = starts[-1] + size
-            pages = await asyncio.gather(*(self.page(library_id, s, size) for s in starts))
+            pages = await asyncio.gather(*(fetch_rows(s) for s in starts))
             return list(zip(starts, pages, strict=True))
 
-        pending: asyncio.Task[list[tuple[int, ItemsPage]]] | None = asyncio.create_task(fetch_batch())
+        pending: asyncio.Task[list[tuple[int, _Fetched]]] | None = asyncio.create_task(fetch_batch())
         try:
             while pending is not None:
                 batch = await pending
                 # A short page means the library ended inside this batch.
-                exhausted = any(_page_len(page) < size for _, page in batch)
+                exhausted = any(fetched.received < size for _, fetched in batch)
                 pending = None if exhausted else asyncio.create_task(fetch_batch())
-                fetched = [page for _, page in batch if page.items]
                 resume = batch[-1][0] + size
-                self.processed = min(self.processed + sum(len(p.items) for p in fetched), max(self.total, 0))
+                rows = [row for _, fetched in batch for row in fetched.rows]
+                self.processed = min(self.processed + len(rows), max(self.total, 0))
+                del batch
 
-                def write(conn: Connection, fetched: list[ItemsPage] = fetched, resume: int = resume) -> None:
-                    self.write_items(conn, [(library_id, p.items) for p in fetched], self.run_id)
+                def write(conn: Connection, rows: list[dict[str, object]] = rows, resume: int = resume) -> None:
+                    self.write_items(conn, rows)
                     self.save_progress(conn, resume_library=library_id, resume_index=resume)
 
                 await self.sync.db.write(write)
@@ -351,13 +372,17 @@ class _IncrementalRun(_Run):
                     self.processed += len(page.items)
                     self.total = max(self.total, self.processed, self.processed - len(page.items) + remaining)
 
-                    def write(conn: Connection, page: ItemsPage = page, lid: str = library_id) -> None:
-                        self.write_items(conn, [(lid, page.items)], None)
+                    rows = self.item_rows([(library_id, page.items)], None)
+                    last_page = _page_len(page) < self.sync.chunk_size
+                    del page  # only the rows wait for the write (see item_rows)
+
+                    def write(conn: Connection, rows: list[dict[str, object]] = rows) -> None:
+                        self.write_items(conn, rows)
                         self.save_progress(conn)
 
                     await self.sync.db.write(write)
                     self.report()
-                    if _page_len(page) < self.sync.chunk_size:
+                    if last_page:
                         break
                     start += self.sync.chunk_size
             self.phase = "done"
