@@ -21,10 +21,12 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlalchemy import update
 
+from emby_analytics.clock import ManualClock
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import play_rows, to_micros
 from emby_analytics.rollups.fold import ensure_zone, fold
+from emby_analytics.rollups.job import FoldJob
 from emby_analytics.rollups.pieces import busiest, day_start, hour_pieces
 from emby_analytics.stats.activity import concurrency, heatmap
 from emby_analytics.stats.methods import clients, play_methods
@@ -35,6 +37,7 @@ from emby_analytics.stats.usage import top_users, usage
 from emby_analytics.stats.users import UnknownUser, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import resolve
+from emby_analytics.testing import Service
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, Stream, TickResult
 from emby_analytics.tracking.store import PlayWriter
 
@@ -209,6 +212,29 @@ def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:
         assert db.write_sync(lambda conn: fold(conn, zone)) == 0, "folded once; the open play waits until it closes"
         micros = db.read_sync(lambda conn: conn.exec_driver_sql("SELECT SUM(micros) FROM rollup_user_days").scalar())
         assert micros == H
+
+
+async def test_the_job_folds_what_closed_and_a_new_zone_refolds(service: Service, clock: ManualClock) -> None:
+    start = clock.now() - timedelta(hours=5)
+    rows = [
+        Play(f"{n:032x}", f"s{n}", start, start + timedelta(hours=1), PlayContext(USERS[0], "m1", item_type="Movie"),
+             stopped_at=start + timedelta(hours=1), segments=[Segment(start, start + timedelta(hours=1), 0, 0)])
+        for n in (1, 2)
+    ]  # fmt: skip
+    store(service.state.db, rows, [])
+    job = service.state.rollups
+    await job.run_once()
+    assert job.folded == 2
+    total = "SELECT SUM(micros) FROM rollup_user_totals"
+    assert await service.state.db.read(lambda conn: conn.exec_driver_sql(total).scalar()) == 2 * H
+    body = (await service.http.get("/stats/top/users")).json()
+    assert body[0]["seconds"] == 7200
+
+    moved = FoldJob(service.state.db, ZoneInfo("Asia/Tokyo"), clock)  # as after a restart with another TZ
+    await moved.run_once()
+    assert moved.folded == 2, "cut again in the new zone"
+    zone = "SELECT zone FROM rollup_state"
+    assert await service.state.db.read(lambda conn: conn.exec_driver_sql(zone).scalar()) == "Asia/Tokyo"
 
 
 BERLIN = ZoneInfo("Europe/Berlin")

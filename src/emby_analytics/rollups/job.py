@@ -11,13 +11,14 @@ from emby_analytics.scheduler import Job
 
 
 class FoldJob(Job):
-    """Every `interval_sec` (and when triggered, e.g. after a history import): fold the plays closed since.
-    Statistics are exact without it (they add unfolded plays from their segments); it keeps them fast."""
+    """Every `interval_sec`: fold the plays closed since, a batch per transaction until none is left (a history
+    import's thousands within seconds). Statistics are exact without it (they add unfolded plays from their
+    segments); it keeps them fast."""
 
     name = "rollups"
     releases_memory = True
 
-    def __init__(self, db: Database, zone: ZoneInfo, clock: Clock, interval_sec: float = 60.0) -> None:
+    def __init__(self, db: Database, zone: ZoneInfo, clock: Clock, interval_sec: float = 15.0) -> None:
         super().__init__(interval_sec, clock, initial_delay_sec=2.0)
         self.db = db
         self.zone = zone
