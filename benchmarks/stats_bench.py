@@ -335,7 +335,13 @@ def _path_value(endpoint: str, name: str, facts: Facts) -> list[tuple[str, str]]
     return None
 
 
-def _windows(query: Mapping[str, dict[str, Any]]) -> list[tuple[str, dict[str, str]]]:
+# Answers given per day refuse windows over a year (422); their longest case is a year.
+PER_DAY = {"/stats/usage"}
+
+
+def _windows(query: Mapping[str, dict[str, Any]], endpoint: str = "") -> list[tuple[str, dict[str, str]]]:
+    if endpoint in PER_DAY:
+        return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), ("days=365", {"days": "365"})]
     if "days" in query and "timeframe" in query:
         return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), ("all-time", {"timeframe": "all-time"})]
     if "days" in query:
@@ -378,9 +384,9 @@ def cases_for(
         return [c for _, path, pp in choices for c in history_cases(endpoint, path, query, facts, pp, depths)], None
     cases = []
     for label, path, pp in choices:
-        for window_label, window in _windows(query):
+        for window_label, window in _windows(query, endpoint):
             cases.append(Case(endpoint, f"{label} {window_label}".strip(), path, {**fixed, **window}, "stat", pp))
-        base = _windows(query)[0][1]
+        base = _windows(query, endpoint)[0][1]
         if "user_id" in query:
             cases.append(
                 Case(

@@ -265,3 +265,11 @@ async def test_bad_parameters_are_4xx_with_a_message(history: tuple[Service, dic
             continue  # usage has no limit
         assert 400 <= response.status_code < 500, (path, query, response.text)
         assert response.json()["message"]
+
+
+async def test_usage_is_per_day_so_at_most_a_year(history: tuple[Service, dict[str, Any]]) -> None:
+    service, _ = history
+    assert isinstance(await get(service, "/stats/usage?days=366"), list)
+    for query in ("days=367", "timeframe=all-time", "to=2026-01-10", "from=2024-01-01&to=2026-01-10"):
+        body = await get(service, f"/stats/usage?{query}", 422)
+        assert "at most 366 days" in body["message"]

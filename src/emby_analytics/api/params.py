@@ -49,15 +49,21 @@ class WindowQuery:
     day_from: date | None
     day_to: date | None
 
-    def resolve(self, now: datetime, zone: ZoneInfo, *, default_days: int | None) -> Window:
-        """The window, or a 422 saying which parameters contradict each other."""
+    def resolve(
+        self, now: datetime, zone: ZoneInfo, *, default_days: int | None, max_days: int | None = None
+    ) -> Window:
+        """The window, or a 422 saying which parameters contradict each other (or that it is longer than
+        `max_days`, for answers given per day)."""
         try:
-            return resolve(
+            window = resolve(
                 now, zone, days=self.days, timeframe=self.timeframe, day_from=self.day_from, day_to=self.day_to,
                 default_days=default_days,
             )  # fmt: skip
         except InvalidWindow as exc:
             raise HTTPException(422, str(exc)) from None
+        if max_days is not None and (window.first_day is None or (window.last_day - window.first_day).days >= max_days):
+            raise HTTPException(422, f"this answer is per day: ask for at most {max_days} days (from/to for others)")
+        return window
 
 
 def window_query(

@@ -36,13 +36,14 @@ from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import Window
 
 T = TypeVar("T")
+USAGE_MAX_DAYS = 366  # a row per user and day: a year of them is what a chart shows
 router = APIRouter(prefix="/stats", tags=["stats"])
 # Live plays have hex ids; imported ones start with "i" (sync.history.play_id_for).
 PLAY_ID_PATTERN = r"^i?[0-9a-f]{1,64}$"
 
 
-def _window(state: State, query: WindowParams, default_days: int | None) -> Window:
-    return query.resolve(state.clock.now(), state.settings.zone, default_days=default_days)
+def _window(state: State, query: WindowParams, default_days: int | None, max_days: int | None = None) -> Window:
+    return query.resolve(state.clock.now(), state.settings.zone, default_days=default_days, max_days=max_days)
 
 
 async def _ask(state: State, window: Window, question: Callable[[Rolled], T]) -> T:
@@ -71,11 +72,12 @@ async def stats_users_total(state: State) -> UsersTotal:
     "/usage",
     response_model=list[UserDay],
     summary="Hours per user per day",
-    description="Watch time of each user on each local day of the window (default 30 days), a play across midnight "
-    "split at midnight in TZ. Days without watching are left out.",
+    description="Watch time of each user on each local day of the window (default 30 days, at most 366: a row per "
+    "user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching "
+    "are left out.",
 )
 async def stats_usage(state: State, window: WindowParams, user_id: UserIdParam = None) -> list[UserDay]:
-    span, live = _window(state, window, 30), state.settings.count_live_tv
+    span, live = _window(state, window, 30, max_days=USAGE_MAX_DAYS), state.settings.count_live_tv
     return await _ask(state, span, lambda rolled: usage(rolled, count_live_tv=live, user_id=user_id))
 
 
