@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
@@ -137,27 +138,37 @@ class Rolled:
     def plays_of(self, user_id: str) -> list[Loose]:
         """Every play of one user with time in the window or begun in it, folded or not."""
         ref = select(play_users.c.ref).where(play_users.c.user_id == user_id).scalar_subquery()
-        theirs = select(play_rows.c.id).where(play_rows.c.user_ref == ref)  # through the (user, start) index
-        if self.window.start is not None:
-            theirs = theirs.where(play_rows.c.started_at < self.window.end)
-        return self._load(plays.c.id.in_(theirs))
+        return self._load(self._ids(play_rows.c.user_ref == ref))  # through the (user, start) index
 
     def _load_loose(self) -> list[Loose]:
         if not self.usable:
             return self._load(None)
-        unfolded = select(play_rows.c.id).where(play_rows.c.folded.is_(False))
-        if self.window.start is not None:
-            unfolded = unfolded.where(play_rows.c.started_at < self.window.end)
-        return self._load(plays.c.id.in_(unfolded))
+        return self._load(self._ids(play_rows.c.folded.is_(False)))  # through the partial index: a handful
 
-    def _load(self, condition: ColumnElement[bool] | None) -> list[Loose]:
+    def _ids(self, condition: ColumnElement[bool]) -> list[str]:
+        """The ids of the plays `condition` picks that may have time in the window (asked first and on their
+        own, so the planner walks the index `condition` names rather than every play of the window)."""
+        query = select(play_rows.c.id).where(condition, play_rows.c.started_at < self.window.end)
+        if self.window.start is not None:
+            query = query.where(play_rows.c.started_at >= self._earliest())
+        return list(self.conn.execute(query).scalars())
+
+    def _earliest(self) -> datetime:
+        assert self.window.start is not None
+        return from_micros(to_micros(self.window.start) - MAX_SPAN_MICROS)
+
+    def _load(self, ids: list[str] | None) -> list[Loose]:
+        """These plays (None: every play that may have time in the window), cut into the window's hours."""
         window = self.window
-        query = select(plays).where(plays.c.started_at < window.end)
-        if window.start is not None:
-            query = query.where(plays.c.started_at >= from_micros(to_micros(window.start) - MAX_SPAN_MICROS))
-        if condition is not None:
-            query = query.where(condition)
-        rows = self.conn.execute(query).all()
+        if ids is None:
+            query = select(plays).where(plays.c.started_at < window.end)
+            if window.start is not None:
+                query = query.where(plays.c.started_at >= self._earliest())
+            rows = self.conn.execute(query).all()
+        else:
+            rows = [row for n in range(0, len(ids), 500) for row in self.conn.execute(
+                select(plays).where(plays.c.id.in_(ids[n : n + 500]))
+            )]  # fmt: skip
         if not rows:
             return []
         spans = _segments(self.conn, [row.id for row in rows])
