@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import sqlite
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db import migrate
@@ -31,7 +32,7 @@ from emby_analytics.rollups.pieces import busiest, day_start, hour_pieces
 from emby_analytics.stats.activity import concurrency, heatmap
 from emby_analytics.stats.methods import clients, play_methods
 from emby_analytics.stats.overview import overview
-from emby_analytics.stats.rolled import Rolled, RollupCache
+from emby_analytics.stats.rolled import UNFOLDED, Rolled, RollupCache
 from emby_analytics.stats.top import top_items, top_series
 from emby_analytics.stats.usage import top_users, usage
 from emby_analytics.stats.users import UnknownUser, active_users, user_detail
@@ -235,6 +236,14 @@ async def test_the_job_folds_what_closed_and_a_new_zone_refolds(service: Service
     assert moved.folded == 2, "cut again in the new zone"
     zone = "SELECT zone FROM rollup_state"
     assert await service.state.db.read(lambda conn: conn.exec_driver_sql(zone).scalar()) == "Asia/Tokyo"
+
+
+def test_unfolded_plays_are_found_through_their_partial_index() -> None:
+    with database() as db:
+        query = select(play_rows.c.id).where(UNFOLDED, play_rows.c.started_at < NOW)
+        sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+        plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all())
+    assert "ix_play_rows_unfolded" in " ".join(str(step) for step in plan)
 
 
 BERLIN = ZoneInfo("Europe/Berlin")

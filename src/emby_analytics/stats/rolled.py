@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, false, select
 
 from emby_analytics.db.schema import from_micros, play_rows, play_users, plays, rollup_state, segments, to_micros
 from emby_analytics.rollups.fold import MAX_SPAN_MICROS, play_spans
@@ -29,6 +29,9 @@ from emby_analytics.stats.window import Window
 MICROS = 1_000_000
 # The item types item statistics count: media a person watches or listens to (as the original does).
 MEDIA_TYPES = ("Movie", "Episode", "Audio", "MusicVideo", "Video", "Trailer", "AudioBook")
+# The plays not in the rollups, as the partial index `ix_play_rows_unfolded` names them: `folded = 0` (SQLAlchemy
+# spells `is_(False)` as `IS 0`, which SQLite does not match to the index: every play would be read).
+UNFOLDED = play_rows.c.folded == false()
 
 
 def seconds(micros: int) -> int:
@@ -143,7 +146,7 @@ class Rolled:
     def _load_loose(self) -> list[Loose]:
         if not self.usable:
             return self._load(None)
-        return self._load(self._ids(play_rows.c.folded.is_(False)))  # through the partial index: a handful
+        return self._load(self._ids(UNFOLDED))
 
     def _ids(self, condition: ColumnElement[bool]) -> list[str]:
         """The ids of the plays `condition` picks that may have time in the window (asked first and on their
