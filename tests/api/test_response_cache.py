@@ -4,6 +4,7 @@ and STATS_CACHE_MB=0 turns it off."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -83,3 +84,10 @@ async def test_off_with_zero(tmp_path: Path, simulator: Simulator, clock: Manual
     async with running_service(settings, simulator, clock, run_jobs=False) as service:
         response = await service.http.get("/stats/top/users")
         assert response.status_code == 200 and "x-cache" not in response.headers
+
+
+async def test_the_same_question_at_once_is_answered_once(service: Service, clock: ManualClock) -> None:
+    await _write(service, _play(1, clock, 30))
+    answers = await asyncio.gather(*(service.http.get("/stats/active-users") for _ in range(8)))
+    assert sorted(a.headers["x-cache"] for a in answers) == ["hit"] * 7 + ["miss"]
+    assert len({a.content for a in answers}) == 1

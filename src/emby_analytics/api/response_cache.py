@@ -10,6 +10,7 @@ recently used out; `STATS_CACHE_MB=0` turns it off.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import threading
@@ -75,11 +76,15 @@ class ResponseCache:
 
 class CachedResponses:
     """ASGI middleware: serves `GET /stats/...` from its `ResponseCache` of `max_bytes` (0: pass through),
-    answers `If-None-Match` with 304, keeps what the app answers 200. Says `x-cache: hit` or `miss`."""
+    answers `If-None-Match` with 304, keeps what the app answers 200, computes each answer once however many ask
+    for it at the same time. Says `x-cache: hit` or `miss`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.cache = ResponseCache(max_bytes) if max_bytes > 0 else None
+        # Questions being answered now: the same one asked meanwhile (a dashboard opened in several tabs, a burst
+        # after a change) waits for that answer instead of computing it again.
+        self._flights: dict[tuple[object, ...], asyncio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         service: AppState | None = getattr(getattr(scope.get("app"), "state", None), "emby_analytics", None)
@@ -106,12 +111,23 @@ class CachedResponses:
             await send({"type": "http.response.body", "body": b""})
             return
         found = cache.get(key)
+        if found is None and key in self._flights:  # the same question is being answered: wait for it
+            await self._flights[key].wait()
+            found = cache.get(key)
         if found is not None:
             headers = [*found.headers, (b"x-cache", b"hit")]
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": found.body})
             return
-        await self.app(scope, receive, _Recorder(send, cache, key, etag))
+        if key in self._flights:  # its answer was not kept (an error, or too big): answer it here
+            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+            return
+        self._flights[key] = flight = asyncio.Event()
+        try:
+            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+        finally:
+            del self._flights[key]
+            flight.set()
 
 
 def _if_none_match(scope: Scope) -> list[bytes]:

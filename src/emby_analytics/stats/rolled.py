@@ -272,6 +272,33 @@ class Rolled:
             out[view.user_id][1] += 1
         return dict(out)
 
+    def active_days(self, *, live_tv: bool) -> dict[str, int]:
+        """Per user, the local days of the window with any watch time."""
+        found = self.day_rows(
+            "SELECT u.user_id, COUNT(DISTINCT r.day) FROM rollup_user_days r JOIN play_users u ON u.ref = r.user_ref "
+            "WHERE r.day BETWEEN ? AND ? AND (? OR r.live_tv = 0) AND r.micros > 0 GROUP BY u.user_id",
+            live_tv,
+        )
+        out: dict[str, int] = defaultdict(int, {user: days for user, days in found})
+        extra = {
+            (play.row.user_id, day)
+            for play in self.loose()
+            if live_tv or not play.row.live_tv
+            for day, _hour, micros in play.pieces
+            if micros
+        }
+        if extra:  # the days unfolded plays add that the rollups do not have yet
+            known = self.day_rows(
+                "SELECT u.user_id, r.day FROM rollup_user_days r JOIN play_users u ON u.ref = r.user_ref "
+                "WHERE r.day BETWEEN ? AND ? AND (? OR r.live_tv = 0) AND r.micros > 0 "
+                "AND u.user_id IN (SELECT value FROM json_each(?))",
+                live_tv,
+                json.dumps(sorted({user for user, _ in extra})),
+            )
+            for user, _day in extra - {(user, day) for user, day in known}:
+                out[user] += 1
+        return dict(out)
+
     def top_items(self, limit: int, *, item_type: str | None = None) -> dict[str, list[int]]:
         """[microseconds, viewings] of the `limit` items watched most (media only, never Live TV), and maybe a
         few more: ranked by time, then viewings, then id, as the caller ranks them."""

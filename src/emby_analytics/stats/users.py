@@ -79,12 +79,8 @@ def _duration(total: float) -> tuple[int, int, int]:
 
 
 def active_users(rolled: Rolled, *, count_live_tv: bool, limit: int) -> list[ActiveUser]:
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    days: dict[str, int] = defaultdict(int)
-    for (user, _day), (micros, views) in rolled.by_user_day(live_tv=count_live_tv).items():
-        totals[user][0] += micros
-        totals[user][1] += views
-        days[user] += 1 if micros else 0
+    totals = rolled.by_user(live_tv=count_live_tv)
+    days = rolled.active_days(live_tv=count_live_tv)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
     ids = {u for u, _ in ranked}
     names = user_names(rolled.conn, ids)
@@ -101,7 +97,7 @@ def active_users(rolled: Rolled, *, count_live_tv: bool, limit: int) -> list[Act
                 minutes=m,
                 seconds=seconds(micros),
                 total_hours=hours(micros),
-                active_days=days[user],
+                active_days=days.get(user, 0),
                 plays=views,
                 last_seen=last.get(user),
             )
