@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emby_analytics.db.engine import StorageError
 from emby_analytics.state import AppState
 
+# Not /items/by-ids: its answer also depends on whether Emby could be asked about ids we do not know.
 CACHED_PREFIXES = ("/stats/",)
-_MAX_SHARE = 8  # one answer may take at most this share of the cache
+_MAX_SHARE = 2  # one answer may take at most half the cache (a year of usage per user and day is ~10 MB)
 
 
 @dataclass(frozen=True)
