@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +12,8 @@ import pytest
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.config import Settings
+from emby_analytics.db import migrate
+from emby_analytics.db.engine import Database
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.testing import Service, running_service, service_settings
@@ -60,3 +64,15 @@ def settings(tmp_path: Path) -> Settings:
 async def service(settings: Settings, simulator: Simulator, clock: ManualClock) -> AsyncIterator[Service]:
     async with running_service(settings, simulator, clock) as running:
         yield running
+
+
+@contextmanager
+def migrated_database() -> Iterator[Database]:
+    """A new database file at the newest schema, for tests that make many (one per hypothesis example)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database.open(Path(tmp) / "emby.db")
+        try:
+            migrate.upgrade(db)
+            yield db
+        finally:
+            db.close()

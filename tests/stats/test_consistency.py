@@ -5,17 +5,13 @@ and written through the tracker's own store; none, some or all of them are folde
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.conftest import migrated_database
 
-from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.rollups.fold import ensure_zone, fold
 from emby_analytics.stats.history import HistoryFilter, history_page
@@ -29,17 +25,6 @@ from emby_analytics.tracking.store import PlayWriter
 NOW = datetime(2026, 3, 29, 15, 30, tzinfo=UTC)  # the day Europe goes to summer time
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Chatham", "Australia/Lord_Howe"]
 USERS = [f"{n:032x}" for n in range(1, 5)]
-
-
-@contextmanager
-def database() -> Iterator[Database]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database.open(Path(tmp) / "stats.db")
-        try:
-            migrate.upgrade(db)
-            yield db
-        finally:
-            db.close()
 
 
 def plays(edges: list[datetime]) -> st.SearchStrategy[list[Play]]:
@@ -127,7 +112,7 @@ def test_every_total_is_the_same_watch_time(
 ) -> None:
     window = resolve(NOW, ZoneInfo(zone), default_days=None, **asked)  # type: ignore[arg-type]
     rows = data.draw(plays(edges_of(window)))
-    with database() as db:
+    with migrated_database() as db:
         changed = TickResult(list(rows), list(rows), list(rows))
         db.write_sync(lambda conn: PlayWriter().write(conn, changed, resume_window=timedelta(0)))
         fold_some(db, window.zone, data.draw(folds))

@@ -6,19 +6,14 @@ window test of every other statistic (`watch.overlapping` or started in it)."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, and_, or_, select, true
+from tests.conftest import migrated_database
 
-from emby_analytics.db import migrate
-from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import plays
 from emby_analytics.stats.history import HistoryFilter, decode_cursor, history_page
 from emby_analytics.stats.history_query import Wanted, like, page_ids, resolve
@@ -40,17 +35,6 @@ ITEMS = [  # (item id, name, series id)
 ]
 CLIENTS = ["Emby Web", "Emby for Android"]
 METHODS = ("DirectPlay", "Transcode")
-
-
-@contextmanager
-def database() -> Iterator[Database]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database.open(Path(tmp) / "history.db")
-        try:
-            migrate.upgrade(db)
-            yield db
-        finally:
-            db.close()
 
 
 @st.composite
@@ -135,7 +119,7 @@ def expected(conn: Connection, where: HistoryFilter) -> list[str]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.lists(filters, min_size=1, max_size=4), st.integers(1, 7))
 def test_every_page_walk_is_the_plain_answer(history: list[Play], wheres: list[HistoryFilter], limit: int) -> None:
-    with database() as db:
+    with migrated_database() as db:
         db.write_sync(lambda conn: PlayWriter().write(conn, TickResult(changed=history), resume_window=timedelta(0)))
 
         def check(conn: Connection) -> None:

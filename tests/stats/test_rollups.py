@@ -7,9 +7,7 @@ Also: the pure cutting into local days and hours, and the busiest moment, by tab
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.dialects import sqlite
+from tests.conftest import migrated_database
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import play_rows, to_micros
 from emby_analytics.rollups.fold import ensure_zone, fold
@@ -46,17 +44,6 @@ NOW = datetime(2026, 10, 25, 11, 0, tzinfo=UTC)  # Europe leaves summer time tha
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 USERS = [f"{n:032x}" for n in range(1, 4)]
 H = 3_600_000_000
-
-
-@contextmanager
-def database() -> Iterator[Database]:
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Database.open(Path(tmp) / "stats.db")
-        try:
-            migrate.upgrade(db)
-            yield db
-        finally:
-            db.close()
 
 
 ITEMS = [
@@ -185,7 +172,7 @@ def test_answers_do_not_depend_on_what_was_folded(
     rows: list[Play], resumes: list[tuple[int, int]], asked: dict[str, Any], zone: str, live: bool, some: int
 ) -> None:
     window = resolve(NOW, ZoneInfo(zone), default_days=None, **asked)
-    with database() as db:
+    with migrated_database() as db:
         store(db, rows, resumes)
         raw = answers(db, window, live)  # nothing folded: every play from its segments
         db.write_sync(lambda conn: ensure_zone(conn, ZoneInfo("Asia/Tokyo")))
@@ -206,7 +193,7 @@ def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:
     closed = Play(f"{1:032x}", "s1", start, start + timedelta(hours=1), context, stopped_at=start + timedelta(hours=1),
                   segments=[Segment(start, start + timedelta(hours=1), 0, 3600 * TICKS_PER_SECOND)])  # fmt: skip
     still = Play(f"{2:032x}", "s2", start, NOW, context, segments=[Segment(start, NOW, 0, 0)])
-    with database() as db:
+    with migrated_database() as db:
         store(db, [closed, still], [])
         db.write_sync(lambda conn: ensure_zone(conn, zone))
         assert db.write_sync(lambda conn: fold(conn, zone)) == 1
@@ -239,7 +226,7 @@ async def test_the_job_folds_what_closed_and_a_new_zone_refolds(service: Service
 
 
 def test_unfolded_plays_are_found_through_their_partial_index() -> None:
-    with database() as db:
+    with migrated_database() as db:
         query = select(play_rows.c.id).where(UNFOLDED, play_rows.c.started_at < NOW)
         sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
         plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all())
