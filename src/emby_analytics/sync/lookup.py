@@ -53,14 +53,21 @@ class ItemLookup:
         self.clock = clock
         self._missed: dict[str, datetime] = {}  # id → until when Emby is not asked again; oldest first
         self._pending: dict[str, asyncio.Task[None]] = {}  # id → the request asking Emby about it now
+        # Stores so far: a caller whose read of the database overlapped one reads again before asking Emby (the
+        # request it would have joined may have finished in between).
+        self._stores = 0
 
     async def summaries(self, ids: Sequence[str]) -> list[ItemSummary]:
         """The items in the order of `ids` (each once). Ids neither the database nor Emby knows are left out, and
         so are unknown ids while Emby cannot be asked or is slower than `ASK_TIMEOUT_SEC` (logged; the database
         still answers)."""
         wanted = list(dict.fromkeys(ids))
+        stores = self._stores
         found = await self.db.read(lambda conn: _summaries(conn, wanted))
         unknown = [item_id for item_id in wanted if item_id not in found]
+        if unknown and self._stores != stores:  # a request stored items while we read: they may be ours
+            found.update(await self.db.read(lambda conn: _summaries(conn, unknown)))
+            unknown = [item_id for item_id in wanted if item_id not in found]
         if unknown:
             try:
                 await within(self.clock, ASK_TIMEOUT_SEC, self.fetch(unknown))
@@ -111,6 +118,7 @@ class ItemLookup:
         got = list({item.id: item for item in page.items if item.id in asked}.values())
         if got:
             await self.db.write(lambda conn: _store(conn, got, self.clock.now()))
+            self._stores += 1
         known = {item.id for item in got}
         self._remember_misses([item_id for item_id in ids if item_id not in known])
 
