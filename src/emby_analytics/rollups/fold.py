@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -31,6 +31,7 @@ from emby_analytics.db.schema import (
 )
 from emby_analytics.rollups.pieces import busiest, day_of, day_start, hour_pieces
 
+T = TypeVar("T")
 BATCH = 2000
 _CHUNK = 500  # ids per IN (...) list
 # No play is assumed to stay open longer than this when looking for the ones that reach into a day from before it.
@@ -140,20 +141,21 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     _write(conn, sums)
     _recount_peaks(conn, touched, zone)
     ids = [p[0] for p in plays]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         conn.exec_driver_sql(f"UPDATE play_rows SET folded = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
     conn.execute(update(rollup_state).values(generation=rollup_state.c.generation + 1))
     return len(plays)
 
 
-def _chunks(values: Sequence[Any]) -> list[Sequence[Any]]:
+def chunks(values: Sequence[T]) -> list[Sequence[T]]:
+    """`values` in slices short enough for one `IN (...)` list each."""
     return [values[n : n + _CHUNK] for n in range(0, len(values), _CHUNK)]
 
 
 def _segments(conn: Connection, ids: Sequence[Any]) -> dict[Any, list[tuple[int, int]]]:
     found: dict[Any, list[tuple[int, int]]] = defaultdict(list)
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ", ".join("?" * len(chunk))
         query = f"SELECT play_id, started_at, ended_at FROM segments WHERE play_id IN ({marks})"  # noqa: S608
         for play_id, start, end in conn.exec_driver_sql(query, tuple(chunk)):
@@ -167,7 +169,7 @@ def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: Zone
     counting = [p for p in plays if not p[8] and not p[9]]
     firsts = {p[0]: (p[6], p[2], p[3], p[10], p[11], p[12], p[13]) for p in plays}
     wanted = [p[1] for p in counting if p[1] not in firsts]
-    for chunk in _chunks(list(dict.fromkeys(wanted))):
+    for chunk in chunks(list(dict.fromkeys(wanted))):
         marks = ", ".join("?" * len(chunk))
         query = (
             "SELECT p.id, p.started_at, p.user_ref, p.item_ref, p.view_counted, i.item_id, i.item_type, i.series_id "  # noqa: S608
@@ -191,7 +193,7 @@ def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: Zone
         sums.item[(day, item)][1] += 1
         sums.item_total[item_id][1] += 1
         sums.item_kind.setdefault(item_id, (item_type, series_id))
-    for chunk in _chunks(newly):
+    for chunk in chunks(newly):
         marks = ", ".join("?" * len(chunk))
         conn.exec_driver_sql(f"UPDATE play_rows SET view_counted = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
 
@@ -221,11 +223,13 @@ def play_spans(conn: Connection, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in conn.exec_driver_sql(query, (end, start - MAX_SPAN_MICROS, start))]
 
 
+def day_peak(conn: Connection, day: int, zone: ZoneInfo) -> tuple[int, int | None]:
+    """The most plays open at once on a local day, and when that was first reached, from every play of it."""
+    start, end = day_start(day, zone), day_start(day + 1, zone)
+    return busiest(play_spans(conn, start, end), start, end)
+
+
 def _recount_peaks(conn: Connection, days: set[int], zone: ZoneInfo) -> None:
-    rows = []
-    for day in sorted(days):
-        start, end = day_start(day, zone), day_start(day + 1, zone)
-        peak, at = busiest(play_spans(conn, start, end), start, end)
-        rows.append((day, peak, at))
+    rows = [(day, *day_peak(conn, day, zone)) for day in sorted(days)]
     if rows:
         conn.exec_driver_sql(_UPSERTS["peak"], rows)

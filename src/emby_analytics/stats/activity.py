@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from emby_analytics.db.schema import from_micros
-from emby_analytics.rollups.fold import play_spans
-from emby_analytics.rollups.pieces import busiest, day_of, day_start
+from emby_analytics.rollups.fold import day_peak
+from emby_analytics.rollups.pieces import day_of
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -55,7 +55,7 @@ def concurrency(rolled: Rolled) -> Concurrency:
     for start, end in rolled.unfolded_spans():  # in the window or not: the all-time peak may be among them
         for day in range(day_of(start, zone), day_of(end, zone) + 1):
             if day not in fresh:
-                fresh[day] = _count(rolled, day)
+                fresh[day] = day_peak(rolled.conn, day, zone)
     first = rolled.first
     if window.first_day is None:  # all time: from the first day anything was played
         earliest = rolled.conn.exec_driver_sql("SELECT min(started_at) FROM play_rows").scalar()
@@ -63,7 +63,7 @@ def concurrency(rolled: Rolled) -> Concurrency:
     days = []
     for day in range(first, rolled.last + 1):
         if day not in fresh and not rolled.usable:
-            fresh[day] = _count(rolled, day)
+            fresh[day] = day_peak(rolled.conn, day, zone)
         peak, at = fresh.get(day) or stored.get(day) or (0, None)
         days.append(DayPeak(day=date.fromordinal(day), peak=peak, at=_moment(at)))
     best = rolled.all_time_peak()
@@ -71,11 +71,6 @@ def concurrency(rolled: Rolled) -> Concurrency:
         if peak > best[0] or (peak == best[0] and at is not None and (best[1] is None or at < best[1])):
             best = (peak, at)
     return Concurrency(days=days, peak=best[0], peak_at=_moment(best[1]))
-
-
-def _count(rolled: Rolled, day: int) -> tuple[int, int | None]:
-    start, end = day_start(day, rolled.window.zone), day_start(day + 1, rolled.window.zone)
-    return busiest(play_spans(rolled.conn, start, end), start, end)
 
 
 def _moment(micros: int | None) -> datetime | None:

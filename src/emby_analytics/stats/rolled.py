@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, false, select
 
 from emby_analytics.db.schema import from_micros, play_rows, play_users, plays, rollup_state, segments, to_micros
-from emby_analytics.rollups.fold import MAX_SPAN_MICROS, play_spans
+from emby_analytics.rollups.fold import MAX_SPAN_MICROS, chunks, play_spans
 from emby_analytics.rollups.pieces import busiest, day_of, hour_pieces
 from emby_analytics.stats.window import Window
 
@@ -169,9 +169,9 @@ class Rolled:
                 query = query.where(plays.c.started_at >= self._earliest())
             rows = self.conn.execute(query).all()
         else:
-            rows = [row for n in range(0, len(ids), 500) for row in self.conn.execute(
-                select(plays).where(plays.c.id.in_(ids[n : n + 500]))
-            )]  # fmt: skip
+            rows = [
+                row for chunk in chunks(ids) for row in self.conn.execute(select(plays).where(plays.c.id.in_(chunk)))
+            ]
         if not rows:
             return []
         spans = _segments(self.conn, [row.id for row in rows])
@@ -203,12 +203,12 @@ class Rolled:
         counting = [p.row for p in self.loose() if not p.row.short and not p.row.live_tv]
         wanted = list(dict.fromkeys(row.view_id for row in counting))
         firsts: dict[str, Any] = {}
-        for n in range(0, len(wanted), 500):
+        for chunk in chunks(wanted):
             query = (
                 select(plays.c.id, plays.c.started_at, plays.c.user_id, plays.c.item_id, plays.c.item_type,
                        plays.c.series_id, plays.c.client, plays.c.device_name, play_rows.c.view_counted)
                 .select_from(plays.join(play_rows, play_rows.c.id == plays.c.id))
-                .where(plays.c.id.in_(wanted[n : n + 500]))
+                .where(plays.c.id.in_(chunk))
             )  # fmt: skip
             firsts.update({row.id: row for row in self.conn.execute(query)})
         out = []
@@ -425,7 +425,7 @@ class Rolled:
             out[(client, device, method)] = [micros, count]
         for play in self.loose():
             row = play.row
-            counted = 1 if self._begun_inside(row) and not row.short else 0
+            counted = 1 if self.begun_inside(row) and not row.short else 0
             if (live_tv or not row.live_tv) and (play.micros or counted):
                 key = (row.client, row.device_name, row.play_method)
                 out[key][0] += play.micros
@@ -444,7 +444,7 @@ class Rolled:
             out[(method, video, audio, reasons)] = count
         for play in self.loose():
             row = play.row
-            if self._begun_inside(row) and not row.short:
+            if self.begun_inside(row) and not row.short:
                 out[(row.play_method, row.video_method, row.audio_method, row.transcode_reasons)] += 1
         return dict(out)
 
@@ -459,15 +459,15 @@ class Rolled:
         found = self.rows("SELECT peak, at FROM rollup_peaks ORDER BY peak DESC, at LIMIT 1")
         return (found[0][0], found[0][1]) if found else (0, None)
 
-    def _begun_inside(self, row: Any) -> bool:
+    def begun_inside(self, row: Any) -> bool:
+        """Whether a play (a row with `started_at`) began on one of the window's days."""
         return self.first <= day_of(to_micros(row.started_at), self.window.zone) <= self.last
 
 
 def _segments(conn: Connection, ids: list[str]) -> dict[str, list[tuple[int, int]]]:
     """Each play's segments as [start, end) microseconds."""
     found: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for n in range(0, len(ids), 500):
-        chunk = ids[n : n + 500]
+    for chunk in chunks(ids):
         query = select(segments.c.play_id, segments.c.started_at, segments.c.ended_at).where(
             segments.c.play_id.in_(chunk)
         )

@@ -10,8 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import from_micros, play_users, plays, to_micros, users
-from emby_analytics.rollups.pieces import day_of
+from emby_analytics.db.schema import from_micros, play_users, plays, users
 from emby_analytics.stats.history import HistoryFilter, HistoryPlay, history_page
 from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Rolled, hours, seconds
 from emby_analytics.stats.top import TopItem, ranked_items
@@ -260,7 +259,7 @@ def _raw_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
     counting = {play.row.view_id for play in own if not play.row.short and not play.row.live_tv}
     for view in counting:
         first = by_id.get(view)
-        if first is not None and rolled.first <= day_of(to_micros(first.started_at), rolled.window.zone) <= rolled.last:
+        if first is not None and rolled.begun_inside(first):
             ledger.viewed(first, 1)
     return ledger
 
