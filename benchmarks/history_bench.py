@@ -3,11 +3,12 @@
 
 The service is built by the in-process harness (`emby_analytics.testing.running_service`); the import uses its
 database and Emby client. Prints rows/s for the whole import (plugin query + JSON + conversion + insert) and for
-the insert path alone (the per-page write transactions: dedupe lookups, conversion, writes of plays and segments).
+the insert path alone (the per-page write transactions: dedupe lookups, conversion, writes of plays; an imported
+play's one segment is derived from its row, not stored).
 
 The naive baseline runs the same rows through the same fetch and conversion in the same process, with the obvious
 writer: each row on its own (a SELECT of its import key, a SELECT for an overlapping live play bounded in time as
-ours is, SELECTs of the item's facts and the user's name, one INSERT of the play and one of its segment), one
+ours is, SELECTs of the item's facts and the user's name, one INSERT of the play through the view `plays`), one
 transaction per page as ours. Ours looks the page's keys, live spans and items up in a few IN queries and inserts
 with one executemany.
 
@@ -172,17 +173,7 @@ class NaiveImport(TimedImport):
                     "short": watch < self.min_play_seconds,
                 },
             )
-            if watch > 0:
-                conn.execute(
-                    segments.insert(),
-                    {
-                        "play_id": play_id,
-                        "seq": 0,
-                        "started_at": started,
-                        "ended_at": from_micros(row.started + watch * 1_000_000),
-                    },
-                )
-            counts.plays_added += 1
+            counts.plays_added += 1  # its segment is derived from the row, as ours (`db.schema.segment_rows`)
         return counts
 
 

@@ -73,7 +73,7 @@ class Layout:
 
 def is_play_table(table: str) -> bool:
     """The tables that hold plays (ours and the baseline's): the rest is the library, rollups and bookkeeping."""
-    return table in ("play_rows", "segments", "plays") or table.startswith("play_")
+    return table in ("play_rows", "segment_rows", "segments", "plays") or table.startswith("play_")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -167,7 +167,8 @@ def naive_copy(source: Path, target: Path) -> None:
             f"{text_time.format('started_at')} AS started_at, {text_time.format('ended_at')} AS ended_at, "
             "position_start_ticks, position_end_ticks FROM segments",
             "DROP VIEW plays",
-            *(f"DROP TABLE {t}" for t in ("segments", "play_rows", "play_users", "play_items", "play_clients")),
+            "DROP VIEW segments",  # every segment is stored in the wide layout, imported plays' too
+            *(f"DROP TABLE {t}" for t in ("segment_rows", "play_rows", "play_users", "play_items", "play_clients")),
             "DROP TABLE play_streams",
             "ALTER TABLE wide_plays RENAME TO plays",
             "ALTER TABLE wide_segments RENAME TO segments",

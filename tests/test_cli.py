@@ -68,8 +68,8 @@ def test_migrate_creates_and_reports(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         views = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='view'")}
-    assert {"users", "libraries", "items", "sync_runs", "play_rows", "segments", "alembic_version"} <= tables
-    assert views == {"plays"}
+    assert {"users", "libraries", "items", "sync_runs", "play_rows", "segment_rows", "alembic_version"} <= tables
+    assert views == {"plays", "segments"}
 
 
 def test_sync_against_the_simulate_command(tmp_path: Path, simulator_process: tuple[str, str]) -> None:

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import START, Service
 
-from emby_analytics.db.schema import plays, segments
+from emby_analytics.db.schema import plays, segment_rows
 
 USERS = ["a" * 32, "b" * 32]
 
@@ -59,7 +59,7 @@ async def _insert(service: Service, rows: list[dict[str, Any]]) -> None:
 
     def write(conn: Any) -> None:
         conn.execute(plays.insert(), rows)
-        conn.execute(segments.insert(), spans)
+        conn.execute(segment_rows.insert(), spans)
 
     await service.state.db.write(write)
 

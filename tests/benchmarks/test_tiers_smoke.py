@@ -183,7 +183,7 @@ def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pyte
     assert ours["plays"] == naive["plays"] == tiny.meta["plays"] and ours["segments"] == tiny.meta["segments"]
     if report["dbstat"]:
         trees = {tree["name"]: tree for tree in ours["trees"]}
-        assert {"play_rows", "segments", "ix_play_rows_started_at", "items"} <= trees.keys()
+        assert {"play_rows", "segment_rows", "ix_play_rows_started_at", "items"} <= trees.keys()
         # Every b-tree of the file is listed: together they are the file, less its free pages.
         assert sum(t["pages"] for t in ours["trees"]) + ours["free_pages"] == ours["pages"]
         assert 0 < ours["play_bytes_per_play"] < ours["bytes_per_play"]

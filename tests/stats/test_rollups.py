@@ -62,8 +62,28 @@ STREAMS = [
         transcode_reasons=("VideoCodecNotSupported",),
     ),
     Stream(play_method="DirectStream", video_method="direct", audio_method="transcode"),
+    # The same method and decisions from other codecs, and the same method decided otherwise: the rollups count
+    # per method and per decision, not per interned delivery.
+    Stream(
+        play_method="Transcode",
+        video_method="transcode",
+        audio_method="direct",
+        video_codec_from="hevc",
+        transcode_reasons=("VideoCodecNotSupported",),
+    ),
+    Stream(play_method="Transcode", video_method="transcode", audio_method="direct", transcode_reasons=("X",)),
+    Stream(play_method="Transcode", video_method="direct", audio_method="transcode"),
+    Stream(),
 ]
-CLIENTS = [("Emby Web", "Chrome"), ("Roku", "Roku Ultra"), ("Emby Web", "Firefox")]
+# Client, device and address: the rollups count per client and device, whatever the address.
+CLIENTS = [
+    ("Emby Web", "Chrome", "10.0.0.1"),
+    ("Roku", "Roku Ultra", None),
+    ("Emby Web", "Firefox", "10.0.0.1"),
+    ("Emby Web", "Chrome", "10.0.0.2"),
+    ("Emby Theater", "Chrome", None),
+    (None, None, None),
+]
 
 
 @st.composite
@@ -83,8 +103,8 @@ def histories(draw: st.DrawFn) -> list[Play]:
             position += seconds * TICKS_PER_SECOND
             cursor = end
         item = draw(st.sampled_from(ITEMS))
-        client, device = draw(st.sampled_from(CLIENTS))
-        context = PlayContext(draw(st.sampled_from(USERS)), client=client, device_name=device,
+        client, device, address = draw(st.sampled_from(CLIENTS))
+        context = PlayContext(draw(st.sampled_from(USERS)), client=client, device_name=device, remote_address=address,
                               stream=draw(st.sampled_from(STREAMS)), **item)  # type: ignore[arg-type]  # fmt: skip
         stopped = parts[-1].ended_at if parts else start
         still_open = draw(st.booleans()) and n % 5 == 0

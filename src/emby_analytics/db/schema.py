@@ -291,6 +291,7 @@ play_clients = Table(
     Column("application_version", String(64)),
     Column("remote_address", String(64)),
     Index(None, "device_id"),
+    Index(None, "client", "device_name"),  # the rollups count per client and device (`rollups.fold`)
 )
 
 play_streams = Table(
@@ -306,6 +307,8 @@ play_streams = Table(
     Column("audio_codec_from", String(32)),
     Column("audio_codec_to", String(32)),
     Column("transcode_reasons", String(512)),  # space-separated, sorted
+    # The rollups count per method and per delivery (`rollups.fold`): found by these columns.
+    Index(None, "play_method", "video_method", "audio_method", "transcode_reasons"),
 )
 
 # Codes of `play_rows.source` and `play_rows.end_reason` (the view spells them out).
@@ -356,8 +359,11 @@ play_rows = Table(
 # Columns a play's writers leave to their defaults (the rollup folder owns them).
 ROLLUP_BOOKKEEPING = ("folded", "view_counted")
 
-segments = Table(
-    "segments",
+# A play's watched stretches as the tracker stored them. An imported play stores none: its one segment is
+# [started_at, started_at + watch) with no positions (`sync.history`), which its row says already, so the view
+# `segments` (below) derives it; that is a row and ~40 bytes fewer per imported play, and a faster import.
+segment_rows = Table(
+    "segment_rows",
     metadata,
     Column("play_id", CompactId, ForeignKey("play_rows.id", ondelete="CASCADE"), primary_key=True),
     Column("seq", Integer, primary_key=True),
@@ -417,6 +423,35 @@ plays = Table(
     Column("bitrate", BigInteger),
     Column("end_reason", String(32)),
     Column("tracker_state", Text),
+)
+
+# Every segment: those stored, and the one of each imported play that watched something (see `segment_rows`).
+segments = Table(
+    "segments",
+    views,
+    Column("play_id", CompactId, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("started_at", UTCMicros, nullable=False),
+    Column("ended_at", UTCMicros, nullable=False),
+    Column("position_start_ticks", BigInteger),
+    Column("position_end_ticks", BigInteger),
+)
+
+
+def implied_segment_sql(rows: str) -> tuple[str, str]:
+    """(whether the play has a derived segment, where that segment ends) as SQL over `play_rows` named `rows`. A
+    correlated subquery must use this beside `segment_rows` rather than the view: SQLite does not push the
+    play's id into the view's UNION ALL, and would build the whole view for it."""
+    return (
+        f"{rows}.source = {SOURCES.index('import')} AND {rows}.watch_seconds > 0",
+        f"{rows}.started_at + CAST(round({rows}.watch_seconds * 1000000) AS INTEGER)",
+    )
+
+
+_SEGMENT_COLUMNS = "play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks"
+SEGMENTS_VIEW = (
+    f"CREATE VIEW segments AS SELECT {_SEGMENT_COLUMNS} FROM segment_rows UNION ALL SELECT p.id, 0, p.started_at, "  # noqa: S608
+    "{1}, NULL, NULL FROM play_rows p WHERE {0}".format(*implied_segment_sql("p"))
 )
 
 
@@ -514,15 +549,17 @@ def _insert_trigger_sql() -> str:
     return "CREATE TRIGGER plays_insert INSTEAD OF INSERT ON plays BEGIN " + "; ".join(statements) + "; END"
 
 
-# Created with the tables (a new database) and by migration 0003, which keeps its own copy of this SQL.
+# Created with the tables (a new database) and by migration 0003, which keeps its own copy of this SQL (and 0005
+# of the segments view's).
 PLAYS_VIEW = (
     _view_sql(),
     _insert_trigger_sql(),
     "CREATE TRIGGER plays_delete INSTEAD OF DELETE ON plays BEGIN DELETE FROM play_rows WHERE id = OLD.id; END",
 )
-for _statement in PLAYS_VIEW:
+for _statement in (*PLAYS_VIEW, SEGMENTS_VIEW):
     event.listen(metadata, "after_create", DDL(_statement))  # type: ignore[no-untyped-call]
-event.listen(metadata, "before_drop", DDL("DROP VIEW IF EXISTS plays"))  # type: ignore[no-untyped-call]
+for _view in ("plays", "segments"):
+    event.listen(metadata, "before_drop", DDL(f"DROP VIEW IF EXISTS {_view}"))  # type: ignore[no-untyped-call]
 
 # -- rollups -------------------------------------------------------------------------------------------------------
 # Watch time and viewings of closed plays, summed per local day (`day`: the date's proleptic ordinal in TZ) so a
@@ -602,15 +639,29 @@ rollup_hours = Table(
     sqlite_with_rowid=False,
 )
 
+# Per client and device (what `/stats/clients` shows) and per delivery (what `/stats/play-methods` shows), not per
+# interned description: those also differ by address, app version and codecs, and would make a row per play.
+# Each is keyed by the first interned row that describes it (the least `ref` with the same values), so a day has
+# a row per device and method that played.
 rollup_client_days = Table(
     "rollup_client_days",
     metadata,
     Column("day", Integer, primary_key=True),
-    Column("client_ref", Integer, primary_key=True),
-    Column("stream_ref", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),  # the least play_clients.ref with this client and device
+    Column("method_ref", Integer, primary_key=True),  # the least play_streams.ref with this play method
     Column("live_tv", Boolean, primary_key=True),
     Column("micros", BigInteger, nullable=False),
     Column("plays", Integer, nullable=False),  # plays begun that day, short ones not
+    sqlite_with_rowid=False,
+)
+
+rollup_delivery_days = Table(
+    "rollup_delivery_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    # the least play_streams.ref with this play method, video and audio decision and transcode reasons
+    Column("stream_ref", Integer, primary_key=True),
+    Column("plays", Integer, nullable=False),  # plays begun that day, short ones not (Live TV too)
     sqlite_with_rowid=False,
 )
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from emby_analytics.db.schema import (
     play_rows,
     rollup_client_days,
+    rollup_delivery_days,
     rollup_hours,
     rollup_item_days,
     rollup_item_totals,
@@ -44,6 +45,7 @@ _ROLLUPS = (
     rollup_item_totals,
     rollup_hours,
     rollup_client_days,
+    rollup_delivery_days,
     rollup_peaks,
 )
 
@@ -68,9 +70,11 @@ _UPSERTS = {
     "ON CONFLICT (user_ref, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
     "hour": "INSERT INTO rollup_hours (day, hour, live_tv, micros) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (day, hour, live_tv) DO UPDATE SET micros = micros + excluded.micros",
-    "client": "INSERT INTO rollup_client_days (day, client_ref, stream_ref, live_tv, micros, plays) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, client_ref, stream_ref, live_tv) DO UPDATE SET "
+    "client": "INSERT INTO rollup_client_days (day, client_ref, method_ref, live_tv, micros, plays) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, client_ref, method_ref, live_tv) DO UPDATE SET "
     "micros = micros + excluded.micros, plays = plays + excluded.plays",
+    "delivery": "INSERT INTO rollup_delivery_days (day, stream_ref, plays) VALUES (?, ?, ?) "
+    "ON CONFLICT (day, stream_ref) DO UPDATE SET plays = plays + excluded.plays",
     "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
     "ON CONFLICT (day) DO UPDATE SET peak = excluded.peak, at = excluded.at",
 }
@@ -89,6 +93,20 @@ class _Sums:
     hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
     user_hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
     client: dict[tuple[int, int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    delivery: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+
+
+# The first interned row with the same values as each of some rows (`IS`: null matches null); the rollups are
+# keyed by it (see `db.schema`).
+_FIRST_REF = {
+    "client": "SELECT c.ref, (SELECT min(m.ref) FROM play_clients m WHERE m.client IS c.client "
+    "AND m.device_name IS c.device_name) FROM play_clients c WHERE c.ref IN ({marks})",
+    "method": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method) "
+    "FROM play_streams s WHERE s.ref IN ({marks})",
+    "delivery": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method "
+    "AND m.video_method IS s.video_method AND m.audio_method IS s.audio_method "
+    "AND m.transcode_reasons IS s.transcode_reasons) FROM play_streams s WHERE s.ref IN ({marks})",
+}
 
 
 def ensure_zone(conn: Connection, zone: ZoneInfo) -> bool:
@@ -119,7 +137,11 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     sums = _Sums()
     touched: set[int] = set()
     segments = _segments(conn, [p[0] for p in plays])
-    for play_id, _view, user, item, client, stream, started, stopped, short, live, _counted, *kind in plays:
+    clients = _first_refs(conn, "client", {p[4] for p in plays})
+    methods = _first_refs(conn, "method", {p[5] for p in plays})
+    deliveries = _first_refs(conn, "delivery", {p[5] for p in plays})
+    for play_id, _view, user, item, client_ref, stream, started, stopped, short, live, _counted, *kind in plays:
+        client = (clients[client_ref], methods[stream])
         live = bool(live)
         item_id, item_type, series_id = kind
         if not live:
@@ -130,12 +152,14 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
                 sums.user_total[(user, live)][0] += micros
                 sums.hour[(day, hour, live)] += micros
                 sums.user_hour[(user, hour, live)] += micros
-                sums.client[(day, client, stream, live)][0] += micros
+                sums.client[(day, *client, live)][0] += micros
                 if not live:
                     sums.item[(day, item)][0] += micros
                     sums.item_total[item_id][0] += micros
         first_day = day_of(started, zone)
-        sums.client[(first_day, client, stream, live)][1] += 0 if short else 1
+        if not short:
+            sums.client[(first_day, *client, live)][1] += 1
+            sums.delivery[(first_day, deliveries[stream])] += 1
         touched.update(range(first_day, day_of(stopped, zone) + 1))
     _count_views(conn, plays, sums, zone)
     _write(conn, sums)
@@ -160,6 +184,14 @@ def _segments(conn: Connection, ids: Sequence[Any]) -> dict[Any, list[tuple[int,
         query = f"SELECT play_id, started_at, ended_at FROM segments WHERE play_id IN ({marks})"  # noqa: S608
         for play_id, start, end in conn.exec_driver_sql(query, tuple(chunk)):
             found[play_id].append((start, end))
+    return found
+
+
+def _first_refs(conn: Connection, kind: str, refs: set[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted(refs)):
+        query = _FIRST_REF[kind].format(marks=", ".join("?" * len(chunk)))
+        found.update(conn.exec_driver_sql(query, tuple(chunk)).all())
     return found
 
 
@@ -207,6 +239,7 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "hour": [(*key, value) for key, value in sums.hour.items()],
         "user_hour": [(*key, value) for key, value in sums.user_hour.items()],
         "client": [(*key, *value) for key, value in sums.client.items()],
+        "delivery": [(*key, value) for key, value in sums.delivery.items()],
     }
     for name, values in rows.items():
         if values:

@@ -24,17 +24,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+)
 
 from emby_analytics.db.schema import (
     CompactId,
     UTCMicros,
+    implied_segment_sql,
     play_clients,
     play_items,
     play_rows,
     play_streams,
     play_users,
-    segments,
+    segment_rows,
 )
 from emby_analytics.stats.watch import MAX_SEGMENT
 from emby_analytics.stats.window import Window
@@ -167,15 +181,21 @@ def page_ids(
 
 
 def _overlaps(window: Window) -> ColumnElement[bool]:
-    """The play has watch time in the window: the segment test of `watch.overlapping`, for one play."""
+    """The play has watch time in the window: the segment test of `watch.overlapping`, for one play (its stored
+    segments, or the one its row implies: see `implied_segment_sql`)."""
     assert window.start is not None
-    s = segments.c
-    return exists().where(
-        s.play_id == play_rows.c.id,
-        s.started_at < window.end,
-        s.started_at >= window.start - MAX_SEGMENT,
-        s.ended_at > window.start,
-        s.ended_at > s.started_at,
+    s = segment_rows.c
+    implied, implied_end = implied_segment_sql("play_rows")
+    end = literal_column(implied_end, UTCMicros())
+    return or_(
+        exists().where(
+            s.play_id == play_rows.c.id,
+            s.started_at < window.end,
+            s.started_at >= window.start - MAX_SEGMENT,
+            s.ended_at > window.start,
+            s.ended_at > s.started_at,
+        ),
+        and_(text(implied), play_rows.c.started_at < window.end, end > window.start),
     )
 
 

@@ -416,7 +416,7 @@ class Rolled:
         """[microseconds, plays begun (short ones not)] per (client, device, play method)."""
         sql = (
             "SELECT c.client, c.device_name, s.play_method, SUM(r.micros), SUM(r.plays) FROM rollup_client_days r "
-            "JOIN play_clients c ON c.ref = r.client_ref JOIN play_streams s ON s.ref = r.stream_ref "
+            "JOIN play_clients c ON c.ref = r.client_ref JOIN play_streams s ON s.ref = r.method_ref "
             "WHERE r.day BETWEEN ? AND ? AND (? OR r.live_tv = 0) GROUP BY c.client, c.device_name, s.play_method "
             "HAVING SUM(r.micros) > 0 OR SUM(r.plays) > 0"
         )
@@ -436,7 +436,7 @@ class Rolled:
         """Plays begun in the window (short ones not, Live TV too) per (method, video, audio, transcode reasons)."""
         sql = (
             "SELECT s.play_method, s.video_method, s.audio_method, s.transcode_reasons, SUM(r.plays) "
-            "FROM rollup_client_days r JOIN play_streams s ON s.ref = r.stream_ref WHERE r.day BETWEEN ? AND ? "
+            "FROM rollup_delivery_days r JOIN play_streams s ON s.ref = r.stream_ref WHERE r.day BETWEEN ? AND ? "
             "GROUP BY s.play_method, s.video_method, s.audio_method, s.transcode_reasons HAVING SUM(r.plays) > 0"
         )
         out: dict[tuple[str | None, str | None, str | None, str | None], int] = defaultdict(int)

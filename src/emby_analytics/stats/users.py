@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import from_micros, play_users, plays, users
+from emby_analytics.db.schema import from_micros, implied_segment_sql, play_users, plays, users
 from emby_analytics.stats.history import HistoryFilter, HistoryPlay, history_page
 from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Rolled, hours, seconds
 from emby_analytics.stats.top import TopItem, ranked_items
@@ -199,10 +199,13 @@ def user_detail(rolled: Rolled, user_id: str, *, count_live_tv: bool, recent: in
 
 
 # One user's folded plays, all time, grouped by what the ledger tells apart; a viewing counts at its first play
-# (no view id of its own) when the fold counted it.
+# (no view id of its own) when the fold counted it. A play's watch time: its stored segments, or the one its row
+# implies (see `implied_segment_sql`).
+_IMPLIED, _IMPLIED_END = implied_segment_sql("p")
 _FOLDED = (
-    "SELECT i.item_id, i.item_type, i.live_tv, c.client, c.device_name, "
-    "SUM((SELECT SUM(s.ended_at - s.started_at) FROM segments s WHERE s.play_id = p.id)), "
+    "SELECT i.item_id, i.item_type, i.live_tv, c.client, c.device_name, "  # noqa: S608 - our SQL
+    "SUM(coalesce((SELECT SUM(s.ended_at - s.started_at) FROM segment_rows s WHERE s.play_id = p.id), "
+    f"CASE WHEN {_IMPLIED} THEN {_IMPLIED_END} - p.started_at END)), "
     "SUM(p.view_id IS NULL AND p.view_counted), MAX(coalesce(p.stopped_at, p.last_seen_at)) "
     "FROM play_rows p JOIN play_items i ON i.ref = p.item_ref JOIN play_clients c ON c.ref = p.client_ref "
     "WHERE p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 "

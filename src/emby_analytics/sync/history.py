@@ -11,7 +11,8 @@ Mapping decisions:
 - DateCreated is the server's local time with no zone; it is read in our `TZ` (`zone`), i.e. the Emby server
   is assumed to share our time zone. Ambiguous DST times take the first occurrence.
 - watch_seconds = max(0, PlayDuration - PauseDuration); the one segment covers [start, start + watch) with
-  unknown positions, stopped_at = start + PlayDuration (the wall span, pauses included).
+  unknown positions (not stored: the view `segments` derives it from the row), stopped_at = start +
+  PlayDuration (the wall span, pauses included).
 - completed: the plugin has no position, so watch >= COMPLETED_PERCENT of the item's runtime (when our
   `items` table knows it), else false. short: watch < MIN_PLAY_SECONDS.
 - Emby's played flags (`UserData.Played`) for items with no recorded play of that user become one play each:
@@ -89,9 +90,6 @@ _IMPORT = SOURCE_CODES["import"]
 _COLUMNS = ", ".join(ROW_COLUMNS)
 # An id stored already is the same plugin row imported before (or twice in this page): the insert skips it.
 _INSERT_PLAYS = f"INSERT INTO play_rows ({_COLUMNS}) VALUES "  # noqa: S608
-_INSERT_SEGMENTS = (
-    "INSERT INTO segments (play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks) VALUES "
-)
 _ON_CONFLICT = " ON CONFLICT DO NOTHING"
 _ROWS_PER_INSERT = 200
 _SELECTED = (
@@ -240,25 +238,24 @@ class HistoryImport:
             described = self._described = _Described(self.completed_share)
         live = _live_spans(conn, rows)
         try:
-            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+            play_rows_values, overlaps = self._page_values(conn, rows, described, live)
         except KeyError:  # items or methods not described yet (the first pages of a run): describe them, again
             described.learn(conn, rows)
-            play_rows_values, segment_values, overlaps = self._page_values(conn, rows, described, live)
+            play_rows_values, overlaps = self._page_values(conn, rows, described, live)
         counts.skipped_live_overlap = overlaps
         added = _insert(conn, _INSERT_PLAYS, play_rows_values)
-        _insert(conn, _INSERT_SEGMENTS, segment_values)
         counts.plays_added = added
         counts.skipped_duplicates = len(play_rows_values) - added
         return counts
 
     def _page_values(
         self, conn: Connection, rows: list[PluginRow], described: _Described, live: dict[tuple[str, str], Any]
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
-        """The page's play_rows and segments values, and how many rows a live play overlaps. KeyError when a row's
-        item and method are not in `described.works` yet (see `_Described.learn`)."""
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        """The page's play_rows values, and how many rows a live play overlaps (an imported play's segment is
+        derived from its row: `db.schema.segment_rows`). KeyError when a row's item and method are not in
+        `described.works` yet (see `_Described.learn`)."""
         names: dict[str, str] | None = None
         play_rows_values: list[tuple[Any, ...]] = []
-        segment_values: list[tuple[Any, ...]] = []
         overlaps = 0
         min_play_seconds = self.min_play_seconds
         users_seen, works, clients = described.users, described.works, described.clients
@@ -287,9 +284,7 @@ class HistoryImport:
                     watch * TICKS_PER_SECOND >= completed_ticks, watch < min_play_seconds, False, None, None, None,
                 )
             )  # fmt: skip
-            if watch > 0:
-                segment_values.append((play_id, 0, started, started + watch * 1_000_000, None, None))
-        return play_rows_values, segment_values, overlaps
+        return play_rows_values, overlaps
 
     # -- played flags ---------------------------------------------------------------------------------
     async def _played_flags(self, counts: _Counts) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, String, and_, bindparam, delete, select, upda
 
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.plays import refs_of, stored_row
-from emby_analytics.db.schema import cap, play_rows, plays, segments
+from emby_analytics.db.schema import cap, play_rows, plays, segment_rows, segments
 from emby_analytics.tracking.model import Cursor, JsonDict, Play, PlayContext, Segment, Stream, TickResult
 from emby_analytics.tracking.reporting import EarlierPlay, reported_stream, resumed_view
 
@@ -32,8 +32,8 @@ _STREAM_FIELDS = tuple(f.name for f in fields(Stream))
 _LIMITS = {c.name: c.type.length for c in plays.columns if isinstance(c.type, String) and c.type.length}
 _LIMITS["session_id"] = 64
 
-_DELETE_DROPPED_SEGMENTS = delete(segments).where(
-    and_(segments.c.play_id == bindparam("drop_play_id"), segments.c.seq >= bindparam("drop_from_seq"))
+_DELETE_DROPPED_SEGMENTS = delete(segment_rows).where(
+    and_(segment_rows.c.play_id == bindparam("drop_play_id"), segment_rows.c.seq >= bindparam("drop_from_seq"))
 )
 # What changes while a play runs; a row whose other columns stay as written is updated in these alone.
 _PROGRESS = (
@@ -205,7 +205,7 @@ class PlayWriter:
         upsert(conn, play_rows, complete, insert_only=("view_id",))
         if progress:
             conn.execute(_UPDATE_PROGRESS, progress)
-        upsert(conn, segments, changed_segments, key=("play_id", "seq"))
+        upsert(conn, segment_rows, changed_segments, key=("play_id", "seq"))
         if drops:
             conn.execute(_DELETE_DROPPED_SEGMENTS, drops)  # one prepared statement for every play (executemany)
         staged.rows_written = len(complete) + len(progress)
