@@ -1,11 +1,15 @@
-"""Whole responses of `GET /stats/...`, kept until the data changes: a dashboard that asks the same questions
-again is answered from memory, and a browser that already has the answer gets a 304.
+"""Whole responses of `GET /stats/...` and `/items/by-ids`, kept until the data changes: a dashboard that asks the
+same questions again is answered from memory, and a browser that already has the answer gets a 304.
 
 An answer depends on its URL, the data and, for windows ending today, the local date; so it is kept under
 (URL, the database's data version, the local date), and its ETag is derived from the same. The data version
 changes with any commit, by this process or another, so nothing stale is ever served; while plays are being
 recorded it changes every poll, and answers are recomputed (the rollups keep that cheap). Bounded by bytes, least
 recently used out; `STATS_CACHE_MB=0` turns it off.
+
+A route whose answer depended on more than the data says so with `dont_keep`: `/items/by-ids` when it asked Emby
+about ids the database did not have (or could not, or skipped a miss remembered for a while). That answer is sent
+without validators and not kept, so the next question asks again, as it would without the cache.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emby_analytics.db.engine import StorageError
 from emby_analytics.state import AppState
 
-# Not /items/by-ids: its answer also depends on whether Emby could be asked about ids we do not know.
-CACHED_PREFIXES = ("/stats/",)
+CACHED_PREFIXES = ("/stats/", "/items/by-ids")
+_RECORDER = "emby_analytics.response_cache"  # scope key: where `dont_keep` finds the request's recorder
 _MAX_SHARE = 2  # one answer may take at most half the cache (a year of usage per user and day is ~10 MB)
 
 
@@ -120,15 +124,23 @@ class CachedResponses:
             await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": found.body})
             return
-        if key in self._flights:  # its answer was not kept (an error, or too big): answer it here
-            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+        scope[_RECORDER] = recorder = _Recorder(send, cache, key, etag)
+        if key in self._flights:  # its answer was not kept (an error, too big, or not to be kept): answer it here
+            await self.app(scope, receive, recorder)
             return
         self._flights[key] = flight = asyncio.Event()
         try:
-            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+            await self.app(scope, receive, recorder)
         finally:
             del self._flights[key]
             flight.set()
+
+
+def dont_keep(scope: Scope) -> None:
+    """This request's answer depends on more than the data: send it without validators and do not keep it."""
+    recorder = scope.get(_RECORDER)
+    if isinstance(recorder, _Recorder):
+        recorder.keep = False
 
 
 def _if_none_match(scope: Scope) -> list[bytes]:
@@ -144,18 +156,22 @@ def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
 
 
 class _Recorder:
-    """Passes the app's response on, adding the validators to a 200, and keeps a copy of a whole 200."""
+    """Passes the app's response on, adding the validators to a 200, and keeps a copy of a whole 200 (unless the
+    route said `dont_keep` before it answered)."""
 
     def __init__(self, send: Send, cache: ResponseCache, key: tuple[object, ...], etag: bytes) -> None:
         self.send = send
         self.cache = cache
         self.key = key
         self.etag = etag
+        self.keep = True
         self.headers: list[tuple[bytes, bytes]] | None = None
         self.body: list[bytes] = []
 
     async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 200:
+        if message["type"] == "http.response.start" and message["status"] == 200 and not self.keep:
+            message = {**message, "headers": [*message.get("headers", []), (b"x-cache", b"miss")]}
+        elif message["type"] == "http.response.start" and message["status"] == 200:
             headers = [(n, v) for n, v in message.get("headers", []) if n not in (b"etag", b"cache-control")]
             self.headers = headers + _validators(self.etag)
             message = {**message, "headers": [*self.headers, (b"x-cache", b"miss")]}
