@@ -178,8 +178,9 @@ def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
 
 
 class _Recorder:
-    """Holds the app's 200 until its body is whole, keeps it (and its gzip copy) unless the route said `dont_keep`
-    before answering, then sends it in the encoding the client accepts. Anything else passes straight on."""
+    """Holds the app's 200 until its body is whole, keeps it (and its gzip copy), then sends it in the encoding the
+    client accepts. A 200 the route said `dont_keep` for passes straight on with `x-cache: miss`, anything else as
+    it is."""
 
     def __init__(self, send: Send, cache: ResponseCache, key: tuple[object, ...], etag: bytes, gzip_ok: bool) -> None:
         self.send = send
