@@ -16,7 +16,10 @@ the naive queries on a copy of the same database.
    30 days and all time; `/stats/history` at several depths following `next_cursor`, with filters and title
    search), every case is requested once (warm-up), then each is loaded in turn by `--clients` concurrent
    clients in this process (asyncio, one HTTP/1.1 keep-alive connection each) for `--seconds` (at least
-   `--min-requests` each).
+   `--min-requests` each). The clients send `Accept-Encoding: gzip, deflate` as browsers and httpx do
+   (`--accept-encoding identity` for clients that do not); a latency ends with the last byte received, and what
+   decoding then costs a client is measured once per case and reported beside it (bytes on the wire, decoded
+   bytes, decode time), after checking that the decoded answer is the one a client without gzip gets.
 5. Naive: the same questions as plain SQL (`benchmarks/naive_stats.py`) on the other copy, from as many processes,
    timed the same way, so each speed-up is a ratio from one run.
 
@@ -43,6 +46,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -98,6 +102,10 @@ class Timing:
     first_error: str | None = None
     server_cpu_pct: int | None = None  # the server's CPU during the load, % of one core (ours only)
     client_cpu_pct: int | None = None  # this load process's CPU, % of one core (ours only)
+    encoding: str | None = None  # the answer's Content-Encoding at warm-up (ours only; None: plain)
+    wire_bytes: int | None = None  # its body as sent (ours only)
+    decoded_bytes: int | None = None  # its body decoded: the JSON (ours only)
+    decode_ms: float | None = None  # what decoding it took this client, once; not in the latencies (ours only)
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -485,17 +493,39 @@ def discover(client: httpx.Client) -> list[tuple[str, dict[str, Any]]]:
 
 
 # -- load --------------------------------------------------------------------------------------------------------
+# What browsers and httpx accept, less the codings this client cannot decode (br, zstd; the server sends gzip).
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes  # as sent
+    encoding: str | None  # Content-Encoding, lower-case; None: plain
+
+    def decoded(self) -> bytes:
+        """The body with its Content-Encoding undone; ValueError for one this client did not ask for."""
+        if self.encoding is None:
+            return self.body
+        if self.encoding in ("gzip", "x-gzip"):
+            return zlib.decompress(self.body, wbits=47)
+        if self.encoding == "deflate":
+            return zlib.decompress(self.body)
+        raise ValueError(f"unexpected Content-Encoding {self.encoding!r}")
+
+
 class KeepAlive:
     """One client's HTTP/1.1 keep-alive connection, on bare asyncio streams: a request costs this process ~0.1 ms
     of CPU where httpx costs ~1 ms, which on two cores would be taken from the server under test."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, accept_encoding: str = ACCEPT_ENCODING) -> None:
         self.host, self.port = host, port
+        self.accept_encoding = accept_encoding
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def get(self, target: str) -> tuple[int, bytes]:
-        """(status, body) of `GET target`. A kept connection the server has since closed (uvicorn closes one
-        idle for 5 s) is opened again and the request sent once more, as httpx and browsers do."""
+    async def get(self, target: str) -> Reply:
+        """The answer to `GET target`, its body as sent. A kept connection the server has since closed (uvicorn
+        closes one idle for 5 s) is opened again and the request sent once more, as httpx and browsers do."""
         if self.streams is not None:
             try:
                 return await self._exchange(target)
@@ -503,11 +533,12 @@ class KeepAlive:
                 await self.close()
         return await self._exchange(target)
 
-    async def _exchange(self, target: str) -> tuple[int, bytes]:
+    async def _exchange(self, target: str) -> Reply:
         if self.streams is None:
             self.streams = await asyncio.open_connection(self.host, self.port)
         reader, writer = self.streams
-        writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n\r\n".encode())
+        request = f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: */*\r\n"
+        writer.write(f"{request}Accept-Encoding: {self.accept_encoding}\r\n\r\n".encode())
         head = await reader.readuntil(b"\r\n\r\n")
         headers = head.decode("latin-1").lower()
         match = re.search(r"\r\ncontent-length:\s*(\d+)", headers)
@@ -517,7 +548,8 @@ class KeepAlive:
         body = await reader.readexactly(int(match.group(1)))
         if "\r\nconnection: close" in headers:
             await self.close()
-        return int(head[9:12]), body
+        coding = re.search(r"\r\ncontent-encoding:\s*([^\r]+)", headers)
+        return Reply(int(head[9:12]), body, coding.group(1).strip() if coding else None)
 
     async def close(self) -> None:
         if self.streams is not None:
@@ -529,41 +561,65 @@ class KeepAlive:
 
 
 async def load(
-    url: str, cases: list[Case], clients: int, seconds: float, min_requests: int, server_pid: int
+    url: str,
+    cases: list[Case],
+    clients: int,
+    seconds: float,
+    min_requests: int,
+    server_pid: int,
+    accept_encoding: str = ACCEPT_ENCODING,
 ) -> list[Timing]:
     """Each case in turn: every client requests it once (warm-up), then back to back for `seconds` (and at
     least `min_requests` each) on its own keep-alive connection; an answer other than 200 is an error (the
-    warm-up checks the body is JSON). The CPU the server and this load process used during each case is noted
-    (a share of one core)."""
+    warm-up checks the body decodes to JSON, the same JSON a client without gzip gets). The CPU the server and
+    this load process used during each case is noted (a share of one core), and the answer's encoding, size on
+    the wire and decoded, and what decoding it costs."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
-    connections = [KeepAlive(host, int(port)) for _ in range(clients)]
+    connections = [KeepAlive(host, int(port), accept_encoding) for _ in range(clients)]
+    plain = KeepAlive(host, int(port), "identity")  # what a client without gzip gets, to check the decoding
 
-    async def one(conn: KeepAlive, target: str, parse: bool = False) -> tuple[float, str | None]:
+    async def one(conn: KeepAlive, target: str) -> tuple[float, str | None, Reply | None]:
         started = time.perf_counter()
         try:
-            status, body = await conn.get(target)
+            reply = await conn.get(target)
             elapsed = time.perf_counter() - started
-            if status != 200:
-                return elapsed, f"HTTP {status}: {body[:200].decode(errors='replace')}"
-            if parse:
-                json.loads(body)
-            return elapsed, None
+            if reply.status != 200:
+                return elapsed, f"HTTP {reply.status}: {reply.decoded()[:200].decode(errors='replace')}", reply
+            return elapsed, None, reply
         except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             await conn.close()
-            return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"[:200]
+            return time.perf_counter() - started, f"{type(exc).__name__}: {exc}"[:200], None
+
+    async def check(target: str, reply: Reply) -> tuple[float, str | None]:
+        """(ms to decode the answer, an error): it must decode to the JSON a client without gzip gets."""
+        try:
+            began = time.perf_counter()
+            decoded = reply.decoded()
+            decode_ms = (time.perf_counter() - began) * 1000
+            answer = json.loads(decoded)
+            if reply.encoding is not None and answer != json.loads((await plain.get(target)).body):
+                return decode_ms, f"the {reply.encoding} answer is not the plain one"
+            return decode_ms, None
+        except (OSError, ValueError, zlib.error, asyncio.IncompleteReadError) as exc:
+            return 0.0, f"{type(exc).__name__}: {exc}"[:200]
 
     async def measure(case: Case) -> Timing:
         target = f"{case.path}?{urlencode(case.params)}" if case.params else case.path
-        warm = await asyncio.gather(*(one(conn, target, parse=True) for conn in connections))
+        warm = await asyncio.gather(*(one(conn, target) for conn in connections))
+        errors: list[str] = [error for _, error, _ in warm if error]
+        sample = next((reply for _, error, reply in warm if reply is not None and not error), None)
+        decode_ms = 0.0
+        if sample is not None:
+            decode_ms, wrong = await check(target, sample)
+            errors += [wrong] if wrong else []
         latencies: list[float] = []
-        errors: list[str] = [error for _, error in warm if error]
         server_cpu, own_cpu = cpu_seconds(server_pid), time.process_time()
         began = time.perf_counter()
 
         async def worker(conn: KeepAlive) -> None:
             done = 0
             while done < min_requests or time.perf_counter() - began < seconds:
-                elapsed, error = await one(conn, target)
+                elapsed, error, _ = await one(conn, target)
                 latencies.append(elapsed)
                 if error:
                     errors.append(error)
@@ -574,12 +630,15 @@ async def load(
         result = timing(latencies, len(errors), wall, errors[0] if errors else None)
         result.server_cpu_pct = round(100 * (cpu_seconds(server_pid) - server_cpu) / wall) if wall > 0 else 0
         result.client_cpu_pct = round(100 * (time.process_time() - own_cpu) / wall) if wall > 0 else 0
+        if sample is not None:
+            result.encoding, result.wire_bytes = sample.encoding, len(sample.body)
+            result.decoded_bytes, result.decode_ms = len(sample.decoded()), round(decode_ms, 2)
         return result
 
     try:
         return [await measure(case) for case in cases]
     finally:
-        for conn in connections:
+        for conn in [*connections, plain]:
             await conn.close()
 
 
@@ -648,6 +707,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cold", type=int, default=-1, help="endpoints timed after a cold start (-1: all)")
     parser.add_argument("--settle-timeout", type=float, default=180.0, help="wait this long for start-up jobs")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive queries")
+    parser.add_argument(
+        "--accept-encoding",
+        default=ACCEPT_ENCODING,
+        help="the load clients' Accept-Encoding (default: %(default)s, as browsers; 'identity' for plain answers)",
+    )
     parser.add_argument(
         "--history-depths",
         default=",".join(map(str, HISTORY_DEPTHS)),
@@ -720,7 +784,15 @@ def _run(
         say(f"loading {len(cases)} cases with {args.clients} clients, {args.seconds} s each ...")
         with RssSampler(server.process.pid) as sampler:
             ours = asyncio.run(
-                load(server.url, cases, args.clients, args.seconds, args.min_requests, server.process.pid)
+                load(
+                    server.url,
+                    cases,
+                    args.clients,
+                    args.seconds,
+                    args.min_requests,
+                    server.process.pid,
+                    args.accept_encoding,
+                )
             )
         rss_end = rss_mb(server.process.pid)
     finally:
@@ -769,6 +841,7 @@ def _run(
         "tier": tier_meta,
         "environment": environment(),
         "load": {
+            "accept_encoding": args.accept_encoding,
             "clients": args.clients,
             "seconds_per_case": args.seconds,
             "min_requests_per_client": args.min_requests,
@@ -834,12 +907,39 @@ def _ms(value: float) -> str:
     return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
 
 
+BIG_ANSWER_BYTES = 100_000  # answers at least this big (decoded) are listed with their size on the wire
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:,.1f} MB" if count >= 1e6 else f"{count / 1e3:,.0f} kB"
+
+
+def _encodings(rows: list[dict[str, Any]]) -> list[str]:
+    """How the answers came (encoded or plain), and the big ones' bytes on the wire and decoded."""
+    seen = [row for row in rows if row["ours"].get("decoded_bytes") is not None]
+    if not seen:
+        return []
+    encoded = sum(1 for row in seen if row["ours"]["encoding"])
+    line = f"Answers encoded: {encoded} of {len(seen)}"
+    big = [row for row in seen if row["ours"]["decoded_bytes"] >= BIG_ANSWER_BYTES]
+    if big:
+        line += " (latencies end at the last byte received; decoding is the client's, once, not in them). Big ones: "
+        line += "; ".join(
+            f"`{row['endpoint']}` {row['case']}: {row['ours']['encoding'] or 'plain'}, "
+            f"{_size(row['ours']['wire_bytes'])} on the wire for {_size(row['ours']['decoded_bytes'])}"
+            + (f", decoded in {_ms(row['ours']['decode_ms'])} ms" if row["ours"]["encoding"] else "")
+            for row in big
+        )
+    return [line + "."]
+
+
 def markdown(report: dict[str, Any]) -> str:
     tier, env, server, load_ = report["tier"], report["environment"], report["server"], report["load"]
     lines = [
         f"Tier {tier['tier']} (seed {tier['seed']}, history to {tier['end']}): {tier['users']:,} users, "
         f"{tier['items']:,} items, {tier['plays']:,} plays, {tier['segments']:,} segments, "
-        f"{tier['db_bytes'] / 2**20:,.0f} MiB; {load_['clients']} clients, {load_['seconds_per_case']} s a case; "
+        f"{tier['db_bytes'] / 2**20:,.0f} MiB; {load_['clients']} clients, {load_['seconds_per_case']} s a case, "
+        f"Accept-Encoding: {load_.get('accept_encoding', 'none')}; "
         f"{env['cores']} cores ({env['cpu']}), Python {env['python']}, SQLite {env['sqlite']}, "
         f"SQLAlchemy {env['sqlalchemy']}",
         "",
@@ -877,6 +977,7 @@ def markdown(report: dict[str, Any]) -> str:
         )
         + f". Errors: {report['errors']}.",
     ]
+    lines += _encodings(report["cases"])
     if report["skipped"]:
         lines.append("Skipped: " + "; ".join(f"`{s['endpoint']}` ({s['reason']})" for s in report["skipped"]) + ".")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 """`/items/by-ids`: request order from the database; unknown ids asked of Emby once (one request) and stored as the
-library sync stores them; ids Emby does not know either left out (and not asked again at once); clear 422s."""
+library sync stores them; ids Emby does not know either left out (and not asked again at once); clear 422s. An
+answer the database alone gave is kept until the data changes (with an ETag); one that needed Emby is not."""
 
 from __future__ import annotations
 
@@ -131,6 +132,82 @@ async def test_emby_failing_leaves_the_unknown_ids_out(service: Service, clock: 
     clock.advance(10)
     async with asyncio.timeout(5):
         assert [a["id"] for a in await request] == [str(known)], "ten seconds on the clock, then what is known"
+
+
+async def test_an_answer_from_the_database_is_kept_until_the_data_changes(service: Service) -> None:
+    world = service.simulator.world
+    await service.state.library_sync.full()
+    movie, other = world.ids_of_type(MOVIE)[:2]
+    calls = _emby_items_requests(service)
+    first = await service.http.get("/items/by-ids", params={"ids": f"{movie},{other}"})
+    again = await service.http.get("/items/by-ids", params={"ids": f"{movie},{other}"})
+    assert (first.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    etag = first.headers["etag"]
+    unchanged = await service.http.get(
+        "/items/by-ids", params={"ids": f"{movie},{other}"}, headers={"If-None-Match": etag}
+    )
+    assert unchanged.status_code == 304
+    assert _emby_items_requests(service) == calls, "the database answered: Emby was not asked"
+
+    world.touch_items([movie], name="Renamed in Emby")  # the next sync stores the new name: the data changes
+    await service.state.library_sync.incremental()
+    renamed = await service.http.get(
+        "/items/by-ids", params={"ids": f"{movie},{other}"}, headers={"If-None-Match": etag}
+    )
+    assert renamed.status_code == 200 and renamed.headers["x-cache"] == "miss"
+    assert renamed.json()[0]["name"] == "Renamed in Emby" and renamed.headers["etag"] != etag
+
+
+async def test_an_item_stored_by_id_makes_kept_answers_ask_again(service: Service) -> None:
+    world = service.simulator.world
+    await service.state.library_sync.full()
+    known = world.ids_of_type(MOVIE)[0]
+    kept = await service.http.get("/items/by-ids", params={"ids": known})
+    assert (await service.http.get("/items/by-ids", params={"ids": known})).headers["x-cache"] == "hit"
+
+    new = world.add_movie("Added after the sync")
+    stored = await _by_ids(service, new)  # asked of Emby and stored: a commit
+    assert [a["name"] for a in stored] == ["Added after the sync"]
+    after = await service.http.get(
+        "/items/by-ids", params={"ids": known}, headers={"If-None-Match": kept.headers["etag"]}
+    )
+    assert after.status_code == 200 and after.headers["x-cache"] == "miss"
+
+
+async def test_an_answer_that_needed_emby_is_not_kept(service: Service) -> None:
+    world = service.simulator.world
+    await service.state.library_sync.full()
+    known, new = world.ids_of_type(MOVIE)[0], world.add_movie("Not stored yet")
+    asked = await service.http.get("/items/by-ids", params={"ids": f"{new},{known}"})
+    assert [a["id"] for a in asked.json()] == [new, str(known)]
+    assert asked.headers["x-cache"] == "miss" and "etag" not in asked.headers, "no validator for what Emby gave"
+    calls = _emby_items_requests(service)
+    stored = await service.http.get("/items/by-ids", params={"ids": f"{new},{known}"})
+    again = await service.http.get("/items/by-ids", params={"ids": f"{new},{known}"})
+    assert stored.json() == asked.json() and (stored.headers["x-cache"], again.headers["x-cache"]) == ("miss", "hit")
+    assert "etag" in stored.headers and _emby_items_requests(service) == calls, "stored once, then the database"
+
+
+async def test_answers_without_what_emby_could_not_say_are_not_kept(service: Service, clock: ManualClock) -> None:
+    world = service.simulator.world
+    await service.state.library_sync.full()
+    known, new = world.ids_of_type(MOVIE)[0], world.add_movie("Emby failing")
+    ids = {"ids": f"{new},{known}"}
+    service.simulator.faults.unauthorized_next(1, endpoint="/Items")
+    failed = await service.http.get("/items/by-ids", params=ids)
+    assert [a["id"] for a in failed.json()] == [str(known)] and "etag" not in failed.headers
+    assert [a["id"] for a in (await service.http.get("/items/by-ids", params=ids)).json()] == [new, str(known)]
+
+    missing = {"ids": f"{UNKNOWN},{known}"}
+    for _ in range(2):  # a miss Emby confirmed, then the same miss remembered: neither answer is kept
+        answer = await service.http.get("/items/by-ids", params=missing)
+        assert [a["id"] for a in answer.json()] == [str(known)]
+        assert answer.headers["x-cache"] == "miss" and "etag" not in answer.headers
+    calls = _emby_items_requests(service)
+    clock.advance(MISS_TTL.total_seconds() + 1)
+    await service.http.get("/items/by-ids", params=missing)
+    assert _emby_items_requests(service) == calls + 1, "the remembered miss expired: Emby is asked again"
 
 
 async def _clock_sleeping(clock: ManualClock) -> None:

@@ -1,15 +1,20 @@
 """Statistics answers are kept until the data changes: the same question again is a hit with the same body, a
 browser with the answer gets a 304, any commit (ours, or another process's) or a new local day makes it ask again,
-and STATS_CACHE_MB=0 turns it off."""
+and STATS_CACHE_MB=0 turns it off. A client that accepts gzip gets the kept answer gzipped (compressed once), the
+others the plain body, under one ETag."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+import pytest
 from tests.conftest import make_settings
 
 from emby_analytics.clock import ManualClock
@@ -91,3 +96,59 @@ async def test_the_same_question_at_once_is_answered_once(service: Service, cloc
     answers = await asyncio.gather(*(service.http.get("/stats/active-users") for _ in range(8)))
     assert sorted(a.headers["x-cache"] for a in answers) == ["hit"] * 7 + ["miss"]
     assert len({a.content for a in answers}) == 1
+
+
+async def _raw(service: Service, path: str, **headers: str) -> tuple[httpx.Response, bytes]:
+    """The answer and its body as sent (httpx would decode it)."""
+    async with service.http.stream("GET", path, headers=headers) as response:
+        return response, b"".join([chunk async for chunk in response.aiter_raw()])
+
+
+async def test_a_client_that_accepts_gzip_gets_the_answer_gzipped(service: Service, clock: ManualClock) -> None:
+    await _write(service, _play(1, clock, 30))
+    packed, raw = await _raw(service, "/stats/heatmap", **{"Accept-Encoding": "gzip, deflate, br"})  # computed now
+    plain, body = await _raw(service, "/stats/heatmap", **{"Accept-Encoding": "identity"})  # kept
+    assert (packed.headers["x-cache"], plain.headers["x-cache"]) == ("miss", "hit")
+    assert packed.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert int(packed.headers["content-length"]) == len(raw) < len(body) == int(plain.headers["content-length"])
+    assert gzip.decompress(raw) == body and len(json.loads(body)) == 168
+    assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    assert packed.headers["etag"] == plain.headers["etag"], "one content, one weak ETag"
+
+    again, raw_again = await _raw(service, "/stats/heatmap", **{"Accept-Encoding": "gzip"})
+    assert again.headers["x-cache"] == "hit" and raw_again == raw, "compressed once, when kept"
+    unchanged = await service.http.get(
+        "/stats/heatmap", headers={"Accept-Encoding": "identity", "If-None-Match": packed.headers["etag"]}
+    )
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["vary"] == "Accept-Encoding" and "content-encoding" not in unchanged.headers
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [
+        ("gzip", True),
+        ("GZIP;q=0.5", True),
+        ("br, x-gzip", True),
+        ("*", True),
+        ("identity", False),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip;q=0, *", False),
+        ("*;q=0", False),
+        ("gzip;q=nonsense", False),
+        ("", False),
+    ],
+)
+async def test_gzip_only_when_the_client_accepts_it(service: Service, accept: str, gzipped: bool) -> None:
+    response, raw = await _raw(service, "/stats/heatmap", **{"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert (response.headers.get("content-encoding") == "gzip") is gzipped
+    assert len(json.loads(gzip.decompress(raw) if gzipped else raw)) == 168
+
+
+async def test_small_answers_and_answers_not_kept_are_sent_plain(service: Service) -> None:
+    small, raw = await _raw(service, "/stats/users/total", **{"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers and json.loads(raw) == {"total_users": 0}
+    missing, _ = await _raw(service, "/stats/user/ffffffffffffffffffffffffffffffff", **{"Accept-Encoding": "gzip"})
+    assert missing.status_code == 404 and "content-encoding" not in missing.headers

@@ -114,8 +114,13 @@ def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest
     colds = [case["cold"] for case in cases if case["cold"]]
     assert len(colds) == 1 and colds[0]["status"] == 200 and colds[0]["first_ms"] > 0
     assert report["server"]["rss_mb_peak"] > 0 and report["tier"]["plays"] == TINY.plays
+    # The clients accept gzip as browsers do: big answers come gzipped, checked to decode to the plain answer.
+    (heatmap, *_) = [case["ours"] for case in cases if case["endpoint"] == "/stats/heatmap"]
+    assert heatmap["encoding"] == "gzip" and 0 < heatmap["wire_bytes"] < heatmap["decoded_bytes"]
+    assert all(case["ours"]["decoded_bytes"] > 0 for case in cases)
     table = capsys.readouterr().out
     assert "| `/stats/overview` |" in table and "naive / ours p50" in table and "Errors: 0." in table
+    assert "Accept-Encoding: gzip, deflate" in table and "Answers encoded: " in table
 
 
 def _naive(db: Path, statements: list[naive_stats.Statement]) -> list[list[tuple[Any, ...]]]:

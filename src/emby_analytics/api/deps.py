@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from emby_analytics.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a thread hop on every request for a lookup.
     state: AppState = request.app.state.emby_analytics
     return state
 

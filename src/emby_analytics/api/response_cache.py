@@ -1,11 +1,20 @@
-"""Whole responses of `GET /stats/...`, kept until the data changes: a dashboard that asks the same questions
-again is answered from memory, and a browser that already has the answer gets a 304.
+"""Whole responses of `GET /stats/...` and `/items/by-ids`, kept until the data changes: a dashboard that asks the
+same questions again is answered from memory, and a browser that already has the answer gets a 304.
 
 An answer depends on its URL, the data and, for windows ending today, the local date; so it is kept under
 (URL, the database's data version, the local date), and its ETag is derived from the same. The data version
 changes with any commit, by this process or another, so nothing stale is ever served; while plays are being
 recorded it changes every poll, and answers are recomputed (the rollups keep that cheap). Bounded by bytes, least
 recently used out; `STATS_CACHE_MB=0` turns it off.
+
+A route whose answer depended on more than the data says so with `dont_keep`: `/items/by-ids` when it asked Emby
+about ids the database did not have (or could not, or skipped a miss remembered for a while). That answer is sent
+without validators and not kept, so the next question asks again, as it would without the cache.
+
+A kept answer of `GZIP_MIN_BYTES` or more is compressed once, when it is kept, and sent gzipped to clients that
+accept gzip (browsers, HTTP libraries), plain to the others, with `Vary: Accept-Encoding` either way: a year of
+usage is ~8 MB of JSON and ~1.3 MB gzipped, and moving those bytes was what it cost once kept. Both encodings carry
+the same weak ETag, as they are the same content (a 304 has no body to encode).
 """
 
 from __future__ import annotations
@@ -20,18 +29,34 @@ from datetime import date
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emby_analytics.api.encoding import GZIP_MIN_BYTES, accepts_gzip, gzipped
 from emby_analytics.db.engine import StorageError
 from emby_analytics.state import AppState
 
-# Not /items/by-ids: its answer also depends on whether Emby could be asked about ids we do not know.
-CACHED_PREFIXES = ("/stats/",)
+CACHED_PREFIXES = ("/stats/", "/items/by-ids")
+_RECORDER = "emby_analytics.response_cache"  # scope key: where `dont_keep` finds the request's recorder
 _MAX_SHARE = 2  # one answer may take at most half the cache (a year of usage per user and day is ~10 MB)
+# Set per body sent, so not kept; the validators are the cache's own.
+_NOT_KEPT_HEADERS = (b"content-length", b"etag", b"cache-control", b"vary")
 
 
 @dataclass(frozen=True)
 class Cached:
-    headers: list[tuple[bytes, bytes]]
+    headers: list[tuple[bytes, bytes]]  # with the validators, without Content-Length (it depends on the encoding)
     body: bytes
+    gzipped: bytes | None = None  # the body gzip-compressed, when that is worth it
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
+    def response(self, gzip_ok: bool, cache_state: bytes) -> tuple[Message, Message]:
+        """The start and body messages of this answer for a client that accepts gzip or does not."""
+        body, coding = (self.gzipped, [(b"content-encoding", b"gzip")]) if gzip_ok and self.gzipped else (self.body, [])
+        length = (b"content-length", str(len(body)).encode())
+        headers = [*self.headers, *coding, length, (b"x-cache", cache_state)]
+        start = {"type": "http.response.start", "status": 200, "headers": headers}
+        return start, {"type": "http.response.body", "body": body}
 
 
 class ResponseCache:
@@ -62,7 +87,7 @@ class ResponseCache:
             return found
 
     def put(self, key: tuple[object, ...], entry: Cached) -> None:
-        size = len(entry.body)
+        size = entry.size
         if size > self.max_bytes // _MAX_SHARE:
             return
         with self._lock:
@@ -72,13 +97,13 @@ class ResponseCache:
             self._bytes += size
             while self._bytes > self.max_bytes:
                 _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                self._bytes -= dropped.size
 
 
 class CachedResponses:
-    """ASGI middleware: serves `GET /stats/...` from its `ResponseCache` of `max_bytes` (0: pass through),
-    answers `If-None-Match` with 304, keeps what the app answers 200, computes each answer once however many ask
-    for it at the same time. Says `x-cache: hit` or `miss`."""
+    """ASGI middleware: serves `GET /stats/...` and `/items/by-ids` from its `ResponseCache` of `max_bytes` (0: pass
+    through), answers `If-None-Match` with 304, keeps what the app answers 200 (gzipped too when worth it), computes
+    each answer once however many ask for it at the same time. Says `x-cache: hit` or `miss`."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -115,20 +140,28 @@ class CachedResponses:
         if found is None and key in self._flights:  # the same question is being answered: wait for it
             await self._flights[key].wait()
             found = cache.get(key)
+        gzip_ok = accepts_gzip(scope["headers"])
         if found is not None:
-            headers = [*found.headers, (b"x-cache", b"hit")]
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": found.body})
+            for message in found.response(gzip_ok, b"hit"):
+                await send(message)
             return
-        if key in self._flights:  # its answer was not kept (an error, or too big): answer it here
-            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+        scope[_RECORDER] = recorder = _Recorder(send, cache, key, etag, gzip_ok)
+        if key in self._flights:  # its answer was not kept (an error, too big, or not to be kept): answer it here
+            await self.app(scope, receive, recorder)
             return
         self._flights[key] = flight = asyncio.Event()
         try:
-            await self.app(scope, receive, _Recorder(send, cache, key, etag))
+            await self.app(scope, receive, recorder)
         finally:
             del self._flights[key]
             flight.set()
+
+
+def dont_keep(scope: Scope) -> None:
+    """This request's answer depends on more than the data: send it without validators and do not keep it."""
+    recorder = scope.get(_RECORDER)
+    if isinstance(recorder, _Recorder):
+        recorder.keep = False
 
 
 def _if_none_match(scope: Scope) -> list[bytes]:
@@ -139,28 +172,47 @@ def _if_none_match(scope: Scope) -> list[bytes]:
 
 
 def _validators(etag: bytes) -> list[tuple[bytes, bytes]]:
-    # no-cache: a browser may keep the answer but asks again each time (a 304 when nothing changed).
-    return [(b"etag", etag), (b"cache-control", b"no-cache")]
+    # no-cache: a browser may keep the answer but asks again each time (a 304 when nothing changed). Vary: a shared
+    # cache between us and a browser must not hand the gzipped body to a client that did not ask for it.
+    return [(b"etag", etag), (b"cache-control", b"no-cache"), (b"vary", b"Accept-Encoding")]
 
 
 class _Recorder:
-    """Passes the app's response on, adding the validators to a 200, and keeps a copy of a whole 200."""
+    """Holds the app's 200 until its body is whole, keeps it (and its gzip copy), then sends it in the encoding the
+    client accepts. A 200 the route said `dont_keep` for passes straight on with `x-cache: miss`, anything else as
+    it is."""
 
-    def __init__(self, send: Send, cache: ResponseCache, key: tuple[object, ...], etag: bytes) -> None:
+    def __init__(self, send: Send, cache: ResponseCache, key: tuple[object, ...], etag: bytes, gzip_ok: bool) -> None:
         self.send = send
         self.cache = cache
         self.key = key
         self.etag = etag
-        self.headers: list[tuple[bytes, bytes]] | None = None
+        self.gzip_ok = gzip_ok
+        self.keep = True
+        self.start: Message | None = None
         self.body: list[bytes] = []
 
     async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] == 200:
-            headers = [(n, v) for n, v in message.get("headers", []) if n not in (b"etag", b"cache-control")]
-            self.headers = headers + _validators(self.etag)
-            message = {**message, "headers": [*self.headers, (b"x-cache", b"miss")]}
-        elif message["type"] == "http.response.body" and self.headers is not None:
+        if message["type"] == "http.response.start":
+            if message["status"] == 200 and self.keep:
+                self.start = message  # sent with the body, once the body says which encoding it gets
+                return
+            if message["status"] == 200:
+                message = {**message, "headers": [*message.get("headers", []), (b"x-cache", b"miss")]}
+        elif message["type"] == "http.response.body" and self.start is not None:
             self.body.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                self.cache.put(self.key, Cached(self.headers, b"".join(self.body)))
+            if message.get("more_body", False):
+                return
+            for held in await self._kept(self.start, b"".join(self.body)):
+                await self.send(held)
+            return
         await self.send(message)
+
+    async def _kept(self, start: Message, body: bytes) -> tuple[Message, Message]:
+        headers = [(n, v) for n, v in start.get("headers", []) if n not in _NOT_KEPT_HEADERS]
+        encoded = any(n == b"content-encoding" for n, _ in headers)  # the app's own encoding stays as it is
+        # In a worker thread: ~0.1 s for a year of usage, which would stall every other request on the loop.
+        packed = await asyncio.to_thread(gzipped, body) if len(body) >= GZIP_MIN_BYTES and not encoded else None
+        entry = Cached([*headers, *_validators(self.etag)], body, packed)
+        self.cache.put(self.key, entry)
+        return entry.response(self.gzip_ok, b"miss")

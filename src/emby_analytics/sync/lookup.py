@@ -3,6 +3,9 @@ way the library sync stores them, so the next question costs nothing.
 
 Ids Emby does not know either are remembered for `MISS_TTL` (on the clock), so a page that keeps asking about a
 deleted item does not ask Emby every time. Concurrent questions about the same unknown id share one request.
+
+An answer says whether the database alone gave it: only then does it depend on nothing but the data (not on Emby
+being reachable, nor on a miss remembered for a while), so only then may it be kept until the data changes.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +48,12 @@ class ItemSummary(BaseModel):
     runtime_sec: int | None = Field(description="Runtime in seconds, when Emby knows it.")
 
 
+@dataclass(frozen=True)
+class Summaries:
+    items: list[ItemSummary]
+    from_database: bool  # every id was in the database: Emby was not needed, no remembered miss was used
+
+
 class ItemLookup:
     """Summaries of items by id, filling the gaps of the database from Emby."""
 
@@ -57,7 +67,7 @@ class ItemLookup:
         # request it would have joined may have finished in between).
         self._stores = 0
 
-    async def summaries(self, ids: Sequence[str]) -> list[ItemSummary]:
+    async def summaries(self, ids: Sequence[str]) -> Summaries:
         """The items in the order of `ids` (each once). Ids neither the database nor Emby knows are left out, and
         so are unknown ids while Emby cannot be asked or is slower than `ASK_TIMEOUT_SEC` (logged; the database
         still answers)."""
@@ -68,14 +78,15 @@ class ItemLookup:
         if unknown and self._stores != stores:  # a request stored items while we read: they may be ours
             found.update(await self.db.read(lambda conn: _summaries(conn, unknown)))
             unknown = [item_id for item_id in wanted if item_id not in found]
-        if unknown:
-            try:
-                await within(self.clock, ASK_TIMEOUT_SEC, self.fetch(unknown))
-            except (EmbyError, TimeoutError) as exc:
-                log.warning("items by id: Emby could not be asked", extra={"ids": len(unknown), "error": str(exc)})
-            else:
-                found.update(await self.db.read(lambda conn: _summaries(conn, unknown)))
-        return [found[item_id] for item_id in wanted if item_id in found]
+        if not unknown:
+            return Summaries([found[item_id] for item_id in wanted], from_database=True)
+        try:
+            await within(self.clock, ASK_TIMEOUT_SEC, self.fetch(unknown))
+        except (EmbyError, TimeoutError) as exc:
+            log.warning("items by id: Emby could not be asked", extra={"ids": len(unknown), "error": str(exc)})
+        else:
+            found.update(await self.db.read(lambda conn: _summaries(conn, unknown)))
+        return Summaries([found[item_id] for item_id in wanted if item_id in found], from_database=False)
 
     async def fetch(self, ids: Sequence[str]) -> None:
         """Ask Emby about ids the database does not have (one request for all) and store what it knows.
