@@ -263,6 +263,8 @@ class _FullRun(_Run):
             self.log_done(removed)
 
         await self.guarded(body)
+        # Every page of the items table went through the writer's page cache; the sync job trims the C heap next.
+        await self.sync.db.release_memory()
         return self.result(removed)
 
     def _open_run(self, conn: Connection) -> tuple[str | None, int]:
