@@ -182,3 +182,32 @@ def test_a_read_sees_one_snapshot(db: Database) -> None:
 
     assert db.read_sync(read) == (0, 0)
     assert db.read_sync(count) == 1
+
+
+async def test_upserts_of_other_columns_update_only_those(db: Database) -> None:
+    """One statement is built per table and set of columns (and kept): a row with other columns gets its own."""
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    later = first + timedelta(days=1)
+    await db.write(lambda conn: upsert(conn, users, [_user("d" * 32, "Dana", first)]))
+    admin = {**_user("d" * 32, "Dana", later), "is_admin": True}
+    await db.write(lambda conn: upsert(conn, users, [admin], insert_only=("first_seen_at",)))
+    await db.write(lambda conn: upsert(conn, users, [_user("d" * 32, "Dana R.", later)]))
+    row = await db.read(lambda conn: conn.execute(select(users)).one())
+    assert (row.name, row.is_admin, row.first_seen_at, row.updated_at) == ("Dana R.", True, later, later)
+
+
+async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:
+    """The writer's page cache is emptied outside a transaction: another process's write does not hold it up (a
+    transaction would wait for the lock, then fail as locked)."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    await db.write(lambda conn: upsert(conn, users, [_user(f"{i:032x}", f"user {i}", when) for i in range(500)]))
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        await db.release_memory()
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await db.write(lambda conn: upsert(conn, users, [_user("e" * 32, "after", when)]))
+    count = await db.read(lambda conn: conn.execute(select(func.count()).select_from(users)).scalar_one())
+    assert count == 501

@@ -395,6 +395,15 @@ async def test_items_rejects_unsafe_values_early(kwargs: dict[str, Any]) -> None
     assert rec.requests == []
 
 
+async def test_items_refuses_an_unknown_parameter() -> None:
+    rec = Recorder()
+    client, http = make_client(lambda r: json_response({"Items": []}), rec)
+    async with http:
+        with pytest.raises(TypeError, match="parent"):
+            await client.items(parent="1")  # type: ignore[call-arg]
+    assert rec.requests == []
+
+
 async def test_user_and_session_ids_validated() -> None:
     rec = Recorder()
     client, http = make_client(lambda r: httpx.Response(204), rec)

@@ -12,7 +12,11 @@ from tests.conftest import Service
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import NAME_MAX, items, libraries, sync_runs
+from emby_analytics.emby import SYNC_ITEM_FIELDS
+from emby_analytics.emby.connection import decode_json
 from emby_analytics.emby.errors import EmbyError
+from emby_analytics.emby.models import ItemsPage
+from emby_analytics.sync.item_rows import item_row
 from emby_analytics.sync.library import SyncAlreadyRunning, SyncProgress
 
 
@@ -58,6 +62,25 @@ async def test_full_sync_stores_every_item_with_its_media_facts(service: Service
     # Every item is attributed to the library Emby lists it under.
     library_ids = await service.state.db.read(lambda c: set(c.execute(select(libraries.c.id)).scalars()))
     assert {row["library_id"] for row in stored.values()} <= library_ids
+
+
+async def test_rows_read_item_by_item_are_those_the_whole_page_gave(service: Service) -> None:
+    """The sync makes each row as its item is read (emby.item_pages): the rows are the ones a whole page of models
+    gave, every column but the sync's own stamps."""
+    await service.state.library_sync.full()
+    stored = await service.state.db.read(_stored)
+    emby, now = service.state.emby, service.state.clock.now()
+    expected: dict[str, dict[str, object]] = {}
+    for library_id in await service.state.db.read(lambda c: list(c.execute(select(libraries.c.id)).scalars())):
+        reply = await emby.items_reply(parent_id=library_id, limit=10_000, fields=SYNC_ITEM_FIELDS)
+        whole = ItemsPage.from_payload(decode_json(reply.reply, "GET", reply.path))
+        expected.update({item.id: item_row(item, library_id, now) for item in whole.items})
+    assert set(stored) == set(expected) == {str(i) for i in service.simulator.world.all_ids()}
+    stamps = {"first_seen_at", "updated_at", "removed_at", "seen_run"}
+    for item_id, row in expected.items():
+        assert {k: v for k, v in stored[item_id].items() if k not in stamps} == {
+            k: v for k, v in row.items() if k not in stamps
+        }
 
 
 async def test_sync_pages_with_bounded_concurrency(service: Service) -> None:
@@ -175,6 +198,33 @@ async def test_emby_failure_mid_sync_leaves_data_consistent_and_next_run_complet
     stored = await service.state.db.read(_stored)
     assert set(stored) == {str(i) for i in sim.world.all_ids()}
     assert all(row["removed_at"] is None for row in stored.values())
+
+
+async def test_pages_are_written_in_order_each_with_the_resume_point_after_it(
+    service: Service, clock: ManualClock
+) -> None:
+    sim = service.simulator
+    sync = service.state.library_sync
+    clock.autojump = True
+    pages = 0
+
+    def break_emby_after_three_pages(progress: SyncProgress) -> None:
+        nonlocal pages
+        pages += progress.phase.startswith("library ")  # a page written
+        if pages == 3:
+            sim.faults.fail_next(100, status=503, endpoint="/Items")
+
+    with pytest.raises(EmbyError):
+        await sync.full(break_emby_after_three_pages)
+
+    run = await service.state.db.read(lambda c: c.execute(select(sync_runs)).one())
+    assert run.resume_index > 0
+    stored = await service.state.db.read(
+        lambda c: set(c.execute(select(items.c.id).where(items.c.library_id == run.resume_library)).scalars())
+    )
+    sim.faults.clear()
+    first = await service.state.emby.items(parent_id=run.resume_library, sort_by="SortName", limit=run.resume_index)
+    assert stored == {item.id for item in first.items}, "every page before the resume point, none after it"
 
 
 async def test_only_one_sync_at_a_time(service: Service) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -24,17 +25,27 @@ def upsert(
     """Insert rows, or update the existing row with the same key. Columns in `insert_only` keep their first value."""
     if not rows:
         return
+    statement = _upsert_statement(conn.dialect.name, table, tuple(rows[0]), tuple(key), tuple(insert_only))
+    conn.execute(statement, list(rows))
+
+
+@functools.lru_cache(maxsize=64)
+def _upsert_statement(
+    dialect: str, table: Table, columns: tuple[str, ...], key: tuple[str, ...], insert_only: tuple[str, ...]
+) -> postgresql_dml.Insert | sqlite.Insert:
+    # Built once per table and columns: a statement's `excluded` alias copies every column of the table into objects
+    # that refer to one another, which only a full garbage collection frees; a library sync writing a page at a time
+    # built hundreds of them.
     insert: postgresql_dml.Insert | sqlite.Insert
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql  # 2.6 MB the SQLite service never needs
 
         insert = postgresql.insert(table)
     else:
         insert = sqlite.insert(table)
     keep = set(key) | set(insert_only)
-    updates = {name: insert.excluded[name] for name in rows[0] if name not in keep}
-    statement = insert.on_conflict_do_update(index_elements=list(key), set_=updates)
-    conn.execute(statement, list(rows))
+    updates = {name: insert.excluded[name] for name in columns if name not in keep}
+    return insert.on_conflict_do_update(index_elements=list(key), set_=updates)
 
 
 def replace_all(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, TypedDict, TypeVar, Unpack, get_args
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -15,6 +15,7 @@ from emby_analytics.clock import SystemClock
 from emby_analytics.emby.connection import EmbyConnection, Sleep, decode_json
 from emby_analytics.emby.errors import EmbyError, EmbyResponseError
 from emby_analytics.emby.images import IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_IMAGE_WIDTH, EmbyImage
+from emby_analytics.emby.item_pages import ItemsReply
 from emby_analytics.emby.models import (
     BaseItem,
     ItemCounts,
@@ -71,6 +72,27 @@ PlaystateCommand = Literal[
 ]
 _PLAYSTATE_COMMANDS: frozenset[str] = frozenset(get_args(PlaystateCommand))
 SortOrder = Literal["Ascending", "Descending"]
+
+
+class ItemsQuery(TypedDict, total=False):
+    """What a GET /Items call asks for; every key may be left out (defaults: from the first record, no limit, no
+    extra fields, recursive, the total record count included)."""
+
+    start_index: int
+    limit: int | None
+    fields: Sequence[str]
+    include_item_types: Sequence[str]
+    exclude_item_types: Sequence[str]
+    recursive: bool
+    parent_id: str | None
+    ids: Sequence[str]
+    min_date_last_saved: datetime | None
+    sort_by: str | None
+    sort_order: SortOrder | None
+    user_id: str | None  # /Users/{user_id}/Items: played state and the like as that user sees them
+    is_played: bool | None
+    enable_total_record_count: bool
+
 
 MAX_JSON_BYTES = 256 * 1024 * 1024  # a bound, not a target: a 1000-item page with streams is a few MB
 _MAX_TICKS = 2**63 - 1
@@ -159,57 +181,21 @@ class EmbyClient:
 
     # --- items --------------------------------------------------------------------------------------------
 
-    async def items(
-        self,
-        *,
-        start_index: int = 0,
-        limit: int | None = None,
-        fields: Sequence[str] = (),
-        include_item_types: Sequence[str] = (),
-        exclude_item_types: Sequence[str] = (),
-        recursive: bool = True,
-        parent_id: str | None = None,
-        ids: Sequence[str] = (),
-        min_date_last_saved: datetime | None = None,
-        sort_by: str | None = None,
-        sort_order: SortOrder | None = None,
-        user_id: str | None = None,
-        is_played: bool | None = None,
-        enable_total_record_count: bool = True,
-    ) -> ItemsPage:
+    async def items(self, **query: Unpack[ItemsQuery]) -> ItemsPage:
         """One page of GET /Items (or /Users/{user_id}/Items). Invalid items are skipped and counted."""
-        params: dict[str, str] = {
-            "StartIndex": str(check_bounded_int(start_index, "start_index", minimum=0, maximum=2**31 - 1)),
-            "Recursive": "true" if recursive else "false",
-            "EnableTotalRecordCount": "true" if enable_total_record_count else "false",
-        }
-        if limit is not None:
-            params["Limit"] = str(check_bounded_int(limit, "limit", minimum=0, maximum=1_000_000))
-        optional = {
-            "Fields": join_names(fields, "fields"),
-            "IncludeItemTypes": join_names(include_item_types, "include_item_types"),
-            "ExcludeItemTypes": join_names(exclude_item_types, "exclude_item_types"),
-            "Ids": join_ids(ids),
-            "SortBy": join_names(sort_by.split(","), "sort_by") if sort_by else "",
-        }
-        params.update({k: v for k, v in optional.items() if v})
-        if sort_order is not None:
-            if sort_order not in ("Ascending", "Descending"):
-                raise ValueError("sort_order must be Ascending or Descending")
-            params["SortOrder"] = sort_order
-        if parent_id is not None:
-            params["ParentId"] = check_id(parent_id, "parent id")
-        if min_date_last_saved is not None:
-            params["MinDateLastSaved"] = emby_datetime(min_date_last_saved)
-        if is_played is not None:  # in the context of `user_id`
-            params["IsPlayed"] = "true" if is_played else "false"
-        path = "/Items" if user_id is None else f"/Users/{check_id(user_id, 'user id')}/Items"
-        payload = await self._get_json(path, params)
-        try:
-            page = ItemsPage.from_payload(payload)
-        except ValueError:
-            raise EmbyResponseError(f"Emby GET {path}: not a QueryResult", path=path, status=200) from None
-        return page
+        page = (await self.items_reply(**query)).converted(_as_is)
+        return ItemsPage(
+            items=page.values,
+            total_record_count=page.total_record_count,
+            start_index=page.start_index,
+            skipped=page.skipped,
+        )
+
+    async def items_reply(self, **query: Unpack[ItemsQuery]) -> ItemsReply:
+        """One page of GET /Items as Emby answered it, to be read with `converted` (`emby.item_pages`): each valid
+        item is turned into what the caller keeps as it is read, so the page's models never exist together."""
+        path, params = _items_request(query)
+        return ItemsReply(path, await self._conn.request("GET", path, params=params, max_bytes=MAX_JSON_BYTES))
 
     async def item(self, item_id: str, *, fields: Sequence[str] = SYNC_ITEM_FIELDS) -> BaseItem | None:
         """One item by id through GET /Items?Ids=; None when Emby has no such item."""
@@ -335,6 +321,52 @@ class EmbyClient:
         except ValueError:
             raise EmbyResponseError(f"Emby GET {path}: not a JSON array", path=path, status=200) from None
         return records
+
+
+def _as_is(item: BaseItem) -> BaseItem:
+    return item
+
+
+def _items_request(query: ItemsQuery) -> tuple[str, dict[str, str]]:
+    """The path and parameters of GET /Items for `query`; raises ValueError for a value that may not go in a URL."""
+    unknown = query.keys() - ItemsQuery.__optional_keys__
+    if unknown:  # what a keyword-only signature refused at run time
+        raise TypeError(f"unknown GET /Items parameters: {', '.join(sorted(unknown))}")
+    start_index = query.get("start_index", 0)
+    params: dict[str, str] = {
+        "StartIndex": str(check_bounded_int(start_index, "start_index", minimum=0, maximum=2**31 - 1)),
+        "Recursive": "true" if query.get("recursive", True) else "false",
+        "EnableTotalRecordCount": "true" if query.get("enable_total_record_count", True) else "false",
+    }
+    limit = query.get("limit")
+    if limit is not None:
+        params["Limit"] = str(check_bounded_int(limit, "limit", minimum=0, maximum=1_000_000))
+    sort_by = query.get("sort_by")
+    optional = {
+        "Fields": join_names(query.get("fields", ()), "fields"),
+        "IncludeItemTypes": join_names(query.get("include_item_types", ()), "include_item_types"),
+        "ExcludeItemTypes": join_names(query.get("exclude_item_types", ()), "exclude_item_types"),
+        "Ids": join_ids(query.get("ids", ())),
+        "SortBy": join_names(sort_by.split(","), "sort_by") if sort_by else "",
+    }
+    params.update({k: v for k, v in optional.items() if v})
+    sort_order = query.get("sort_order")
+    if sort_order is not None:
+        if sort_order not in ("Ascending", "Descending"):
+            raise ValueError("sort_order must be Ascending or Descending")
+        params["SortOrder"] = sort_order
+    parent_id = query.get("parent_id")
+    if parent_id is not None:
+        params["ParentId"] = check_id(parent_id, "parent id")
+    since = query.get("min_date_last_saved")
+    if since is not None:
+        params["MinDateLastSaved"] = emby_datetime(since)
+    is_played = query.get("is_played")
+    if is_played is not None:  # in the context of `user_id`
+        params["IsPlayed"] = "true" if is_played else "false"
+    user_id = query.get("user_id")
+    path = "/Items" if user_id is None else f"/Users/{check_id(user_id, 'user id')}/Items"
+    return path, params
 
 
 def _validate(model: type[M], payload: Any, path: str) -> M:

@@ -30,7 +30,7 @@ Sleep = Callable[[float], Awaitable[None]]
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
 # Integers longer than this are nonsense from Emby; parsing them as inf lets the models drop the field
 # (and avoids Python's int-from-string digit limit failing the whole body).
-_MAX_INT_DIGITS = 40
+MAX_INT_DIGITS = 40
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ async def _read_limited(response: httpx.Response, max_bytes: int) -> bytes:
 
 
 def _parse_int(text: str) -> int | float:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
         return float("-inf") if text.startswith("-") else float("inf")
     return int(text)
 

@@ -32,15 +32,25 @@ def parse_records(payload: Any, model: type[M], what: str) -> tuple[list[M], int
     """
     if not isinstance(payload, list):
         raise ValueError(f"expected a JSON array of {what} records")
-    log = logging.getLogger(__name__)
     valid: list[M] = []
     skipped = 0
     for record in payload:
-        try:
-            valid.append(model.model_validate(record))
-        except ValidationError as exc:
+        parsed = parse_record(record, model, what)
+        if parsed is None:
             skipped += 1
-            # Only the Id and the field locations: values may be hostile or huge.
-            fields = sorted({".".join(_safe_part(p) for p in err["loc"]) for err in exc.errors()})[:3]
-            log.warning("skipped invalid Emby %s record id=%s fields=%s", what, record_id(record), fields)
+        else:
+            valid.append(parsed)
     return valid, skipped
+
+
+def parse_record(record: Any, model: type[M], what: str) -> M | None:
+    """One record as `model`, or None (logged) when it does not validate."""
+    try:
+        return model.model_validate(record)
+    except ValidationError as exc:
+        # Only the Id and the field locations: values may be hostile or huge.
+        fields = sorted({".".join(_safe_part(p) for p in err["loc"]) for err in exc.errors()})[:3]
+        logging.getLogger(__name__).warning(
+            "skipped invalid Emby %s record id=%s fields=%s", what, record_id(record), fields
+        )
+        return None

@@ -1,9 +1,9 @@
 """Library sync: copy Emby's libraries and items into the database, fully or incrementally.
 
 A full sync pages every library with all the fields we need in each page request (never one call per item), with
-at most `concurrency` requests in flight, writing each batch of pages in one transaction together with the resume
-point. If Emby fails or the process dies, the stored data stays consistent and the next full sync resumes where
-the last batch ended. Items a completed full sync did not see are marked removed, never deleted, so their
+`concurrency` requests in flight, reading and writing the pages in order, each in one transaction together with the
+resume point. If Emby fails or the process dies, the stored data stays consistent and the next full sync resumes
+after the last page written. Items a completed full sync did not see are marked removed, never deleted, so their
 history stays. Incremental syncs ask each library for items saved since the last watermark, paged to the end.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ from emby_analytics.db.dialect import replace_all, upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, libraries, sync_runs
 from emby_analytics.emby.client import SYNC_ITEM_FIELDS, EmbyClient
-from emby_analytics.emby.models import BaseItem, ItemsPage
+from emby_analytics.emby.item_pages import ConvertedItems, ItemsReply
+from emby_analytics.emby.models import BaseItem
 from emby_analytics.sync.item_rows import item_row, library_row
 
 log = logging.getLogger(__name__)
@@ -123,17 +125,8 @@ def _incremental_start(conn: Connection) -> tuple[datetime | None, bool]:
     return watermark, last_full is not None and last_full != "done"
 
 
-def _page_len(page: ItemsPage) -> int:
-    """Records Emby sent, valid or not: only a page shorter than asked for means the library ended."""
-    return len(page.items) + page.skipped
-
-
-@dataclass(frozen=True)
-class _Fetched:
-    """A fetched page as the sync keeps it: how many records Emby sent (valid or not) and the valid ones' rows."""
-
-    received: int
-    rows: list[dict[str, object]]
+# A page of a library as the sync keeps it: its items' rows.
+_PageRows = ConvertedItems[dict[str, object]]
 
 
 class _Run:
@@ -156,9 +149,10 @@ class _Run:
         if self.on_progress:
             self.on_progress(SyncProgress(self.kind, self.phase, self.processed, self.total))
 
-    async def page(self, library_id: str, start: int, limit: int, since: datetime | None = None) -> ItemsPage:
+    async def ask(self, library_id: str, start: int, limit: int, *, since: datetime | None = None) -> ItemsReply:
+        """A page of the library as Emby answers it, read later with `read`."""
         self.calls += 1
-        page = await self.sync.client.items(
+        return await self.sync.client.items_reply(
             parent_id=library_id,
             recursive=True,
             start_index=start,
@@ -167,6 +161,20 @@ class _Run:
             min_date_last_saved=since,
             sort_by="SortName",
         )
+
+    def read(self, reply: ItemsReply, library_id: str, seen_run: int | None) -> _PageRows:
+        """The page's `items` rows, each made as its item is read (emby.item_pages): the page's models never exist
+        together, only its rows, which keeps a sync's peak memory, and what the heap keeps of it, small."""
+        now = self.sync.clock.now()
+
+        def row_of(item: BaseItem) -> dict[str, object]:
+            row = item_row(item, library_id, now)
+            row.update(first_seen_at=now, removed_at=None)
+            if seen_run is not None:
+                row["seen_run"] = seen_run
+            return row
+
+        page = reply.converted(row_of)
         self.skipped += page.skipped
         return page
 
@@ -182,23 +190,6 @@ class _Run:
 
         await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now))
         return sorted(row["id"] for row in rows)
-
-    def item_rows(
-        self, pages: Sequence[tuple[str, Sequence[BaseItem]]], seen_run: int | None
-    ) -> list[dict[str, object]]:
-        """The `items` rows of fetched pages. Made as soon as a page arrives, so the parsed page (many times the size
-        of its rows: media sources, streams, people) is let go before the write and the next fetch, which keeps a
-        sync's peak memory, and what it leaves behind in the heap, small."""
-        now = self.sync.clock.now()
-        rows: list[dict[str, object]] = []
-        for library_id, batch in pages:
-            for item in batch:
-                row = item_row(item, library_id, now)
-                row.update(first_seen_at=now, removed_at=None)
-                if seen_run is not None:
-                    row["seen_run"] = seen_run
-                rows.append(row)
-        return rows
 
     @staticmethod
     def write_items(conn: Connection, rows: Sequence[dict[str, object]]) -> None:
@@ -257,7 +248,7 @@ class _FullRun(_Run):
             start_at = ids.index(resume_library) if resume_library in ids else 0
             self.phase = "counting"
             self.report()
-            counts = [(await self.page(lid, 0, 0)).total_record_count or 0 for lid in ids]
+            counts = [self.read(await self.ask(lid, 0, 0), lid, None).total_record_count or 0 for lid in ids]
             self.total = sum(counts)
             self.processed = sum(counts[:start_at]) + (resume_index if resume_library in ids else 0)
             for position, library_id in enumerate(ids[start_at:], start=start_at):
@@ -272,6 +263,8 @@ class _FullRun(_Run):
             self.log_done(removed)
 
         await self.guarded(body)
+        # Every page of the items table went through the writer's page cache; the sync job trims the C heap next.
+        await self.sync.db.release_memory()
         return self.result(removed)
 
     def _open_run(self, conn: Connection) -> tuple[str | None, int]:
@@ -298,42 +291,44 @@ class _FullRun(_Run):
     async def _library(self, library_id: str, start: int) -> None:
         self.phase = f"library {library_id}"
         size = self.sync.chunk_size
+        asked: deque[tuple[int, asyncio.Task[ItemsReply]]] = deque()
         next_start = start
-        exhausted = False
+        ended = False
 
-        async def fetch_rows(start: int) -> _Fetched:
-            # Each page becomes rows as it arrives (see item_rows): its models are gone before the next one lands.
-            page = await self.page(library_id, start, size)
-            return _Fetched(_page_len(page), self.item_rows([(library_id, page.items)], self.run_id))
-
-        async def fetch_batch() -> list[tuple[int, _Fetched]]:
+        def ask_next() -> None:
             nonlocal next_start
-            starts = [next_start + i * size for i in range(self.sync.concurrency)]
-            next_start = starts[-1] + size
-            pages = await asyncio.gather(*(fetch_rows(s) for s in starts))
-            return list(zip(starts, pages, strict=True))
+            asked.append((next_start, asyncio.create_task(self.ask(library_id, next_start, size))))
+            next_start += size
 
-        pending: asyncio.Task[list[tuple[int, _Fetched]]] | None = asyncio.create_task(fetch_batch())
         try:
-            while pending is not None:
-                batch = await pending
-                # A short page means the library ended inside this batch.
-                exhausted = any(fetched.received < size for _, fetched in batch)
-                pending = None if exhausted else asyncio.create_task(fetch_batch())
-                resume = batch[-1][0] + size
-                rows = [row for _, fetched in batch for row in fetched.rows]
-                self.processed = min(self.processed + len(rows), max(self.total, 0))
-                del batch
-
-                def write(conn: Connection, rows: list[dict[str, object]] = rows, resume: int = resume) -> None:
-                    self.write_items(conn, rows)
-                    self.save_progress(conn, resume_library=library_id, resume_index=resume)
-
-                await self.sync.db.write(write)
-                self.report()
+            for _ in range(self.sync.concurrency):
+                ask_next()
+            while asked:
+                page_start, reply = asked.popleft()
+                # Read only now, just before its write: one page's rows wait in memory, not every page asked for.
+                page = self.read(await reply, library_id, self.run_id)
+                # A short page means the library ended; the pages asked for beyond it are still read and written.
+                ended = ended or page.received < size
+                if not ended:
+                    ask_next()
+                await self._store(library_id, page, resume=page_start + size)
+                del page, reply  # neither is kept while the next page is awaited
         finally:
-            if pending is not None:
-                pending.cancel()
+            for _, reply in asked:
+                if not reply.cancel() and not reply.cancelled():
+                    reply.exception()  # done already: its error, if any, goes with the one being raised
+
+    async def _store(self, library_id: str, page: _PageRows, *, resume: int) -> None:
+        """One page's rows and the resume point after it, in one transaction."""
+        rows = page.values
+        self.processed = min(self.processed + len(rows), max(self.total, 0))
+
+        def write(conn: Connection) -> None:
+            self.write_items(conn, rows)
+            self.save_progress(conn, resume_library=library_id, resume_index=resume)
+
+        await self.sync.db.write(write)
+        self.report()
 
     def _mark_removed(self, conn: Connection) -> int:
         now = self.sync.clock.now()
@@ -367,14 +362,13 @@ class _IncrementalRun(_Run):
                 self.phase = f"library {library_id}"
                 start = 0
                 while True:
-                    page = await self.page(library_id, start, self.sync.chunk_size, since=self.since)
+                    reply = await self.ask(library_id, start, self.sync.chunk_size, since=self.since)
+                    page = self.read(reply, library_id, None)
                     remaining = (page.total_record_count or 0) - start
-                    self.processed += len(page.items)
-                    self.total = max(self.total, self.processed, self.processed - len(page.items) + remaining)
-
-                    rows = self.item_rows([(library_id, page.items)], None)
-                    last_page = _page_len(page) < self.sync.chunk_size
-                    del page  # only the rows wait for the write (see item_rows)
+                    rows = page.values
+                    self.processed += len(rows)
+                    self.total = max(self.total, self.processed, self.processed - len(rows) + remaining)
+                    last_page = page.received < self.sync.chunk_size
 
                     def write(conn: Connection, rows: list[dict[str, object]] = rows) -> None:
                         self.write_items(conn, rows)
