@@ -7,6 +7,7 @@ Also: the pure cutting into local days and hours, and the busiest moment, by tab
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from emby_analytics.stats.overview import overview
 from emby_analytics.stats.rolled import UNFOLDED, Rolled, RollupCache
 from emby_analytics.stats.top import top_items, top_series
 from emby_analytics.stats.usage import top_users, usage
+from emby_analytics.stats.user_folded import _BY_ITEM, _BY_USER, _USER_DAYS, folded_items
 from emby_analytics.stats.users import UnknownUser, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import resolve
@@ -184,6 +186,114 @@ def test_answers_do_not_depend_on_what_was_folded(
         while db.write_sync(lambda conn: fold(conn, window.zone, batch=3)):
             pass
         assert answers(db, window, live) == raw, "every closed play folded"
+
+
+def user_pages(db: Database, window: Any, live: bool, top: int) -> dict[str, Any]:
+    """Every user's page (None: unknown), `top` items each."""
+    cache = RollupCache()
+
+    def page(user: str) -> Any:
+        try:
+            return db.read_sync(
+                lambda conn: user_detail(Rolled(conn, window, cache), user, count_live_tv=live, top=top).model_dump()
+            )
+        except UnknownUser:
+            return None
+
+    return {user: page(user) for user in USERS}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=histories(),
+    resumes=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=6),
+    zone=st.sampled_from(ZONES),
+    live=st.booleans(),
+    top=st.integers(1, 3),
+    some=st.integers(1, 8),
+)
+def test_all_time_user_pages_from_the_folded_summary_are_the_raw_ones(
+    rows: list[Play], resumes: list[tuple[int, int]], zone: str, live: bool, top: int, some: int
+) -> None:
+    """All time, a user page reads its folded plays as a summary (the top few items, items viewed per type, device
+    and client use) and adds the unfolded ones: every user's page, cut to fewer items than they watched, equals the
+    page computed from every play's segments (no rollups yet), whatever was folded."""
+    window = resolve(NOW, ZoneInfo(zone), default_days=None)
+    with migrated_database() as db:
+        store(db, rows, resumes)
+        raw = user_pages(db, window, live, top)  # no rollups: every play from its segments
+        db.write_sync(lambda conn: ensure_zone(conn, window.zone))
+        assert user_pages(db, window, live, top) == raw, "nothing folded yet"
+        db.write_sync(lambda conn: fold(conn, window.zone, batch=some))
+        assert user_pages(db, window, live, top) == raw, f"the oldest {some} plays folded"
+        while db.write_sync(lambda conn: fold(conn, window.zone, batch=3)):
+            pass
+        assert user_pages(db, window, live, top) == raw, "every closed play folded"
+
+
+def test_a_users_folded_items_read_through_either_index_agree() -> None:
+    """An item an unfolded play touches has its folded share read through the items' index or the user's,
+    whichever holds fewer plays: both give the same rows, each through its index; a user's days are looked up by
+    (day, user)."""
+    start = NOW - timedelta(days=3)
+    rows = [
+        Play(f"{n + 1:032x}", f"s{n}", start + timedelta(hours=n), start + timedelta(hours=n, minutes=50),
+             PlayContext(USERS[n % 2], item["item_id"], client="Roku", device_name="TV", **{
+                 k: v for k, v in item.items() if k != "item_id"}),  # type: ignore[arg-type]
+             stopped_at=start + timedelta(hours=n, minutes=50),
+             segments=[Segment(start + timedelta(hours=n), start + timedelta(hours=n, minutes=50), 0, 0)])
+        for n, item in enumerate(ITEMS * 2)
+    ]  # fmt: skip
+    zone = ZoneInfo("UTC")
+    window = resolve(NOW, zone, default_days=None)
+    with migrated_database() as db:
+        store(db, rows, [])
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        wanted = {"m1", "e2", "c1", "nothing"}
+
+        def read(user_plays: int) -> list[tuple[Any, ...]]:
+            found = db.read_sync(
+                lambda conn: folded_items(Rolled(conn, window, RollupCache()), USERS[0], wanted, user_plays)
+            )
+            return sorted(tuple(row) for row in found)
+
+        by_user, by_item = read(0), read(10**9)
+        assert by_user == by_item
+        assert {row[0] for row in by_item} == {"m1", "e2", "c1"}, "the user played each item once; none is 'nothing'"
+        args = (json.dumps(sorted(wanted)), USERS[0])
+        for sql, index in (
+            (_BY_USER, "ix_play_rows_user_ref_started_at"),
+            (_BY_ITEM, "ix_play_rows_item_ref_started_at"),
+        ):
+            plan = db.read_sync(lambda conn, sql=sql: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args).all())
+            assert index in " ".join(str(step) for step in plan)
+        days = (1, 2, 3, USERS[0], False)
+        plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {_USER_DAYS}", days).all())
+        assert "(day=? AND user_ref=?)" in " ".join(str(step) for step in plan)
+
+
+def test_all_time_on_a_user_page_ends_today() -> None:
+    """Folded days after today (a clock set back) are not in an all-time total, as they are not in its days."""
+    zone = ZoneInfo("UTC")
+    rows = []
+    for n, start in enumerate((NOW - timedelta(days=2), NOW - timedelta(hours=3))):
+        end = start + timedelta(hours=1)
+        context = PlayContext(USERS[0], "m1", item_type="Movie", item_name="One")
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", start, end, context, stopped_at=end, segments=[Segment(start, end, 0, 0)])
+        )
+    before = resolve(NOW - timedelta(days=1), zone, default_days=None)  # yesterday's all time
+    with migrated_database() as db:
+        store(db, rows, [])
+        raw = user_pages(db, before, False, 10)[USERS[0]]
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        rolled = user_pages(db, before, False, 10)[USERS[0]]
+    assert (rolled["total_seconds"], rolled["plays"], rolled["by_day"]) == (3600, 1, raw["by_day"])
+    assert (raw["total_seconds"], raw["plays"]) == (3600, 1)
 
 
 def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:
