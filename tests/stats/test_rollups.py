@@ -269,13 +269,20 @@ def test_a_users_folded_items_read_through_either_index_agree() -> None:
         ):
             plan = db.read_sync(lambda conn, sql=sql: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args).all())
             assert index in " ".join(str(step) for step in plan)
-        days = (1, 2, 3, USERS[0], False)
+        days = (1, 2, 3, USERS[0], 3, False)
         plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {_USER_DAYS}", days).all())
         assert "(day=? AND user_ref=?)" in " ".join(str(step) for step in plan)
 
 
-def test_all_time_on_a_user_page_ends_today() -> None:
-    """Folded days after today (a clock set back) are not in an all-time total, as they are not in its days."""
+@pytest.mark.parametrize(
+    ("asked", "now", "seconds"),
+    [
+        ({}, NOW - timedelta(days=1), 3600),  # all time as of yesterday (a clock set back): the second play is after it
+        ({"day_from": date(2026, 10, 14), "day_to": date(2026, 10, 15)}, NOW, 0),  # days before every folded day
+    ],
+)
+def test_a_user_page_counts_no_folded_day_after_its_window(asked: dict[str, Any], now: datetime, seconds: int) -> None:
+    """The days a user page reads by key stop at its window's last day, like its days summed from the plays."""
     zone = ZoneInfo("UTC")
     rows = []
     for n, start in enumerate((NOW - timedelta(days=2), NOW - timedelta(hours=3))):
@@ -284,16 +291,16 @@ def test_all_time_on_a_user_page_ends_today() -> None:
         rows.append(
             Play(f"{n + 1:032x}", f"s{n}", start, end, context, stopped_at=end, segments=[Segment(start, end, 0, 0)])
         )
-    before = resolve(NOW - timedelta(days=1), zone, default_days=None)  # yesterday's all time
+    window = resolve(now, zone, default_days=None, **asked)
     with migrated_database() as db:
         store(db, rows, [])
-        raw = user_pages(db, before, False, 10)[USERS[0]]
+        raw = user_pages(db, window, False, 10)[USERS[0]]
         db.write_sync(lambda conn: ensure_zone(conn, zone))
         while db.write_sync(lambda conn: fold(conn, zone)):
             pass
-        rolled = user_pages(db, before, False, 10)[USERS[0]]
-    assert (rolled["total_seconds"], rolled["plays"], rolled["by_day"]) == (3600, 1, raw["by_day"])
-    assert (raw["total_seconds"], raw["plays"]) == (3600, 1)
+        rolled = user_pages(db, window, False, 10)[USERS[0]]
+    assert (rolled["total_seconds"], rolled["plays"], rolled["by_day"]) == (seconds, seconds // 3600, raw["by_day"])
+    assert (raw["total_seconds"], raw["plays"]) == (seconds, seconds // 3600)
 
 
 def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:

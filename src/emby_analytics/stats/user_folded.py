@@ -49,12 +49,13 @@ _ITEM_PLAYS = (
     "(SELECT value FROM json_each(?))) LIMIT ?)"
 )
 # Each day of [first, last] looked up by (day, user) rather than every user's rows of those days read (a year of
-# days is ~100,000 rows); no earlier than the first day the rollups hold.
+# days is ~100,000 rows); no earlier than the first day the rollups hold (which may be after `last`).
 _USER_DAYS = (
     "WITH RECURSIVE d(day) AS (SELECT max(?, coalesce((SELECT min(day) FROM rollup_user_days), ?)) "
     "UNION ALL SELECT day + 1 FROM d WHERE day < ?) "
     "SELECT r.day, SUM(r.micros), SUM(r.views) FROM d JOIN rollup_user_days r ON r.day = d.day "
-    "AND r.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) WHERE (? OR r.live_tv = 0) GROUP BY r.day"
+    "AND r.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) WHERE d.day <= ? AND (? OR r.live_tv = 0) "
+    "GROUP BY r.day"
 )
 # All time ends today: the totals less any day after it (a clock set back), as the days up to today would sum.
 _USER_TOTAL = (
@@ -68,7 +69,8 @@ _USER_TOTAL = (
 def user_days(rolled: Rolled, user_id: str, first: int, *, live_tv: bool) -> dict[int, list[int]]:
     """[microseconds, viewings] per local day of one user, from `first` to the window's last day."""
     out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for day, micros, views in rolled.rows(_USER_DAYS, first, rolled.last, rolled.last, user_id, live_tv):
+    last = rolled.last
+    for day, micros, views in rolled.rows(_USER_DAYS, first, last, last, user_id, last, live_tv):
         out[day] = [micros, views]
     for play in rolled.loose():
         if play.row.user_id == user_id and (live_tv or not play.row.live_tv):
