@@ -54,6 +54,7 @@ ITEMS = [
     {"item_id": "e1", "item_type": "Episode", "item_name": "Pilot", "series_id": "s1", "series_name": "Show"},
     {"item_id": "e2", "item_type": "Episode", "item_name": "Next", "series_id": "s1", "series_name": "Show"},
     {"item_id": "c1", "item_type": "TvChannel", "item_name": "News", "live_tv": True},
+    {"item_id": "v1", "item_type": "Video", "item_name": "Match", "live_tv": True},  # Live TV of a media type
 ]
 STREAMS = [
     Stream(play_method="DirectPlay"),
@@ -236,14 +237,14 @@ def test_a_users_folded_items_read_through_either_index_agree() -> None:
     whichever holds fewer plays: both give the same rows, each through its index; a user's days are looked up by
     (day, user)."""
     start = NOW - timedelta(days=3)
-    rows = [
-        Play(f"{n + 1:032x}", f"s{n}", start + timedelta(hours=n), start + timedelta(hours=n, minutes=50),
-             PlayContext(USERS[n % 2], item["item_id"], client="Roku", device_name="TV", **{
-                 k: v for k, v in item.items() if k != "item_id"}),  # type: ignore[arg-type]
-             stopped_at=start + timedelta(hours=n, minutes=50),
-             segments=[Segment(start + timedelta(hours=n), start + timedelta(hours=n, minutes=50), 0, 0)])
-        for n, item in enumerate(ITEMS * 2)
-    ]  # fmt: skip
+    rows = []
+    for n, (user, item) in enumerate((user, item) for item in ITEMS for user in USERS[:2]):  # each plays each item
+        begin, end = start + timedelta(hours=n), start + timedelta(hours=n, minutes=50)
+        fields = {k: v for k, v in item.items() if k != "item_id"}
+        context = PlayContext(user, item["item_id"], client="Roku", device_name="TV", **fields)  # type: ignore[arg-type]
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", begin, end, context, stopped_at=end, segments=[Segment(begin, end, 0, 0)])
+        )
     zone = ZoneInfo("UTC")
     window = resolve(NOW, zone, default_days=None)
     with migrated_database() as db:
@@ -261,7 +262,7 @@ def test_a_users_folded_items_read_through_either_index_agree() -> None:
 
         by_user, by_item = read(0), read(10**9)
         assert by_user == by_item
-        assert {row[0] for row in by_item} == {"m1", "e2", "c1"}, "the user played each item once; none is 'nothing'"
+        assert {row[0] for row in by_item} == {"m1", "e2", "c1"}, "every item the user played, none is 'nothing'"
         args = (json.dumps(sorted(wanted)), USERS[0])
         for sql, index in (
             (_BY_USER, "ix_play_rows_user_ref_started_at"),
@@ -301,6 +302,32 @@ def test_a_user_page_counts_no_folded_day_after_its_window(asked: dict[str, Any]
         rolled = user_pages(db, window, False, 10)[USERS[0]]
     assert (rolled["total_seconds"], rolled["plays"], rolled["by_day"]) == (seconds, seconds // 3600, raw["by_day"])
     assert (raw["total_seconds"], raw["plays"]) == (seconds, seconds // 3600)
+
+
+def test_a_user_pages_top_items_break_ties_as_the_ranking_does() -> None:
+    """Items with the same watch time rank by viewings, then by id, in the folded summary's cut as in the page."""
+    zone = ZoneInfo("UTC")
+    start = NOW - timedelta(days=1)
+    spans = [("m1", 0, 60), ("m2", 120, 30), ("m2", 240, 30), ("e1", 360, 60)]  # (item, from minute, minutes)
+    rows = []
+    for n, (item_id, at, minutes) in enumerate(spans):
+        begin = start + timedelta(minutes=at)
+        end = begin + timedelta(minutes=minutes)
+        item = next(item for item in ITEMS if item["item_id"] == item_id)
+        context = PlayContext(USERS[0], **item)  # type: ignore[arg-type]
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", begin, end, context, stopped_at=end, segments=[Segment(begin, end, 0, 0)])
+        )
+    window = resolve(NOW, zone, default_days=None)
+    with migrated_database() as db:
+        store(db, rows, [])
+        raw = {top: user_pages(db, window, False, top)[USERS[0]]["top_items"] for top in (1, 2)}
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        rolled = {top: user_pages(db, window, False, top)[USERS[0]]["top_items"] for top in (1, 2)}
+    assert rolled == raw
+    assert [item["item_id"] for item in raw[2]] == ["m2", "e1"], "an hour each: two viewings first, then by id"
 
 
 def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:

@@ -1,38 +1,47 @@
 """One user's page from the rollups: their days, total and hours read by key, and what the rollups do not split by
-user (items, devices, clients) from one walk over their folded plays, kept small until the next fold.
+user (items, devices, clients) from one walk over their folded plays, reduced to a few rows until the next fold.
 
-A heavy user has ~200,000 plays over ~60,000 items. The walk goes along the (user, start) index once, sums each
-play's segments and groups by item and client in SQL; of its groups the page keeps its top items, the number of
-distinct items viewed per type and each device's and client's use: a few dozen rows, cached per fold generation,
-where the groups themselves are too many to keep. Unfolded plays are added by the caller; the folded share of an
-item they touch is read on its own (`folded_items`), so the top items stay exact: only those items can have grown
-past the folded ranking (as in `Rolled._top`).
+A heavy user has ~200,000 plays over ~60,000 items. One statement walks their plays along the (user, start) index,
+sums each play's segments, groups by item and client refs, and reduces the groups to what the page shows: its top
+items, the number of distinct items viewed per type, each device's and client's use. All of it runs inside SQLite
+(no Python per play or per group, so no GIL held while it runs), and its ~20 rows are cached per fold generation.
+Unfolded plays are added by the caller; the folded share of an item they touch is read on its own
+(`folded_items`), so the top items stay exact: only those items can have grown past the folded ranking (as in
+`Rolled._top`).
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from emby_analytics.stats.rolled import MEDIA_TYPES, Rolled
 
-# The inner LIMIT keeps SQLite from flattening the walk into the grouping: each play's segments are then summed as
-# the walk meets it, and the sort behind GROUP BY carries numbers instead of play ids (about half the time). A
-# viewing counts at its first play (no view id) once the fold has counted it.
-_WALK = (
-    "SELECT i.item_id, i.item_type, i.live_tv, c.client, c.device_name, g.micros, g.views, g.ended, g.plays FROM ("
-    "SELECT item_ref, client_ref, SUM(micros) AS micros, SUM(views) AS views, MAX(ended) AS ended, COUNT(*) AS plays "
-    "FROM (SELECT p.item_ref AS item_ref, p.client_ref AS client_ref, "
+# `g`: the walk, grouped by (item, client) ref. The inner LIMIT keeps SQLite from flattening the walk into the
+# grouping: each play's segments are summed as the walk meets it, and the sort behind GROUP BY carries numbers
+# instead of play ids (about half the time). A viewing counts at its first play (no view id) once the fold counted
+# it. Used four times below, `g` is computed once (SQLite materializes a CTE used more than once, from 3.35).
+# The page's rules: an item's time is of media and never Live TV, its viewings of media; ranked by time, viewings,
+# id (as `ranked_items` ranks); a device's time is Live TV's or not (the caller picks), its last use its latest end.
+_SUMMARY = (
+    "WITH g AS (SELECT item_ref, client_ref, SUM(micros) AS micros, SUM(views) AS views, MAX(ended) AS ended, "
+    "COUNT(*) AS plays FROM (SELECT p.item_ref AS item_ref, p.client_ref AS client_ref, "
     "(SELECT SUM(s.ended_at - s.started_at) FROM segments s WHERE s.play_id = p.id) AS micros, "
     "p.view_id IS NULL AND p.view_counted AS views, coalesce(p.stopped_at, p.last_seen_at) AS ended "
     "FROM play_rows p WHERE p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 LIMIT -1) "
-    "GROUP BY item_ref, client_ref) g "
-    "JOIN play_items i ON i.ref = g.item_ref JOIN play_clients c ON c.ref = g.client_ref"
+    "GROUP BY item_ref, client_ref) "
+    "SELECT * FROM (SELECT 'item', i.item_id, SUM(CASE WHEN i.live_tv THEN 0 ELSE coalesce(g.micros, 0) END) AS m, "
+    "SUM(g.views) AS v, NULL, NULL, NULL FROM g JOIN play_items i ON i.ref = g.item_ref "
+    "WHERE i.item_type IN (SELECT value FROM json_each(?)) GROUP BY i.item_id HAVING m > 0 OR v > 0 "
+    "ORDER BY m DESC, v DESC, i.item_id LIMIT ?) "
+    "UNION ALL SELECT 'kind', i.item_type, COUNT(DISTINCT i.item_id), NULL, NULL, NULL, NULL "
+    "FROM g JOIN play_items i ON i.ref = g.item_ref WHERE g.views > 0 GROUP BY i.item_type "
+    "UNION ALL SELECT 'use', c.client, c.device_name, i.live_tv, SUM(coalesce(g.micros, 0)), SUM(g.views), "
+    "MAX(g.ended) FROM g JOIN play_items i ON i.ref = g.item_ref JOIN play_clients c ON c.ref = g.client_ref "
+    "GROUP BY c.client, c.device_name, i.live_tv "
+    "UNION ALL SELECT 'plays', SUM(plays), NULL, NULL, NULL, NULL, NULL FROM g"
 )
 # The user's folded plays of a few items, through whichever index reads fewer plays: the items' (`+p.user_ref` keeps
 # the planner off the user's) or the user's (`+p.item_ref` keeps it off the items').
@@ -118,56 +127,25 @@ class Folded:
 
 
 def folded_user(rolled: Rolled, user_id: str, limit: int) -> Folded:
-    """The user's folded plays, summed: the `limit` items watched most (ranked as `ranked_items` ranks), the
-    items viewed per type, and the use of each device and client."""
-    if not rolled.usable:
-        return Folded()
-    key = ("user page", user_id, limit, rolled.generation)
+    """The user's folded plays, summed: the `limit` items watched most, the items viewed per type, and the use
+    of each device and client (none when the rollups are unusable: then no play counts as folded)."""
     out = Folded()
-    for row in rolled.cache.get(key, lambda: _summary(rolled.conn, user_id, limit)):
-        if row[0] == "item":
-            out.items[row[1]] = [row[2], row[3]]
-        elif row[0] == "kind":
-            out.kinds[row[1]] = row[2]
-        elif row[0] == "use":
-            out.uses.append(Use(*row[1:]))
+    for kind, key, a, b, c, d, e in rolled.rows(_SUMMARY, user_id, json.dumps(MEDIA_TYPES), limit):
+        if kind == "item":
+            out.items[key] = [a, b]
+        elif kind == "kind":
+            out.kinds[key] = a
+        elif kind == "use":
+            out.uses.append(Use(key, a, bool(b), c, d, e))
         else:
-            out.plays = row[1]
+            out.plays = key or 0
     return out
-
-
-def _summary(conn: Connection, user_id: str, limit: int) -> list[tuple[Any, ...]]:
-    """The walk, reduced to the rows the cache keeps (tagged by what they are)."""
-    items: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    kinds: dict[str | None, set[str]] = defaultdict(set)
-    uses: dict[tuple[str | None, str | None, bool], list[Any]] = {}
-    plays = 0
-    for item_id, item_type, live, client, device, micros, views, ended, count in conn.exec_driver_sql(
-        _WALK, (user_id,)
-    ).all():
-        micros, live = micros or 0, bool(live)
-        plays += count
-        add_item(items, item_id, item_type, live, micros, views)
-        if views:
-            kinds[item_type].add(item_id)
-        use = uses.setdefault((client, device, live), [0, 0, None])
-        use[0] += micros
-        use[1] += views
-        if ended is not None and (use[2] is None or ended > use[2]):
-            use[2] = ended
-    top = heapq.nsmallest(limit, items.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    return [
-        *(("item", item_id, micros, views) for item_id, (micros, views) in top),
-        *(("kind", kind, len(ids)) for kind, ids in kinds.items()),
-        *(("use", *key, *value) for key, value in uses.items()),
-        ("plays", plays),
-    ]
 
 
 def add_item(
     items: dict[str, list[int]], item_id: str, item_type: str | None, live: bool, micros: int, views: int
 ) -> None:
-    """An item's share as the page counts it: time of media, never Live TV; viewings of media."""
+    """An item's share as the page counts it (as `_SUMMARY` does): time of media, never Live TV; viewings of media."""
     media = item_type in MEDIA_TYPES
     if micros and media and not live:
         items[item_id][0] += micros
