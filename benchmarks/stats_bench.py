@@ -9,8 +9,9 @@ the naive queries on a copy of the same database.
    same world, no live sessions, no Playback Reporting plugin), so the service's start-up syncs find the library
    they already have: the incremental sync reads nothing new, the user sync changes nothing, the history import
    finds no plugin, the session poll finds no one playing.
-3. Cold start: for each endpoint, `emby-analytics serve` is started on the copy, and as soon as its port accepts,
-   one request to the endpoint is timed (then the server is stopped).
+3. Cold start: for each endpoint (its first case), and for the heaviest user's all-time page (the most one
+   answer reads), `emby-analytics serve` is started on the copy, and as soon as its port accepts, one request to
+   it is timed (then the server is stopped).
 4. Warm: the server is started again; once its start-up jobs have run (`/health`), the endpoints are read from its
    `/openapi.json` (every GET under `/stats/`, and `/items/by-ids`), each gets its parameter sets (windows of 7 and
    30 days and all time; `/stats/history` at several depths following `next_cursor`, with filters and title
@@ -72,6 +73,8 @@ TARGET_COLD_MS = 500.0
 HISTORY_DEPTHS = (0, 1_000, 10_000, 100_000, 1_000_000)
 # Jobs that run at start-up; the warm run waits until each has run once, so none of them is measured.
 STARTUP_JOBS = ("users", "library-incremental", "history-import", "server-info")
+# Also timed after a cold start (with each endpoint's first case): the case whose first answer reads the most.
+HEAVIEST = "top user all-time"
 
 
 # -- what is measured ----------------------------------------------------------------------------------------------
@@ -814,6 +817,8 @@ def _run(
     for case in cases:
         firsts.setdefault(case.endpoint, case)
     chosen = list(firsts.values()) if args.cold < 0 else list(firsts.values())[: args.cold]
+    if args.cold < 0:
+        chosen += [case for case in cases if case.label == HEAVIEST and case not in chosen]
     if chosen:
         say(f"cold starts: {len(chosen)} ...")
     for case in chosen:

@@ -7,6 +7,7 @@ Also: the pure cutting into local days and hours, and the busiest moment, by tab
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from emby_analytics.stats.overview import overview
 from emby_analytics.stats.rolled import UNFOLDED, Rolled, RollupCache
 from emby_analytics.stats.top import top_items, top_series
 from emby_analytics.stats.usage import top_users, usage
+from emby_analytics.stats.user_folded import _BY_ITEM, _BY_USER, _USER_DAYS, folded_items
 from emby_analytics.stats.users import UnknownUser, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import resolve
@@ -52,6 +54,7 @@ ITEMS = [
     {"item_id": "e1", "item_type": "Episode", "item_name": "Pilot", "series_id": "s1", "series_name": "Show"},
     {"item_id": "e2", "item_type": "Episode", "item_name": "Next", "series_id": "s1", "series_name": "Show"},
     {"item_id": "c1", "item_type": "TvChannel", "item_name": "News", "live_tv": True},
+    {"item_id": "v1", "item_type": "Video", "item_name": "Match", "live_tv": True},  # Live TV of a media type
 ]
 STREAMS = [
     Stream(play_method="DirectPlay"),
@@ -204,6 +207,147 @@ def test_answers_do_not_depend_on_what_was_folded(
         while db.write_sync(lambda conn: fold(conn, window.zone, batch=3)):
             pass
         assert answers(db, window, live) == raw, "every closed play folded"
+
+
+def user_pages(db: Database, window: Any, live: bool, top: int) -> dict[str, Any]:
+    """Every user's page (None: unknown), `top` items each."""
+    cache = RollupCache()
+
+    def page(user: str) -> Any:
+        try:
+            return db.read_sync(
+                lambda conn: user_detail(Rolled(conn, window, cache), user, count_live_tv=live, top=top).model_dump()
+            )
+        except UnknownUser:
+            return None
+
+    return {user: page(user) for user in USERS}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=histories(),
+    resumes=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=6),
+    zone=st.sampled_from(ZONES),
+    live=st.booleans(),
+    top=st.integers(1, 3),
+    some=st.integers(1, 8),
+)
+def test_all_time_user_pages_from_the_folded_summary_are_the_raw_ones(
+    rows: list[Play], resumes: list[tuple[int, int]], zone: str, live: bool, top: int, some: int
+) -> None:
+    """All time, a user page reads its folded plays as a summary (the top few items, items viewed per type, device
+    and client use) and adds the unfolded ones: every user's page, cut to fewer items than they watched, equals the
+    page computed from every play's segments (no rollups yet), whatever was folded."""
+    window = resolve(NOW, ZoneInfo(zone), default_days=None)
+    with migrated_database() as db:
+        store(db, rows, resumes)
+        raw = user_pages(db, window, live, top)  # no rollups: every play from its segments
+        db.write_sync(lambda conn: ensure_zone(conn, window.zone))
+        assert user_pages(db, window, live, top) == raw, "nothing folded yet"
+        db.write_sync(lambda conn: fold(conn, window.zone, batch=some))
+        assert user_pages(db, window, live, top) == raw, f"the oldest {some} plays folded"
+        while db.write_sync(lambda conn: fold(conn, window.zone, batch=3)):
+            pass
+        assert user_pages(db, window, live, top) == raw, "every closed play folded"
+
+
+def test_a_users_folded_items_read_through_either_index_agree() -> None:
+    """An item an unfolded play touches has its folded share read through the items' index or the user's,
+    whichever holds fewer plays: both give the same rows, each through its index; a user's days are looked up by
+    (day, user)."""
+    start = NOW - timedelta(days=3)
+    rows = []
+    for n, (user, item) in enumerate((user, item) for item in ITEMS for user in USERS[:2]):  # each plays each item
+        begin, end = start + timedelta(hours=n), start + timedelta(hours=n, minutes=50)
+        fields = {k: v for k, v in item.items() if k != "item_id"}
+        context = PlayContext(user, item["item_id"], client="Roku", device_name="TV", **fields)  # type: ignore[arg-type]
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", begin, end, context, stopped_at=end, segments=[Segment(begin, end, 0, 0)])
+        )
+    zone = ZoneInfo("UTC")
+    window = resolve(NOW, zone, default_days=None)
+    with migrated_database() as db:
+        store(db, rows, [])
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        wanted = {"m1", "e2", "c1", "nothing"}
+
+        def read(user_plays: int) -> list[tuple[Any, ...]]:
+            found = db.read_sync(
+                lambda conn: folded_items(Rolled(conn, window, RollupCache()), USERS[0], wanted, user_plays)
+            )
+            return sorted(tuple(row) for row in found)
+
+        by_user, by_item = read(0), read(10**9)
+        assert by_user == by_item
+        assert {row[0] for row in by_item} == {"m1", "e2", "c1"}, "every item the user played, none is 'nothing'"
+        args = (json.dumps(sorted(wanted)), USERS[0])
+        for sql, index in (
+            (_BY_USER, "ix_play_rows_user_ref_started_at"),
+            (_BY_ITEM, "ix_play_rows_item_ref_started_at"),
+        ):
+            plan = db.read_sync(lambda conn, sql=sql: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args).all())
+            assert index in " ".join(str(step) for step in plan)
+        days = (1, 2, 3, USERS[0], 3, False)
+        plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {_USER_DAYS}", days).all())
+        assert "(day=? AND user_ref=?)" in " ".join(str(step) for step in plan)
+
+
+@pytest.mark.parametrize(
+    ("asked", "now", "seconds"),
+    [
+        ({}, NOW - timedelta(days=1), 3600),  # all time as of yesterday (a clock set back): the second play is after it
+        ({"day_from": date(2026, 10, 14), "day_to": date(2026, 10, 15)}, NOW, 0),  # days before every folded day
+    ],
+)
+def test_a_user_page_counts_no_folded_day_after_its_window(asked: dict[str, Any], now: datetime, seconds: int) -> None:
+    """The days a user page reads by key stop at its window's last day, like its days summed from the plays."""
+    zone = ZoneInfo("UTC")
+    rows = []
+    for n, start in enumerate((NOW - timedelta(days=2), NOW - timedelta(hours=3))):
+        end = start + timedelta(hours=1)
+        context = PlayContext(USERS[0], "m1", item_type="Movie", item_name="One")
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", start, end, context, stopped_at=end, segments=[Segment(start, end, 0, 0)])
+        )
+    window = resolve(now, zone, default_days=None, **asked)
+    with migrated_database() as db:
+        store(db, rows, [])
+        raw = user_pages(db, window, False, 10)[USERS[0]]
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        rolled = user_pages(db, window, False, 10)[USERS[0]]
+    assert (rolled["total_seconds"], rolled["plays"], rolled["by_day"]) == (seconds, seconds // 3600, raw["by_day"])
+    assert (raw["total_seconds"], raw["plays"]) == (seconds, seconds // 3600)
+
+
+def test_a_user_pages_top_items_break_ties_as_the_ranking_does() -> None:
+    """Items with the same watch time rank by viewings, then by id, in the folded summary's cut as in the page."""
+    zone = ZoneInfo("UTC")
+    start = NOW - timedelta(days=1)
+    spans = [("m1", 0, 60), ("m2", 120, 30), ("m2", 240, 30), ("e1", 360, 60)]  # (item, from minute, minutes)
+    rows = []
+    for n, (item_id, at, minutes) in enumerate(spans):
+        begin = start + timedelta(minutes=at)
+        end = begin + timedelta(minutes=minutes)
+        item = next(item for item in ITEMS if item["item_id"] == item_id)
+        context = PlayContext(USERS[0], **item)  # type: ignore[arg-type]
+        rows.append(
+            Play(f"{n + 1:032x}", f"s{n}", begin, end, context, stopped_at=end, segments=[Segment(begin, end, 0, 0)])
+        )
+    window = resolve(NOW, zone, default_days=None)
+    with migrated_database() as db:
+        store(db, rows, [])
+        raw = {top: user_pages(db, window, False, top)[USERS[0]]["top_items"] for top in (1, 2)}
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        while db.write_sync(lambda conn: fold(conn, zone)):
+            pass
+        rolled = {top: user_pages(db, window, False, top)[USERS[0]]["top_items"] for top in (1, 2)}
+    assert rolled == raw
+    assert [item["item_id"] for item in raw[2]] == ["m2", "e1"], "an hour each: two viewings first, then by id"
 
 
 def test_each_play_is_folded_once_and_open_plays_wait(tmp_path: Path) -> None:

@@ -448,6 +448,16 @@ def implied_segment_sql(rows: str) -> tuple[str, str]:
     )
 
 
+def watched_micros_sql(rows: str) -> str:
+    """A play's watch time in microseconds (the sum of its segments) as a correlated SQL expression over
+    `play_rows` named `rows`: its stored segments, or the one its row implies."""
+    implied, implied_end = implied_segment_sql(rows)
+    return (
+        f"coalesce((SELECT SUM(s.ended_at - s.started_at) FROM segment_rows s WHERE s.play_id = {rows}.id), "  # noqa: S608
+        f"CASE WHEN {implied} THEN {implied_end} - {rows}.started_at END)"
+    )
+
+
 _SEGMENT_COLUMNS = "play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks"
 SEGMENTS_VIEW = (
     f"CREATE VIEW segments AS SELECT {_SEGMENT_COLUMNS} FROM segment_rows UNION ALL SELECT p.id, 0, p.started_at, "  # noqa: S608

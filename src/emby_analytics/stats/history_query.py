@@ -220,7 +220,9 @@ def _newest(
     if refs.items is not None and len(refs.items) <= many_refs:
         candidates.insert(0, (ITEM_INDEX, refs.items, p.item_ref))
     for name, allowed, column in candidates:
-        if allowed is not None:
+        # A user's plays alone (no item index to weigh them against) are walked on the user index whatever their
+        # count: counting up to `sparse` of a busy user's plays (a user page's recent plays) would change nothing.
+        if allowed is not None and len(candidates) > 1:
             condition = column.in_(sorted(allowed))
             n = _bounded_count(conn, name, [condition, *bounds], sparse)
             if n < fewest:

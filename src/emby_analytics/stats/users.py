@@ -10,11 +10,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, func, select
 
-from emby_analytics.db.schema import from_micros, implied_segment_sql, play_users, plays, users
+from emby_analytics.db.schema import from_micros, play_users, plays, users
 from emby_analytics.stats.history import HistoryFilter, HistoryPlay, history_page
 from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Rolled, hours, seconds
 from emby_analytics.stats.top import TopItem, ranked_items
 from emby_analytics.stats.usage import user_names
+from emby_analytics.stats.user_folded import add_item, folded_items, folded_user, user_days, user_total
 
 BY_DAY_MAX = 366  # a user page's daily series covers at most the last year of its window
 
@@ -139,7 +140,8 @@ class _Ledger:
     """One user's watch time and viewings in the window, per item, device, client and hour of the day."""
 
     items: dict[str, _Use] = field(default_factory=lambda: defaultdict(_Use))
-    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # item ids viewed, per type
+    types: dict[str | None, set[str]] = field(default_factory=lambda: defaultdict(set))  # item ids viewed, per type
+    counted: dict[str | None, int] = field(default_factory=dict)  # more items viewed, per type (not in `types`)
     devices: dict[str | None, _Use] = field(default_factory=lambda: defaultdict(_Use))
     clients: dict[str | None, _Use] = field(default_factory=lambda: defaultdict(_Use))
     hours: dict[int, int] = field(default_factory=lambda: defaultdict(int))
@@ -162,29 +164,35 @@ class _Ledger:
         self.devices[first.device_name].add(0, views, None)
         self.clients[first.client].add(0, views, None)
 
+    def distinct(self, item_type: str) -> int:
+        return self.counted.get(item_type, 0) + len(self.types[item_type])
+
 
 def user_detail(rolled: Rolled, user_id: str, *, count_live_tv: bool, recent: int = 10, top: int = 10) -> UserDetail:
-    conn, window = rolled.conn, rolled.window
+    conn = rolled.conn
     known = conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is not None
     if not known and conn.execute(select(play_users.c.ref).where(play_users.c.user_id == user_id)).first() is None:
         raise UnknownUser(user_id)
-    per_day = {day: value for (_user, day), value in rolled.by_user_day(live_tv=count_live_tv, user_id=user_id).items()}
     days_from = rolled.last - BY_DAY_MAX + 1
     if rolled.usable and rolled.all_time:
-        ledger = _rolled_ledger(rolled, user_id, count_live_tv)
+        per_day = user_days(rolled, user_id, days_from, live_tv=count_live_tv)
+        total, views = user_total(rolled, user_id, live_tv=count_live_tv)
+        ledger = _rolled_ledger(rolled, user_id, count_live_tv, top)
     else:
+        per_day = user_days(rolled, user_id, rolled.first, live_tv=count_live_tv)
+        total, views = sum(m for m, _ in per_day.values()), sum(v for _, v in per_day.values())
         ledger = _raw_ledger(rolled, user_id, count_live_tv)
-    total = sum(micros for micros, _ in per_day.values())
-    history = history_page(conn, HistoryFilter(user_id=user_id), window.zone, limit=recent, cursor=None)
+    # The user's latest plays through the (user, start) index, newest first: a page of `recent`.
+    history = history_page(conn, HistoryFilter(user_id=user_id), rolled.window.zone, limit=recent, cursor=None)
     items = {item_id: [use.micros, use.views] for item_id, use in ledger.items.items()}
     return UserDetail(
         user_id=user_id,
         name=user_names(conn, {user_id}).get(user_id),
         total_hours=hours(total),
         total_seconds=seconds(total),
-        plays=sum(views for _, views in per_day.values()),
-        movies=len(ledger.types["Movie"]),
-        episodes=len(ledger.types["Episode"]),
+        plays=views,
+        movies=ledger.distinct("Movie"),
+        episodes=ledger.distinct("Episode"),
         top_items=ranked_items(conn, items, limit=top),
         recent_plays=history.plays,
         by_day=[
@@ -198,54 +206,50 @@ def user_detail(rolled: Rolled, user_id: str, *, count_live_tv: bool, recent: in
     )
 
 
-# One user's folded plays, all time, grouped by what the ledger tells apart; a viewing counts at its first play
-# (no view id of its own) when the fold counted it. A play's watch time: its stored segments, or the one its row
-# implies (see `implied_segment_sql`).
-_IMPLIED, _IMPLIED_END = implied_segment_sql("p")
-_FOLDED = (
-    "SELECT i.item_id, i.item_type, i.live_tv, c.client, c.device_name, "  # noqa: S608 - our SQL
-    "SUM(coalesce((SELECT SUM(s.ended_at - s.started_at) FROM segment_rows s WHERE s.play_id = p.id), "
-    f"CASE WHEN {_IMPLIED} THEN {_IMPLIED_END} - p.started_at END)), "
-    "SUM(p.view_id IS NULL AND p.view_counted), MAX(coalesce(p.stopped_at, p.last_seen_at)) "
-    "FROM play_rows p JOIN play_items i ON i.ref = p.item_ref JOIN play_clients c ON c.ref = p.client_ref "
-    "WHERE p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 "
-    "GROUP BY i.item_id, i.item_type, i.live_tv, c.client, c.device_name"
-)
 _FOLDED_HOURS = (
     "SELECT r.hour, SUM(r.micros) FROM rollup_user_hours r JOIN play_users u ON u.ref = r.user_ref "
     "WHERE u.user_id = ? AND (? OR r.live_tv = 0) GROUP BY r.hour"
 )
 
 
-def _rolled_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
-    """All time: the folded plays from their rollups and one grouped query, the unfolded ones from segments."""
+def _rolled_ledger(rolled: Rolled, user_id: str, count_live_tv: bool, top: int) -> _Ledger:
+    """All time: the folded plays summed (`user_folded`), the unfolded ones from segments."""
     ledger = _Ledger()
-    for item_id, item_type, live_tv, client, device, micros, views, last in rolled.rows(_FOLDED, user_id):
-        row = _Row(item_id, item_type, bool(live_tv), client, device)
-        ledger.played(row, micros or 0, from_micros(last) if last else None, timed=count_live_tv or not live_tv)
-        ledger.viewed(row, views)
+    mine = [play for play in rolled.loose() if play.row.user_id == user_id]
+    views = [view for view in rolled.loose_views() if view.user_id == user_id]
+    folded = folded_user(rolled, user_id, top)
+    # The items unfolded plays add to: their folded share replaces the summary's (which has only the top ones).
+    touched = {play.row.item_id for play in mine} | {view.item_id for view in views}
+    extra: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    seen: set[tuple[str | None, str]] = set()
+    for item_id, item_type, live, micros, counted in folded_items(rolled, user_id, touched, folded.plays):
+        add_item(extra, item_id, item_type, bool(live), micros or 0, counted)
+        if counted:
+            seen.add((item_type, item_id))
+    for item_id, (micros, counted) in {**folded.items, **extra}.items():
+        ledger.items[item_id].add(micros, counted, None)
+    ledger.counted.update(folded.kinds)
+    for use in folded.uses:
+        last = from_micros(use.last) if use.last else None
+        if count_live_tv or not use.live_tv:
+            ledger.devices[use.device].add(use.micros, 0, last)
+            ledger.clients[use.client].add(use.micros, 0, last)
+        if use.views:
+            ledger.devices[use.device].add(0, use.views, None)
+            ledger.clients[use.client].add(0, use.views, None)
     for hour, micros in rolled.rows(_FOLDED_HOURS, user_id, count_live_tv):
         ledger.hours[hour] += micros
-    for play in rolled.loose():
-        if play.row.user_id == user_id:
-            timed = count_live_tv or not play.row.live_tv
-            ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
-            if timed:
-                for _day, hour, micros in play.pieces:
-                    ledger.hours[hour] += micros
-    for view in rolled.loose_views():
-        if view.user_id == user_id:
-            ledger.viewed(view, 1)
+    for play in mine:
+        timed = count_live_tv or not play.row.live_tv
+        ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
+        if timed:
+            for _day, hour, micros in play.pieces:
+                ledger.hours[hour] += micros
+    for view in views:
+        ledger.viewed(view, 1)
+    for item_type, item_id in seen:  # viewed in the folded plays already: counted in `counted`
+        ledger.types[item_type].discard(item_id)
     return ledger
-
-
-@dataclass(frozen=True)
-class _Row:
-    item_id: str
-    item_type: str | None
-    live_tv: bool
-    client: str | None
-    device_name: str | None
 
 
 def _raw_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
