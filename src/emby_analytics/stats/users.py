@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select
 
 from emby_analytics.db.schema import from_micros, play_users, plays, users
 from emby_analytics.stats.history import HistoryFilter, HistoryPlay, history_page
-from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Rolled, hours, seconds
+from emby_analytics.stats.rolled import MEDIA_TYPES, MICROS, Loose, Rolled, hours, seconds
 from emby_analytics.stats.top import TopItem, ranked_items
 from emby_analytics.stats.usage import user_names
 from emby_analytics.stats.user_folded import add_item, folded_items, folded_user, user_days, user_total
@@ -154,6 +154,14 @@ class _Ledger:
             self.devices[row.device_name].add(micros, 0, last)
             self.clients[row.client].add(micros, 0, last)
 
+    def played_from_segments(self, play: Loose, count_live_tv: bool) -> None:
+        """A play read from its segments: its time, and its hours of the day when its time counts."""
+        timed = count_live_tv or not play.row.live_tv
+        self.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
+        if timed:
+            for _day, hour, micros in play.pieces:
+                self.hours[hour] += micros
+
     def viewed(self, first: Any, views: int) -> None:
         """Viewings counted in the window, by their first play's item, device and client."""
         if not views:
@@ -240,11 +248,7 @@ def _rolled_ledger(rolled: Rolled, user_id: str, count_live_tv: bool, top: int) 
     for hour, micros in rolled.rows(_FOLDED_HOURS, user_id, count_live_tv):
         ledger.hours[hour] += micros
     for play in mine:
-        timed = count_live_tv or not play.row.live_tv
-        ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
-        if timed:
-            for _day, hour, micros in play.pieces:
-                ledger.hours[hour] += micros
+        ledger.played_from_segments(play, count_live_tv)
     for view in views:
         ledger.viewed(view, 1)
     for item_type, item_id in seen:  # viewed in the folded plays already: counted in `counted`
@@ -257,11 +261,7 @@ def _raw_ledger(rolled: Rolled, user_id: str, count_live_tv: bool) -> _Ledger:
     ledger = _Ledger()
     own = rolled.plays_of(user_id)
     for play in own:
-        timed = count_live_tv or not play.row.live_tv
-        ledger.played(play.row, play.micros, play.row.stopped_at or play.row.last_seen_at, timed=timed)
-        if timed:
-            for _day, hour, micros in play.pieces:
-                ledger.hours[hour] += micros
+        ledger.played_from_segments(play, count_live_tv)
     by_id = {play.row.id: play.row for play in own}
     counting = {play.row.view_id for play in own if not play.row.short and not play.row.live_tv}
     for view in counting:
