@@ -56,7 +56,7 @@ def test_segments_read_back_the_same_and_the_rollups_start_over(tmp_path: Path) 
             conn.execute("INSERT INTO rollup_user_totals VALUES (1, 0, 5, 1)")
             conn.execute("UPDATE play_rows SET folded = 1, view_counted = 1")
 
-        migrate.upgrade(db)
+        migrate.upgrade_with_alembic(db, "0005")
 
         def read(conn: Any) -> Any:
             got = conn.execute(select(segments).order_by(segments.c.play_id, segments.c.seq)).all()

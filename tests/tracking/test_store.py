@@ -13,7 +13,16 @@ from sqlalchemy import Connection, func, select, text
 
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
-from emby_analytics.db.schema import play_clients, play_items, play_rows, play_streams, play_users, plays, segments
+from emby_analytics.db.schema import (
+    play_clients,
+    play_items,
+    play_rows,
+    play_streams,
+    play_users,
+    plays,
+    segment_rows,
+    segments,
+)
 from emby_analytics.tracking.model import (
     TICKS_PER_SECOND,
     PlaybackEvent,
@@ -86,7 +95,7 @@ def _count(conn: Connection, table: object) -> int:
 def test_a_tick_rewrites_the_play_row_and_the_open_segment_only(db: Database) -> None:
     ticks = Ticks(db)
     first = ticks.poll(0, 600)
-    assert (first.rows_written, first.segments_written) == (1, 1)
+    assert (first.rows_written, first.segments_written) == (1, 0)  # the first segment is in the play's row
     position = 600.0
     # Play, pause, play again, three times: the play gathers closed segments.
     for n in range(1, 40):
@@ -103,6 +112,8 @@ def test_a_tick_rewrites_the_play_row_and_the_open_segment_only(db: Database) ->
     staged = ticks.poll(40 * 5, position)
     assert (staged.rows_written, staged.segments_written) == (1, 1)
     assert ticks.reloaded_equals_memory()
+    stored = db.read_sync(lambda conn: _count(conn, segment_rows))
+    assert stored == len(play.segments) - 1, "every segment but the first is a segment row"
 
 
 def test_the_tracker_state_holds_only_what_the_columns_do_not(db: Database) -> None:
@@ -148,7 +159,7 @@ def test_a_failed_write_is_written_whole_by_the_next(db: Database) -> None:
         db.write_sync(fail)
     ticks.writer.forget(result.changed)
     staged = ticks.store(result)
-    assert (staged.rows_written, staged.segments_written) == (1, len(play.segments))
+    assert (staged.rows_written, staged.segments_written) == (1, len(play.segments) - 1)  # the first: in the row
     assert ticks.reloaded_equals_memory()
 
 
@@ -160,7 +171,7 @@ def test_an_exact_event_that_moves_a_closed_segment_is_written(db: Database) -> 
     # The webhook knows better: paused at 16.2 s. The closed segment changes; the store must write it.
     pause = PlaybackEvent(T0 + timedelta(seconds=16.2), "pause", FILM.user_id, FILM.item_id, session_id="s" * 32)
     staged = ticks.store(ticks.tracker.event(pause))
-    assert staged.segments_written == 1
+    assert staged.rows_written == 1  # the play's first segment is in its row
     assert ticks.reloaded_equals_memory()
     (stored,) = db.read_sync(lambda conn: conn.execute(select(segments)).all())
     assert stored.ended_at == T0 + timedelta(seconds=16.2)

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table
 from emby_analytics.db.engine import CACHES
 from emby_analytics.db.schema import (
     END_REASONS,
+    FIRST_SEGMENT_COLUMNS,
     ROLLUP_BOOKKEEPING,
     SOURCES,
     play_clients,
@@ -41,7 +42,8 @@ DESCRIBED: dict[str, tuple[str, ...]] = {
 }
 SOURCE_CODES = {name: code for code, name in enumerate(SOURCES)}
 END_REASON_CODES = {name: code for code, name in enumerate(END_REASONS)}
-ROW_COLUMNS = tuple(c.name for c in play_rows.columns if c.name not in ROLLUP_BOOKKEEPING)
+# A play's columns without its first segment's (which an imported play leaves null: its segment is implied).
+ROW_COLUMNS = tuple(c.name for c in play_rows.columns if c.name not in (*ROLLUP_BOOKKEEPING, *FIRST_SEGMENT_COLUMNS))
 # Enough for every description a household has; a runaway cache starts over rather than grow without end.
 _CACHE_LIMIT = 100_000
 
@@ -162,8 +164,13 @@ def derived_pause(started: datetime, end: datetime, watch_seconds: float) -> flo
     return max(0.0, (to_micros(end) - to_micros(started)) / 1_000_000 - watch_seconds)
 
 
-def stored_row(row: Mapping[str, Any], refs: Mapping[str, int]) -> dict[str, Any]:
-    """The `play_rows` values of a play given as the view spells it (`refs` from `refs_of`)."""
+# A segment as the tracker has it: (started, ended, position at start, position at end).
+SegmentValues = tuple[datetime, datetime, int, int]
+
+
+def stored_row(row: Mapping[str, Any], refs: Mapping[str, int], first: SegmentValues | None = None) -> dict[str, Any]:
+    """The `play_rows` values of a play given as the view spells it (`refs` from `refs_of`), with its first
+    segment when it has one (an import's is implied by its row: none given)."""
     play_id, stopped, seen = row["id"], row.get("stopped_at"), row["last_seen_at"]
     last, highest = row.get("last_position_ticks"), row.get("max_position_ticks")
     watch, paused = row.get("watch_seconds") or 0.0, row.get("paused_seconds")
@@ -190,4 +197,18 @@ def stored_row(row: Mapping[str, Any], refs: Mapping[str, int]) -> dict[str, Any
         "bitrate": row.get("bitrate"),
         "end_reason": None if reason is None else END_REASON_CODES[reason],
         "tracker_state": row.get("tracker_state"),
+        **_first_segment(row["started_at"], last, first),
+    }
+
+
+def _first_segment(started: datetime, last: int | None, first: SegmentValues | None) -> dict[str, int | None]:
+    if first is None:
+        return dict.fromkeys(FIRST_SEGMENT_COLUMNS)
+    start, end, position_start, position_end = first
+    origin = to_micros(started)
+    return {
+        "first_start_micros": to_micros(start) - origin,
+        "first_end_micros": to_micros(end) - origin,
+        "first_position_start_ticks": position_start,
+        "first_position_end_ticks": None if position_end == last else position_end,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -346,6 +347,13 @@ play_rows = Table(
     # the viewing has been counted. Both start false; only the rollup folder sets them.
     Column("folded", Boolean, nullable=False, server_default=text("0")),
     Column("view_counted", Boolean, nullable=False, server_default=text("0")),
+    # The play's first segment, kept in its row (most plays have one segment, and a segment row costs ~45 bytes):
+    # its start and end as microseconds after started_at, its positions (null end: last_position_ticks). Null
+    # when the play has no first segment here (none yet, or an import's, which is implied: see `segment_rows`).
+    Column("first_start_micros", BigInteger),
+    Column("first_end_micros", BigInteger),
+    Column("first_position_start_ticks", BigInteger),
+    Column("first_position_end_ticks", BigInteger),
     Index(None, "started_at"),
     Index(None, "user_ref", "started_at"),
     # An item's (a series', a title search's) plays newest first without a scan (~25 bytes per play).
@@ -358,10 +366,16 @@ play_rows = Table(
 )
 # Columns a play's writers leave to their defaults (the rollup folder owns them).
 ROLLUP_BOOKKEEPING = ("folded", "view_counted")
+FIRST_SEGMENT_COLUMNS = (
+    "first_start_micros",
+    "first_end_micros",
+    "first_position_start_ticks",
+    "first_position_end_ticks",
+)
 
-# A play's watched stretches as the tracker stored them. An imported play stores none: its one segment is
-# [started_at, started_at + watch) with no positions (`sync.history`), which its row says already, so the view
-# `segments` (below) derives it; that is a row and ~40 bytes fewer per imported play, and a faster import.
+# A play's watched stretches after its first (`play_rows.first_*` holds that one). An imported play stores none: its
+# one segment is [started_at, started_at + watch) with no positions (`sync.history`), which its row says already.
+# The view `segments` (below) reads all of them as rows.
 segment_rows = Table(
     "segment_rows",
     metadata,
@@ -425,7 +439,7 @@ plays = Table(
     Column("tracker_state", Text),
 )
 
-# Every segment: those stored, and the one of each imported play that watched something (see `segment_rows`).
+# Every segment: each play's first (from its row) and the rest (from `segment_rows`).
 segments = Table(
     "segments",
     views,
@@ -438,31 +452,54 @@ segments = Table(
 )
 
 
-def implied_segment_sql(rows: str) -> tuple[str, str]:
-    """(whether the play has a derived segment, where that segment ends) as SQL over `play_rows` named `rows`. A
-    correlated subquery must use this beside `segment_rows` rather than the view: SQLite does not push the
-    play's id into the view's UNION ALL, and would build the whole view for it."""
-    return (
-        f"{rows}.source = {SOURCES.index('import')} AND {rows}.watch_seconds > 0",
-        f"{rows}.started_at + CAST(round({rows}.watch_seconds * 1000000) AS INTEGER)",
+@dataclass(frozen=True)
+class FirstSegmentSql:
+    """A play's first segment as its row holds it (stored in `first_*`, or implied by an import), as SQL over
+    `play_rows` named `rows`: whether it has one, and its start, end and positions. A correlated subquery must use
+    this beside `segment_rows` rather than the view: SQLite does not push the play's id into the view's UNION ALL,
+    and would build the whole view for it."""
+
+    present: str
+    start: str
+    end: str
+    position_start: str
+    position_end: str
+
+
+def first_segment_sql(rows: str) -> FirstSegmentSql:
+    stored = f"{rows}.first_end_micros IS NOT NULL"
+    implied = f"{rows}.source = {SOURCES.index('import')} AND {rows}.watch_seconds > 0"
+    return FirstSegmentSql(
+        present=f"({stored} OR ({implied}))",
+        start=f"{rows}.started_at + coalesce({rows}.first_start_micros, 0)",
+        end=f"{rows}.started_at + coalesce({rows}.first_end_micros, "
+        f"CAST(round({rows}.watch_seconds * 1000000) AS INTEGER))",
+        position_start=f"{rows}.first_position_start_ticks",
+        position_end=f"CASE WHEN {stored} THEN coalesce({rows}.first_position_end_ticks, "
+        f"{rows}.last_position_ticks) END",
     )
 
 
 def watched_micros_sql(rows: str) -> str:
     """A play's watch time in microseconds (the sum of its segments) as a correlated SQL expression over
-    `play_rows` named `rows`: its stored segments, or the one its row implies."""
-    implied, implied_end = implied_segment_sql(rows)
+    `play_rows` named `rows`: its first segment (in its row) and its stored segments; 0 when it has none."""
+    first = first_segment_sql(rows)
     return (
-        f"coalesce((SELECT SUM(s.ended_at - s.started_at) FROM segment_rows s WHERE s.play_id = {rows}.id), "  # noqa: S608
-        f"CASE WHEN {implied} THEN {implied_end} - {rows}.started_at END)"
+        f"CASE WHEN {first.present} THEN {first.end} - ({first.start}) ELSE 0 END + coalesce("  # noqa: S608
+        f"(SELECT SUM(s.ended_at - s.started_at) FROM segment_rows s WHERE s.play_id = {rows}.id), 0)"
     )
 
 
-_SEGMENT_COLUMNS = "play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks"
-SEGMENTS_VIEW = (
-    f"CREATE VIEW segments AS SELECT {_SEGMENT_COLUMNS} FROM segment_rows UNION ALL SELECT p.id, 0, p.started_at, "  # noqa: S608
-    "{1}, NULL, NULL FROM play_rows p WHERE {0}".format(*implied_segment_sql("p"))
-)
+def _segments_view_sql() -> str:
+    first = first_segment_sql("p")
+    columns = "play_id, seq, started_at, ended_at, position_start_ticks, position_end_ticks"
+    return (
+        f"CREATE VIEW segments AS SELECT {columns} FROM segment_rows UNION ALL SELECT p.id, 0, {first.start}, "  # noqa: S608
+        f"{first.end}, {first.position_start}, {first.position_end} FROM play_rows p WHERE {first.present}"
+    )
+
+
+SEGMENTS_VIEW = _segments_view_sql()
 
 
 def _spelled(column: str, names: tuple[str, ...]) -> str:
@@ -553,7 +590,8 @@ def _insert_trigger_sql() -> str:
         "end_reason": _coded("NEW.end_reason", END_REASONS, "end_reason"),
         "tracker_state": "NEW.tracker_state",
     }
-    columns = [c.name for c in play_rows.columns if c.name not in ROLLUP_BOOKKEEPING]
+    # Left null: a play inserted this way gets its first segment as a segment row (`segment_rows`, seq 0).
+    columns = [c.name for c in play_rows.columns if c.name not in (*ROLLUP_BOOKKEEPING, *FIRST_SEGMENT_COLUMNS)]
     listed = ", ".join(values[c] for c in columns)
     statements.append(f"INSERT INTO play_rows ({', '.join(columns)}) VALUES ({listed})")  # noqa: S608 - our names
     return "CREATE TRIGGER plays_insert INSTEAD OF INSERT ON plays BEGIN " + "; ".join(statements) + "; END"

@@ -42,7 +42,7 @@ from sqlalchemy import (
 from emby_analytics.db.schema import (
     CompactId,
     UTCMicros,
-    implied_segment_sql,
+    first_segment_sql,
     play_clients,
     play_items,
     play_rows,
@@ -181,13 +181,14 @@ def page_ids(
 
 
 def _overlaps(window: Window) -> ColumnElement[bool]:
-    """The play has watch time in the window: the segment test of `watch.overlapping`, for one play (its stored
-    segments, or the one its row implies: see `implied_segment_sql`)."""
+    """The play has watch time in the window: the segment test of `watch.overlapping`, for one play (its first
+    segment, in its row: see `first_segment_sql`, and its stored ones)."""
     assert window.start is not None
     s = segment_rows.c
-    implied, implied_end = implied_segment_sql("play_rows")
-    end = literal_column(implied_end, UTCMicros())
+    first = first_segment_sql("play_rows")
+    start, end = literal_column(first.start, UTCMicros()), literal_column(first.end, UTCMicros())
     return or_(
+        and_(text(first.present), start < window.end, end > window.start, end > start),
         exists().where(
             s.play_id == play_rows.c.id,
             s.started_at < window.end,
@@ -195,7 +196,6 @@ def _overlaps(window: Window) -> ColumnElement[bool]:
             s.ended_at > window.start,
             s.ended_at > s.started_at,
         ),
-        and_(text(implied), play_rows.c.started_at < window.end, end > window.start),
     )
 
 

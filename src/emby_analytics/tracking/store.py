@@ -15,14 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, String, and_, bindparam, delete, select, update
 
 from emby_analytics.db.dialect import upsert
-from emby_analytics.db.plays import refs_of, stored_row
-from emby_analytics.db.schema import cap, play_rows, plays, segment_rows, segments
+from emby_analytics.db.plays import SegmentValues, refs_of, stored_row
+from emby_analytics.db.schema import FIRST_SEGMENT_COLUMNS, cap, play_rows, plays, segment_rows, segments
 from emby_analytics.tracking.model import Cursor, JsonDict, Play, PlayContext, Segment, Stream, TickResult
 from emby_analytics.tracking.reporting import EarlierPlay, reported_stream, resumed_view
 
@@ -49,13 +49,13 @@ _PROGRESS = (
     "is_paused",
     "end_reason",
     "tracker_state",
+    *FIRST_SEGMENT_COLUMNS,
 )
 _UPDATE_PROGRESS = (
     update(play_rows)
     .where(play_rows.c.id == bindparam("progress_id"))
     .values({name: bindparam(name) for name in _PROGRESS})
 )
-_SegmentValues = tuple[datetime, datetime, int, int]
 
 
 def resume_state(play: Play) -> JsonDict:
@@ -133,7 +133,7 @@ class _Saved:
     """What the database holds for an open play, as this writer last wrote it."""
 
     row: dict[str, Any]
-    segments: list[_SegmentValues]
+    segments: list[SegmentValues]
     context: PlayContext  # the descriptions `row`'s refs stand for
     stream: Stream
 
@@ -182,7 +182,8 @@ class PlayWriter:
                 refs = {name: saved.row[name] for name in ("user_ref", "item_ref", "client_ref", "stream_ref")}
             else:
                 refs = refs_of(conn, row)
-            stored = stored_row(row, refs)
+            values = [(s.started_at, s.ended_at, s.position_start_ticks, s.position_end_ticks) for s in play.segments]
+            stored = stored_row(row, refs, values[0] if values else None)
             if play.play_id in opened:
                 earlier = _earlier_plays(conn, play, resume_window)
                 view = resumed_view(play, earlier, resume_window)
@@ -193,14 +194,13 @@ class PlayWriter:
                 complete.append(stored)
             elif any(stored[name] != saved.row[name] for name in _PROGRESS):
                 progress.append({"progress_id": play.play_id, **{name: stored[name] for name in _PROGRESS}})
-            values = [(s.started_at, s.ended_at, s.position_start_ticks, s.position_end_ticks) for s in play.segments]
             before = saved.segments if saved is not None else []
-            for seq, segment in enumerate(values):
+            for seq, segment in enumerate(values[1:], start=1):  # the first is in the row
                 if seq >= len(before) or before[seq] != segment:
                     changed_segments.append(_segment_row(play.play_id, seq, segment))
-            if saved is None or len(before) > len(values):
+            if saved is None or len(before) > max(len(values), 1):
                 # The tracker may merge or drop a segment it had opened (a stall detected late): remove what is gone.
-                drops.append({"drop_play_id": play.play_id, "drop_from_seq": len(values)})
+                drops.append({"drop_play_id": play.play_id, "drop_from_seq": max(len(values), 1)})
             staged.saved[play.play_id] = _Saved(stored, values, play.context, stream) if play.is_open else None
         upsert(conn, play_rows, complete, insert_only=("view_id",))
         if progress:
@@ -226,7 +226,7 @@ class PlayWriter:
             self._saved.pop(play.play_id, None)
 
 
-def _segment_row(play_id: str, seq: int, segment: _SegmentValues) -> dict[str, Any]:
+def _segment_row(play_id: str, seq: int, segment: SegmentValues) -> dict[str, Any]:
     started, ended, position_start, position_end = segment
     return {
         "play_id": play_id,
