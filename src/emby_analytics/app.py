@@ -14,6 +14,7 @@ from emby_analytics.api import health, images, items, library, meta, stats, webh
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.response_cache import CachedResponses
 from emby_analytics.clock import Clock, SystemClock
+from emby_analytics.compaction import CompactionJob
 from emby_analytics.config import Settings
 from emby_analytics.credentials import stored_token
 from emby_analytics.db import migrate
@@ -87,6 +88,8 @@ def build_state(
         HistoryImportJob(history_import, clock),
         rollups,
     ]
+    if settings.compact_interval_days:
+        jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))
     item_lookup = ItemLookup(db, emby, clock)
     # Images get their own client: one retry, and no attempt longer than the proxy's whole budget.
     image_emby = EmbyClient(

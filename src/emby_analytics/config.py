@@ -55,6 +55,10 @@ class Settings(BaseModel):
     full_sync_interval_hours: Annotated[int, Field(ge=1, le=720)] = Field(
         24, description="Hours between full library syncs."
     )
+    compact_interval_days: Annotated[int, Field(ge=0, le=365)] = Field(
+        7,
+        description="Days between compactions of the database file (0 = never); each waits until no play is open.",
+    )
     user_sync_interval: Annotated[int, Field(ge=60, le=86_400)] = Field(900, description="Seconds between user syncs.")
     history_days: Annotated[int, Field(ge=0, le=36_500)] = Field(
         2, description="Days of Playback Reporting history to import (0 = everything)."

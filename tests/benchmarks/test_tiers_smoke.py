@@ -184,22 +184,29 @@ def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pyte
     argv = ["--tier", "T", "--end", END.isoformat(), "--cache", str(tiny.path.parent), "--out", str(out)]
     report = storage_bench.main([*argv, "--work-dir", str(tmp_path)])
     assert json.loads((out / "storage-T.json").read_text()) == json.loads(json.dumps(report))
-    ours, naive = report["layouts"]
-    assert ours["plays"] == naive["plays"] == tiny.meta["plays"] and ours["segments"] == tiny.meta["segments"]
+    ours, compacted, naive = report["layouts"]
+    assert ours["plays"] == compacted["plays"] == naive["plays"] == tiny.meta["plays"]
+    assert ours["segments"] == compacted["segments"] == tiny.meta["segments"]
+    # The compaction job's copy: the same content in no more pages, none of them free.
+    assert compacted["pages"] <= ours["pages"] and compacted["free_pages"] == 0
     if report["dbstat"]:
         trees = {tree["name"]: tree for tree in ours["trees"]}
         assert {"play_rows", "segment_rows", "ix_play_rows_started_at", "items"} <= trees.keys()
         # Every b-tree of the file is listed: together they are the file, less its free pages.
         assert sum(t["pages"] for t in ours["trees"]) + ours["free_pages"] == ours["pages"]
         assert 0 < ours["play_bytes_per_play"] < ours["bytes_per_play"]
+        assert {"rollup_user_days", "rollup_item_days"} <= trees.keys()  # rollups count as growing with plays
+        assert 0 < compacted["play_bytes_per_play"] <= ours["play_bytes_per_play"]
     assert ours["file_bytes"] == ours["pages"] * ours["page_size"] > 0
     assert naive["bytes_per_play"] > ours["bytes_per_play"] > 0
     table = capsys.readouterr().out
     assert "| play_rows | play_rows | table |" in table or not report["dbstat"]
-    assert "| ours: compact plays (tier T) |" in table and "Naive / ours, same plays" in table
+    assert "| ours, as built (tier T) |" in table and "| ours, compacted (the weekly job) |" in table
+    assert "Naive / ours compacted (the weekly job), same plays" in table
 
     # Without dbstat (some SQLite builds), only the file total: still a report.
-    only_file = storage_bench.main(["--db", str(tiny.path), "--no-dbstat", "--no-baseline", "--no-write"])
+    argv = ["--db", str(tiny.path), "--no-dbstat", "--no-baseline", "--no-compacted", "--no-write"]
+    only_file = storage_bench.main(argv)
     (layout,) = only_file["layouts"]
     assert layout["trees"] == [] and layout["play_bytes_per_play"] is None
     assert layout["bytes_per_play"] == ours["bytes_per_play"]

@@ -119,6 +119,27 @@ class Database:
         finally:
             raw.close()  # back to the pool
 
+    def compact_sync(self) -> None:
+        """Rewrite the file with full pages and no free ones (SQLite's VACUUM), then empty the WAL it went through.
+        Call on the writer thread: every other write waits meanwhile, readers go on. All or nothing: a failure
+        (the disk full, say) leaves the file as it was."""
+        raw = self.writer.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute("VACUUM")
+                # Readers still on an older snapshot keep the WAL from emptying: the next checkpoint finishes it.
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
+            raise StorageError(f"database compaction failed: {exc}") from exc
+        finally:
+            raw.close()  # back to the pool
+
+    async def compact(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._write_thread, self.compact_sync)
+
     def size(self) -> DatabaseSize:
         wal = Path(f"{self.path}-wal")
         return DatabaseSize(
