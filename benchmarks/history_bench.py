@@ -1,10 +1,11 @@
 """History import benchmark: N synthetic rows in the simulator's Playback Reporting database, imported by the real
 `HistoryImport` into a fresh SQLite file (migrated like production), through the simulated plugin endpoint.
 
-The service is built by the in-process harness (`emby_analytics.testing.running_service`); the import uses its
-database and Emby client. Prints rows/s for the whole import (plugin query + JSON + conversion + insert) and for
-the insert path alone (the per-page write transactions: dedupe lookups, conversion, writes of plays; an imported
-play's one segment is derived from its row, not stored).
+The simulated Emby runs in a process of its own on loopback, as a real Emby does; the service is built with
+`create_app` in this process, on a fresh database, and its `HistoryImport` talks to that Emby over HTTP. Prints
+rows/s for the whole import (plugin query + JSON + conversion + insert) and for the insert path alone (the per-page
+write transactions: dedupe lookups, conversion, writes of plays; an imported play's one segment is derived from
+its row, not stored), and the CPU time of each process.
 
 The naive baseline runs the same rows through the same fetch and conversion in the same process, with the obvious
 writer: each row on its own (a SELECT of its import key, a SELECT for an overlapping live play bounded in time as
@@ -12,7 +13,8 @@ ours is, SELECTs of the item's facts and the user's name, one INSERT of the play
 transaction per page as ours. Ours looks the page's keys, live spans and items up in a few IN queries and inserts
 with one executemany.
 
-    .venv/bin/python -m benchmarks.history_bench [--rows 200000] [--out DIR]
+    .venv/bin/python -m benchmarks.history_bench [--rows 200000] [--latency-ms 0] [--out DIR]
+    .venv/bin/python -m benchmarks.history_bench emby --rows N --seed S    (the simulated Emby it starts)
 """
 
 from __future__ import annotations
@@ -24,18 +26,21 @@ import os
 import platform
 import random
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy
 from sqlalchemy import Connection, func, select
 
+from benchmarks.stats_bench import cpu_seconds
+from emby_analytics.app import create_app
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.plays import DESCRIBED
 from emby_analytics.db.schema import from_micros, play_rows, plays, segments, users
@@ -44,6 +49,7 @@ from emby_analytics.simulator.playback import PlaybackHistory
 from emby_analytics.simulator.playback.history import plugin_date
 from emby_analytics.simulator.server import LatencyConfig, Simulator
 from emby_analytics.simulator.world import World, WorldSpec
+from emby_analytics.state import AppState
 from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts
 from emby_analytics.sync.history_rows import (
     PlayedItem,
@@ -54,9 +60,11 @@ from emby_analytics.sync.history_rows import (
     stream_description,
     text_cell,
 )
-from emby_analytics.testing import running_service, service_settings
+from emby_analytics.testing import service_settings
 
+ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results"
+START = datetime(2026, 1, 15, tzinfo=UTC)
 KEY = "0123456789abcdef0123456789abcdef"
 TARGET_ROWS_PER_S = 50_000
 _METHODS = ("DirectPlay", "DirectPlay", "DirectStream", "Transcode (v:h264 a:aac)", "Transcode (v:direct a:aac)")
@@ -177,22 +185,50 @@ class NaiveImport(TimedImport):
         return counts
 
 
-class TimedSimulator(Simulator):
-    """The simulated Emby with a stopwatch on its answers: the time a real Emby would spend in its own process."""
+def simulated_world(rows: int, seed: int) -> tuple[World, PlaybackHistory]:
+    """The same library and plugin history in every process that asks (seeded)."""
+    clock = ManualClock(START)
+    world = World.generate(WorldSpec(movies=2000, series=40), clock)
+    history = PlaybackHistory(world)
+    history.add_rows(synthetic_rows(world, rows, clock.now(), seed=seed))
+    return world, history
 
-    answer_seconds = 0.0
 
-    def app(self) -> Any:
-        inner = super().app()
+async def serve_emby(rows: int, seed: int, latency_ms: float) -> None:
+    """The simulated Emby with the plugin's history, on a loopback port; prints {url, api_key} as JSON."""
+    import uvicorn
 
-        async def timed(scope: Any, receive: Any, send: Any) -> None:
-            started = time.perf_counter()
+    from emby_analytics.demo import bind_loopback
+    from emby_analytics.simulator.server import create_simulator_app
+
+    world, history = simulated_world(rows, seed)
+    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
+    latency = LatencyConfig(base_ms=latency_ms) if latency_ms else None
+    sim = Simulator(world, ManualClock(START), api_key=KEY, history=history, latency=latency)
+    sock = bind_loopback("127.0.0.1", 0)
+    print(json.dumps({"url": f"http://127.0.0.1:{sock.getsockname()[1]}", "api_key": KEY}), flush=True)
+    config = uvicorn.Config(create_simulator_app(sim), log_config=None, access_log=False, lifespan="on")
+    await uvicorn.Server(config).serve(sockets=[sock])
+
+
+@contextmanager
+def emby_process(args: argparse.Namespace) -> Iterator[tuple[str, int]]:
+    """`serve_emby` in a process of its own: (its URL, its pid)."""
+    command = [sys.executable, "-m", "benchmarks.history_bench", "emby", "--rows", str(args.rows)]
+    command += ["--seed", str(args.seed), "--latency-ms", str(args.latency_ms)]
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            if not line:
+                raise SystemExit(f"the simulated Emby did not start (exit {process.wait()})")
+            yield json.loads(line)["url"], process.pid
+        finally:
+            process.terminate()
             try:
-                await inner(scope, receive, send)
-            finally:
-                self.answer_seconds += time.perf_counter() - started
-
-        return timed
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @dataclass
@@ -206,20 +242,26 @@ class Run:
     emby_calls: int
     whole_seconds: float
     whole_rows_per_s: float
-    cpu_seconds: float  # this process's CPU time during the import, all threads (simulator included)
-    emby_seconds: float  # the simulated Emby answering (in this process, on the event loop)
+    cpu_seconds: float  # the service's CPU time during the import (this process, all threads)
+    emby_cpu_seconds: float  # the simulated Emby's (its own process): what a real Emby would spend
     insert_seconds: float
     insert_rows_per_s: float
 
 
-async def run_once(
-    name: str, importer: type[TimedImport], sim: TimedSimulator, clock: ManualClock, n: int, tmp: Path
-) -> Run:
+async def run_once(name: str, importer: type[TimedImport], emby: tuple[str, int], n: int, tmp: Path) -> Run:
+    url, emby_pid = emby
     settings = service_settings(
-        tmp / name.split(":")[0] / "emby.db", api_key=KEY, HISTORY_DAYS="0", TZ="UTC", LOG_LEVEL="warning"
+        tmp / name.split(":")[0] / "emby.db",
+        api_key=KEY,
+        EMBY_BASE_URL=url,
+        HISTORY_DAYS="0",
+        TZ="UTC",
+        LOG_LEVEL="warning",
     )
-    async with running_service(settings, sim, clock) as service:
-        state = service.state
+    clock = ManualClock(START)
+    app = create_app(settings, clock=clock, run_jobs=False)
+    async with app.router.lifespan_context(app):
+        state: AppState = app.state.emby_analytics
         job = importer(
             state.db,
             state.emby,
@@ -229,11 +271,11 @@ async def run_once(
             completed_percent=settings.completed_percent,
             min_play_seconds=settings.min_play_seconds,
         )
-        sim.answer_seconds = 0.0
+        emby_cpu = cpu_seconds(emby_pid)
         started, cpu = time.perf_counter(), time.process_time()
         result = await job.run()
         total, cpu = time.perf_counter() - started, time.process_time() - cpu
-        emby = sim.answer_seconds
+        emby_cpu = cpu_seconds(emby_pid) - emby_cpu
 
         def count(conn: Connection) -> tuple[int, int]:
             n_plays = conn.execute(select(func.count()).select_from(plays)).scalar_one()
@@ -251,25 +293,21 @@ async def run_once(
         whole_seconds=round(total, 2),
         whole_rows_per_s=round(n / total),
         cpu_seconds=round(cpu, 2),
-        emby_seconds=round(emby, 3),
+        emby_cpu_seconds=round(emby_cpu, 2),
         insert_seconds=round(job.write_seconds, 2),
         insert_rows_per_s=round(n / job.write_seconds) if job.write_seconds else 0,
     )
 
 
 async def amain(args: argparse.Namespace) -> dict[str, object]:
-    clock = ManualClock(datetime(2026, 1, 15, tzinfo=UTC))
-    world = World.generate(WorldSpec(movies=2000, series=40), clock)
-    history = PlaybackHistory(world)
-    history.add_rows(synthetic_rows(world, args.rows, clock.now(), seed=args.seed))
-    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
-    latency = LatencyConfig(base_ms=args.latency_ms) if args.latency_ms else None
-    sim = TimedSimulator(world, clock, api_key=KEY, history=history, latency=latency)
     runs: list[Run] = []
-    with tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp:
-        runs.append(await run_once("ours: batched page writer", TimedImport, sim, clock, args.rows, Path(tmp)))
+    with (
+        tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp,
+        emby_process(args) as emby,
+    ):
+        runs.append(await run_once("ours: batched page writer", TimedImport, emby, args.rows, Path(tmp)))
         if not args.no_baseline:
-            runs.append(await run_once("naive: row at a time", NaiveImport, sim, clock, args.rows, Path(tmp)))
+            runs.append(await run_once("naive: row at a time", NaiveImport, emby, args.rows, Path(tmp)))
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "rows": args.rows,
@@ -285,17 +323,18 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
 def markdown(report: dict[str, object]) -> str:
     runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
     lines = [
-        f"History import: {report['rows']:,} Playback Reporting rows, pages of 5,000; {report['machine']}",
+        f"History import: {report['rows']:,} Playback Reporting rows, pages of 5,000, the simulated Emby in its own "
+        f"process; {report['machine']}",
         "",
-        "| writer | rows | plays + segments stored | Emby calls | whole import | of which Emby answering "
-        "| CPU (all threads) | insert path |",
+        "| writer | rows | plays + segments stored | Emby calls | whole import | service CPU | Emby CPU "
+        "| insert path |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
             f"| {run['name']} | {run['rows']:,} | {run['plays_stored']:,} + {run['segments_stored']:,} "
             f"| {run['emby_calls']:,} | {run['whole_seconds']} s = {run['whole_rows_per_s']:,} rows/s "
-            f"| {run['emby_seconds']} s | {run['cpu_seconds']} s "
+            f"| {run['cpu_seconds']} s | {run['emby_cpu_seconds']} s "
             f"| {run['insert_seconds']} s = {run['insert_rows_per_s']:,} rows/s |"
         )
     ours = runs[0]
@@ -314,6 +353,7 @@ def markdown(report: dict[str, object]) -> str:
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     """Run the benchmark, print its table, write `history.json` into --out; returns the report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", choices=["emby"], help="emby: serve the simulated Emby only")
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added before each simulated Emby answer")
@@ -322,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--no-write", action="store_true", help="do not write history.json")
     parser.add_argument("--work-dir", type=Path, default=None, help="parent of the temporary databases")
     args = parser.parse_args(argv)
+    if args.command == "emby":
+        asyncio.run(serve_emby(args.rows, args.seed, args.latency_ms))
+        return {}
     report = asyncio.run(amain(args))
     if not args.no_write:
         args.out.mkdir(parents=True, exist_ok=True)

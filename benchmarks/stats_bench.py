@@ -711,6 +711,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--settle-timeout", type=float, default=180.0, help="wait this long for start-up jobs")
     parser.add_argument("--no-baseline", action="store_true", help="skip the naive queries")
     parser.add_argument(
+        "--baseline-clients",
+        type=int,
+        default=0,
+        help="concurrent clients of the naive queries (default: --clients); fewer keeps a tier L run short, "
+        "and only flatters the baseline (less queueing than ours)",
+    )
+    parser.add_argument(
         "--accept-encoding",
         default=ACCEPT_ENCODING,
         help="the load clients' Accept-Encoding (default: %(default)s, as browsers; 'identity' for plain answers)",
@@ -805,12 +812,13 @@ def _run(
     if not args.no_baseline:
         say("naive queries ...")
         # Spawned, not forked: this process has threads (httpx, the samplers), which a fork would copy mid-flight.
-        with multiprocessing.get_context("spawn").Pool(args.clients) as pool:
+        clients = args.baseline_clients or args.clients
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
             for n, case in enumerate(cases):
                 builder = naive_stats.naive_for(case.endpoint)
                 if builder is not None:
                     statements = builder({**case.params, **case.naive_params}, case.path_params)
-                    naive[n] = naive_load(pool, naive_db, statements, args.clients, args.seconds, 1)
+                    naive[n] = naive_load(pool, naive_db, statements, clients, args.seconds, 1)
 
     cold: dict[str, dict[str, float]] = {}
     firsts: dict[str, Case] = {}
@@ -848,6 +856,7 @@ def _run(
         "load": {
             "accept_encoding": args.accept_encoding,
             "clients": args.clients,
+            "baseline_clients": None if args.no_baseline else args.baseline_clients or args.clients,
             "seconds_per_case": args.seconds,
             "min_requests_per_client": args.min_requests,
         },
@@ -943,7 +952,13 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Tier {tier['tier']} (seed {tier['seed']}, history to {tier['end']}): {tier['users']:,} users, "
         f"{tier['items']:,} items, {tier['plays']:,} plays, {tier['segments']:,} segments, "
-        f"{tier['db_bytes'] / 2**20:,.0f} MiB; {load_['clients']} clients, {load_['seconds_per_case']} s a case, "
+        f"{tier['db_bytes'] / 2**20:,.0f} MiB; {load_['clients']} clients"
+        + (
+            f" (naive: {load_['baseline_clients']})"
+            if load_.get("baseline_clients") not in (None, load_["clients"])
+            else ""
+        )
+        + f", {load_['seconds_per_case']} s a case, "
         f"Accept-Encoding: {load_.get('accept_encoding', 'none')}; "
         f"{env['cores']} cores ({env['cpu']}), Python {env['python']}, SQLite {env['sqlite']}, "
         f"SQLAlchemy {env['sqlalchemy']}",

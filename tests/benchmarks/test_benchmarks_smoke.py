@@ -54,7 +54,7 @@ def test_history_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert run["plays_stored"] == run["plays_added"] == 300 and run["skipped"] == 0
         assert run["segments_stored"] == 300
         assert run["whole_rows_per_s"] > 0 and run["insert_rows_per_s"] > 0
-        assert 0 < run["emby_seconds"] < run["whole_seconds"] and run["cpu_seconds"] > 0
+        assert run["cpu_seconds"] > 0 and run["emby_cpu_seconds"] > 0  # the simulated Emby is a process of its own
     table = capsys.readouterr().out
     assert "| ours: batched page writer | 300 |" in table and "| naive: row at a time | 300 |" in table
     assert "Naive / ours, same run" in table

@@ -95,7 +95,8 @@ def test_a_tier_has_the_shape_the_benchmark_needs(tiny: tiers.BuiltTier) -> None
 def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results"
     argv = ["--tier", "T", "--seed", "1", "--end", END.isoformat(), "--cache", str(tiny.path.parent)]
-    argv += ["--clients", "3", "--seconds", "0", "--min-requests", "2", "--cold", "1", "--settle-timeout", "0"]
+    argv += ["--clients", "3", "--baseline-clients", "2", "--seconds", "0", "--min-requests", "2", "--cold", "1"]
+    argv += ["--settle-timeout", "0"]
     argv += ["--history-depths", "0,100", "--out", str(out), "--work-dir", str(tmp_path)]
     report = stats_bench.main(argv)
     written = json.loads((out / "stats-T.json").read_text())
@@ -107,6 +108,7 @@ def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest
     cases = report["cases"]
     assert all(case["ours"]["requests"] >= 3 * 2 and case["ours"]["errors"] == 0 for case in cases)
     assert all(case["naive"] is not None and case["naive"]["errors"] == 0 for case in cases)
+    assert all(case["naive"]["requests"] >= 2 for case in cases) and report["load"]["baseline_clients"] == 2
     history = [case for case in cases if case["endpoint"] == "/stats/history"]
     assert {case["depth"] for case in history} >= {0, 100}
     assert {case["kind"] for case in history} == {"history", "search"}
@@ -120,6 +122,7 @@ def test_stats_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest
     assert all(case["ours"]["decoded_bytes"] > 0 for case in cases)
     table = capsys.readouterr().out
     assert "| `/stats/overview` |" in table and "naive / ours p50" in table and "Errors: 0." in table
+    assert "3 clients (naive: 2)" in table
     assert "Accept-Encoding: gzip, deflate" in table and "Answers encoded: " in table
 
 
