@@ -1,12 +1,12 @@
 """Persist the tracker's output: play rows, their segments and the open plays' continuation state, in one transaction,
 writing only what changed since the last write.
 
-A play is stored as `db.plays` lays it out. While it is open, `tracker_state` holds only what its columns and
-segment rows do not: the tracker's cursor, which segment is still open, and how the play was first and last
-delivered when that differs from the delivery its row reports. `PlayWriter` remembers what each open play's rows
-hold, so a tick rewrites the play's row only when it changed and upserts only the segments that changed (the open
-one and any just closed), not all of them; a restarted service rebuilds each open play from its row, its segments
-and that state (watch-time rule 7). The play's context maps to columns by field name (text capped at each column's
+A play is stored as `db.plays` lays it out, its first segment in its row and the others as segment rows. While it
+is open, `tracker_state` holds only what its columns and segment rows do not: the tracker's cursor, which segment
+is still open, and how the play was first and last delivered when that differs from the delivery its row reports.
+`PlayWriter` remembers what each open play's rows hold, so a tick rewrites the play's row only when it changed and
+upserts only the segment rows that changed (the open one and any just closed), not all of them; a restarted
+service rebuilds each open play from its row, its segments and that state (watch-time rule 7). The play's context maps to columns by field name (text capped at each column's
 length); the rules of how a play is reported are `reporting`'s.
 """
 
