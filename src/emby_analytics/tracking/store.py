@@ -6,8 +6,9 @@ is open, `tracker_state` holds only what its columns and segment rows do not: th
 is still open, and how the play was first and last delivered when that differs from the delivery its row reports.
 `PlayWriter` remembers what each open play's rows hold, so a tick rewrites the play's row only when it changed and
 upserts only the segment rows that changed (the open one and any just closed), not all of them; a restarted
-service rebuilds each open play from its row, its segments and that state (watch-time rule 7). The play's context maps to columns by field name (text capped at each column's
-length); the rules of how a play is reported are `reporting`'s.
+service rebuilds each open play from its row, its segments and that state (watch-time rule 7). The play's context
+maps to columns by field name (text capped at each column's length); the rules of how a play is reported are
+`reporting`'s.
 """
 
 from __future__ import annotations
