@@ -351,27 +351,46 @@ def naive_for(endpoint: str) -> Builder | None:
 
 
 def client(
-    db: str, statements: Sequence[Statement], start_at: float, seconds: float, min_requests: int
-) -> tuple[list[float], list[str], float, float]:
+    db: str, statements: Sequence[Statement], start_at: float, seconds: float, min_requests: int, cap: float
+) -> tuple[list[float], list[str], float, float, int]:
     """One naive client, in its own process (a thread would wait for the GIL behind the others and time that):
     ask once to warm up, wait for the common start, then ask back to back until `start_at + seconds` and at least
-    `min_requests` times. Returns (latencies in seconds, errors, wall-clock end, CPU seconds used)."""
+    `min_requests` times. A question still running after `cap` seconds is interrupted and counted at `cap` (some
+    naive questions take hours at tier L); once one is, the client stops asking. Returns (latencies in seconds,
+    errors, wall-clock end, CPU seconds used, questions cut at the cap)."""
     latencies: list[float] = []
     errors: list[str] = []
+    capped = 0
+    deadline = [0.0]
     with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        conn.set_progress_handler(lambda: int(time.perf_counter() > deadline[0]), 10_000)
 
-        def ask() -> None:
-            for sql, args in statements:
-                conn.execute(sql, args).fetchall()
+        def ask() -> bool:
+            """True when answered within the cap."""
+            deadline[0] = time.perf_counter() + cap
+            try:
+                for sql, args in statements:
+                    conn.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                if "interrupted" not in str(exc):
+                    raise
+                return False
+            return True
 
-        ask()
+        warm = ask()
         time.sleep(max(0.0, start_at - time.time()))
         cpu = time.process_time()
+        if not warm:
+            return [cap], errors, time.time(), time.process_time() - cpu, 1
         while len(latencies) < min_requests or time.time() < start_at + seconds:
             began = time.perf_counter()
             try:
-                ask()
+                answered = ask()
             except sqlite3.Error as exc:
                 errors.append(f"{type(exc).__name__}: {exc}")
-            latencies.append(time.perf_counter() - began)
-    return latencies, errors, time.time(), time.process_time() - cpu
+                answered = True
+            latencies.append(min(time.perf_counter() - began, cap))
+            if not answered:
+                capped += 1
+                break
+    return latencies, errors, time.time(), time.process_time() - cpu, capped

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import time
 from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -214,3 +215,14 @@ def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pyte
     assert layout["trees"] == [] and layout["play_bytes_per_play"] is None
     assert layout["bytes_per_play"] == ours["bytes_per_play"]
     assert "no dbstat" in capsys.readouterr().out
+
+
+def test_a_naive_question_past_the_cap_is_cut_and_counted_at_the_cap(tiny: tiers.BuiltTier) -> None:
+    endless = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT COUNT(*) FROM n", ())
+    began = time.perf_counter()
+    latencies, errors, _end, _cpu, capped = naive_stats.client(str(tiny.path), [endless], time.time(), 0.0, 3, 0.2)
+    assert latencies == [0.2] and capped == 1 and errors == []
+    assert time.perf_counter() - began < 5, "cut at the cap, warm-up included"
+    quick = ("SELECT COUNT(*) FROM play_rows", ())
+    latencies, errors, _end, _cpu, capped = naive_stats.client(str(tiny.path), [quick], time.time(), 0.0, 3, 30.0)
+    assert len(latencies) == 3 and capped == 0 and errors == []
