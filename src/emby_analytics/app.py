@@ -6,11 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import SecretStr
 
-from emby_analytics.api import health, images, items, library, meta, stats, webhooks
+from emby_analytics.api import admin, health, images, items, library, meta, stats, webhooks
+from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.response_cache import CachedResponses
 from emby_analytics.clock import Clock, SystemClock
@@ -48,6 +52,8 @@ def build_state(
     clock: Clock,
     *,
     webhook_token: str = "",
+    admin_token: str = "",
+    auto_cookie: str = "false",
     commit: str = "unknown",
 ) -> AppState:
     """Wire the components together (also used by the `sync` command, without the HTTP app)."""
@@ -120,12 +126,21 @@ def build_state(
         recorder=recorder,
         webhooks=webhooks,
         webhook_token=webhook_token,
+        admin_token=admin_token,
+        auto_cookie=auto_cookie,
         server_info=server_info,
         scheduler=Scheduler(jobs),
         rollups=rollups,
         rollup_cache=RollupCache(),
         commit=commit,
     )
+
+
+def _token(setting: SecretStr | None, path: Path) -> tuple[str, str]:
+    """(the token, where it comes from): the setting, else the file beside the database (generated once)."""
+    token = setting.get_secret_value() if setting is not None else stored_token(path)
+    redact_everywhere(token)
+    return token, "setting" if setting is not None else str(path)
 
 
 def create_app(
@@ -144,17 +159,23 @@ def create_app(
             before, after = migrate.upgrade(db)
             if before != after:
                 log.info("database migrated", extra={"from": before or "empty", "to": after})
-            token = settings.webhook_token
-            token_file = settings.data_dir / "webhook_token"
-            webhook_token = token.get_secret_value() if token else stored_token(token_file)
-            redact_everywhere(webhook_token)
-            log.info(
-                "webhook URL for Emby: /webhooks/emby?token=<webhook token>",
-                extra={"token_from": "WEBHOOK_TOKEN" if token else str(token_file)},
-            )
+            webhook_token, webhook_from = _token(settings.webhook_token, settings.data_dir / "webhook_token")
+            log.info("webhook URL for Emby: /webhooks/emby?token=<webhook token>", extra={"token_from": webhook_from})
+            admin_token, admin_from = _token(settings.admin_token, settings.data_dir / "admin_token")
+            auto_cookie = settings.admin_auto_cookie or ("false" if settings.admin_token else "local")
+            log.info("admin token", extra={"token_from": admin_from, "auto_cookie": auto_cookie})
+            if auto_cookie == "true":
+                log.warning("ADMIN_AUTO_COOKIE=true: every visitor of the UI gets the admin cookie")
             async with httpx.AsyncClient(transport=emby_transport, follow_redirects=False) as http:
                 state = build_state(
-                    settings, db, http, clock or SystemClock(), webhook_token=webhook_token, commit=build_commit()
+                    settings,
+                    db,
+                    http,
+                    clock or SystemClock(),
+                    webhook_token=webhook_token,
+                    admin_token=admin_token,
+                    auto_cookie=auto_cookie,
+                    commit=build_commit(),
                 )
                 await state.recorder.start()
                 app.state.emby_analytics = state
@@ -179,6 +200,10 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(CachedResponses, max_bytes=settings.stats_cache_mb * 1024 * 1024)
+    if settings.origins:  # no CORS headers at all unless asked for; never with credentials
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.origins), allow_methods=["GET"])
+    # Added last, so it runs first: nothing (the kept answers included) is served to someone who may not see it.
+    app.add_middleware(AccessControl, settings=settings, clock=clock or SystemClock())
     for router in (
         health.router,
         meta.router,
@@ -187,6 +212,7 @@ def create_app(
         items.router,
         images.router,
         webhooks.router,
+        admin.router,
     ):
         app.include_router(router)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 LogLevel = Literal["debug", "info", "warning", "warn", "error"]
 AutoCookie = Literal["true", "false", "local"]
+ReadAccess = Literal["public", "local", "token"]
+MIN_TOKEN_LENGTH = 16
 
 
 class ConfigError(Exception):
@@ -97,6 +100,18 @@ class Settings(BaseModel):
         None,
         description="Give the admin cookie to UI visitors: true, false or local (default: local when generated).",
     )
+    read_access: ReadAccess = Field(
+        "local",
+        description="Who may read statistics: public, local (loopback and private addresses) or token (the admin).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Reverse proxies (addresses or networks, comma-separated) whose forwarded client address is "
+        "believed.",
+    )
+    cors_origins: str = Field(
+        "", description="Origins (comma-separated) allowed to read the API from a browser page of another site."
+    )
     host: str = Field("0.0.0.0", description="Address the HTTP server listens on.")  # noqa: S104
     port: Annotated[int, Field(ge=1, le=65_535)] = Field(8080, description="Port the HTTP server listens on.")
     tz: str = Field("UTC", description="IANA time zone used to bucket days and hours.")
@@ -134,7 +149,45 @@ class Settings(BaseModel):
             raise ValueError("must be an IANA time zone name such as UTC or Europe/Berlin") from exc
         return value
 
-    @field_validator("log_level", "admin_auto_cookie", mode="before")
+    @field_validator("admin_token", "webhook_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            token = value.get_secret_value()
+            if len(token) < MIN_TOKEN_LENGTH:
+                raise ValueError(f"must be at least {MIN_TOKEN_LENGTH} characters (unset: one is generated)")
+            if any(ord(c) < 0x21 or ord(c) == 0x7F for c in token):
+                raise ValueError("must not contain spaces or control characters")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for part in _listed(value):
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not an IP address or network such as 172.18.0.0/16") from None
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: str) -> str:
+        for part in _listed(value):
+            parts = urlsplit(part)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+                raise ValueError(f"{part!r} is not an origin such as https://dash.example.org")
+        return value
+
+    @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(part, strict=False) for part in _listed(self.trusted_proxies))
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        return tuple(part.rstrip("/") for part in _listed(self.cors_origins))
+
+    @field_validator("log_level", "admin_auto_cookie", "read_access", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -169,6 +222,10 @@ class Settings(BaseModel):
     @property
     def external_url(self) -> str:
         return self.emby_external_url or self.emby_base_url
+
+
+def _listed(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def setting_names() -> list[str]:

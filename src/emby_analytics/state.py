@@ -40,6 +40,8 @@ class AppState:
     recorder: PlayRecorder
     webhooks: WebhookIntake
     webhook_token: str = field(repr=False)
+    admin_token: str = field(repr=False)
+    auto_cookie: str  # ADMIN_AUTO_COOKIE as it applies: true, false or local
     server_info: ServerInfoJob
     scheduler: Scheduler
     rollups: FoldJob
