@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -211,3 +212,19 @@ async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:
     await db.write(lambda conn: upsert(conn, users, [_user("e" * 32, "after", when)]))
     count = await db.read(lambda conn: conn.execute(select(func.count()).select_from(users)).scalar_one())
     assert count == 501
+
+
+def test_a_new_data_folder_and_database_are_the_owners_alone(tmp_path: Path) -> None:
+    db = Database.open(tmp_path / "data" / "emby.db")
+    try:
+        migrate.upgrade(db)
+        db.write_sync(lambda conn: upsert(conn, users, [_user("a" * 32, "ann", datetime(2026, 1, 1, tzinfo=UTC))]))
+        # SQLite made its WAL and shared-memory files with the database's mode.
+        files = [db.path, Path(f"{db.path}-wal"), Path(f"{db.path}-shm")]
+        assert all(f.exists() for f in files)
+        assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}
+        assert stat.S_IMODE(db.path.parent.stat().st_mode) == 0o700
+    finally:
+        db.close()
+    again = Database.open(tmp_path / "data" / "emby.db")  # an existing database opens as it is
+    again.close()

@@ -8,6 +8,7 @@ readers run alongside. Blocking SQLite calls run in worker threads so the event 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -55,10 +56,18 @@ class Database:
 
     @classmethod
     def open(cls, path: Path) -> Database:
+        # The data folder and the database hold everyone's viewing history: owner only (a folder or file that
+        # exists keeps its mode). SQLite gives the WAL and shared-memory files the database file's mode.
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise StorageError(f"cannot create the database {path}: {exc.strerror}") from None
         url = f"sqlite+pysqlite:///{path}"
         writer = _sqlite_engine(url, pool_size=1)
         # Take the write lock when the transaction starts, so a concurrent writer in another process makes us
