@@ -13,7 +13,7 @@ from tests.conftest import Service
 
 from emby_analytics.backoff import Backoff
 from emby_analytics.clock import ManualClock, within
-from emby_analytics.scheduler import Job, Scheduler
+from emby_analytics.scheduler import JOB_BACKOFF, Job, Scheduler
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -54,11 +54,15 @@ async def test_jobs_run_on_their_interval_and_record_errors() -> None:
     scheduler.start()
     try:
         for n in range(1, 5):
-            assert await _waiting(clock) == 60.0  # no backoff given: the interval, failure or not
+            wait = await _waiting(clock)
             assert job.calls == n and job.state.runs == n
-            clock.advance(59.9)
+            if n == 2:  # failed: retried soon by the default policy (JOB_BACKOFF), never later than the interval
+                assert JOB_BACKOFF.base / 2 <= wait <= JOB_BACKOFF.base
+            else:
+                assert wait == 60.0
+            clock.advance(wait - 0.1)
             await asyncio.sleep(0)
-            assert job.calls == n, "not before the interval"
+            assert job.calls == n, "not before its time"
             clock.advance(0.1)
             await _until(lambda n=n: job.calls == n + 1)  # type: ignore[misc]
     finally:
@@ -68,6 +72,21 @@ async def test_jobs_run_on_their_interval_and_record_errors() -> None:
     assert state.last_error is None, "a later success clears the error"
     assert state.last_run_at == clock.now() and state.last_success_at == clock.now()
     assert state.last_duration_ms is not None and not state.running
+
+
+def test_a_failed_run_of_a_long_interval_job_is_retried_within_minutes() -> None:
+    job = Counting(ManualClock(T0), 7 * 86_400, rng=random.Random(5))  # the history import's week
+    delays = []
+    for failures in range(1, 12):
+        job.state.consecutive_failures = failures
+        delays.append(job.next_delay())
+    assert 5 <= delays[0] <= 10 and max(delays) <= JOB_BACKOFF.cap
+    assert delays[-1] >= JOB_BACKOFF.cap / 2, "growing to the cap"
+    short = Counting(ManualClock(T0), 15)  # the rollups' 15 s: a retry is never later than the interval
+    short.state.consecutive_failures = 9
+    assert short.next_delay() == 15
+    job.state.consecutive_failures = 0
+    assert job.next_delay() == 7 * 86_400
 
 
 async def test_an_error_is_kept_until_the_next_success() -> None:

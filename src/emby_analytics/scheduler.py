@@ -60,10 +60,16 @@ class JobState:
     next_run_at: datetime | None = None
 
 
+# How a job without a policy of its own retries a failed run: soon, then less often, never later than its interval
+# (a weekly import that failed at start-up because Emby was down runs again within minutes, not in a week).
+JOB_BACKOFF = Backoff(base=10.0, cap=900.0)
+
+
 class Job(ABC):
     """A periodic task. Subclasses set `name` and implement `run_once`; errors are recorded, never fatal.
 
-    With a `backoff`, consecutive failures stretch the wait before the next run (instead of the interval)."""
+    After consecutive failures the next run waits by the backoff instead of the interval: the job's own `backoff`
+    (the session poll's may wait longer than its interval), else JOB_BACKOFF, at most the interval."""
 
     name: str = "job"
     # Jobs that allocate a lot for a while (syncs, imports) return the freed heap to the system after each run.
@@ -124,9 +130,11 @@ class Job(ABC):
     def next_delay(self) -> float:
         """Seconds until the next run: the interval, or the backoff after failures."""
         failures = self.state.consecutive_failures
-        if failures and self.backoff is not None:
+        if not failures:
+            return self.state.interval_sec
+        if self.backoff is not None:
             return self.backoff.delay(failures, self.rng)
-        return self.state.interval_sec
+        return min(JOB_BACKOFF.delay(failures, self.rng), self.state.interval_sec)
 
     async def loop(self) -> None:
         await self._sleep(self.initial_delay_sec)

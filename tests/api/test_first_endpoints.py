@@ -210,3 +210,18 @@ async def test_the_front_door_leads_to_the_api_docs(service: Service) -> None:
     response = await service.http.get("/")
     assert response.status_code == 307
     assert response.headers["location"] == "/docs"
+
+
+async def test_a_failing_background_job_makes_health_degraded_until_it_succeeds(service: Service) -> None:
+    job = service.state.scheduler.jobs["users"]
+    service.simulator.faults.unauthorized_next(1, endpoint="/Users")  # refused at once: no retry to wait for
+    await job.run_now()
+    body = (await service.http.get("/health")).json()
+    assert body["ok"] is True and body["status"] == "degraded"
+    (users,) = [j for j in body["jobs"] if j["name"] == "users"]
+    assert users["consecutive_failures"] == 1 and users["last_error"]
+    assert job.next_delay() <= 10, "retried soon, not in the job's interval"
+    service.simulator.faults.clear()
+    await job.run_now()
+    body = (await service.http.get("/health")).json()
+    assert body["status"] == "ok"

@@ -31,6 +31,7 @@ class JobHealth(BaseModel):
     runs: int
     last_run_at: datetime | None
     last_error: str | None
+    consecutive_failures: int = Field(description="Failed runs in a row; the job retries with backoff meanwhile.")
 
 
 class PollerHealth(BaseModel):
@@ -67,8 +68,8 @@ class Health(BaseModel):
     ok: bool = Field(description="The service can serve: its database works. Emby being down does not make it false.")
     status: str = Field(
         description=(
-            "ok, or degraded while Emby cannot be reached, plays cannot be stored or recorded, or the websocket is "
-            "refused."
+            "ok, or degraded while Emby cannot be reached, plays cannot be stored or recorded, the websocket is "
+            "refused, or a background job's last run failed."
         )
     )
     db: DbHealth
@@ -106,13 +107,21 @@ async def health(state: State) -> JSONResponse:
     size = state.db.size()
     db = DbHealth(ok=error is None, size_bytes=size.size_bytes, wal_bytes=size.wal_bytes, error=error)
     jobs = [
-        JobHealth(name=s.name, running=s.running, runs=s.runs, last_run_at=s.last_run_at, last_error=s.last_error)
+        JobHealth(
+            name=s.name,
+            running=s.running,
+            runs=s.runs,
+            last_run_at=s.last_run_at,
+            last_error=s.last_error,
+            consecutive_failures=s.consecutive_failures,
+        )
         for s in state.scheduler.states()
     ]
     poller = _poller(state)
     websocket = _websocket(state)
     recording = poller.last_write_error is None and poller.last_subscriber_error is None
-    healthy = poller.ok and recording and not websocket.auth_failed
+    jobs_ok = all(job.consecutive_failures == 0 for job in jobs)
+    healthy = poller.ok and recording and not websocket.auth_failed and jobs_ok
     status = "ok" if db.ok and healthy else "degraded"
     body = Health(ok=db.ok, status=status, db=db, poller=poller, websocket=websocket, jobs=jobs, version=VERSION)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
