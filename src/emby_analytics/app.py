@@ -151,6 +151,7 @@ def create_app(
     run_jobs: bool = True,
 ) -> FastAPI:
     """The service. Tests pass `emby_transport` (the simulator through httpx.ASGITransport) and a manual clock."""
+    clock = clock or SystemClock()  # one clock for the jobs, the state and the access layer
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -171,7 +172,7 @@ def create_app(
                     settings,
                     db,
                     http,
-                    clock or SystemClock(),
+                    clock,
                     webhook_token=webhook_token,
                     admin_token=admin_token,
                     auto_cookie=auto_cookie,
@@ -203,7 +204,7 @@ def create_app(
     if settings.origins:  # no CORS headers at all unless asked for; never with credentials
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.origins), allow_methods=["GET"])
     # Added last, so it runs first: nothing (the kept answers included) is served to someone who may not see it.
-    app.add_middleware(AccessControl, settings=settings, clock=clock or SystemClock())
+    app.add_middleware(AccessControl, settings=settings, clock=clock)
     for router in (
         health.router,
         meta.router,

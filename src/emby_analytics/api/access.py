@@ -214,17 +214,16 @@ class AccessControl:
             return
         headers = dict(scope.get("headers") or [])
         who = caller(scope, headers, self.proxies)
-        attempts = self.attempts
         given, by_cookie = presented_token(headers)
         admin = False
         if given is not None:
-            wait = attempts.blocked_for(who.address)
+            wait = self.attempts.blocked_for(who.address)
             if wait:
                 await _refuse(scope, receive, send, 429, "too many wrong admin tokens; try again later", wait)
                 return
             admin = same_secret(given, token)
             if not admin:
-                attempts.failed(who.address)
+                self.attempts.failed(who.address)
                 await _refuse(scope, receive, send, 401, "the admin token is wrong")
                 return
             if by_cookie and method not in _SAFE_METHODS and not _same_origin(headers):

@@ -106,17 +106,7 @@ async def health(state: State) -> JSONResponse:
         error = type(exc).__name__
     size = state.db.size()
     db = DbHealth(ok=error is None, size_bytes=size.size_bytes, wal_bytes=size.wal_bytes, error=error)
-    jobs = [
-        JobHealth(
-            name=s.name,
-            running=s.running,
-            runs=s.runs,
-            last_run_at=s.last_run_at,
-            last_error=s.last_error,
-            consecutive_failures=s.consecutive_failures,
-        )
-        for s in state.scheduler.states()
-    ]
+    jobs = [JobHealth.model_validate(job, from_attributes=True) for job in state.scheduler.states()]
     poller = _poller(state)
     websocket = _websocket(state)
     recording = poller.last_write_error is None and poller.last_subscriber_error is None

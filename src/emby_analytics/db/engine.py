@@ -119,30 +119,29 @@ class Database:
         await asyncio.get_running_loop().run_in_executor(self._write_thread, self._release_memory)
 
     def _release_memory(self) -> None:
-        # Straight to SQLite, outside a transaction: no write lock to wait for.
-        raw = self.writer.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("PRAGMA shrink_memory")
-            cursor.close()
-        finally:
-            raw.close()  # back to the pool
+        self._outside_transaction("PRAGMA shrink_memory")
 
     def compact_sync(self) -> None:
         """Rewrite the file with full pages and no free ones (SQLite's VACUUM), then empty the WAL it went through.
         Call on the writer thread: every other write waits meanwhile, readers go on. All or nothing: a failure
         (the disk full, say) leaves the file as it was."""
+        try:
+            # Readers still on an older snapshot keep the WAL from emptying: the next checkpoint finishes it.
+            self._outside_transaction("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error as exc:
+            raise StorageError(f"database compaction failed: {exc}") from exc
+
+    def _outside_transaction(self, *statements: str) -> None:
+        """Statements straight to SQLite on the writer connection, outside a transaction (no write lock to take
+        first: SQLite takes what each needs). Call on the writer thread."""
         raw = self.writer.raw_connection()
         try:
             cursor = raw.cursor()
             try:
-                cursor.execute("VACUUM")
-                # Readers still on an older snapshot keep the WAL from emptying: the next checkpoint finishes it.
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                for statement in statements:
+                    cursor.execute(statement)
             finally:
                 cursor.close()
-        except sqlite3.Error as exc:
-            raise StorageError(f"database compaction failed: {exc}") from exc
         finally:
             raw.close()  # back to the pool
 
