@@ -118,15 +118,28 @@ def ensure_zone(conn: Connection, zone: ZoneInfo) -> bool:
         return False
     if state.zone == zone.key:
         return False
-    for table in _ROLLUPS:
-        conn.execute(delete(table))
+    unfold_all(conn)
+    conn.execute(update(rollup_state).values(zone=zone.key))
+    return True
+
+
+def unfold_all(conn: Connection) -> None:
+    """Empty the rollups and mark every play unfolded, to be folded again (after a change of TZ, or a repair that
+    changed plays already folded: the rollups only ever add)."""
+    empty_rollups(conn)
     conn.execute(
         update(play_rows)
         .where((play_rows.c.folded == True) | (play_rows.c.view_counted == True))  # noqa: E712 - SQL
         .values(folded=False, view_counted=False)
     )
-    conn.execute(update(rollup_state).values(zone=zone.key, generation=rollup_state.c.generation + 1))
-    return True
+
+
+def empty_rollups(conn: Connection) -> None:
+    """Delete every rollup row and start a new fold generation (no cached rollup answer outlives it). The plays
+    stay marked folded: call only when they go too, or through `unfold_all`."""
+    for table in _ROLLUPS:
+        conn.execute(delete(table))
+    conn.execute(update(rollup_state).values(generation=rollup_state.c.generation + 1))
 
 
 def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import Connection
 
@@ -25,6 +27,7 @@ from emby_analytics.tracking.tracker import Tracker
 from emby_analytics.tracking.webhooks import Receipt
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_WEBHOOK_AGE = timedelta(minutes=5)
 
@@ -90,6 +93,24 @@ class PlayRecorder:
                 await self._commit(TickResult())
             except Exception:
                 log.warning("plays not stored at shutdown", extra={"plays": self.status.unsaved_plays})
+
+    async def exclusive_write(self, work: Callable[[Connection, frozenset[str]], T]) -> T:
+        """Run `work(conn, ids of the open plays the tracker holds)` as one write while no snapshot or webhook is
+        applied (a repair of stored plays must not race the tracker's own writes)."""
+        async with self._lock:
+            held = frozenset(play.play_id for play in self.tracker.open_plays())
+            return await self.db.write(lambda conn: work(conn, held))
+
+    async def reset(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` (a write that deletes the history) and start the tracker afresh with it: the open plays go
+        with the history, and a session still playing starts a new play at the next snapshot."""
+        async with self._lock:
+            result = await self.db.write(work)
+            self._tracker = Tracker(self.config, ())
+            self._unsaved = TickResult()
+            self.writer = PlayWriter()
+            self.status = RecorderStatus()
+            return result
 
     async def _commit(self, result: TickResult, receipt: Receipt | None = None) -> None:
         pending, self._unsaved = self._unsaved, TickResult()

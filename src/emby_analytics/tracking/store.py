@@ -14,6 +14,7 @@ maps to columns by field name (text capped at each column's length); the rules o
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -26,6 +27,8 @@ from emby_analytics.db.plays import SegmentValues, refs_of, stored_row
 from emby_analytics.db.schema import FIRST_SEGMENT_COLUMNS, cap, play_rows, plays, segment_rows, segments
 from emby_analytics.tracking.model import Cursor, JsonDict, Play, PlayContext, Segment, Stream, TickResult
 from emby_analytics.tracking.reporting import EarlierPlay, reported_stream, resumed_view
+
+log = logging.getLogger(__name__)
 
 _CONTEXT_FIELDS = tuple(f.name for f in fields(PlayContext) if f.name != "stream")
 _STREAM_FIELDS = tuple(f.name for f in fields(Stream))
@@ -249,7 +252,15 @@ def load_open_plays(conn: Connection) -> list[Play]:
     query = select(segments).where(segments.c.play_id.in_(ids)).order_by(segments.c.play_id, segments.c.seq)
     for segment in conn.execute(query):
         by_play.setdefault(segment.play_id, []).append(segment)
-    return [_restored(row, by_play.get(row.id, [])) for row in rows]
+    restored = []
+    for row in rows:
+        try:
+            restored.append(_restored(row, by_play.get(row.id, [])))
+        except (ValueError, KeyError, TypeError):
+            # One unreadable state must not keep the service from starting: the play stays open in the database,
+            # where /admin/recover-intervals closes it as far as it was recorded.
+            log.warning("open play not resumed: its saved tracker state does not read", extra={"play_id": row.id})
+    return restored
 
 
 def _restored(row: Any, segment_rows: Sequence[Any]) -> Play:
