@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import SecretStr
 
-from emby_analytics.api import admin, health, images, items, library, maintenance, meta, stats, webhooks
+from emby_analytics.api import admin, backup, health, images, items, library, maintenance, meta, stats, webhooks
 from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.response_cache import CachedResponses
+from emby_analytics.backups import BackupJob, Backups
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.compaction import CompactionJob
 from emby_analytics.config import Settings
@@ -96,6 +97,9 @@ def build_state(
     ]
     if settings.compact_interval_days:
         jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))
+    backups = Backups(db, settings.backup_folder, clock, keep=settings.backup_keep)
+    if settings.backup_interval_hours:
+        jobs.append(BackupJob(backups, clock, timedelta(hours=settings.backup_interval_hours)))
     item_lookup = ItemLookup(db, emby, clock)
     # Images get their own client: one retry, and no attempt longer than the proxy's whole budget.
     image_emby = EmbyClient(
@@ -132,6 +136,7 @@ def build_state(
         scheduler=Scheduler(jobs),
         rollups=rollups,
         rollup_cache=RollupCache(),
+        backups=backups,
         commit=commit,
     )
 
@@ -215,6 +220,7 @@ def create_app(
         webhooks.router,
         admin.router,
         maintenance.router,
+        backup.router,
     ):
         app.include_router(router)
     return app

@@ -62,6 +62,15 @@ class Settings(BaseModel):
         7,
         description="Days between compactions of the database file (0 = never); each waits until no play is open.",
     )
+    backup_dir: Path | None = Field(
+        None, description="Folder of database backups (default: backups/ in the data folder)."
+    )
+    backup_interval_hours: Annotated[int, Field(ge=0, le=8760)] = Field(
+        24, description="Hours between scheduled backups of the database (0 = none; POST /admin/backup still works)."
+    )
+    backup_keep: Annotated[int, Field(ge=1, le=1000)] = Field(
+        7, description="Backups kept in the backup folder; older ones are deleted after each backup."
+    )
     user_sync_interval: Annotated[int, Field(ge=60, le=86_400)] = Field(900, description="Seconds between user syncs.")
     history_days: Annotated[int, Field(ge=0, le=36_500)] = Field(
         2, description="Days of Playback Reporting history to import (0 = everything)."
@@ -188,7 +197,7 @@ class Settings(BaseModel):
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("admin_token", "webhook_token", "admin_auto_cookie", "web_path", mode="before")
+    @field_validator("admin_token", "webhook_token", "admin_auto_cookie", "web_path", "backup_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -200,6 +209,10 @@ class Settings(BaseModel):
     @property
     def image_cache_dir(self) -> Path:
         return self.data_dir / "image-cache"
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     @property
     def image_cache_bytes(self) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from emby_analytics.backups import Backups
 from emby_analytics.clock import Clock
 from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
@@ -46,4 +47,5 @@ class AppState:
     scheduler: Scheduler
     rollups: FoldJob
     rollup_cache: RollupCache
+    backups: Backups
     commit: str

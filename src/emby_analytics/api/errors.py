@@ -31,6 +31,8 @@ _CODES = {
     413: "too_large",
     422: "invalid_parameter",
     429: "rate_limited",
+    503: "storage_unavailable",
+    507: "insufficient_storage",
 }
 
 
