@@ -314,6 +314,36 @@ MALFORMED: list[tuple[str, dict[str, Any]]] = [
     ("form data not json", {"data": {"data": "not json"}}),
     ("multipart data is a file", {"files": {"data": ("x.json", b'{"Event": "library.new"}', "application/json")}}),
 ]
+# Ids are checked as strictly as path ids: they are stored and later go into Emby URLs.
+_PAUSE = "webhook_playback.pause_movie_emby4.8.11#0"
+HOSTILE_IDS: list[tuple[str, tuple[str, ...], Any]] = [
+    ("item id traversal", ("Item", "Id"), "../../System/Info"),
+    ("item id query", ("Item", "Id"), "4916?api_key=x"),
+    ("item id markup", ("Item", "Id"), "<script>alert(1)</script>"),
+    ("series id", ("Item", "SeriesId"), "56/../57"),
+    ("user id", ("User", "Id"), "aac3a78d9f184ea480fb1629e76aad57/../x"),
+    ("user id too long", ("User", "Id"), "a" * 33),
+    ("session id", ("Session", "Id"), "4c7be753%2F..%2F"),
+    ("event name", ("Event",), "playback.pause<script>"),
+]
+
+
+@pytest.mark.parametrize(("where", "value"), [c[1:] for c in HOSTILE_IDS], ids=[c[0] for c in HOSTILE_IDS])
+async def test_hostile_ids_in_a_body_get_a_400_and_nothing_is_stored(
+    service: Service, where: tuple[str, ...], value: Any
+) -> None:
+    body = copy.deepcopy(_samples()[_PAUSE])
+    target = body
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    response = await service.http.post(_url(service), json=body)
+    assert response.status_code == 400 and response.json()["error"] == "bad_request", response.text
+    assert "invalid" in response.json()["message"]
+    stored = await service.state.db.read(
+        lambda conn: conn.execute(select(func.count()).select_from(plays)).scalar_one()
+    )
+    assert stored == 0 and service.state.webhooks.stats.malformed == 1
 
 
 @pytest.mark.parametrize("case", [c[1] for c in MALFORMED], ids=[c[0] for c in MALFORMED])

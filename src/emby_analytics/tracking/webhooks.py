@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from emby_analytics.clock import Clock
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import webhook_receipts
 from emby_analytics.emby.models import WebhookEvent
+from emby_analytics.emby.validation import check_id, check_session_id
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +76,29 @@ def parse_body(body: bytes | str) -> tuple[WebhookEvent, str]:
         event = WebhookEvent.model_validate(payload)
     except ValidationError as exc:
         raise MalformedWebhook("body is not an Emby webhook (no Event)") from exc
+    _check_ids(event)
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return event, hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_EVENT_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _check_ids(event: WebhookEvent) -> None:
+    """The body's ids as strictly as our routes check path ids: they are stored, and later put into Emby URLs."""
+    if not _EVENT_NAME.fullmatch(event.event):
+        raise MalformedWebhook("invalid Event: expected a name such as playback.start")
+    try:
+        if event.user is not None and event.user.id is not None:
+            check_id(event.user.id.replace("-", ""), "user id")
+        if event.item is not None:
+            for value in (event.item.id, event.item.series_id, event.item.season_id, event.item.parent_id):
+                if value is not None:
+                    check_id(value)
+        if event.session is not None and event.session.id is not None:
+            check_session_id(event.session.id)
+    except ValueError as exc:
+        raise MalformedWebhook(str(exc)) from None
 
 
 class WebhookIntake:
