@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from emby_analytics.api import admin, backup, health, images, items, library, maintenance, meta, stats, webhooks
 from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
+from emby_analytics.api.headers import SecurityHeaders
 from emby_analytics.api.response_cache import CachedResponses
 from emby_analytics.backups import BackupJob, Backups
 from emby_analytics.clock import Clock, SystemClock
@@ -210,6 +211,7 @@ def create_app(
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.origins), allow_methods=["GET"])
     # Added last, so it runs first: nothing (the kept answers included) is served to someone who may not see it.
     app.add_middleware(AccessControl, settings=settings, clock=clock)
+    app.add_middleware(SecurityHeaders)  # outside even that: refusals carry the headers too
     for router in (
         health.router,
         meta.router,
