@@ -18,12 +18,11 @@ from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.headers import SecurityHeaders
 from emby_analytics.api.response_cache import CachedResponses
-from emby_analytics.backups import BackupJob, Backups
+from emby_analytics.backups import BackupJob, Backups, upgrade_backed_up
 from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.compaction import CompactionJob
 from emby_analytics.config import Settings
 from emby_analytics.credentials import stored_token
-from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.feed import SessionFeed, SocketConfig
@@ -98,7 +97,7 @@ def build_state(
     ]
     if settings.compact_interval_days:
         jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))
-    backups = Backups(db, settings.backup_folder, clock, keep=settings.backup_keep)
+    backups = Backups.of(db, settings, clock)
     if settings.backup_interval_hours:
         jobs.append(BackupJob(backups, clock, timedelta(hours=settings.backup_interval_hours)))
     item_lookup = ItemLookup(db, emby, clock)
@@ -163,7 +162,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database.open(settings.sqlite_path)
         try:
-            before, after = migrate.upgrade(db)
+            before, after = upgrade_backed_up(db, Backups.of(db, settings, clock))
             if before != after:
                 log.info("database migrated", extra={"from": before or "empty", "to": after})
             webhook_token, webhook_from = _token(settings.webhook_token, settings.data_dir / "webhook_token")

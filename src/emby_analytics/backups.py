@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from emby_analytics.clock import Clock
+from emby_analytics.config import Settings
+from emby_analytics.db import migrate
 from emby_analytics.db.engine import BUSY_TIMEOUT_MS, Database, StorageError
 from emby_analytics.scheduler import Job
 
@@ -92,6 +94,11 @@ class Backups:
         self.keep = keep
         self.reserve_bytes = reserve_bytes
         self._lock = asyncio.Lock()
+
+    @classmethod
+    def of(cls, db: Database, settings: Settings, clock: Clock) -> Backups:
+        """The backups `settings` ask for (BACKUP_DIR, BACKUP_KEEP)."""
+        return cls(db, settings.backup_folder, clock, keep=settings.backup_keep)
 
     @property
     def running(self) -> bool:
@@ -305,3 +312,17 @@ class BackupJob(Job):
         except BackupBusy:  # one on demand started while the folder was read
             return
         self.taken += 1
+
+
+def upgrade_backed_up(db: Database, backups: Backups) -> tuple[str | None, str]:
+    """Migrate the database to the newest schema (`migrate.upgrade`), taking a backup first when it holds an older
+    one: an upgrade that goes wrong, or a version the admin wants to leave, can go back to it. Without the backup
+    (no room, say) nothing is migrated and StorageError says why."""
+    before, head = migrate.current_revision(db), migrate.head_revision()
+    if before is not None and before != head:
+        try:
+            taken = backups.take_sync(backups.clock.now())
+        except StorageError as exc:
+            raise StorageError(f"not upgrading the database without a backup first: {exc}") from None
+        log.info("database backed up before the upgrade", extra={"backup": taken.name, "from": before, "to": head})
+    return migrate.upgrade(db)

@@ -13,9 +13,9 @@ import httpx
 import uvicorn
 
 from emby_analytics.app import build_state, create_app
+from emby_analytics.backups import Backups, upgrade_backed_up
 from emby_analytics.clock import SystemClock
 from emby_analytics.config import ConfigError, Settings, load_settings
-from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database, StorageError
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.logconfig import configure_logging
@@ -111,7 +111,7 @@ def _migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     db = Database.open(settings.sqlite_path)
     try:
-        before, after = migrate.upgrade(db)
+        before, after = upgrade_backed_up(db, Backups.of(db, settings, SystemClock()))
     finally:
         db.close()
     print(f"database {settings.sqlite_path}: {before or 'empty'} -> {after}")
@@ -127,7 +127,7 @@ def _sync(args: argparse.Namespace) -> int:
 async def _sync_once(settings: Settings, *, incremental: bool) -> int:
     db = Database.open(settings.sqlite_path)
     try:
-        migrate.upgrade(db)
+        upgrade_backed_up(db, Backups.of(db, settings, SystemClock()))
         async with httpx.AsyncClient(follow_redirects=False) as http:
             state = build_state(settings, db, http, SystemClock())
             users = await state.user_sync.run()
