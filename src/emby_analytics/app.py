@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import SecretStr
 
-from emby_analytics.api import admin, health, images, items, library, meta, stats, webhooks
+from emby_analytics.api import admin, admin_debug, health, images, items, library, meta, stats, webhooks
 from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.response_cache import CachedResponses
@@ -214,6 +214,7 @@ def create_app(
         images.router,
         webhooks.router,
         admin.router,
+        admin_debug.router,
     ):
         app.include_router(router)
     return app
