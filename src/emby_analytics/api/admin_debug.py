@@ -18,7 +18,6 @@ from emby_analytics.api.admin import Started
 from emby_analytics.api.deps import State
 from emby_analytics.api.params import ItemIdParam, LimitParam, UserIdParam
 from emby_analytics.db.schema import play_rows, plays, users
-from emby_analytics.emby.models import PlayState, SessionUser, TranscodingInfo
 from emby_analytics.stats.history_query import Refs, Wanted, page_ids, resolve
 from emby_analytics.sync.history import HistoryImportJob
 from emby_analytics.sync.users import user_changes
@@ -192,10 +191,46 @@ async def debug_sessions(
 
 
 # -- Emby's sessions -----------------------------------------------------------------------------------------------
-class SessionItem(BaseModel):
-    """What a session plays: the item's identity and shape (not its files or media sources)."""
-
+# Our own names for the validated session models' fields (the Emby models speak PascalCase on the wire): what is
+# not listed here is never shown.
+class _FromModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+class SessionPlayState(_FromModel):
+    position_ticks: int | None
+    can_seek: bool | None
+    is_paused: bool | None
+    is_muted: bool | None
+    volume_level: int | None
+    audio_stream_index: int | None
+    subtitle_stream_index: int | None
+    media_source_id: str | None
+    play_method: str | None
+    repeat_mode: str | None
+    playback_rate: float | None
+
+
+class SessionTranscoding(_FromModel):
+    video_codec: str | None
+    audio_codec: str | None
+    container: str | None
+    is_video_direct: bool | None
+    is_audio_direct: bool | None
+    bitrate: int | None
+    width: int | None
+    height: int | None
+    framerate: float | None
+    audio_channels: int | None
+    completion_percentage: float | None
+    transcode_reasons: list[str]
+    current_cpu_usage: float | None
+    video_decoder_is_hardware: bool | None
+    video_encoder_is_hardware: bool | None
+
+
+class SessionItem(_FromModel):
+    """What a session plays: the item's identity and shape (not its files or media sources)."""
 
     id: str
     name: str | None
@@ -213,15 +248,18 @@ class SessionItem(BaseModel):
     height: int | None
 
 
-class EmbySession(BaseModel):
-    """One session of Emby's `/Sessions` as our client validated it, in our names."""
+class SessionOtherUser(_FromModel):
+    user_id: str | None
+    user_name: str | None
 
-    model_config = ConfigDict(from_attributes=True)
+
+class EmbySession(_FromModel):
+    """One session of Emby's `/Sessions` as our client validated it."""
 
     id: str
     user_id: str | None
     user_name: str | None
-    additional_users: list[SessionUser]
+    additional_users: list[SessionOtherUser]
     client: str | None
     device_name: str | None
     device_type: str | None
@@ -233,9 +271,9 @@ class EmbySession(BaseModel):
     is_playing: bool
     is_transcoding: bool
     position_seconds: float | None
-    play_state: PlayState
+    play_state: SessionPlayState
     now_playing_item: SessionItem | None
-    transcoding_info: TranscodingInfo | None
+    transcoding_info: SessionTranscoding | None
 
 
 class EmbySessions(BaseModel):
@@ -247,7 +285,6 @@ class EmbySessions(BaseModel):
 @router.get(
     "/debug/emby-sessions",
     response_model=EmbySessions,
-    response_model_by_alias=False,
     summary="Emby's sessions now",
     description="Asks Emby for `/Sessions` now (not the feed's last snapshot) and shows them as our client "
     "validated them: only the fields we model. Hands them to nobody: nothing is recorded. 502 when Emby fails.",
