@@ -50,7 +50,8 @@ from emby_analytics.simulator.playback.history import plugin_date
 from emby_analytics.simulator.server import LatencyConfig, Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.state import AppState
-from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport, _Counts
+from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport
+from emby_analytics.sync.history_progress import ImportCounts
 from emby_analytics.sync.history_rows import (
     PlayedItem,
     PluginRow,
@@ -106,14 +107,14 @@ class TimedImport(HistoryImport):
 
     write_seconds = 0.0
 
-    def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
+    def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> ImportCounts:
         started = time.perf_counter()
         try:
             return self._write_rows(conn, rows, rows_read, invalid)
         finally:
             self.write_seconds += time.perf_counter() - started
 
-    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
+    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> ImportCounts:
         return super()._write_page(conn, rows=rows, rows_read=rows_read, invalid=invalid)
 
 
@@ -121,8 +122,8 @@ class NaiveImport(TimedImport):
     """The obvious writer: every row looked up and inserted on its own, through the view `plays` (whose trigger
     looks up or adds the play's descriptions); the same fetch and the same parsing."""
 
-    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
-        counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
+    def _write_rows(self, conn: Connection, rows: list[PluginRow], rows_read: int, invalid: int) -> ImportCounts:
+        counts = ImportCounts(rows_read=rows_read, skipped_invalid=invalid)
         end = func.coalesce(plays.c.stopped_at, plays.c.last_seen_at)
         for row in rows:
             play_id = f"{row.play_id + (1 << 63):016x}"  # the stored id as text

@@ -13,7 +13,19 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import SecretStr
 
-from emby_analytics.api import admin, backup, health, images, items, library, maintenance, meta, stats, webhooks
+from emby_analytics.api import (
+    admin,
+    admin_debug,
+    backup,
+    health,
+    images,
+    items,
+    library,
+    maintenance,
+    meta,
+    stats,
+    webhooks,
+)
 from emby_analytics.api.access import AccessControl
 from emby_analytics.api.errors import install_error_handlers
 from emby_analytics.api.headers import SecurityHeaders
@@ -222,6 +234,7 @@ def create_app(
         admin.router,
         maintenance.router,
         backup.router,
+        admin_debug.router,
     ):
         app.include_router(router)
     return app

@@ -251,6 +251,26 @@ async def test_emby_error_or_malformed_page_leaves_database_unchanged(service: S
     assert len(all_plays(service)) == history.row_count()
 
 
+async def test_progress_follows_the_run(service: Service, clock: ManualClock) -> None:
+    history = install(service, clock, days=20)
+    imports = importer(service, clock, page_size=30)
+    assert imports.progress.running is False and imports.progress.started_at is None
+    result = await imports.run()
+    progress = imports.progress
+    assert progress.running is False and progress.error is None
+    assert progress.started_at == progress.finished_at == clock.now()
+    assert progress.counts.result() == result, "the run's own counters"
+    assert result.pages == -(-history.row_count() // 30) and result.rows_read == history.row_count()
+
+    service.simulator.faults.fail_next(1, status=404, endpoint="/Users")  # the played flags' first request
+    with pytest.raises(EmbyError):
+        await imports.run()
+    failed = imports.progress
+    assert failed is not progress and failed.running is False and failed.error is not None
+    assert failed.error.startswith("EmbyNotFoundError: ") and "/Users" in failed.error
+    assert failed.counts.pages == result.pages and failed.counts.skipped_duplicates == history.row_count()
+
+
 async def test_without_the_plugin_only_played_flags_are_imported(service: Service, clock: ManualClock) -> None:
     result = await importer(service, clock).run()
     assert (result.rows_read, result.plays_added, result.played_added) == (0, 0, 0)

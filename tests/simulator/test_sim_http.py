@@ -162,6 +162,17 @@ async def test_stall_and_latency(client: httpx.AsyncClient, sim: Simulator) -> N
     assert sim.latency.delay_for("/Users") == 0.0
 
 
+async def test_a_held_request_is_answered_when_released(client: httpx.AsyncClient, sim: Simulator) -> None:
+    hold = sim.faults.hold_next(1, endpoint="/System/Info")
+    held = asyncio.create_task(client.get("/System/Info"))
+    async with asyncio.timeout(5):
+        await hold.arrived.wait()
+    assert (await client.get("/System/Info")).status_code == 200, "only the next one is held"
+    assert not held.done()
+    hold.release()
+    assert (await held).status_code == 200 and sim.faults.injected == {"hold": 1}
+
+
 def test_probabilistic_faults_are_seeded(sim: Simulator) -> None:
     def run(seed: int) -> list[bool]:
         faults = FaultConfig(seed=seed)

@@ -70,6 +70,9 @@ class SessionFeed:
         self._subscribers: list[Subscriber] = []
         self._lock = asyncio.Lock()
         self._newest_asked: datetime | None = None
+        self._poll_lock = asyncio.Lock()
+        self._polls_done = 0  # polls that ended (answered or failed): tells a waiting caller one ended meanwhile
+        self._last_poll: Snapshot | Exception | None = None
         self.subscriber_errors = 0
         self.last_subscriber_error: str | None = None  # the last snapshot a subscriber refused; None once all take one
         self.poll_job = SessionPollJob(self.poll, interval_sec, clock, rng=rng)
@@ -108,11 +111,36 @@ class SessionFeed:
         return self.poll_job.state.consecutive_failures == 0
 
     async def poll(self) -> None:
-        """One `/Sessions` request, handed on. Emby errors are raised (the poll job records them and backs off;
-        open plays stay open meanwhile, watch-time rule 6)."""
-        asked = self.clock.now()
-        sessions = await self.emby.sessions(retries=0)  # the next poll is the retry
-        await self._publish(Snapshot(sessions, self.clock.now(), asked, "poll"))
+        """One `/Sessions` request, handed on (the poll job's run). Emby errors are raised (the poll job records
+        them and backs off; open plays stay open meanwhile, watch-time rule 6)."""
+        await self.poll_now()
+
+    async def poll_now(self) -> Snapshot:
+        """A poll as `poll`, answered with its snapshot once every subscriber has taken it. A caller arriving while
+        a poll is in flight (the job's, or another caller's) shares that poll's snapshot or error instead of asking
+        Emby again: however many ask at once, one request."""
+        done = self._polls_done
+        async with self._poll_lock:
+            if self._polls_done != done:  # one was in flight when we came, and has ended: as fresh as ours would be
+                shared = self._last_poll
+                if isinstance(shared, Exception):
+                    raise shared
+                assert shared is not None
+                return shared
+            try:
+                asked = self.clock.now()
+                sessions = await self.emby.sessions(retries=0)  # the next poll is the retry
+                snapshot = Snapshot(sessions, self.clock.now(), asked, "poll")
+                await self._publish(snapshot)
+            except Exception as exc:
+                self._last_poll, self._polls_done = exc, self._polls_done + 1
+                raise
+            self._last_poll, self._polls_done = snapshot, self._polls_done + 1
+            return snapshot
+
+    async def peek(self) -> SessionsSnapshot:
+        """One `/Sessions` request for its caller alone, handed to no subscriber: a look that changes nothing."""
+        return await self.emby.sessions(retries=0)
 
     async def pushed(self, sessions: SessionsSnapshot, received_at: datetime) -> None:
         """A session list Emby pushed (its websocket), handed on like a poll's."""

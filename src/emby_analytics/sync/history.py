@@ -27,7 +27,6 @@ import logging
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from itertools import chain
 from operator import itemgetter
@@ -61,6 +60,7 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.errors import EmbyNotFoundError, EmbyResponseError
 from emby_analytics.emby.models import TICKS_PER_SECOND, BaseItem
 from emby_analytics.scheduler import Job
+from emby_analytics.sync.history_progress import ImportCounts, ImportProgress, ImportResult
 from emby_analytics.sync.history_rows import (
     CLIENT_CELLS,
     WORK_CELLS,
@@ -112,35 +112,6 @@ _SELECTED = (
 )
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    rows_read: int
-    plays_added: int
-    skipped_duplicates: int
-    skipped_live_overlap: int
-    skipped_invalid: int
-    played_added: int
-    emby_calls: int
-
-
-@dataclass
-class _Counts:
-    rows_read: int = 0
-    plays_added: int = 0
-    skipped_duplicates: int = 0
-    skipped_live_overlap: int = 0
-    skipped_invalid: int = 0
-    played_added: int = 0
-    emby_calls: int = 0
-
-    def add(self, other: _Counts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
-
-    def result(self) -> ImportResult:
-        return ImportResult(**{f.name: getattr(self, f.name) for f in fields(self)})
-
-
 class HistoryImportError(EmbyResponseError):
     """The plugin answered, but not with a query result (an error message, or a malformed body)."""
 
@@ -172,18 +143,33 @@ class HistoryImport:
         self.min_play_seconds = min_play_seconds
         self._lock = asyncio.Lock()
         self._described: _Described | None = None
+        self.progress = ImportProgress()
+
+    @property
+    def running(self) -> bool:
+        return self._lock.locked()
 
     async def run(self) -> ImportResult:
         async with self._lock:
             self._described = None
-            counts = _Counts()
+            counts = ImportCounts()
+            progress = self.progress = ImportProgress(running=True, started_at=self.clock.now(), counts=counts)
             try:
-                await self._plugin_rows(counts)
-                await self._played_flags(counts)
+                try:
+                    await self._plugin_rows(counts)
+                    await self._played_flags(counts)
+                finally:
+                    self._described = None
+                # What the run learnt is not needed until the next run (days away): free it for the idle service.
+                await self.db.write(forget_descriptions)
+            except asyncio.CancelledError:
+                progress.error = "interrupted"
+                raise
+            except Exception as exc:
+                progress.error = f"{type(exc).__name__}: {exc}"[:500]  # as a job's last error shows it
+                raise
             finally:
-                self._described = None
-            # What the run learnt is not needed until the next run (days away): free it for the idle service.
-            await self.db.write(forget_descriptions)
+                progress.running, progress.finished_at = False, self.clock.now()
             log.info("history imported", extra=vars(counts))
             return counts.result()
 
@@ -202,13 +188,13 @@ class HistoryImport:
         # Only integers and our own formatted date are interpolated: nothing from outside reaches the SQL.
         return f"SELECT {_SELECTED} FROM PlaybackActivity WHERE {where} ORDER BY rowid LIMIT {self.page_size}"  # noqa: S608
 
-    async def _plugin_rows(self, counts: _Counts) -> None:
+    async def _plugin_rows(self, counts: ImportCounts) -> None:
         # The next page is fetched and parsed while this one is written: the writer thread's multi-row inserts run
         # in SQLite without the GIL (executemany took it back per row and starved behind the parser, which made
         # this overlap slower), and against a real Emby the wait for its answer overlaps the write. Pages are still
         # written one at a time, in order, each in its own transaction.
         last = 0
-        pending: asyncio.Future[_Counts] | None = None
+        pending: asyncio.Future[None] | None = None
         try:
             while True:
                 page = await self._fetch_page(last, counts)
@@ -217,17 +203,23 @@ class HistoryImport:
                 rows, invalid, last_in_page, count = page
                 if pending is not None:
                     previous, pending = pending, None
-                    counts.add(await previous)
-                write = functools.partial(self._write_page, rows=rows, rows_read=count, invalid=invalid)
-                pending = asyncio.ensure_future(self.db.write(write))
+                    await previous
+                pending = asyncio.ensure_future(self._commit_page(counts, rows, count, invalid))
                 if count < self.page_size:
                     return
                 last = last_in_page
         finally:
             if pending is not None:  # also when the next page failed: the page already read is kept
-                counts.add(await pending)
+                await pending
 
-    async def _fetch_page(self, last: int, counts: _Counts) -> tuple[list[PluginRow], int, int, int] | None:
+    async def _commit_page(self, counts: ImportCounts, rows: list[PluginRow], rows_read: int, invalid: int) -> None:
+        """Write one page, and count it the moment it is committed (the progress shows it while the next page is
+        still being fetched)."""
+        write = functools.partial(self._write_page, rows=rows, rows_read=rows_read, invalid=invalid)
+        counts.add(await self.db.write(write))
+        counts.pages += 1
+
+    async def _fetch_page(self, last: int, counts: ImportCounts) -> tuple[list[PluginRow], int, int, int] | None:
         """The parsed page after rowid `last` (see parse_page); None when there is none or no plugin."""
         counts.emby_calls += 1
         try:
@@ -243,8 +235,8 @@ class HistoryImport:
             raise HistoryImportError(f"Emby POST {QUERY_PATH}: {exc}", path=QUERY_PATH, status=200) from None
         return page if page[3] else None
 
-    def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> _Counts:
-        counts = _Counts(rows_read=rows_read, skipped_invalid=invalid)
+    def _write_page(self, conn: Connection, *, rows: list[PluginRow], rows_read: int, invalid: int) -> ImportCounts:
+        counts = ImportCounts(rows_read=rows_read, skipped_invalid=invalid)
         if not rows:
             return counts
         described = self._described
@@ -300,7 +292,7 @@ class HistoryImport:
         return play_rows_values, overlaps
 
     # -- played flags ---------------------------------------------------------------------------------
-    async def _played_flags(self, counts: _Counts) -> None:
+    async def _played_flags(self, counts: ImportCounts) -> None:
         counts.emby_calls += 1
         for user in await self.client.users():
             start = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from emby_analytics.db.dialect import replace_all
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import users
 from emby_analytics.emby.client import EmbyClient
+from emby_analytics.emby.models import User
 from emby_analytics.sync.item_rows import user_row
 
 # Columns whose change counts as an update (timestamps of activity move constantly and do not).
@@ -60,3 +62,9 @@ def _apply(conn: Connection, rows: list[dict[str, Any]], now: datetime) -> UserS
         conn, users, [{**row, "first_seen_at": now} for row in rows], now, insert_only=("first_seen_at",)
     )
     return UserSyncResult(total_users=len(rows), added=len(added), updated=len(updated), removed=removed)
+
+
+def user_changes(stored: Mapping[str, Any], user: User, now: datetime) -> list[str]:
+    """The stored columns a sync would change for this Emby user (a removed user who is back: `removed_at`)."""
+    row = {**user_row(user, now), "removed_at": None}
+    return [column for column in _COMPARED if stored[column] != row[column]]

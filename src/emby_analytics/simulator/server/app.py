@@ -90,6 +90,8 @@ class SimulatorApp:
         fault = sim.faults.pick(endpoint)
         if fault is not None and fault.kind == "stall":
             await asyncio.sleep(fault.seconds)
+        elif fault is not None and fault.hold is not None:
+            await fault.hold.wait()
         elif fault is not None and fault.kind == "error":
             return text_response(
                 {502: "Bad Gateway", 503: "Service Unavailable"}.get(fault.status, "Internal Server Error"),

@@ -6,6 +6,7 @@ Endpoints are named by their route template as listed in `routes.ROUTES` (e.g. "
     sim.latency.set("/Items", base_ms=50, jitter_ms=20)   # per-endpoint base latency ± jitter
     sim.faults.fail_next(3, status=503, endpoint="/Items")  # the next 3 /Items requests answer 503
     sim.faults.stall_next(1, seconds=30)                     # the next request sleeps 30 s first
+    hold = sim.faults.hold_next(1, endpoint="/Sessions")     # the next request waits until hold.release()
     sim.faults.malformed_next(1, endpoint="/Sessions")       # truncated JSON body
     sim.faults.unauthorized_next(2)                          # 401 even with a valid token
     sim.faults.answer_next(1, b"<html>", "text/html")        # the next request gets this body, whatever it asked
@@ -15,15 +16,32 @@ Endpoints are named by their route template as listed in `routes.ROUTES` (e.g. "
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass, field
 from typing import Literal
 
-FaultKind = Literal["error", "stall", "malformed", "unauthorized", "answer"]
+FaultKind = Literal["error", "stall", "malformed", "unauthorized", "answer", "hold"]
 
 
 def _norm(endpoint: str | None) -> str | None:
     return endpoint.lower() if endpoint is not None else None
+
+
+@dataclass
+class Hold:
+    """Requests held by `hold_next`: `arrived` is set once one waits; all go on, answered normally, at `release()`.
+    A slow Emby whose answer comes when the test says so, not after wall time."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def wait(self) -> None:
+        self.arrived.set()
+        await self.released.wait()
 
 
 @dataclass
@@ -35,6 +53,7 @@ class Fault:
     seconds: float = 0.0
     body: bytes = b""
     content_type: str = ""
+    hold: Hold | None = None
 
 
 @dataclass
@@ -47,6 +66,7 @@ class _Rule:
     seconds: float = 0.0
     body: bytes = b""
     content_type: str = ""
+    hold: Hold | None = None
 
     def applies(self, endpoint: str) -> bool:
         return self.endpoint is None or self.endpoint == endpoint
@@ -105,6 +125,12 @@ class FaultConfig:
     def stall_next(self, n: int = 1, seconds: float = 30.0, endpoint: str | None = None) -> None:
         self._add(_Rule("stall", _norm(endpoint), n, seconds=seconds))
 
+    def hold_next(self, n: int = 1, endpoint: str | None = None) -> Hold:
+        """The next `n` requests wait until the returned hold is released (see `Hold`)."""
+        hold = Hold()
+        self._add(_Rule("hold", _norm(endpoint), n, hold=hold))
+        return hold
+
     def malformed_next(self, n: int = 1, endpoint: str | None = None) -> None:
         self._add(_Rule("malformed", _norm(endpoint), n))
 
@@ -157,4 +183,4 @@ class FaultConfig:
 
     def _deliver(self, rule: _Rule) -> Fault:
         self.injected[rule.kind] = self.injected.get(rule.kind, 0) + 1
-        return Fault(rule.kind, rule.status, rule.seconds, rule.body, rule.content_type)
+        return Fault(rule.kind, rule.status, rule.seconds, rule.body, rule.content_type, rule.hold)
