@@ -93,6 +93,7 @@ class Diagnostics(BaseModel):
     poller_last_error: str | None
     open_plays: int
     unsaved_plays: int
+    waiting_webhooks: int
     websocket_connected: bool
     websocket_last_error: str | None
     jobs: list[JobInfo]
@@ -234,6 +235,7 @@ async def diagnostics(state: State) -> Diagnostics:
         poller_last_error=poll.last_error,
         open_plays=state.recorder.status.open_plays,
         unsaved_plays=state.recorder.status.unsaved_plays,
+        waiting_webhooks=state.recorder.status.waiting_webhooks,
         websocket_connected=listener is not None and listener.connected,
         websocket_last_error=socket.state.last_error if socket is not None else None,
         jobs=[JobInfo.of(job) for job in state.scheduler.states()],

@@ -44,6 +44,7 @@ class PollerHealth(BaseModel):
     next_poll: datetime | None = Field(description="When the next poll is due (later while backing off).")
     open_plays: int
     unsaved_plays: int = Field(description="Plays decided but not yet stored (the database refused a write).")
+    waiting_webhooks: int = Field(description="Webhooks applied to the plays, their receipts not yet stored.")
     last_write_error: str | None
     subscriber_errors: int = Field(description="Snapshots a subscriber of the feed (the play recorder) failed on.")
     last_subscriber_error: str | None = Field(
@@ -129,6 +130,7 @@ def _poller(state: AppState) -> PollerHealth:
         next_poll=polling.next_run_at,
         open_plays=recording.open_plays,
         unsaved_plays=recording.unsaved_plays,
+        waiting_webhooks=recording.waiting_webhooks,
         last_write_error=recording.last_write_error,
         subscriber_errors=state.feed.subscriber_errors,
         last_subscriber_error=state.feed.last_subscriber_error,

@@ -34,6 +34,25 @@ class StorageError(Exception):
     """The database cannot be opened or used."""
 
 
+# SQLite's words for the faults a self-hoster meets, and ours (shown in /health and the logs).
+_PLAIN = (
+    ("database is locked", "another program holds the database's write lock"),
+    ("database or disk is full", "the disk is full"),
+    ("disk i/o error", "the disk failed to read or write"),
+    ("attempt to write a readonly database", "the database is read-only"),
+    ("unable to open database file", "the database file cannot be opened"),
+)
+
+
+def plain(exc: BaseException | None) -> str:
+    """A SQLite error in plain words (its own text when it is not one of the common faults)."""
+    text = str(exc)
+    for sqlite_words, ours in _PLAIN:
+        if sqlite_words in text.lower():
+            return ours
+    return text
+
+
 @dataclass(frozen=True)
 class DatabaseSize:
     size_bytes: int
@@ -94,7 +113,7 @@ class Database:
                     conn.info.pop(CACHES, None)
                     raise
         except OperationalError as exc:
-            raise StorageError(f"database write failed: {exc.orig}") from exc
+            raise StorageError(f"database write failed: {plain(exc.orig)}") from exc
 
     def read_sync(self, work: Callable[[Connection], T]) -> T:
         try:
@@ -104,7 +123,7 @@ class Database:
                 conn.exec_driver_sql("BEGIN")
                 return work(conn)
         except OperationalError as exc:
-            raise StorageError(f"database read failed: {exc.orig}") from exc
+            raise StorageError(f"database read failed: {plain(exc.orig)}") from exc
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in one transaction on the single writer thread; writes are applied in call order."""
@@ -129,7 +148,7 @@ class Database:
             # Readers still on an older snapshot keep the WAL from emptying: the next checkpoint finishes it.
             self._outside_transaction("VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            raise StorageError(f"database compaction failed: {exc}") from exc
+            raise StorageError(f"database compaction failed: {plain(exc)}") from exc
 
     def _outside_transaction(self, *statements: str) -> None:
         """Statements straight to SQLite on the writer connection, outside a transaction (no write lock to take
@@ -164,7 +183,7 @@ class Database:
                     self._watcher = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
                 return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error as exc:
-                raise StorageError(f"database read failed: {exc}") from exc
+                raise StorageError(f"database read failed: {plain(exc)}") from exc
 
     def close(self) -> None:
         with self._watcher_lock:

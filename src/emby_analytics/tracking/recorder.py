@@ -2,7 +2,9 @@
 
 Both inputs go through one lock, so the tracker sees them in order and the database always matches the tracker's
 memory (a tick's plays, segments and open state are one transaction). A failed write keeps the tick's output and
-stores it with the next one: nothing the tracker decided is lost while the database is unavailable. The store's
+stores it with the next one: nothing the tracker decided is lost while the database is unavailable (a full disk,
+another program holding the write lock). A webhook is applied to the tracker at once either way, and its receipt
+waits with the plays (up to `MAX_WAITING_RECEIPTS`: beyond that, Emby is told to deliver again later). The store's
 `PlayWriter` writes only what changed since its last committed write; after a failed one it writes those plays whole.
 """
 
@@ -17,7 +19,7 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from emby_analytics.db.engine import Database
+from emby_analytics.db.engine import Database, StorageError
 from emby_analytics.emby.models import WebhookEvent
 from emby_analytics.feed import Snapshot
 from emby_analytics.tracking.model import TickResult, TrackerConfig
@@ -30,12 +32,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_WEBHOOK_AGE = timedelta(minutes=5)
+MAX_WAITING_RECEIPTS = 10_000  # ~100 bytes each: hours of webhooks from a busy server while the disk is full
 
 
 @dataclass
 class RecorderStatus:
     open_plays: int = 0
     unsaved_plays: int = 0  # decided by the tracker, waiting for the database
+    waiting_webhooks: int = 0  # applied to the tracker, their receipts waiting for the database
     last_write_error: str | None = None
 
 
@@ -48,6 +52,7 @@ class PlayRecorder:
         self._tracker: Tracker | None = None
         self._lock = asyncio.Lock()
         self._unsaved = TickResult()
+        self._receipts: dict[str, Receipt] = {}  # webhook receipts waiting for the database, by key
         self.writer = PlayWriter()
 
     async def start(self) -> None:
@@ -81,12 +86,20 @@ class PlayRecorder:
             playback = replace(playback, at=min(max(playback.at, earliest), received_at))
         async with self._lock:
             result = self.tracker.event(playback) if playback is not None else TickResult()
-            await self._commit(result, receipt)
+            try:
+                await self._commit(result, receipt)
+            except StorageError:
+                if len(self._receipts) >= MAX_WAITING_RECEIPTS:
+                    raise  # a 503: Emby delivers it again later
+                # Applied: the tracker holds it, and the next write that succeeds stores it and its receipt.
+                self._receipts[receipt.key] = receipt
+                self.status.waiting_webhooks = len(self._receipts)
+                log.warning("webhook applied, stored with the next write", extra={"waiting": len(self._receipts)})
 
     async def flush(self) -> None:
         """Store what a failed write left waiting (at shutdown: one last attempt; a failure is only logged, the
         open plays' last saved state is what the next start resumes)."""
-        if not self._unsaved.changed:
+        if not self._unsaved.changed and not self._receipts:
             return
         async with self._lock:
             try:
@@ -108,6 +121,7 @@ class PlayRecorder:
             result = await self.db.write(work)
             self._tracker = Tracker(self.config, ())
             self._unsaved = TickResult()
+            self._receipts = {}
             self.writer = PlayWriter()
             self.status = RecorderStatus()
             return result
@@ -116,18 +130,24 @@ class PlayRecorder:
         pending, self._unsaved = self._unsaved, TickResult()
         pending.merge(result)
         window = self.resume_window
+        waiting = list(self._receipts.values())
 
         def write(conn: Connection) -> Staged:
             staged = self.writer.write(conn, pending, resume_window=window)
+            for earlier in waiting:
+                earlier.record(conn, again=True)
             if receipt is not None:
-                receipt.record(conn)
+                receipt.record(conn, again=receipt.key in self._receipts)
             return staged
 
         stored = False
         try:
-            if pending.changed or receipt is not None:
+            if pending.changed or receipt is not None or waiting:
                 self.writer.committed(await self.db.write(write))
             stored = True
+            for earlier in waiting:
+                self._receipts.pop(earlier.key, None)
+            self.status.waiting_webhooks = len(self._receipts)
             self.status.last_write_error = None
         except Exception as exc:
             self.status.last_write_error = f"{type(exc).__name__}: {exc}"[:500]

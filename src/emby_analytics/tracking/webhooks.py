@@ -49,10 +49,10 @@ class Receipt:
     event: str
     received_at: datetime
 
-    def record(self, conn: Connection) -> None:
-        conn.execute(
-            webhook_receipts.insert().values(key=self.key, event=self.event[:64], received_at=self.received_at)
-        )
+    def record(self, conn: Connection, *, again: bool = False) -> None:
+        """Store the receipt; `again`: it may be there already (a retry of a delivery that waited for the database)."""
+        insert = webhook_receipts.insert().prefix_with("OR IGNORE") if again else webhook_receipts.insert()
+        conn.execute(insert.values(key=self.key, event=self.event[:64], received_at=self.received_at))
 
 
 @dataclass
