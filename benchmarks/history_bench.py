@@ -199,14 +199,14 @@ async def serve_emby(rows: int, seed: int, latency_ms: float) -> None:
     """The simulated Emby with the plugin's history, on a loopback port; prints {url, api_key} as JSON."""
     import uvicorn
 
-    from emby_analytics.demo import bind_loopback
+    from emby_analytics.serving import bind
     from emby_analytics.simulator.server import create_simulator_app
 
     world, history = simulated_world(rows, seed)
     # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
     latency = LatencyConfig(base_ms=latency_ms) if latency_ms else None
     sim = Simulator(world, ManualClock(START), api_key=KEY, history=history, latency=latency)
-    sock = bind_loopback("127.0.0.1", 0)
+    sock = bind("127.0.0.1", 0)
     print(json.dumps({"url": f"http://127.0.0.1:{sock.getsockname()[1]}", "api_key": KEY}), flush=True)
     config = uvicorn.Config(create_simulator_app(sim), log_config=None, access_log=False, lifespan="on")
     await uvicorn.Server(config).serve(sockets=[sock])

@@ -35,7 +35,7 @@ from typing import Any
 import uvicorn
 
 from emby_analytics.clock import SystemClock
-from emby_analytics.demo import bind_loopback
+from emby_analytics.serving import bind
 from emby_analytics.simulator.server import LatencyConfig, Simulator, create_simulator_app
 from emby_analytics.simulator.world import World, WorldSpec
 
@@ -59,7 +59,7 @@ class Run:
 class SimulatorThread:
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
-        self.sock = bind_loopback("127.0.0.1", 0)
+        self.sock = bind("127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         config = uvicorn.Config(create_simulator_app(sim), log_config=None, access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)

@@ -1120,12 +1120,12 @@ async def serve_emby(tier: Tier, seed: int, end: date, host: str, port: int) -> 
     """The tier's library as a simulated Emby (no live sessions, no plugin), for the service under benchmark."""
     import uvicorn
 
-    from emby_analytics.demo import bind_loopback
+    from emby_analytics.serving import bind
     from emby_analytics.simulator.server import create_simulator_app
 
     world = World.generate(world_spec(tier, seed, end), SystemClock())
     sim = Simulator(world, api_key=API_KEY)
-    sock = bind_loopback(host, port)
+    sock = bind(host, port)
     print(
         json.dumps({"url": f"http://{host}:{sock.getsockname()[1]}", "api_key": API_KEY, "items": len(world)}),
         flush=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator
@@ -66,3 +67,30 @@ def test_a_secret_learned_later_is_redacted_too() -> None:
     logging.getLogger("emby_analytics.test").info("token is generated-token-value")
     assert "generated-token-value" not in stream.getvalue()
     assert "token is ***" in stream.getvalue()
+
+
+def test_requests_cancelled_at_shutdown_are_warnings_without_a_trace() -> None:
+    """uvicorn logs the requests it cancels after the shutdown grace as errors with a trace: ours says warning."""
+    stream = io.StringIO()
+    configure_logging("info", [], stream=stream)
+    server = logging.getLogger("uvicorn.error")
+    server.error("Cancel %s running task(s), timeout graceful shutdown exceeded", 2)
+    try:
+        raise asyncio.CancelledError("Task cancelled, timeout graceful shutdown exceeded")
+    except asyncio.CancelledError as exc:
+        server.error("Exception in ASGI application\n", exc_info=exc)
+    try:
+        raise RuntimeError("a real one")
+    except RuntimeError as exc:
+        server.error("Exception in ASGI application\n", exc_info=exc)
+    cancel, cancelled, real = stream.getvalue().splitlines()
+    assert cancel.startswith("time=") and "level=warning" in cancel and "graceful shutdown" in cancel
+    assert 'level=warning logger=uvicorn.error msg="request cancelled at shutdown"' in cancelled
+    assert "error=" not in cancelled
+    assert "level=error" in real and "RuntimeError: a real one" in real
+
+    stream.seek(0)
+    stream.truncate()
+    configure_logging("error", [], stream=stream)
+    server.error("Cancel %s running task(s), timeout graceful shutdown exceeded", 1)
+    assert stream.getvalue() == ""  # a warning now, below LOG_LEVEL=error

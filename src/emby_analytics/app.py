@@ -37,6 +37,7 @@ from emby_analytics.config import Settings
 from emby_analytics.credentials import stored_token
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
+from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.logconfig import redact_everywhere
@@ -133,6 +134,7 @@ def build_state(
         db=db,
         http=http,
         emby=emby,
+        emby_check=ReachabilityCheck(emby, clock),
         library_sync=library_sync,
         user_sync=user_sync,
         history_import=history_import,
@@ -204,6 +206,7 @@ def create_app(
                     yield
                 finally:
                     await state.scheduler.stop()
+                    await state.emby_check.aclose()
                     await state.images.aclose()
                     await state.items.aclose()
                     await state.recorder.flush()

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from emby_analytics.app import build_state, create_app
 from emby_analytics.backups import Backups, upgrade_backed_up
@@ -20,6 +19,7 @@ from emby_analytics.db.engine import Database, StorageError
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.logconfig import configure_logging
 from emby_analytics.progress import ProgressBar
+from emby_analytics.serving import ListenError, bind, serve
 from emby_analytics.version import VERSION
 
 log = logging.getLogger("emby_analytics")
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"emby-analytics: {exc}", file=sys.stderr)
         return 2
-    except (StorageError, EmbyError) as exc:
+    except (StorageError, EmbyError, ListenError) as exc:
         print(f"emby-analytics: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -102,18 +102,31 @@ def _require_emby(settings: Settings) -> None:
 def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _require_emby(settings)
-    app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # The port first, then the database: a taken port or an unusable database is one line on stderr (main), and
+    # a taken port leaves no file behind. The app's lifespan opens the migrated database again (one SELECT).
+    sock = bind(settings.host, settings.port)
+    try:
+        before, after = _upgrade(settings)
+        if before != after:
+            log.info("database migrated", extra={"from": before or "empty", "to": after})
+        asyncio.run(serve(create_app(settings), sock))
+    finally:
+        sock.close()
     return 0
 
 
-def _migrate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+def _upgrade(settings: Settings) -> tuple[str | None, str]:
     db = Database.open(settings.sqlite_path)
     try:
         before, after = upgrade_backed_up(db, Backups.of(db, settings, SystemClock()))
     finally:
         db.close()
+    return before, after
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    before, after = _upgrade(settings)
     print(f"database {settings.sqlite_path}: {before or 'empty'} -> {after}")
     return 0
 

@@ -6,14 +6,12 @@ import argparse
 import asyncio
 import logging
 import secrets
-import socket
 from pathlib import Path
-
-import uvicorn
 
 from emby_analytics.app import create_app
 from emby_analytics.config import Settings, load_settings
 from emby_analytics.logconfig import configure_logging
+from emby_analytics.serving import bind, serve, server
 from emby_analytics.simulator.demo import build_simulator
 from emby_analytics.simulator.server import LatencyConfig, create_simulator_app
 from emby_analytics.simulator.world import WorldSpec
@@ -23,35 +21,16 @@ log = logging.getLogger(__name__)
 DEMO_HISTORY_DAYS = 90
 
 
-def bind_loopback(host: str, port: int) -> socket.socket:
-    """Bind before serving, so a busy port is a clear error and port 0 tells us which port we got."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise SystemExit(f"emby-analytics: cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
-def _server(app: object, sock: socket.socket) -> tuple[uvicorn.Server, list[socket.socket]]:
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")  # type: ignore[arg-type]
-    return uvicorn.Server(config), [sock]
-
-
 async def run_simulator(args: argparse.Namespace) -> int:
     spec = WorldSpec.sized(args.items, seed=args.seed) if args.items else WorldSpec.demo(args.seed)
     latency = LatencyConfig(base_ms=args.latency_ms, jitter_ms=args.latency_ms / 4, seed=args.seed)
     sim = build_simulator(
         spec, api_key=args.api_key or secrets.token_hex(16), latency=latency, history_days=args.history_days
     )
-    sock = bind_loopback(args.host, args.port)
+    sock = bind(args.host, args.port)
     port = sock.getsockname()[1]
     print(f"Simulated Emby at http://{args.host}:{port}  (API key: {sim.api_key}; {len(sim.world)} items)", flush=True)
-    server, sockets = _server(create_simulator_app(sim), sock)
-    await server.serve(sockets=sockets)
+    await serve(create_simulator_app(sim), sock)
     return 0
 
 
@@ -75,15 +54,14 @@ async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
     sim = build_simulator(
         WorldSpec.demo(args.seed), api_key=secrets.token_hex(16), history_days=DEMO_HISTORY_DAYS, history_zone=base.zone
     )
-    sim_sock = bind_loopback("127.0.0.1", 0)
+    sim_sock = bind("127.0.0.1", 0)
     sim_url = f"http://127.0.0.1:{sim_sock.getsockname()[1]}"
     port = args.port if args.port is not None else base.port
     settings = demo_settings(base, args.data_dir.resolve(), sim_url, sim.api_key, args.host, port)
     configure_logging(settings.log_level, settings.secret_values())
-    app_sock = bind_loopback(args.host, port)
+    app_sock = bind(args.host, port)
 
-    sim_server, sim_sockets = _server(create_simulator_app(sim), sim_sock)
-    app_server, app_sockets = _server(create_app(settings), app_sock)
+    sim_server = server(create_simulator_app(sim))
     print(
         f"Emby Analytics demo: http://{args.host}:{app_sock.getsockname()[1]}/  (API docs at /docs)\n"
         f"  simulated Emby: {sim_url}  ({len(sim.world)} items, {len(sim.world.users)} users)\n"
@@ -91,9 +69,9 @@ async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
         "  stop with Ctrl+C",
         flush=True,
     )
-    simulator_task = asyncio.create_task(sim_server.serve(sockets=sim_sockets))
+    simulator_task = asyncio.create_task(sim_server.serve(sockets=[sim_sock]))
     try:
-        await app_server.serve(sockets=app_sockets)
+        await serve(create_app(settings), app_sock)
     finally:
         sim_server.should_exit = True
         await simulator_task

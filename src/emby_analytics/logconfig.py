@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Iterable
@@ -50,6 +51,22 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+class ShutdownCancellations(logging.Filter):
+    """uvicorn reports the requests it cancels at shutdown (those still running after the grace, serving.py) as
+    errors with a stack trace. They are the shutdown working as designed: a warning each, without the trace."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name != "uvicorn.error" or record.levelno != logging.ERROR:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, asyncio.CancelledError):
+            record.msg, record.args, record.exc_info = "request cancelled at shutdown", (), None
+        elif "timeout graceful shutdown exceeded" not in record.getMessage():
+            return True
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return record.levelno >= logging.getLogger().getEffectiveLevel()
+
+
 def _quote(value: str) -> str:
     if value and not any(c in value for c in ' "=\n\t'):
         return value
@@ -68,6 +85,7 @@ def configure_logging(level: str, secrets: Iterable[str], stream: TextIO | None 
     """Install one redacting handler on the root logger (called once, at the edge)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter(secrets))
+    handler.addFilter(ShutdownCancellations())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

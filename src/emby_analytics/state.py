@@ -11,6 +11,7 @@ from emby_analytics.clock import Clock
 from emby_analytics.config import Settings
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
+from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed
 from emby_analytics.images import ImageProxy
 from emby_analytics.rollups.job import FoldJob
@@ -32,6 +33,7 @@ class AppState:
     db: Database
     http: httpx.AsyncClient
     emby: EmbyClient
+    emby_check: ReachabilityCheck
     library_sync: LibrarySync
     user_sync: UserSync
     history_import: HistoryImport

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from emby_analytics.db.engine import StorageError
 from emby_analytics.emby.errors import EmbyError
@@ -70,6 +71,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _storage(_request: Request, exc: StorageError) -> JSONResponse:
         log.error("storage error", extra={"error": str(exc)})
         return error_response(503, "storage_unavailable", "the database is not available")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # The client hung up before sending its whole body: its business, not our error. Nobody reads the answer.
+        log.debug("client disconnected mid-request", extra={"path": request.url.path})
+        return error_response(400, "bad_request", "the client disconnected before sending the whole request")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -11,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, text
 
 from emby_analytics.api.deps import State
-from emby_analytics.emby.errors import EmbyError
+from emby_analytics.emby.reachability import MAX_AGE_SEC
 from emby_analytics.state import AppState
 from emby_analytics.version import VERSION
 
@@ -162,15 +161,19 @@ def _websocket(state: AppState) -> WebsocketHealth:
     "/health/emby",
     response_model=EmbyHealth,
     summary="Emby reachability",
-    description="Calls Emby's /System/Info. Answers 502 with the reason (never a secret) when Emby cannot be used.",
+    description=(
+        "Calls Emby's /System/Info. Answers 502 with the reason (never a secret) when Emby cannot be used. "
+        f"Checks asked at the same time share one call, and its answer is reused for {MAX_AGE_SEC:g} s."
+    ),
     responses={502: {"model": EmbyHealth}},
 )
 async def emby_health(state: State) -> JSONResponse:
-    started = time.perf_counter()
-    try:
-        info = await state.emby.system_info(retries=0)  # a health check reports, it does not insist
-    except EmbyError as exc:
-        return JSONResponse(EmbyHealth(ok=False, error=str(exc)).model_dump(), status_code=502)
-    latency = round((time.perf_counter() - started) * 1000, 1)
-    body = EmbyHealth(ok=True, server_name=info.server_name, version=info.version, latency_ms=latency)
-    return JSONResponse(body.model_dump())
+    answer = await state.emby_check.check()
+    body = EmbyHealth(
+        ok=answer.ok,
+        server_name=answer.server_name,
+        version=answer.version,
+        latency_ms=answer.latency_ms,
+        error=answer.error,
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if answer.ok else 502)

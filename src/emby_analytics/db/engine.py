@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
@@ -81,6 +81,8 @@ class Database:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StorageError(f"cannot create the data folder {path.parent}: {exc.strerror}") from None
+        if path.is_dir():
+            raise StorageError(f"the database {path} is a folder: SQLITE_PATH names the database file")
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         except FileExistsError:
@@ -99,7 +101,8 @@ class Database:
         except Exception as exc:
             writer.dispose()
             reader.dispose()
-            raise StorageError(f"cannot open the database {path}: {exc}") from None
+            reason = exc.orig if isinstance(exc, DBAPIError) else exc  # SQLite's words, not SQLAlchemy's wrapping
+            raise StorageError(f"cannot open the database {path}: {reason}") from None
         return cls(path, writer, reader)
 
     def write_sync(self, work: Callable[[Connection], T]) -> T:
