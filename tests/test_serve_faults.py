@@ -1,8 +1,8 @@
 """`emby-analytics serve` as a self-hoster meets it (issue 8), with real processes on loopback and real files:
 SIGTERM with a slow Emby and a slow client in flight, start-up failures, a client hanging up mid-body.
 
-The simulated Emby runs in a thread of this process (tests/live_simulator.py), so a test can slow it down and
-count its requests while the service runs."""
+The simulated Emby runs in a thread of this process (`emby_analytics.testing.live_simulator`), so a test can slow
+it down and count its requests while the service runs."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
-from tests.live_simulator import live_simulator
 from tests.processes import COMMAND, ROOT, free_port, get_json, stop, wait_for
 
 from emby_analytics.simulator.playback import Play, PlaybackScript, Stop
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
+from emby_analytics.testing import live_simulator
 
 API_KEY = "e" * 32
 WEBHOOK_TOKEN = "w" * 32

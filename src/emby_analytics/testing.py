@@ -6,24 +6,33 @@ them (Datasette's `make_app_client` idea), so none of them wires the app by hand
         await service.state.feed.poll()
         response = await service.http.get("/stats/history")
 
+`live_simulator` serves the simulated Emby on a loopback port from a thread, for runs of the real `serve` command
+that still turn the simulator's knobs (latency, faults, request counts) while it runs.
+
 Nothing in the product imports this module; it sits above `app` and `simulator`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from emby_analytics.app import create_app
-from emby_analytics.clock import Clock
+from emby_analytics.clock import Clock, SystemClock
 from emby_analytics.config import Settings, load_settings
+from emby_analytics.serving import bind
+from emby_analytics.simulator.demo import build_simulator
 from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.world import WorldSpec
 from emby_analytics.state import AppState
 
 SIMULATED_EMBY_URL = "http://emby.sim:8096"
@@ -87,3 +96,31 @@ class RestartableService:
         if self._stack is not None:
             await self._stack.aclose()
         self._stack, self._service = None, None
+
+
+LIVE_SPEC = WorldSpec(seed=7, users=3, movies=20, series=2, seasons_per_series=1, episodes_per_season=3, music_tracks=2)
+
+
+@contextmanager
+def live_simulator(
+    api_key: str, spec: WorldSpec = LIVE_SPEC, *, household: bool = False, history_days: int = 0
+) -> Iterator[tuple[Simulator, str]]:
+    """(the simulator, its URL) for the block, on real time; without a household unless asked (a test adds the
+    sessions it needs)."""
+    sim = build_simulator(spec, SystemClock(), api_key=api_key, household=household, history_days=history_days)
+    sock = bind("127.0.0.1", 0)
+    config = uvicorn.Config(sim.app(), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="simulator", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not start")
+            time.sleep(0.02)
+        yield sim, f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
