@@ -69,7 +69,7 @@ from emby_analytics.simulator.playback.history import item_name, plugin_date
 from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.simulator.world.hostile import HOSTILE_DEVICE_NAMES
-from emby_analytics.sync.history import ImportResult
+from emby_analytics.sync.history_progress import ImportResult
 from emby_analytics.tracking.model import (
     TICKS_PER_SECOND,
     EndReason,
