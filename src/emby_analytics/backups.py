@@ -20,6 +20,8 @@ import secrets
 import shutil
 import sqlite3
 import stat
+import threading
+from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -110,7 +112,7 @@ class Backups:
         if self._lock.locked():
             raise BackupBusy("a backup is already running")
         await self._lock.acquire()  # free: taken at once, no other task runs in between
-        work = asyncio.ensure_future(asyncio.to_thread(self._take_and_prune, self.clock.now()))
+        work = _in_daemon_thread(self._take_and_prune, self.clock.now())
 
         def finished(done: asyncio.Future[BackupFile]) -> None:
             # The lock goes with the copy, not with its caller: one that gives up (a client gone, shutdown) leaves
@@ -312,6 +314,37 @@ class BackupJob(Job):
         except BackupBusy:  # one on demand started while the folder was read
             return
         self.taken += 1
+
+
+def _in_daemon_thread(work: Callable[[datetime], BackupFile], when: datetime) -> asyncio.Future[BackupFile]:
+    """`work(when)` on a thread of its own that does not hold the process up at exit: a shutdown (SIGTERM) does not
+    wait for a copy of a large database to finish. A copy cut short leaves only its temporary file, which the next
+    backup removes."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[BackupFile] = loop.create_future()
+
+    def succeed(result: BackupFile) -> None:
+        if not done.done():
+            done.set_result(result)
+
+    def fail(error: BaseException) -> None:
+        if not done.done():
+            done.set_exception(error)
+
+    def run() -> None:
+        error: BaseException | None = None
+        try:
+            result = work(when)
+        except BaseException as exc:  # handed to the awaiting task, as asyncio.to_thread does
+            error = exc
+        with suppress(RuntimeError):  # the loop is gone (the service stopped meanwhile): nobody waits
+            if error is not None:
+                loop.call_soon_threadsafe(fail, error)
+            else:
+                loop.call_soon_threadsafe(succeed, result)
+
+    threading.Thread(target=run, name="backup", daemon=True).start()
+    return done
 
 
 def upgrade_backed_up(db: Database, backups: Backups) -> tuple[str | None, str]:

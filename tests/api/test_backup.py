@@ -5,6 +5,7 @@ refused; 409 while a backup runs; 507 when the disk lacks room; the settings (fo
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import sqlite3
 import threading
@@ -193,3 +194,19 @@ async def test_the_scheduled_backup_reports_like_every_job(service: Service) -> 
     assert next(j for j in health["jobs"] if j["name"] == "backup")["runs"] == 1
     listed = (await service.http.get("/admin/backup", headers=_admin(service))).json()
     assert [b["name"] for b in listed["backups"]] == [NAME] and listed["scheduled"]["runs"] == 1
+
+
+async def test_readers_see_a_failed_backup_without_the_folder(
+    tmp_path: Path, simulator: Simulator, clock: ManualClock
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the backups should go")
+    settings = make_settings(tmp_path, BACKUP_DIR=str(blocked))
+    async with running_service(settings, simulator, clock) as service:
+        await service.state.scheduler.jobs["backup"].run_now()
+        health = (await service.http.get("/health")).json()
+        failed = next(j for j in health["jobs"] if j["name"] == "backup")
+        assert health["status"] == "degraded" and "<backup folder>" in failed["last_error"]
+        assert str(tmp_path) not in json.dumps(health)
+        stats = (await service.http.get("/admin/scheduler/stats", headers=_admin(service))).json()
+        assert str(blocked) in next(j for j in stats if j["name"] == "backup")["last_error"], "the admin sees it"

@@ -121,15 +121,15 @@ async def test_a_reset_needs_its_confirmation(service: Service, clock: ManualClo
     assert await _count(service, play_rows) == 1
 
 
-def _movie_script(simulator: Simulator, clock: ManualClock) -> str:
+def _movie_script(simulator: Simulator, clock: ManualClock, n: int = 0) -> tuple[str, str]:
+    """(user id, item id) of a film the simulator's `n`th user starts playing now, on a device of their own."""
     world = simulator.world
-    movie = next(
-        r for i in world.ids_of_type(MOVIE) if (r := world.item(i)) is not None and (r.runtime or 0) > HOUR_TICKS
-    )
-    user = next(u for u in world.users if not u.is_disabled)
-    device = Device(device_id="0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", device_name="Living room TV")
-    script = PlaybackScript(user.id, clock.now(), (Play(0, str(movie.id)),), device, report_interval=10.0)
-    return simulator.sessions.add_script(script)
+    movies = [r for i in world.ids_of_type(MOVIE) if (r := world.item(i)) is not None and (r.runtime or 0) > HOUR_TICKS]
+    user = [u for u in world.users if not u.is_disabled][n]
+    device = Device(device_id=f"0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d{n}", device_name=f"TV {n}")
+    script = PlaybackScript(user.id, clock.now(), (Play(0, str(movies[n].id)),), device, report_interval=10.0)
+    simulator.sessions.add_script(script)
+    return user.id, str(movies[n].id)
 
 
 async def test_reset_lifetime_deletes_the_history_and_the_tracker_starts_afresh(
@@ -140,11 +140,12 @@ async def test_reset_lifetime_deletes_the_history_and_the_tracker_starts_afresh(
     stored_users, stored_items = await _count(service, users), await _count(service, items)
     assert stored_users and stored_items
     await _insert(service, *(_play(n, clock.now() - timedelta(days=n)) for n in range(1, 6)))
+    # The writer now knows these users and items by refs that the reset deletes (and numbers again from 1).
     for n in range(1, 6):
         await _segment(service, f"{n:016x}", 0, 0, 600)
     await _fold(service)
     assert await _all_time_seconds(service) == 3000
-    _movie_script(service.simulator, clock)
+    _, movie = _movie_script(service.simulator, clock)
     await service.state.feed.poll()
     clock.advance(30)
     await service.state.feed.poll()
@@ -162,14 +163,29 @@ async def test_reset_lifetime_deletes_the_history_and_the_tracker_starts_afresh(
     assert await _all_time_seconds(service) == 0
     assert (await _count(service, users), await _count(service, items)) == (stored_users, stored_items)
 
-    # The session still playing becomes a new play, counted from the reset on.
+    # A session still playing becomes a new play, counted from the reset on.
     clock.advance(30)
     await service.state.feed.poll()
     clock.advance(60)
     await service.state.feed.poll()
     assert service.state.recorder.status.open_plays == 1
-    assert await _count(service, play_rows) == 1
     assert 55 <= await _all_time_seconds(service) <= 65
+    # The reset numbers descriptions from 1 again: a user met first after it takes ref 1, and a user the writer
+    # knew before it, met again, must not be taken for them.
+    for runtime in service.simulator.sessions.runtimes():
+        service.simulator.sessions.command(runtime.id, "Stop")
+    clock.advance(10)
+    await service.state.feed.poll()
+    assert (await _post(service, "/admin/reset-lifetime", {"confirm": "reset-lifetime"})).status_code == 200
+    other, film = _movie_script(service.simulator, clock, 1)
+    await service.state.feed.poll()
+    clock.advance(10)
+    again, _ = _movie_script(service.simulator, clock, 0)
+    await service.state.feed.poll()
+    clock.advance(10)
+    await service.state.feed.poll()
+    stored = await service.state.db.read(lambda conn: conn.execute(select(plays.c.user_id, plays.c.item_id)).all())
+    assert sorted(stored) == sorted([(other, film), (again, movie)])
 
 
 async def test_reset_all_deletes_everything_collected(service: Service, clock: ManualClock) -> None:

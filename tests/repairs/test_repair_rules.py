@@ -49,6 +49,8 @@ def _s(start: int, end: int, ps: int | None = None, pe: int | None = None) -> Se
         ([_s(5, 20, 5, 20), _s(0, 10, 0, 10)], [_s(0, 20, 0, 20)]),  # order does not matter
         ([_s(0, 30, 0, 30), _s(5, 10, 5, 10)], [_s(0, 30, 0, 30)]),  # contained
         ([_s(0, 10), _s(0, 10)], [_s(0, 10)]),  # the same stretch twice
+        ([_s(0, 10, 5, 6), _s(0, 10)], [_s(0, 10, 5, 6)]),  # ... once without positions
+        ([_s(0, 10), _s(0, 10, 5, 6)], [_s(0, 10)]),
         ([_s(0, 10), _s(20, 30), _s(25, 40, 1, 2)], [_s(0, 10), _s(20, 40, None, 2)]),
     ],
 )

@@ -87,6 +87,22 @@ class EmbyHealth(BaseModel):
     error: str | None = None
 
 
+def without_paths(text: str | None, state: AppState) -> str | None:
+    """An error as a reader may see it: our folders named, not shown (where the data lives is for the admin, who
+    sees the whole text in /admin/scheduler/stats and /admin/diagnostics)."""
+    if text is None:
+        return None
+    settings = state.settings
+    for path, name in (
+        (settings.backup_folder, "<backup folder>"),
+        (settings.image_cache_dir, "<image cache>"),
+        (settings.sqlite_path, "<database>"),
+        (settings.data_dir, "<data folder>"),
+    ):
+        text = text.replace(str(path), name)
+    return text
+
+
 def _ping(conn: Connection) -> None:
     conn.execute(text("SELECT 1"))
 
@@ -106,7 +122,12 @@ async def health(state: State) -> JSONResponse:
         error = type(exc).__name__
     size = state.db.size()
     db = DbHealth(ok=error is None, size_bytes=size.size_bytes, wal_bytes=size.wal_bytes, error=error)
-    jobs = [JobHealth.model_validate(job, from_attributes=True) for job in state.scheduler.states()]
+    jobs = [
+        JobHealth.model_validate(job, from_attributes=True).model_copy(
+            update={"last_error": without_paths(job.last_error, state)}
+        )
+        for job in state.scheduler.states()
+    ]
     poller = _poller(state)
     websocket = _websocket(state)
     recording = poller.last_write_error is None and poller.last_subscriber_error is None
@@ -124,13 +145,13 @@ def _poller(state: AppState) -> PollerHealth:
         interval_sec=polling.interval_sec,
         last_poll=polling.last_run_at,
         last_success=polling.last_success_at,
-        last_error=polling.last_error,
+        last_error=without_paths(polling.last_error, state),
         consecutive_failures=polling.consecutive_failures,
         next_poll=polling.next_run_at,
         open_plays=recording.open_plays,
         unsaved_plays=recording.unsaved_plays,
         waiting_webhooks=recording.waiting_webhooks,
-        last_write_error=recording.last_write_error,
+        last_write_error=without_paths(recording.last_write_error, state),
         subscriber_errors=state.feed.subscriber_errors,
         last_subscriber_error=state.feed.last_subscriber_error,
     )
@@ -152,7 +173,7 @@ def _websocket(state: AppState) -> WebsocketHealth:
         connects=listener.connects,
         messages=listener.messages,
         consecutive_failures=job.state.consecutive_failures,
-        last_error=job.state.last_error,
+        last_error=without_paths(job.state.last_error, state),
         next_attempt=None if listener.connected else job.state.next_run_at,
     )
 

@@ -76,6 +76,8 @@ def _confirmed(body: Confirm, action: str) -> None:
 
 
 async def _reset(state: AppState, work: Callable[[Connection], Deleted]) -> Deleted:
+    if state.history_import.running:  # it holds refs of the descriptions a reset deletes
+        raise HTTPException(409, "the history import is running; see /admin/import/playback-reporting")
     return await state.recorder.reset(work)
 
 
@@ -85,7 +87,8 @@ async def _reset(state: AppState, work: Callable[[Connection], Deleted]) -> Dele
     summary="Delete all collected data",
     description="Deletes every play, segment, item, library and user collected from Emby (settings and tokens stay); "
     'requires `{"confirm": "reset-all"}`. A library and user sync start at once, and the next Playback Reporting '
-    "import brings its history back.",
+    "import brings its history back. 409 while the history import runs.",
+    responses={409: {"description": "The history import is running."}},
 )
 async def admin_reset_all(state: State, body: Confirm) -> Reset:
     _confirmed(body, "reset-all")
@@ -104,7 +107,8 @@ async def admin_reset_all(state: State, body: Confirm) -> Reset:
     summary="Delete the play history",
     description="Deletes every play and segment and the statistics built from them; the library and users stay. "
     'Requires `{"confirm": "reset-lifetime"}`. Sessions playing now start new plays; the next Playback Reporting '
-    "import brings its history back.",
+    "import brings its history back. 409 while the history import runs.",
+    responses={409: {"description": "The history import is running."}},
 )
 async def admin_reset_lifetime(state: State, body: Confirm) -> Reset:
     _confirmed(body, "reset-lifetime")

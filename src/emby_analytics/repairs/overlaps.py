@@ -38,7 +38,7 @@ def union(segments: list[Segment]) -> list[Segment]:
     """The segments merged where they overlap, in time order: each moment once. A merged segment starts at the
     position of its earliest piece and ends at the position of the piece that ends last."""
     merged: list[Segment] = []
-    for segment in sorted(segments):
+    for segment in sorted(segments, key=lambda s: (s.started, s.ended)):  # positions may be null
         if merged and segment.started < merged[-1].ended:
             last = merged[-1]
             if segment.ended > last.ended:

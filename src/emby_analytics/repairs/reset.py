@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, delete, func, select
 
+from emby_analytics.db.plays import forget_descriptions
 from emby_analytics.db.schema import (
     items,
     libraries,
@@ -59,3 +60,5 @@ def _delete(conn: Connection, tables: tuple[Table, ...]) -> None:
     empty_rollups(conn)
     for table in tables:
         conn.execute(delete(table))
+    # The descriptions' refs start again at 1: the writer's lookups of the old ones would name the wrong rows.
+    forget_descriptions(conn)

@@ -4,8 +4,10 @@ Both inputs go through one lock, so the tracker sees them in order and the datab
 memory (a tick's plays, segments and open state are one transaction). A failed write keeps the tick's output and
 stores it with the next one: nothing the tracker decided is lost while the database is unavailable (a full disk,
 another program holding the write lock). A webhook is applied to the tracker at once either way, and its receipt
-waits with the plays (up to `MAX_WAITING_RECEIPTS`: beyond that, Emby is told to deliver again later). The store's
-`PlayWriter` writes only what changed since its last committed write; after a failed one it writes those plays whole.
+waits with the plays (up to `MAX_WAITING_RECEIPTS`: beyond that, Emby is told to deliver again later). While the
+database refuses writes, a webhook does not try one (each would wait out the busy timeout): the next poll's does.
+The store's `PlayWriter` writes only what changed since its last committed write; after a failed one it writes
+those plays whole.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -85,16 +88,20 @@ class PlayRecorder:
             earliest = received_at - MAX_WEBHOOK_AGE
             playback = replace(playback, at=min(max(playback.at, earliest), received_at))
         async with self._lock:
+            if self.status.last_write_error is not None and len(self._receipts) >= MAX_WAITING_RECEIPTS:
+                raise StorageError("too many webhooks wait for the database")  # a 503: Emby delivers it later
             result = self.tracker.event(playback) if playback is not None else TickResult()
-            try:
-                await self._commit(result, receipt)
-            except StorageError:
-                if len(self._receipts) >= MAX_WAITING_RECEIPTS:
-                    raise  # a 503: Emby delivers it again later
-                # Applied: the tracker holds it, and the next write that succeeds stores it and its receipt.
-                self._receipts[receipt.key] = receipt
-                self.status.waiting_webhooks = len(self._receipts)
-                log.warning("webhook applied, stored with the next write", extra={"waiting": len(self._receipts)})
+            if self.status.last_write_error is None:
+                with suppress(StorageError):  # on failure _commit keeps the plays for the next write
+                    await self._commit(result, receipt)
+                    return
+            else:  # the database refused the last write: the next poll's write tries again, not this webhook
+                self._unsaved.merge(result)
+            # Applied: the tracker holds it, and the next write that succeeds stores it and its receipt.
+            self._receipts[receipt.key] = receipt
+            self.status.waiting_webhooks = len(self._receipts)
+            self.status.unsaved_plays = len(self._unsaved.changed)
+            log.warning("webhook applied, stored with the next write", extra={"waiting": len(self._receipts)})
 
     async def flush(self) -> None:
         """Store what a failed write left waiting (at shutdown: one last attempt; a failure is only logged, the
@@ -111,6 +118,8 @@ class PlayRecorder:
         """Run `work(conn, ids of the open plays the tracker holds)` as one write while no snapshot or webhook is
         applied (a repair of stored plays must not race the tracker's own writes)."""
         async with self._lock:
+            if self._unsaved.changed or self._receipts:
+                await self._commit(TickResult())  # first the database catches up with the tracker (or 503)
             held = frozenset(play.play_id for play in self.tracker.open_plays())
             return await self.db.write(lambda conn: work(conn, held))
 
@@ -149,7 +158,7 @@ class PlayRecorder:
                 self._receipts.pop(earlier.key, None)
             self.status.waiting_webhooks = len(self._receipts)
             self.status.last_write_error = None
-        except Exception as exc:
+        except StorageError as exc:  # the database refused (not a duplicate receipt: that is the intake's to judge)
             self.status.last_write_error = f"{type(exc).__name__}: {exc}"[:500]
             raise
         finally:

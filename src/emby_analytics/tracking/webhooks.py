@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from emby_analytics.clock import Clock
-from emby_analytics.db.engine import Database
+from emby_analytics.db.engine import Database, StorageError
 from emby_analytics.db.schema import webhook_receipts
 from emby_analytics.emby.models import WebhookEvent
 from emby_analytics.emby.validation import check_id, check_session_id
@@ -131,6 +131,12 @@ class WebhookIntake:
                 await self.on_playback(event, received_at, receipt)
                 return "applied"
             await self.db.write(receipt.record)
+        except StorageError as exc:
+            # Only a playback event's receipt matters (the recorder keeps those); another one applied twice after
+            # a retry does no harm (a second library refresh), so the database failing is no reason to refuse it.
+            if name in PLAYBACK_EVENTS:
+                raise
+            log.warning("webhook receipt not stored", extra={"event": event.event[:64], "error": str(exc)})
         except IntegrityError:
             # The same delivery raced in twice; the first one's receipt won.
             self.stats.duplicates += 1
