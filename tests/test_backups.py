@@ -122,7 +122,7 @@ async def test_names_are_never_reused_and_the_newest_are_kept(tmp_path: Path, db
         "emby-analytics-20260115-120000.db",
         "emby-analytics-20260115-120000-1.db",
     )
-    assert parse_name(same_second.name) == (clock.now(), 1)
+    assert parse_name(same_second.name) == (clock.now(), 1, None)
     later = []
     for _ in range(3):
         clock.advance(HOUR)

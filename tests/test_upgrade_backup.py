@@ -42,14 +42,19 @@ async def test_the_service_backs_an_old_database_up_before_migrating_it(
         pass
     assert _revision(settings.sqlite_path) == migrate.head_revision()
     backups = sorted(settings.backup_folder.glob("emby-analytics-*.db"))
-    assert len(backups) == 1
+    assert len(backups) == 1 and backups[0].name.endswith(f"-before-{OLD}.db")
     assert _revision(backups[0]) == OLD
     with sqlite3.connect(backups[0]) as conn:
         assert conn.execute("SELECT version FROM data_versions WHERE name = 'x'").fetchone() == (42,)
         assert conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
-    async with running_service(settings, simulator, clock):  # at the newest revision: no second copy
-        pass
-    assert len(list(settings.backup_folder.glob("emby-analytics-*.db"))) == 1
+    async with running_service(settings, simulator, clock) as service:  # at the newest revision: no second copy
+        assert len(list(settings.backup_folder.glob("emby-analytics-*.db"))) == 1
+        # Daily backups come and go (BACKUP_KEEP); the one from before the upgrade stays until deleted by hand.
+        for _ in range(3):
+            clock.advance(1)
+            await Backups(service.state.db, settings.backup_folder, clock, keep=1).take()
+        kept = sorted(p.name for p in settings.backup_folder.glob("emby-analytics-*.db"))
+        assert len(kept) == 2 and backups[0].name in kept
 
 
 async def test_a_new_database_is_not_copied(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:

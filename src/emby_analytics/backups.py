@@ -35,8 +35,9 @@ from emby_analytics.scheduler import Job
 
 log = logging.getLogger(__name__)
 
-# emby-analytics-YYYYMMDD-HHMMSS.db (UTC), with -1 ... -999 when a name of the same second is taken.
-NAME_PATTERN = re.compile(r"^emby-analytics-(\d{8}-\d{6})(?:-([1-9]\d{0,2}))?\.db$")
+# emby-analytics-YYYYMMDD-HHMMSS.db (UTC), with -1 ... -999 when a name of the same second is taken, and
+# -before-<revision> for the one taken before an upgrade from that schema revision (never pruned).
+NAME_PATTERN = re.compile(r"^emby-analytics-(\d{8}-\d{6})(?:-([1-9]\d{0,2}))?(?:-before-([0-9a-z]{1,32}))?\.db$")
 _TEMP_PATTERN = re.compile(r"^\.emby-analytics-backup-[0-9a-f]{16}\.tmp(?:-journal|-wal|-shm)?$")
 _STAMP = "%Y%m%d-%H%M%S"
 MEDIA_TYPE = "application/vnd.sqlite3"
@@ -62,10 +63,11 @@ class BackupFile:
     size_bytes: int
     created_at: datetime  # from the name: when the backup was taken, by the service's clock
     suffix: int  # 0, or n for the n-th other backup of the same second
+    before: str | None = None  # taken before an upgrade from this schema revision: kept until deleted by hand
 
 
-def parse_name(name: str) -> tuple[datetime, int] | None:
-    """(when, suffix) of a backup's file name; None for any other name."""
+def parse_name(name: str) -> tuple[datetime, int, str | None] | None:
+    """(when, suffix, revision it was taken before an upgrade from) of a backup's file name; None for any other."""
     match = NAME_PATTERN.fullmatch(name)
     if match is None:
         return None
@@ -73,11 +75,11 @@ def parse_name(name: str) -> tuple[datetime, int] | None:
         when = datetime.strptime(match[1], _STAMP).replace(tzinfo=UTC)
     except ValueError:  # digits that are no date (month 13)
         return None
-    return when, int(match[2] or 0)
+    return when, int(match[2] or 0), match[3]
 
 
-def _name(stamp: str, suffix: int) -> str:
-    return f"emby-analytics-{stamp}{f'-{suffix}' if suffix else ''}.db"
+def _name(stamp: str, suffix: int, before: str | None) -> str:
+    return f"emby-analytics-{stamp}{f'-{suffix}' if suffix else ''}{f'-before-{before}' if before else ''}.db"
 
 
 def _mib(n: int) -> str:
@@ -132,9 +134,10 @@ class Backups:
             log.warning("old backups not deleted", extra={"error": str(exc)})
         return taken
 
-    def take_sync(self, when: datetime) -> BackupFile:
-        """Copy the database into the folder under `when`'s name (UTC). Blocking: call on a worker thread, one at a
-        time (`take()` sees to both)."""
+    def take_sync(self, when: datetime, *, before: str | None = None) -> BackupFile:
+        """Copy the database into the folder under `when`'s name (UTC; `before`: the schema revision an upgrade is
+        about to leave, named so and never pruned). Blocking: call on a worker thread, one at a time (`take()` sees
+        to both)."""
         self._prepare_folder()
         self._check_room()
         temp = self.folder / f".emby-analytics-backup-{secrets.token_hex(8)}.tmp"
@@ -146,7 +149,7 @@ class Backups:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            final = self._publish(temp, when.astimezone(UTC).strftime(_STAMP))
+            final = self._publish(temp, when.astimezone(UTC).strftime(_STAMP), before)
         except Exception as exc:
             _remove_temp(temp)
             raise self._failure(exc) from exc
@@ -196,10 +199,10 @@ class Backups:
         if problems != ["ok"]:
             raise StorageError(f"the backup failed its check (PRAGMA quick_check): {problems[0]}")
 
-    def _publish(self, temp: Path, stamp: str) -> Path:
+    def _publish(self, temp: Path, stamp: str, before: str | None) -> Path:
         """Give the checked copy its final name: the first of `stamp`'s names not taken. Never replaces a file."""
         for suffix in range(1000):
-            final = self.folder / _name(stamp, suffix)
+            final = self.folder / _name(stamp, suffix, before)
             try:
                 os.link(temp, final)  # fails when the name is taken, where a rename would replace the file
             except FileExistsError:
@@ -262,12 +265,14 @@ class Backups:
             return None
         if not stat.S_ISREG(info.st_mode):  # a link or folder named like a backup is not one
             return None
-        return BackupFile(name=name, path=path, size_bytes=info.st_size, created_at=parsed[0], suffix=parsed[1])
+        when, suffix, before = parsed
+        return BackupFile(name=name, path=path, size_bytes=info.st_size, created_at=when, suffix=suffix, before=before)
 
     def prune(self) -> list[str]:
-        """Delete the backups beyond the newest `keep`; answers their names. Other files are left alone."""
+        """Delete the backups beyond the newest `keep`; answers their names. Other files, and the backups taken
+        before an upgrade, are left alone."""
         removed = []
-        for old in self.listed()[self.keep :]:
+        for old in [backup for backup in self.listed() if backup.before is None][self.keep :]:
             try:
                 old.path.unlink()
             except FileNotFoundError:
@@ -354,7 +359,7 @@ def upgrade_backed_up(db: Database, backups: Backups) -> tuple[str | None, str]:
     before, head = migrate.current_revision(db), migrate.head_revision()
     if before is not None and before != head:
         try:
-            taken = backups.take_sync(backups.clock.now())
+            taken = backups.take_sync(backups.clock.now(), before=before)
         except StorageError as exc:
             raise StorageError(f"not upgrading the database without a backup first: {exc}") from None
         log.info("database backed up before the upgrade", extra={"backup": taken.name, "from": before, "to": head})

@@ -28,6 +28,9 @@ class BackupInfo(BaseModel):
     name: str
     bytes: int
     created_at: datetime = Field(description="When it was taken (UTC, also in its name).")
+    before_upgrade_from: str | None = Field(
+        description="Taken before an upgrade from this schema revision: kept until deleted by hand."
+    )
     download_url: str = Field(description="Where to download it (with the admin token).")
 
     @classmethod
@@ -36,6 +39,7 @@ class BackupInfo(BaseModel):
             name=backup.name,
             bytes=backup.size_bytes,
             created_at=backup.created_at,
+            before_upgrade_from=backup.before,
             download_url=f"/admin/backup/{backup.name}",
         )
 

@@ -45,6 +45,7 @@ class PositionRepair(BaseModel):
     plays: int = Field(description="Plays with any of the above.")
     sample_play_ids: list[str]
     repaired: bool
+    statistics_rebuilt: bool = Field(description="The repair changed watch time the statistics hold: rebuilt.")
 
 
 class OverlapRepair(BaseModel):
@@ -58,7 +59,7 @@ class OverlapRepair(BaseModel):
 class MethodRepair(BaseModel):
     plays: int = Field(description="Plays whose per-stream methods are (or were) filled in.")
     unknown: int = Field(description="Plays missing a method that nothing recorded implies (left unknown).")
-    descriptions: int
+    descriptions: int = Field(description="Stream descriptions the repaired plays now point at.")
     repaired: bool
 
 
@@ -141,7 +142,7 @@ async def fix_pos_units_report(state: State) -> PositionRepair:
 )
 async def fix_pos_units(state: State) -> PositionRepair:
     report = await state.recorder.exclusive_write(lambda conn, _held: repair_positions(conn))
-    _refold(state, report.negative_durations + report.watch_beyond_span + report.backwards_segments > 0)
+    _refold(state, report.statistics_rebuilt)
     return PositionRepair.model_validate(report, from_attributes=True)
 
 

@@ -3,3 +3,5 @@
 Each repair reports (reads only) or repairs (one write transaction), and a repair that changes the time or the
 methods of plays already in the rollups empties the rollups for the fold job to rebuild (they only ever add).
 """
+
+SAMPLE = 20  # play ids a report names, for the admin to look at (`/stats/history/{play_id}`)

@@ -71,6 +71,7 @@ class MethodBackfill:
 def backfill_methods(conn: Connection, *, repair: bool = True) -> MethodBackfill:
     """Fill in the derivable per-stream methods of closed plays (in the caller's transaction)."""
     report = MethodBackfill(repaired=repair)
+    added: set[int] = set()  # the descriptions plays now point at
     for ref, is_audio, count, *stream in conn.exec_driver_sql(_MISSING).all():
         values = dict(zip(_STREAM_COLUMNS, stream, strict=True))
         video, audio = derived_methods(
@@ -91,13 +92,15 @@ def backfill_methods(conn: Connection, *, repair: bool = True) -> MethodBackfill
         if not repair:
             continue
         new_ref = _described(conn, filled)
-        report.descriptions += new_ref != ref
+        if new_ref != ref:
+            added.add(new_ref)
         audio_test = "=" if is_audio else "IS NOT"
         conn.exec_driver_sql(
             f"UPDATE play_rows SET stream_ref = ? WHERE stream_ref = ? AND stopped_at IS NOT NULL "  # noqa: S608
             f"AND item_ref IN (SELECT ref FROM play_items WHERE item_type {audio_test} '{_AUDIO_TYPE}')",
             (new_ref, ref),
         )
+    report.descriptions = len(added)
     if repair and report.plays:
         unfold_all(conn)
     return report

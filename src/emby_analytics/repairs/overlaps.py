@@ -13,9 +13,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection
 
 from emby_analytics.db.schema import decode_id
+from emby_analytics.repairs import SAMPLE
 from emby_analytics.rollups.fold import unfold_all
-
-_SAMPLE = 20
 
 # Each segment of a closed play with more than one, beside the latest end of the segments that began before it:
 # it overlaps them when it begins before that end.
@@ -77,7 +76,7 @@ def _survey(conn: Connection, *, repair: bool) -> OverlapReport:
         micros += min(ended, prev_end) - started
     report.plays = len(plays)
     report.seconds_counted_twice = round(micros / 1_000_000, 3)
-    report.sample_play_ids = sorted(decode_id(p) for p in plays)[:_SAMPLE]
+    report.sample_play_ids = sorted(decode_id(p) for p in plays)[:SAMPLE]
     if repair and plays:
         for play_id in plays:
             _rewrite(conn, play_id)

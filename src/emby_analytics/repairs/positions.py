@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from emby_analytics.db.schema import SOURCES, decode_id, watched_micros_sql
+from emby_analytics.repairs import SAMPLE
 from emby_analytics.rollups.fold import unfold_all
 
 TICKS_PER_SECOND = 10_000_000
-_SAMPLE = 20
 _ROW_POSITIONS = ("last_position_ticks", "max_position_ticks", "first_position_start_ticks", "first_position_end_ticks")
 _SEGMENT_POSITIONS = ("position_start_ticks", "position_end_ticks")
 
@@ -55,6 +55,7 @@ class PositionReport:
     plays: int = 0  # plays with any of the above
     sample_play_ids: list[str] = field(default_factory=list)
     repaired: bool = False
+    statistics_rebuilt: bool = False  # the repair changed time the rollups hold
 
 
 def _limit_sql(runtime: str) -> str:
@@ -144,27 +145,36 @@ def _survey(conn: Connection, *, repair: bool) -> PositionReport:
         report.watch_beyond_span += bool(beyond)
         timed.add(play_id)
     plays |= timed
-    if repair and timed:
-        _recompute_watch(conn, timed)
+    # The rollups hold segments' time: it changes with a segment dropped, or an import's watch time (its segment).
+    if repair and timed and (_recompute_watch(conn, timed) or report.backwards_segments):
         unfold_all(conn)
+        report.statistics_rebuilt = True
     report.plays = len(plays)
-    report.sample_play_ids = sorted(decode_id(p) for p in plays)[:_SAMPLE]
+    report.sample_play_ids = sorted(decode_id(p) for p in plays)[:SAMPLE]
     return report
 
 
-def _recompute_watch(conn: Connection, ids: set[Any]) -> None:
+def _recompute_watch(conn: Connection, ids: set[Any]) -> int:
     """Watch time from the segments (an import's implied one: its own, kept within the play's span); negative
-    content and pause times cleared (content to nothing covered, pauses to the tracker's derived figure)."""
+    content and pause times cleared (content to nothing covered, pauses to the tracker's derived figure). Returns
+    how many imports' watch time (so their one segment) changed."""
     imported = SOURCES.index("import")
+    changed = 0
     for play_id in ids:
         conn.exec_driver_sql(
             "UPDATE play_rows SET content_seconds = max(content_seconds, 0), paused_seconds = CASE WHEN "
             "paused_seconds < 0 THEN NULL ELSE paused_seconds END WHERE id = ?",
             (play_id,),
         )
+        within = f"min(max(watch_seconds, 0), {_span('play_rows')})"
+        changed += conn.exec_driver_sql(
+            f"UPDATE play_rows SET watch_seconds = {within} WHERE id = ? AND source = {imported} "  # noqa: S608
+            f"AND first_end_micros IS NULL AND watch_seconds IS NOT {within}",
+            (play_id,),
+        ).rowcount
         conn.exec_driver_sql(
-            f"UPDATE play_rows SET watch_seconds = CASE WHEN source = {imported} "  # noqa: S608
-            f"AND first_end_micros IS NULL THEN min(max(watch_seconds, 0), {_span('play_rows')}) "
-            f"ELSE ({watched_micros_sql('play_rows')}) / 1000000.0 END WHERE id = ?",
+            f"UPDATE play_rows SET watch_seconds = ({watched_micros_sql('play_rows')}) / 1000000.0 "  # noqa: S608
+            f"WHERE id = ? AND NOT (source = {imported} AND first_end_micros IS NULL)",
             (play_id,),
         )
+    return changed

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection
 
 from emby_analytics.db.schema import END_REASONS, decode_id, watched_micros_sql
+from emby_analytics.repairs import SAMPLE
 
-_SAMPLE = 20
 _OPEN = (
     "SELECT p.id, max(coalesce(p.last_seen_at, p.started_at), coalesce((SELECT max(s.ended_at) FROM segments s "
     "WHERE s.play_id = p.id), p.started_at)) FROM play_rows p WHERE p.stopped_at IS NULL"
@@ -52,5 +52,5 @@ def recover_open_plays(conn: Connection, held: Set[str]) -> Recovered:
         closed.append(decode_id(play_id))
     out.closed = len(closed)
     out.watch_seconds = round(out.watch_seconds, 3)
-    out.sample_play_ids = sorted(closed)[:_SAMPLE]
+    out.sample_play_ids = sorted(closed)[:SAMPLE]
     return out
