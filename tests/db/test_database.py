@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select, text
 
 from emby_analytics.db import migrate
 from emby_analytics.db.dialect import upsert
-from emby_analytics.db.engine import Database, StorageError
+from emby_analytics.db.engine import Database, StorageError, plain
 from emby_analytics.db.schema import metadata, users
 
 
@@ -228,3 +228,18 @@ def test_a_new_data_folder_and_database_are_the_owners_alone(tmp_path: Path) -> 
         db.close()
     again = Database.open(tmp_path / "data" / "emby.db")  # an existing database opens as it is
     again.close()
+
+
+@pytest.mark.parametrize(
+    ("sqlite_says", "we_say"),
+    [
+        ("database is locked", "another program holds the database's write lock"),
+        ("database or disk is full", "the disk is full"),
+        ("disk I/O error", "the disk failed to read or write"),
+        ("attempt to write a readonly database", "the database is read-only"),
+        ("unable to open database file", "the database file cannot be opened"),
+        ("no such table: plays", "no such table: plays"),  # not a fault a self-hoster meets: as SQLite says it
+    ],
+)
+def test_sqlite_faults_in_plain_words(sqlite_says: str, we_say: str) -> None:
+    assert plain(sqlite3.OperationalError(sqlite_says)) == we_say
