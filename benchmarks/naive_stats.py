@@ -164,7 +164,7 @@ def top_series(params: Mapping[str, str], path: Mapping[str, str]) -> list[State
     return [_watch_by("p.series_id", "MAX(p.series_name)", params, extra="AND p.series_id IS NOT NULL")]
 
 
-# The classes of `stats.quality` (width or height, whichever says more), written out as a CASE.
+# The classes of `quality` (width or height, whichever says more), written out as a CASE.
 _QUALITY = (
     "CASE WHEN width >= 7000 OR height >= 4000 THEN '8K' WHEN width >= 3200 OR height >= 2000 THEN '4K' "
     "WHEN width >= 1700 OR height >= 1000 THEN '1080p' WHEN width >= 1100 OR height >= 700 THEN '720p' "

@@ -23,6 +23,7 @@ from emby_analytics.api import (
     library,
     maintenance,
     meta,
+    now,
     stats,
     webhooks,
 )
@@ -40,6 +41,7 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
+from emby_analytics.live.hub import LiveHub
 from emby_analytics.logconfig import redact_everywhere
 from emby_analytics.rollups.job import FoldJob
 from emby_analytics.scheduler import Job, Scheduler
@@ -96,6 +98,8 @@ def build_state(
     socket = SocketConfig(http, settings.emby_base_url, api_key) if settings.emby_websocket else None
     feed = SessionFeed(emby, clock, interval_sec=settings.now_poll_sec, socket=socket)
     feed.subscribe(recorder.on_snapshot)
+    live = LiveHub(clock)
+    feed.subscribe(live.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
@@ -141,6 +145,7 @@ def build_state(
         items=item_lookup,
         images=image_proxy,
         feed=feed,
+        live=live,
         recorder=recorder,
         webhooks=webhooks,
         webhook_token=webhook_token,
@@ -237,6 +242,7 @@ def create_app(
         admin.router,
         maintenance.router,
         backup.router,
+        now.router,
         admin_debug.router,
     ):
         app.include_router(router)

@@ -14,6 +14,7 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed
 from emby_analytics.images import ImageProxy
+from emby_analytics.live.hub import LiveHub
 from emby_analytics.rollups.job import FoldJob
 from emby_analytics.scheduler import Scheduler
 from emby_analytics.stats.rolled import RollupCache
@@ -40,6 +41,7 @@ class AppState:
     items: ItemLookup
     images: ImageProxy
     feed: SessionFeed
+    live: LiveHub
     recorder: PlayRecorder
     webhooks: WebhookIntake
     webhook_token: str = field(repr=False)

@@ -61,7 +61,7 @@ def _check(case: Any, answer: Any) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 async def test_documented_requests_never_break_the_service(service: Service, data: st.DataObject) -> None:
-    operation = data.draw(st.sampled_from(_operations(service)))
+    operation = data.draw(st.sampled_from([op for op in _operations(service) if op.path != "/now/stream"]))
     case = data.draw(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     _check(case, await _send(service, case))
 
@@ -69,7 +69,8 @@ async def test_documented_requests_never_break_the_service(service: Service, dat
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 async def test_requests_that_break_the_schema_are_refused_cleanly(service: Service, data: st.DataObject) -> None:
-    operations = [op for op in _operations(service) if op.path != "/health/emby"]  # asks Emby: covered elsewhere
+    # /health/emby asks Emby, /now/stream never ends: both covered elsewhere
+    operations = [op for op in _operations(service) if op.path not in ("/health/emby", "/now/stream")]
     operation = data.draw(st.sampled_from(operations))
     case = data.draw(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
     _check(case, await _send(service, case))

@@ -61,7 +61,8 @@ async def test_every_get_route_is_covered(service: Service) -> None:
 async def test_no_query_string_breaks_a_get_route(
     service: Service, params: dict[str, str], index: int, in_path: str
 ) -> None:
-    paths = [p for p in _get_paths(service) if p != "/health/emby"]  # that one asks Emby: covered elsewhere
+    # /health/emby asks Emby and /now/stream never ends: both covered elsewhere
+    paths = [p for p in _get_paths(service) if p not in ("/health/emby", "/now/stream")]
     path = _fill(paths[index % len(paths)], in_path)
     response = await service.http.get(path, params=params)
     assert response.status_code < 500, (path, params, response.text)

@@ -14,8 +14,8 @@ from tests.conftest import make_settings, running_service
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.db.schema import items, play_rows
+from emby_analytics.quality import QUALITIES, quality
 from emby_analytics.simulator.server import Simulator
-from emby_analytics.stats.quality import QUALITIES, quality
 from emby_analytics.testing import Service
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, Stream, TickResult
 from emby_analytics.tracking.store import PlayWriter

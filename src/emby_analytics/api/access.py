@@ -44,6 +44,14 @@ FAILURES_ALLOWED = 10  # wrong admin credentials per address and window before i
 FAILURE_WINDOW = timedelta(minutes=1)
 
 
+ADMIN_SCOPE_KEY = "emby_analytics.admin"  # set by AccessControl: whether the request showed the admin credential
+
+
+def is_admin(scope: Scope) -> bool:
+    """Whether the request showed the admin credential (a route shows the admin more, such as addresses)."""
+    return bool(scope.get(ADMIN_SCOPE_KEY))
+
+
 def needs(method: str, path: str) -> Need:
     """What a request must show: nothing beyond its own token, reader access, or the admin credential."""
     if path in OPEN_PATHS:
@@ -235,6 +243,7 @@ class AccessControl:
         if need == "reader" and not admin and not self._may_read(who):
             await _refuse(scope, receive, send, 403, self._why_not(who))
             return
+        scope[ADMIN_SCOPE_KEY] = admin
         if self._hands_cookie(scope, state.auto_cookie, who) and not admin:
             await self.app(scope, receive, _with_cookie(send, token, who.https))
             return

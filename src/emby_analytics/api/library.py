@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from emby_analytics.api.deps import State
+from emby_analytics.quality import QUALITIES, Quality
 from emby_analytics.stats.library import (
     Codecs,
     ItemPage,
@@ -20,7 +21,6 @@ from emby_analytics.stats.library import (
     qualities,
 )
 from emby_analytics.stats.library_cache import cached
-from emby_analytics.stats.quality import QUALITIES, Quality
 
 router = APIRouter(prefix="/stats", tags=["library"])
 PageParam = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]

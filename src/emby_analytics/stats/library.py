@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, and_, func, select
 
 from emby_analytics.db.schema import items, libraries
-from emby_analytics.stats.quality import QUALITIES, Quality, quality, quality_condition, quality_sql
+from emby_analytics.quality import QUALITIES, Quality, quality, quality_condition, quality_sql
 
 VIDEO_TYPES = ("Movie", "Episode", "MusicVideo", "Video", "Trailer")
 

@@ -25,7 +25,7 @@ def is_live_tv(item: BaseItem) -> bool:
     return (item.type or "") in LIVE_TV_TYPES or (item.channel_id is not None and not item.run_time_ticks)
 
 
-def _stream_at(streams: list[MediaStream], index: int | None, kind: str) -> MediaStream | None:
+def stream_at(streams: list[MediaStream], index: int | None, kind: str) -> MediaStream | None:
     of_kind = [s for s in streams if (s.type or "").lower() == kind]
     if index is not None:
         chosen = next((s for s in of_kind if s.index == index), None)
@@ -74,10 +74,10 @@ def delivery(session: SessionInfo, item: BaseItem) -> Stream:
     state, info = session.play_state, session.transcoding_info
     method = cast(PlayMethod, state.play_method) if state.play_method in _METHODS else None
     streams = item.streams
-    video = _stream_at(streams, None, "video")
-    audio = _stream_at(streams, state.audio_stream_index, "audio")
+    video = stream_at(streams, None, "video")
+    audio = stream_at(streams, state.audio_stream_index, "audio")
     subtitle = (
-        _stream_at(streams, state.subtitle_stream_index, "subtitle")
+        stream_at(streams, state.subtitle_stream_index, "subtitle")
         if state.subtitle_stream_index is not None and state.subtitle_stream_index >= 0
         else None
     )
