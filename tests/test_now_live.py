@@ -26,6 +26,7 @@ from emby_analytics.simulator.world import MOVIE
 from emby_analytics.testing import live_simulator
 
 API_KEY = "f" * 32
+ADMIN_TOKEN = "now-live-admin-token-0123"
 POLL_SEC = 1.0
 WITHIN_SEC = POLL_SEC + 0.75  # one poll interval, and the time to build and send the view
 
@@ -47,7 +48,7 @@ def _serving(tmp_path: Path, emby_url: str, **settings: str) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ, "EMBY_BASE_URL": emby_url, "EMBY_API_KEY": API_KEY, "SQLITE_PATH": str(tmp_path / "emby.db"),
-        "HOST": "127.0.0.1", "PORT": str(port), **settings,
+        "HOST": "127.0.0.1", "PORT": str(port), "ADMIN_TOKEN": ADMIN_TOKEN, **settings,
     }  # fmt: skip
     with (tmp_path / "serve.log").open("ab") as log:
         process = subprocess.Popen([*COMMAND, "--env-file", "/dev/null", "serve"], env=env, stdout=subprocess.DEVNULL,
@@ -148,9 +149,15 @@ async def test_fifty_browsers_cost_emby_one_request_per_tick(service: str, emby:
             polls = next(j["runs"] for j in health["jobs"] if j["name"] == "sessions-poll") - polls
             asked = sim.metrics.by_endpoint["/Sessions"] - asked
             assert 3 <= polls <= 7 and asked == polls, (polls, asked)
+            assert _live_views(service) == 50
         finally:
             for s in streams:
                 await s.__aexit__(None, None, None)
+    wait_for("every browser gone from the hub", lambda: _live_views(service) == 0, 10)
+
+
+def _live_views(base: str) -> int:
+    return int(get_json(f"{base}/admin/diagnostics", {"Authorization": f"Bearer {ADMIN_TOKEN}"})["live_views"])
 
 
 async def test_with_emby_s_websocket_a_change_shows_within_a_second(

@@ -94,6 +94,8 @@ class Diagnostics(BaseModel):
     open_plays: int
     unsaved_plays: int
     waiting_webhooks: int
+    live_views: int = Field(description="Browsers watching /now/stream or /now/ws now.")
+    live_dropped: int = Field(description="Live views dropped since start-up for taking no views (gone or stuck).")
     websocket_connected: bool
     websocket_last_error: str | None
     jobs: list[JobInfo]
@@ -236,6 +238,8 @@ async def diagnostics(state: State) -> Diagnostics:
         open_plays=state.recorder.status.open_plays,
         unsaved_plays=state.recorder.status.unsaved_plays,
         waiting_webhooks=state.recorder.status.waiting_webhooks,
+        live_views=state.live.subscribers,
+        live_dropped=state.live.dropped,
         websocket_connected=listener is not None and listener.connected,
         websocket_last_error=socket.state.last_error if socket is not None else None,
         jobs=[JobInfo.of(job) for job in state.scheduler.states()],
