@@ -97,9 +97,10 @@ def build_state(
     recorder = PlayRecorder(db, tracker_config, resume_window=timedelta(hours=settings.resume_window_hours))
     socket = SocketConfig(http, settings.emby_base_url, api_key) if settings.emby_websocket else None
     feed = SessionFeed(emby, clock, interval_sec=settings.now_poll_sec, socket=socket)
-    feed.subscribe(recorder.on_snapshot)
     live = LiveHub(clock)
+    # The browsers first: a view goes out before the tracker's write of the same snapshot, not after it.
     feed.subscribe(live.on_snapshot)
+    feed.subscribe(recorder.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
