@@ -69,12 +69,14 @@ def _start(sim: Simulator) -> str:
 
 
 @asynccontextmanager
-async def _sse(base: str, client: httpx.AsyncClient) -> AsyncIterator[asyncio.Queue[tuple[float, list[Any]]]]:
+async def _sse(
+    base: str, client: httpx.AsyncClient, headers: dict[str, str] | None = None
+) -> AsyncIterator[asyncio.Queue[tuple[float, list[Any]]]]:
     """The snapshots one SSE browser receives, each with when it arrived."""
     events: asyncio.Queue[tuple[float, list[Any]]] = asyncio.Queue()
 
     async def read() -> None:
-        async with client.stream("GET", f"{base}/now/stream") as answer:
+        async with client.stream("GET", f"{base}/now/stream", headers=headers) as answer:
             assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/event-stream")
             kind = None
             async for line in answer.aiter_lines():
@@ -102,13 +104,21 @@ async def _next(events: asyncio.Queue[tuple[float, list[Any]]], wanted: Any, sin
 
 async def test_sse_sees_start_pause_and_stop_within_a_poll(service: str, emby: tuple[Simulator, str]) -> None:
     sim, _ = emby
-    async with httpx.AsyncClient(timeout=30) as client, _sse(service, client) as events:
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    async with (
+        httpx.AsyncClient(timeout=30) as client,
+        _sse(service, client) as events,
+        _sse(service, client, admin) as admin_events,
+    ):
         first = await asyncio.wait_for(events.get(), 5)
         assert first[1] == [], "a snapshot at once on connect"
+        await asyncio.wait_for(admin_events.get(), 5)
         started = time.monotonic()
         session_id = _start(sim)
         (card,) = await _next(events, lambda cards: len(cards) == 1, started)
         assert card["session_id"] == session_id and not card["is_paused"]
+        (seen,) = await _next(admin_events, lambda cards: len(cards) == 1, started)
+        assert card["remote_address"] is None and seen["remote_address"], "addresses for the admin only"
         paused = time.monotonic()
         sim.sessions.command(session_id, "Pause")
         await _next(events, lambda cards: cards and cards[0]["is_paused"], paused)
@@ -125,12 +135,22 @@ async def test_the_websocket_sees_the_same(service: str, emby: tuple[Simulator, 
         assert first["event"] == "snapshot" and first["data"] == []
         started = time.monotonic()
         session_id = _start(sim)
-        while True:
-            frame = json.loads(await socket.receive_text(timeout=WITHIN_SEC + 2))
-            if frame["event"] == "snapshot" and frame["data"]:
-                break
-        assert time.monotonic() - started <= WITHIN_SEC
+
+        async def until(wanted: Any, since: float) -> dict[str, Any]:
+            while True:
+                frame: dict[str, Any] = json.loads(await socket.receive_text(timeout=WITHIN_SEC + 2))
+                if frame["event"] == "snapshot" and wanted(frame["data"]):
+                    assert time.monotonic() - since <= WITHIN_SEC
+                    return frame
+
+        frame = await until(lambda cards: len(cards) == 1, started)
         assert frame["data"][0]["session_id"] == session_id and frame["id"] > first["id"]
+        paused = time.monotonic()
+        sim.sessions.command(session_id, "Pause")
+        await until(lambda cards: cards and cards[0]["is_paused"], paused)
+        stopped = time.monotonic()
+        sim.sessions.command(session_id, "Stop")
+        await until(lambda cards: cards == [], stopped)
 
 
 async def test_fifty_browsers_cost_emby_one_request_per_tick(service: str, emby: tuple[Simulator, str]) -> None:

@@ -97,7 +97,7 @@ def build_state(
     recorder = PlayRecorder(db, tracker_config, resume_window=timedelta(hours=settings.resume_window_hours))
     socket = SocketConfig(http, settings.emby_base_url, api_key) if settings.emby_websocket else None
     feed = SessionFeed(emby, clock, interval_sec=settings.now_poll_sec, socket=socket)
-    live = LiveHub(clock)
+    live = LiveHub(clock, known_start=recorder.play_started)
     # The browsers first: a view goes out before the tracker's write of the same snapshot, not after it.
     feed.subscribe(live.on_snapshot)
     feed.subscribe(recorder.on_snapshot)

@@ -15,6 +15,8 @@ from starlette.types import ASGIApp
 # Requests still running this long after SIGTERM are cancelled (a slow Emby call, a client that stopped sending):
 # with the jobs' cancellation and the last write, the process is gone within 5 s.
 SHUTDOWN_GRACE_SEC = 2
+# A browser sends nothing on our websocket (the live view): a message bigger than this ends the connection.
+WS_MAX_BYTES = 4096
 
 
 class ListenError(Exception):
@@ -39,7 +41,12 @@ def bind(host: str, port: int) -> socket.socket:
 def server(app: ASGIApp) -> uvicorn.Server:
     """uvicorn for `app`, logging through our handlers, with the shutdown grace above."""
     config = uvicorn.Config(
-        app, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SEC
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SEC,
+        ws_max_size=WS_MAX_BYTES,
     )
     return uvicorn.Server(config)
 

@@ -10,9 +10,21 @@ def display_title(row: Any) -> str | None:
 
     `row` carries `item_type`, `item_name`, `series_name`, `season_number` and `episode_number` (a `plays` row, or
     an `items` row with its columns labelled so)."""
-    if row.item_type == "Episode" and row.series_name:
-        season = f"S{row.season_number:02d}" if row.season_number is not None else ""
-        episode = f"E{row.episode_number:02d}" if row.episode_number is not None else ""
-        code = f" ({season}{episode})" if season or episode else ""
-        return f"{row.series_name} - {row.item_name}{code}"
-    return row.item_name  # type: ignore[no-any-return]
+    return display(row.item_type, row.item_name, row.series_name, row.season_number, row.episode_number)
+
+
+def display(
+    item_type: str | None,
+    name: str | None,
+    series_name: str | None,
+    season: int | None,
+    episode: int | None,
+    year: int | None = None,
+) -> str | None:
+    """`display_title` from the parts; a film given its `year` is 'Name (Year)' (the live view names it so)."""
+    if item_type == "Episode" and series_name:
+        code = (f"S{season:02d}" if season is not None else "") + (f"E{episode:02d}" if episode is not None else "")
+        return f"{series_name} - {name}" + (f" ({code})" if code else "")
+    if item_type == "Movie" and name and year:
+        return f"{name} ({year})"
+    return name

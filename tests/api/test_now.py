@@ -4,14 +4,19 @@ really pauses or stops, the tracker records it and the view shows it; bad contro
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import Service
+from httpx_ws import aconnect_ws
+from httpx_ws.transport import ASGIWebSocketTransport
+from tests.conftest import Service, make_settings, running_service
 
 from emby_analytics.clock import ManualClock
 from emby_analytics.simulator.playback import Device, Play, PlaybackScript
+from emby_analytics.simulator.server import Simulator
 from emby_analytics.simulator.world import MOVIE
 
 
@@ -115,3 +120,53 @@ async def test_controls_need_the_admin_and_a_live_session(service: Service, cloc
         assert (await _post(service, f"/now/{'0' * 32}/{action}", {"text": "x"})).status_code == 404
         assert (await _post(service, f"/now/..%2Fx/{action}", {"text": "x"})).status_code in (404, 422)
     assert service.simulator.commands == []
+
+
+async def test_message_lengths_count_what_emby_gets(service: Service, clock: ManualClock) -> None:
+    session_id, _ = await _playing(service, clock)
+    grows = "\U0001d160" * 500  # 500 characters that normalising (NFC) turns into 1,500
+    assert (await _post(service, f"/now/{session_id}/message", {"text": grows})).status_code == 422
+    assert (await _post(service, f"/now/{session_id}/message", {"text": "hi", "header": ""})).status_code == 204
+    (sent,) = service.simulator.commands
+    assert sent.arguments["Header"] == "", "an empty header is none"
+
+
+async def _frames(service: Service, headers: dict[str, str] | None = None, n: int = 1) -> list[dict[str, Any]]:
+    transport = ASGIWebSocketTransport(app=service.app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://service") as client,
+        aconnect_ws("/now/ws", client, headers=dict(headers or {})) as socket,
+    ):
+        return [json.loads(await socket.receive_text(timeout=5)) for _ in range(n)]
+
+
+async def _refused(service: Service, headers: dict[str, str] | None = None) -> str:
+    """Why opening the websocket was refused (the in-process transport reports the close before the accept)."""
+    try:
+        await _frames(service, headers)
+    except Exception as exc:
+        nested = getattr(exc, "exceptions", ())
+        return " ".join(repr(e) for e in (exc, *nested))
+    raise AssertionError("the websocket was accepted")
+
+
+async def test_the_websocket_shows_addresses_to_the_admin_only(service: Service, clock: ManualClock) -> None:
+    await _playing(service, clock)
+    (reader,) = await _frames(service)
+    (admin,) = await _frames(service, _admin(service))
+    assert reader["event"] == admin["event"] == "snapshot" and reader["id"] == admin["id"]
+    assert reader["data"][0]["remote_address"] is None and admin["data"][0]["remote_address"]
+    assert service.state.live.subscribers == 0, "each browser left the hub as it closed"
+
+
+async def test_a_websocket_from_another_site_is_refused(service: Service, clock: ManualClock) -> None:
+    assert "opened from this site" in await _refused(service, {"Origin": "http://evil.example"})
+    (frame,) = await _frames(service, {"Origin": "http://service"})  # this site: fine
+    assert frame["event"] == "snapshot"
+
+
+async def test_the_websocket_needs_reader_access(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:
+    async with running_service(make_settings(tmp_path, READ_ACCESS="token"), simulator, clock) as service:
+        assert "READ_ACCESS=token" in await _refused(service)
+        (frame,) = await _frames(service, _admin(service))
+        assert frame["event"] == "snapshot"

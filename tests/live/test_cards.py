@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.fixture_files import EMBY_SAMPLES
+from tests.fixture_files import EMBY_OPENAPI, EMBY_SAMPLES
 
 from emby_analytics.emby.models import SessionInfo
 from emby_analytics.live.cards import NowCard, card, same_view
@@ -97,9 +97,36 @@ def test_a_film_with_atmos_transcoded_in_hardware() -> None:
     assert made.transcode is not None and made.transcode.hardware == "encode VAAPI"
 
 
-def test_every_reason_has_words() -> None:
-    assert all(reason_words(r) == REASONS[r] for r in REASONS)
+def test_every_reason_emby_names_has_words() -> None:
+    spec = json.loads(EMBY_OPENAPI.read_text())
+    emby_reasons = spec["components"]["schemas"]["TranscodeReason"]["enum"]
+    assert set(emby_reasons) <= set(REASONS), "a reason of Emby's OpenAPI without plain words"
     assert reason_words("SomethingNewNotSupported") == "something new not supported"
+
+
+def test_burned_in_subtitles_scaling_speed_and_throttling() -> None:
+    raw = _sample("sessions_emby48_roku_transcode.json")
+    subtitle = next(s for s in raw["NowPlayingItem"]["MediaStreams"] if s["Type"] == "Subtitle")
+    raw["PlayState"]["SubtitleStreamIndex"] = subtitle["Index"]
+    raw["TranscodingInfo"].update(
+        TranscodeReasons=["SubtitleCodecNotSupported"], Width=1280, Height=720, Framerate=12, CurrentThrottle=3
+    )
+    video = next(s for s in raw["NowPlayingItem"]["MediaStreams"] if s["Type"] == "Video")
+    video["AverageFrameRate"] = 24
+    made = _card(raw)
+    assert made.subs is not None and made.subs.burned_in and made.subs.language == "English"
+    assert made.transcode is not None
+    assert (made.transcode.to_resolution, made.transcode.speed, made.transcode.throttled) == ("720p", 0.5, True)
+    assert made.transcode.reasons_text == ["the subtitles must be burned into the picture"]
+    raw["PlayState"]["SubtitleStreamIndex"] = -1
+    assert _card(raw).subs is None, "no subtitle chosen"
+
+
+def test_a_hostile_item_id_makes_no_image_url() -> None:
+    raw = _sample("sessions_emby48_roku_directplay.json")
+    raw["NowPlayingItem"].update(Type="Movie", Id="../../admin/backup", SeriesId=None)
+    made = _card(raw)
+    assert made.poster is None and made.backdrop is None
 
 
 def test_time_alone_moving_positions_is_the_same_view() -> None:

@@ -46,6 +46,8 @@ def hub() -> LiveHub:
 
 
 async def test_one_view_per_change(hub: LiveHub) -> None:
+    first = hub.published.seq
+    assert first == int(AT.timestamp() * 1000), "numbered from the hub's start: unique across restarts"
     await hub.on_snapshot(_snapshot([], 0))
     assert hub.publishes == 0, "nothing playing, nothing new"
     await hub.on_snapshot(_snapshot([_playing(0)], 0))
@@ -57,7 +59,7 @@ async def test_one_view_per_change(hub: LiveHub) -> None:
     assert hub.publishes == 2 and hub.published.cards[0].is_paused
     await hub.on_snapshot(_snapshot([], 25))
     assert hub.publishes == 3 and hub.published.cards == []
-    assert hub.published.seq == 3 and hub.snapshots == 7
+    assert hub.published.seq == first + 3 and hub.snapshots == 7
 
 
 async def test_remote_addresses_only_in_the_admins_json(hub: LiveHub) -> None:
@@ -70,17 +72,17 @@ async def test_remote_addresses_only_in_the_admins_json(hub: LiveHub) -> None:
 
 async def test_a_slow_browser_gets_the_newest_view_only(hub: LiveHub) -> None:
     subscription = hub.subscribe(admin=False)
-    for n in range(5):
-        hub.publish([], AT + timedelta(seconds=n))
+    for _ in range(5):
+        hub.publish([])
     view = await subscription.next(0.1)
-    assert view is not None and view.seq == 5, "views in between were replaced, not queued"
+    assert view is not None and view.seq == hub.published.seq, "views in between were replaced, not queued"
     assert await subscription.next(0.05) is None, "nothing new: a keep-alive is due"
 
 
 async def test_a_browser_that_takes_nothing_is_dropped(hub: LiveHub) -> None:
     stuck, live = hub.subscribe(admin=False), hub.subscribe(admin=False)
-    for n in range(MAX_SKIPPED + 2):
-        hub.publish([], AT + timedelta(seconds=n))
+    for _ in range(MAX_SKIPPED + 2):
+        hub.publish([])
         assert await live.next(0.01) is not None
     assert stuck.closed and not live.closed
     assert hub.subscribers == 1 and hub.dropped == 1
@@ -114,3 +116,13 @@ async def test_summary_counts_what_plays(hub: LiveHub) -> None:
     assert summary.per_user == {"mark": 3}
     playing = [c.bitrate or 0 for c in hub.latest if not c.is_paused]
     assert summary.outbound_mbps == round(sum(playing) / 1_000_000, 2) > 0
+
+
+async def test_a_card_starts_when_the_tracker_says_the_play_began() -> None:
+    began = AT - timedelta(minutes=7)
+    tracked = LiveHub(ManualClock(AT), known_start=lambda session, item: began)
+    await tracked.on_snapshot(_snapshot([_playing(0)], 0))
+    assert [c.started_at for c in tracked.latest] == [began], "not when this hub first saw it (a restart)"
+    untracked = LiveHub(ManualClock(AT), known_start=lambda session, item: None)
+    await untracked.on_snapshot(_snapshot([_playing(0)], 0))
+    assert [c.started_at for c in untracked.latest] == [AT]

@@ -205,6 +205,7 @@ class AccessControl:
 
     def __init__(self, app: ASGIApp, settings: Settings, clock: Clock) -> None:
         self.app = app
+        self.origins = frozenset(origin.rstrip("/").lower() for origin in settings.origins)
         self.read_access = settings.read_access
         self.proxies = settings.proxy_networks
         self.attempts = FailedAttempts(clock)
@@ -221,6 +222,10 @@ class AccessControl:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        if scope["type"] == "websocket" and not self._origin_allowed(headers):
+            # Browsers apply no CORS to websockets: a page of any other site could open one with our cookie.
+            await _refuse(scope, receive, send, 403, "a live view must be opened from this site")
+            return
         who = caller(scope, headers, self.proxies)
         given, by_cookie = presented_token(headers)
         admin = False
@@ -256,6 +261,15 @@ class AccessControl:
         if scope["type"] != "http" or scope.get("method") != "GET" or scope["path"] not in ENTRY_PAGES:
             return False
         return auto_cookie == "true" or (auto_cookie == "local" and who.local)
+
+    def _origin_allowed(self, headers: dict[bytes, bytes]) -> bool:
+        """A websocket's Origin (a browser always sends one): this site, or one of CORS_ORIGINS; none: not a
+        browser, nothing to forge."""
+        origin = headers.get(b"origin", b"").decode("latin-1").rstrip("/").lower()
+        if not origin:
+            return True
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        return origin.split("://", 1)[-1] == host or origin in self.origins
 
     def _may_read(self, who: Caller) -> bool:
         return self.read_access == "public" or (self.read_access == "local" and who.local)

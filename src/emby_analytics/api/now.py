@@ -57,15 +57,14 @@ async def summary(state: State) -> Summary:
     return state.live.summary()
 
 
-def _subscribe(state: AppState, admin: bool, last: str | None) -> Subscription:
-    last_seq = int(last) if last is not None and last.isdigit() and len(last) < 19 else None
-    try:
-        return state.live.subscribe(admin=admin, last_seq=last_seq)
-    except TooManySubscribers as exc:
-        raise HTTPException(503, str(exc)) from None
+def _last_seq(value: str | None) -> int | None:
+    return int(value) if value is not None and value.isdigit() and len(value) < 19 else None
 
 
-async def _events(subscription: Subscription) -> AsyncIterator[bytes]:
+async def _events(state: AppState, admin: bool, last_seq: int | None) -> AsyncIterator[bytes]:
+    # Subscribed here, in the generator, so the `finally` that ends the subscription runs whatever happens to the
+    # response (a browser gone before the first event included).
+    subscription = state.live.subscribe(admin=admin, last_seq=last_seq)
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         while True:
@@ -99,27 +98,32 @@ async def _events(subscription: Subscription) -> AsyncIterator[bytes]:
     },
 )
 async def stream(state: State, request: Request) -> StreamingResponse:
-    subscription = _subscribe(state, is_admin(request.scope), request.headers.get("last-event-id"))
+    if state.live.full:
+        raise HTTPException(503, "too many live views are open; try again later")
+    events = _events(state, is_admin(request.scope), _last_seq(request.headers.get("last-event-id")))
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # nginx: pass each event on at once
-    return StreamingResponse(_events(subscription), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
 
 
 @router.websocket("/ws")
 async def websocket(socket: WebSocket, state: State) -> None:
     """The same views as `/now/stream`, as JSON text frames: `{"event": "snapshot", "id": n, "data": [...]}` and
-    `{"event": "ping"}`."""
+    `{"event": "ping"}`. Closed with 1013 (try again later) when too many views are open, 1008 when the hub
+    dropped a view that took nothing."""
+    await socket.accept()
     try:
         subscription = state.live.subscribe(admin=is_admin(socket.scope))
     except TooManySubscribers:
-        await socket.close(code=1013)  # try again later
+        await socket.close(code=1013)
         return
-    await socket.accept()
     # A browser sends nothing; its going away is noticed on the receiving side, which ends the subscription.
     listener = asyncio.create_task(_until_closed(socket, subscription))
     try:
         while True:
             view = await subscription.next(PING_SEC)
             if subscription.closed:
+                if not listener.done():  # the hub dropped it, not the browser
+                    await socket.close(code=1008)
                 break
             if view is None:
                 await socket.send_text('{"event":"ping"}')
@@ -149,20 +153,31 @@ class PauseBody(BaseModel):
 
 
 class MessageBody(BaseModel):
-    header: str | None = Field(None, max_length=100)
+    header: str | None = Field(None, max_length=100, description="Up to 100 characters; empty: none.")
     text: str = Field(min_length=1, max_length=500)
     timeout_ms: int | None = Field(None, ge=1000, le=60000, description="How long the message shows (ms).")
 
-    @field_validator("header", "text")
+    @field_validator("header")
     @classmethod
-    def _printable(cls, value: str | None) -> str | None:
-        """Control characters out (a message is shown on someone's TV), then something must be left."""
-        if value is None:
-            return None
-        cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", value)).strip()
+    def _header(cls, value: str | None) -> str | None:
+        return _cleaned(value, 100) or None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        cleaned = _cleaned(value, 500)
         if not cleaned:
             raise ValueError("must contain text")
         return cleaned
+
+
+def _cleaned(value: str | None, limit: int) -> str:
+    """Control characters out (a message is shown on someone's TV); the limit holds for what is left, as Emby gets
+    it (normalising can make a string longer)."""
+    cleaned = _CONTROL.sub("", unicodedata.normalize("NFC", value or "")).strip()
+    if len(cleaned) > limit:
+        raise ValueError(f"at most {limit} characters")
+    return cleaned
 
 
 def _playing(state: AppState, session_id: str) -> None:

@@ -15,10 +15,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from emby_analytics.db.schema import cap
-from emby_analytics.emby.models import BaseItem, SessionInfo
+from emby_analytics.emby.models import SessionInfo
+from emby_analytics.emby.validation import check_id
 from emby_analytics.live.words import channel_layout, hdr_kind, is_atmos, reason_words
 from emby_analytics.quality import quality
-from emby_analytics.tracking.observe import delivery, is_live_tv, stream_at
+from emby_analytics.titles import display
+from emby_analytics.tracking.observe import delivery, is_live_tv, selected_streams
 
 TICKS_PER_SECOND = 10_000_000
 DRIFT_SEC = 2.0  # a position this far from where time alone would have moved it is a seek, not playback
@@ -54,8 +56,10 @@ class TranscodeInfo(BaseModel):
     reasons: list[str] = Field(description="Emby's reasons, as it names them.")
     reasons_text: list[str] = Field(description="The same reasons in plain words.")
     hardware: str | None = Field(description="The hardware acceleration Emby says it uses (decoder / encoder).")
-    progress_pct: float | None = Field(description="How far ahead of playback the transcode has got, in percent.")
+    to_resolution: str | None = Field(description="The resolution sent, when the transcode scales the picture.")
+    progress_pct: float | None = Field(description="How much of the file the transcode has made, in percent.")
     speed: float | None = Field(description="Frames transcoded per second of the source's rate (1.0 keeps up).")
+    throttled: bool = Field(description="The transcode is far enough ahead that Emby slows it down.")
 
 
 class NowCard(BaseModel):
@@ -81,20 +85,9 @@ class NowCard(BaseModel):
     subs: SubtitleInfo | None
     bitrate: int | None = Field(description="Bits per second sent to the client.")
     transcode: TranscodeInfo | None
-    poster: str = Field(description="Our image proxy's poster URL (a series' for an episode).")
-    backdrop: str
+    poster: str | None = Field(description="Our image proxy's poster URL (a series' for an episode).")
+    backdrop: str | None
     started_at: datetime = Field(description="When this service first saw the session play this item.")
-
-
-def display(item: BaseItem) -> str | None:
-    if item.type == "Episode" and item.series_name:
-        season = f"S{item.parent_index_number:02d}" if item.parent_index_number is not None else ""
-        episode = f"E{item.index_number:02d}" if item.index_number is not None else ""
-        code = f" ({season}{episode})" if season or episode else ""
-        return f"{item.series_name} - {item.name}{code}"
-    if item.type == "Movie" and item.production_year and item.name:
-        return f"{item.name} ({item.production_year})"
-    return item.name
 
 
 def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | None:
@@ -103,30 +96,30 @@ def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | 
     if item is None or not item.id:
         return None
     state, info = session.play_state, session.transcoding_info
-    streams = item.streams
-    video = stream_at(streams, None, "video")
-    audio = stream_at(streams, state.audio_stream_index, "audio")
-    subtitle = (
-        stream_at(streams, state.subtitle_stream_index, "subtitle")
-        if state.subtitle_stream_index is not None and state.subtitle_stream_index >= 0
-        else None
-    )
+    video, audio, subtitle = selected_streams(session, item)
     how = delivery(session, item)
     position = (state.position_ticks or 0) / TICKS_PER_SECOND
     duration = item.run_time_ticks / TICKS_PER_SECOND if item.run_time_ticks else None
     series_or_item = item.series_id if item.type == "Episode" and item.series_id else item.id
+    named = display(
+        item.type, item.name, item.series_name, item.parent_index_number, item.index_number, item.production_year
+    )
+    try:  # an id for our image proxy's URLs only when it is one the proxy takes
+        image_id: str | None = check_id(series_or_item)
+    except ValueError:
+        image_id = None
     return NowCard(
         session_id=session.id,
         user_id=session.user_id,
         user=cap(session.user_name),
         item_id=item.id,
         title=cap(item.name),
-        display=cap(display(item)),
+        display=cap(named),
         item_type=item.type,
         live_tv=is_live_tv(item),
         client=cap(session.client),
         device=cap(session.device_name),
-        remote_address=session.remote_end_point,
+        remote_address=cap(session.remote_end_point, 64),
         position_sec=round(position, 3),
         duration_sec=duration,
         progress_pct=round(min(position / duration, 1.0) * 100, 1) if duration else None,
@@ -135,14 +128,14 @@ def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | 
         play_method=how.play_method,
         video=None if video is None else VideoInfo(
             resolution=quality(video.width, video.height), width=video.width, height=video.height,
-            codec=video.codec, bit_depth=video.bit_depth, hdr=hdr_kind(video),
+            codec=cap(video.codec, 32), bit_depth=video.bit_depth, hdr=hdr_kind(video),
         ),
         audio=None if audio is None else AudioInfo(
-            language=audio.display_language or audio.language, codec=audio.codec, layout=channel_layout(audio),
-            atmos=is_atmos(audio),
+            language=cap(audio.display_language or audio.language, 64), codec=cap(audio.codec, 32),
+            layout=channel_layout(audio), atmos=is_atmos(audio),
         ),
         subs=None if subtitle is None else SubtitleInfo(
-            language=subtitle.display_language or subtitle.language, codec=subtitle.codec,
+            language=cap(subtitle.display_language or subtitle.language, 64), codec=cap(subtitle.codec, 32),
             burned_in=how.subtitle_method == "transcode",
         ),
         bitrate=how.bitrate,
@@ -150,11 +143,14 @@ def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | 
             video_from=how.video_codec_from, video_to=how.video_codec_to, audio_from=how.audio_codec_from,
             audio_to=how.audio_codec_to, reasons=list(how.transcode_reasons),
             reasons_text=[reason_words(r) for r in how.transcode_reasons],
-            hardware=_hardware(session), progress_pct=info.completion_percentage if info is not None else None,
-            speed=_speed(session, video.average_frame_rate or video.real_frame_rate if video is not None else None),
+            hardware=cap(_hardware(session), 64),
+            to_resolution=quality(info.width, info.height) if info and (info.width or info.height) else None,
+            progress_pct=info.completion_percentage if info is not None else None,
+            speed=_speed(session, (video.average_frame_rate or video.real_frame_rate) if video is not None else None),
+            throttled=bool(info is not None and info.current_throttle),
         ),
-        poster=f"/img/primary/{series_or_item}",
-        backdrop=f"/img/backdrop/{series_or_item}",
+        poster=f"/img/primary/{image_id}" if image_id else None,
+        backdrop=f"/img/backdrop/{image_id}" if image_id else None,
         started_at=started_at,
     )  # fmt: skip
 

@@ -69,18 +69,25 @@ def observation(session: SessionInfo) -> SessionObs | None:
     )
 
 
-def delivery(session: SessionInfo, item: BaseItem) -> Stream:
-    """How the session delivers the item (see the module docstring)."""
-    state, info = session.play_state, session.transcoding_info
-    method = cast(PlayMethod, state.play_method) if state.play_method in _METHODS else None
-    streams = item.streams
-    video = stream_at(streams, None, "video")
-    audio = stream_at(streams, state.audio_stream_index, "audio")
+def selected_streams(
+    session: SessionInfo, item: BaseItem
+) -> tuple[MediaStream | None, MediaStream | None, MediaStream | None]:
+    """(video, audio, subtitle) the session plays of the item: the chosen audio and subtitle (none chosen: no
+    subtitle), else the default stream of each kind."""
+    state, streams = session.play_state, item.streams
     subtitle = (
         stream_at(streams, state.subtitle_stream_index, "subtitle")
         if state.subtitle_stream_index is not None and state.subtitle_stream_index >= 0
         else None
     )
+    return stream_at(streams, None, "video"), stream_at(streams, state.audio_stream_index, "audio"), subtitle
+
+
+def delivery(session: SessionInfo, item: BaseItem) -> Stream:
+    """How the session delivers the item (see the module docstring)."""
+    state, info = session.play_state, session.transcoding_info
+    method = cast(PlayMethod, state.play_method) if state.play_method in _METHODS else None
+    video, audio, subtitle = selected_streams(session, item)
     # Sorted: a set of reasons, kept in the order the store writes them (a restored play compares equal).
     reasons = tuple(sorted(info.transcode_reasons)) if info is not None else ()
     video_m: StreamMethod | None

@@ -72,6 +72,15 @@ class PlayRecorder:
             raise RuntimeError("PlayRecorder.start() has not run")
         return self._tracker
 
+    def play_started(self, session_id: str, item_id: str) -> datetime | None:
+        """When the open play of this session and item began, as the tracker knows it (None: no such play)."""
+        if self._tracker is None:
+            return None
+        for play in self._tracker.open_plays():
+            if play.session_id == session_id and play.item_id == item_id:
+                return play.started_at
+        return None
+
     async def on_snapshot(self, snapshot: Snapshot) -> None:
         """A session list from the feed (a poll, or a websocket push)."""
         sessions = snapshot.sessions
