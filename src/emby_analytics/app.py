@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -207,6 +208,10 @@ def create_app(
                 app.state.emby_analytics = state
                 if run_jobs:
                     state.scheduler.start()
+                # What start-up made lives as long as the service: out of the collector's way, so its full passes
+                # (which a thousand live views' objects make frequent) walk only what came after.
+                gc.collect()
+                gc.freeze()
                 log.info("service started", extra={"version": VERSION, "emby": settings.emby_base_url})
                 try:
                     yield

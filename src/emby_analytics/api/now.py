@@ -74,7 +74,7 @@ async def _events(state: AppState, admin: bool, last_seq: int | None) -> AsyncIt
             if view is None:
                 yield b"event: ping\ndata: {}\n\n"
             else:
-                yield b"id: %d\nevent: snapshot\ndata: %b\n\n" % (view.seq, view.json(subscription.admin))
+                yield view.event(subscription.admin)
     finally:  # the browser went away (the response is cancelled) or the hub dropped it
         subscription.close()
 

@@ -1,5 +1,5 @@
 """`SessionFeed`: one `/Sessions` request per poll interval, Emby's websocket pushes, and every new snapshot handed
-to the subscribers in order (the tracker today, the live now-playing hub later), so nothing else asks Emby.
+to the subscribers in order (the live now-playing hub, then the tracker), so nothing else asks Emby.
 
 In the spirit of Home Assistant's data-update coordinator: the feed owns the interval (sooner when the websocket
 (re)connects, as Emby's guide advises), the backoff while Emby fails (the poll job's), and one status record per

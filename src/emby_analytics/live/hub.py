@@ -52,14 +52,24 @@ class View:
     cards: list[NowCard]
     reader_json: bytes  # remote addresses left out
     admin_json: bytes
+    reader_event: bytes  # the same as a whole SSE event, made once for every browser
+    admin_event: bytes
 
     def json(self, admin: bool) -> bytes:
         return self.admin_json if admin else self.reader_json
 
+    def event(self, admin: bool) -> bytes:
+        return self.admin_event if admin else self.reader_event
+
 
 def _view(seq: int, cards: list[NowCard]) -> View:
     hidden = [c.model_copy(update={"remote_address": None}) for c in cards]
-    return View(seq, cards, _CARDS.dump_json(hidden), _CARDS.dump_json(cards))
+    reader, admin = _CARDS.dump_json(hidden), _CARDS.dump_json(cards)
+    return View(seq, cards, reader, admin, _sse(seq, reader), _sse(seq, admin))
+
+
+def _sse(seq: int, data: bytes) -> bytes:
+    return b"id: %d\nevent: snapshot\ndata: %b\n\n" % (seq, data)
 
 
 @dataclass(eq=False)
