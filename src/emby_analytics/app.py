@@ -221,6 +221,7 @@ def create_app(
                     await state.images.aclose()
                     await state.items.aclose()
                     await state.recorder.flush()
+                    gc.unfreeze()  # what start-up made is the collector's again (a process that starts another)
         finally:
             db.close()
 
