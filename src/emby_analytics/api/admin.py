@@ -111,11 +111,17 @@ async def scheduler_stats(state: State) -> list[JobInfo]:
     return [JobInfo.of(job) for job in state.scheduler.states()]
 
 
-def _start(state: State, job_name: str) -> Started:
-    if state.library_sync.running:
-        raise HTTPException(409, "a library sync is running; see /admin/refresh/status")
+def start_job(state: State, job_name: str, *, busy: bool, why: str) -> Started:
+    """Start a background job now (202), or refuse with `why` while its work is already under way (409)."""
+    if busy:
+        raise HTTPException(409, why)
     state.scheduler.jobs[job_name].trigger()
     return Started(started=True, job_id=job_name)
+
+
+def _start(state: State, job_name: str) -> Started:
+    why = "a library sync is running; see /admin/refresh/status"
+    return start_job(state, job_name, busy=state.library_sync.running, why=why)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, select
 
-from emby_analytics.api.admin import Started
+from emby_analytics.api.admin import Started, start_job
 from emby_analytics.api.deps import State
 from emby_analytics.api.params import ItemIdParam, LimitParam, UserIdParam
 from emby_analytics.db.schema import play_rows, plays, users
@@ -355,10 +355,8 @@ def _import_busy(state: State) -> bool:
     responses={409: {"description": "The import is running."}},
 )
 async def import_start(state: State) -> Started:
-    if _import_busy(state):
-        raise HTTPException(409, "the history import is running; see GET /admin/import/playback-reporting")
-    state.scheduler.jobs[HistoryImportJob.name].trigger()
-    return Started(started=True, job_id=HistoryImportJob.name)
+    why = "the history import is running; see GET /admin/import/playback-reporting"
+    return start_job(state, HistoryImportJob.name, busy=_import_busy(state), why=why)
 
 
 @router.get(
