@@ -14,12 +14,19 @@ samples, "peak" the highest RSS seen from the start (sampled every 0.1 s).
 3. baseline (restart, everything imported): the same restart, with every module of the service (test tooling
    aside) and Alembic imported before `serve` runs, as a service without lazy imports would start.
 
+The service runs as a user installs it: by default in a virtualenv of its runtime dependencies alone, at the
+versions of `requirements.lock` (built once into `bench-data/`, again when the lock or the dependency list change),
+with the code of this tree. The development venv is not what users run: its test tools change what the libraries
+import (httpx loads its command-line extras, rich and pygments, when they are installed). `--python` runs `serve`
+with another interpreter instead (the smoke test passes this venv's, which needs no network).
+
 Prints a markdown table and writes `memory.json`. Target (design): idle ≤ 80 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -33,6 +40,8 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
+import venv
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
@@ -44,6 +53,7 @@ import httpx
 
 ROOT = Path(__file__).parent.parent
 RESULTS = Path(__file__).parent / "results"
+RUNTIME_VENVS = ROOT / "bench-data"
 TARGET_IDLE_MB = 80.0
 API_KEY = "memory0123456789abcdef0123456789"
 STARTUP_JOBS = ("users", "library-incremental", "history-import", "server-info")
@@ -140,10 +150,30 @@ class Peak:
         return self.mb
 
 
-def serve_once(name: str, data: Path, emby_url: str, args: argparse.Namespace, log: IO[str], *, eager: bool) -> Run:
+def runtime_python() -> str:
+    """The interpreter of a virtualenv holding the service's runtime dependencies alone, at the locked versions."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    wanted = sorted(pyproject["project"]["dependencies"])
+    lock = (ROOT / "requirements.lock").read_bytes()
+    key = hashlib.sha256(json.dumps(wanted).encode() + lock).hexdigest()[:12]
+    home = RUNTIME_VENVS / f"runtime-venv-{key}"
+    python = home / "bin" / "python"
+    if not (home / ".complete").exists():
+        print(f"building {home.name} (the runtime dependencies alone)", file=sys.stderr)
+        venv.create(home, with_pip=True, clear=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-c", str(ROOT / "requirements.lock"), *wanted], check=True)
+        (home / ".complete").touch()
+    return str(python)
+
+
+def serve_once(
+    name: str, data: Path, emby_url: str, args: argparse.Namespace, log: IO[str], *, python: str, eager: bool
+) -> Run:
     port = free_port()
     env = {
         **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),  # this tree's code, whatever the interpreter
         "SQLITE_PATH": str(data / "emby.db"),
         "EMBY_BASE_URL": emby_url,
         "EMBY_API_KEY": API_KEY,
@@ -153,7 +183,7 @@ def serve_once(name: str, data: Path, emby_url: str, args: argparse.Namespace, l
         "TZ": "UTC",
     }
     serve = ["--env-file", "/dev/null", "serve"]
-    prefix = [sys.executable, "-c", _EAGER] if eager else [sys.executable, "-m", "emby_analytics"]
+    prefix = [python, "-c", _EAGER] if eager else [python, "-m", "emby_analytics"]
     started = time.perf_counter()
     with subprocess.Popen([*prefix, *serve], env=env, cwd=ROOT, stdout=log, stderr=log) as process:
         peak = Peak(process.pid)
@@ -203,15 +233,16 @@ def _settle(process: subprocess.Popen[Any], url: str, timeout: float) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     runs: list[Run] = []
+    python = args.python or runtime_python()
     with tempfile.TemporaryDirectory(prefix="memory-bench-", dir=args.work_dir) as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
         with open(Path(tmp) / "processes.log", "w") as log, demo_emby(args, log) as emby_url:
-            runs.append(serve_once("first start (empty database)", data, emby_url, args, log, eager=False))
-            runs.append(serve_once("restart", data, emby_url, args, log, eager=False))
+            for name in ("first start (empty database)", "restart"):
+                runs.append(serve_once(name, data, emby_url, args, log, python=python, eager=False))
             if not args.no_baseline:
                 name = "baseline: restart, everything imported"
-                runs.append(serve_once(name, data, emby_url, args, log, eager=True))
+                runs.append(serve_once(name, data, emby_url, args, log, python=python, eager=True))
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "library": f"demo (seed {args.seed})" if not args.items else f"~{args.items:,} items (seed {args.seed})",
@@ -219,6 +250,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "idle_seconds": args.idle_seconds,
         "target_idle_mb": TARGET_IDLE_MB,
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}",
+        "python": "runtime dependencies only" if not args.python else args.python,
         "runs": [asdict(r) for r in runs],
     }
 
@@ -227,7 +259,8 @@ def markdown(report: dict[str, Any]) -> str:
     runs = report["runs"]
     lines = [
         f"Idle memory of `serve`: {report['library']} library, {report['history_days']} days of plugin history, "
-        f"{runs[0]['items']:,} items, {runs[-1]['plays']:,} plays; {report['machine']}",
+        f"{runs[0]['items']:,} items, {runs[-1]['plays']:,} plays; {report['machine']}; serve's interpreter: "
+        f"{report['python']}",
         "",
         "| run | settled after (s) | idle RSS (MB): median (min–max) | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: |",
@@ -258,6 +291,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--history-days", type=int, default=90)
     parser.add_argument("--idle-seconds", type=float, default=5.0)
     parser.add_argument("--settle-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--python", default=None, help="run serve with this interpreter (default: a venv of the runtime deps alone)"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the eager-import run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where memory.json goes (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="do not write memory.json")

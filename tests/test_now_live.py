@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from httpx_ws import aconnect_ws
+from httpx_ws import WebSocketDisconnect, aconnect_ws
 from tests.processes import COMMAND, ROOT, free_port, get_json, stop, wait_for
 
 from emby_analytics.simulator.playback import Device, Play, PlaybackScript
@@ -151,6 +151,17 @@ async def test_the_websocket_sees_the_same(service: str, emby: tuple[Simulator, 
         stopped = time.monotonic()
         sim.sessions.command(session_id, "Stop")
         await until(lambda cards: cards == [], stopped)
+
+
+async def test_a_websocket_message_over_4_kib_ends_the_connection(service: str) -> None:
+    url = f"{service.replace('http', 'ws')}/now/ws"
+    async with httpx.AsyncClient(timeout=30) as client, aconnect_ws(url, client) as socket:
+        await socket.receive_text(timeout=5)  # the first snapshot
+        await socket.send_text("x" * 5000)
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                await socket.receive_text(timeout=5)
+        assert closed.value.code == 1009  # "message too big", from the server itself
 
 
 async def test_fifty_browsers_cost_emby_one_request_per_tick(service: str, emby: tuple[Simulator, str]) -> None:

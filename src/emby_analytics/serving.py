@@ -47,6 +47,8 @@ def server(app: ASGIApp) -> uvicorn.Server:
         lifespan="on",
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SEC,
         ws_max_size=WS_MAX_BYTES,
+        # wsproto is already loaded for Emby's websocket (httpx-ws); the `websockets` server would add ~0.8 MB.
+        ws="wsproto",
     )
     return uvicorn.Server(config)
 

@@ -5,6 +5,7 @@ go to tmp_path, never to benchmarks/results/."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ def test_memory_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     # Real processes: `emby-analytics simulate` with a tiny library and `serve` started three times against it.
     out = tmp_path / "results"
     argv = ["--items", "100", "--history-days", "3", "--idle-seconds", "0.5", "--settle-timeout", "120"]
+    argv += ["--python", sys.executable]  # the runtime-only venv would need PyPI
     report = _written(out, "memory.json", memory_bench.main([*argv, "--out", str(out), "--work-dir", str(tmp_path)]))
     first, restart, eager = report["runs"]
     assert first["name"].startswith("first start") and restart["name"] == "restart"
