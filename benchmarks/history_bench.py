@@ -13,7 +13,10 @@ ours is, SELECTs of the item's facts and the user's name, one INSERT of the play
 transaction per page as ours. Ours looks the page's keys, live spans and items up in a few IN queries and inserts
 with one executemany.
 
-    .venv/bin/python -m benchmarks.history_bench [--rows 200000] [--latency-ms 0] [--out DIR]
+    .venv/bin/python -m benchmarks.history_bench [--rows 200000] [--latency-ms 0] [--repeat 3] [--out DIR]
+
+Each import runs --repeat times (each on a fresh database); the table shows the run of median time, and the
+range of all of them (a VM's pace drifts by ±8 % from one run to the next).
     .venv/bin/python -m benchmarks.history_bench emby --rows N --seed S    (the simulated Emby it starts)
 """
 
@@ -25,6 +28,7 @@ import json
 import os
 import platform
 import random
+import re
 import sqlite3
 import subprocess
 import sys
@@ -50,7 +54,7 @@ from emby_analytics.simulator.playback.history import plugin_date
 from emby_analytics.simulator.server import LatencyConfig, Simulator
 from emby_analytics.simulator.world import World, WorldSpec
 from emby_analytics.state import AppState
-from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, HistoryImport
+from emby_analytics.sync.history import _LIVE_SOURCES, _MAX_LIVE_SPAN, PAGE_SIZE, HistoryImport
 from emby_analytics.sync.history_progress import ImportCounts
 from emby_analytics.sync.history_rows import (
     PlayedItem,
@@ -203,7 +207,7 @@ async def serve_emby(rows: int, seed: int, latency_ms: float) -> None:
     from emby_analytics.simulator.server import create_simulator_app
 
     world, history = simulated_world(rows, seed)
-    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send 5,000 rows.
+    # --latency-ms: a wait before each answer, as a real Emby takes to run the query and send a page of rows.
     latency = LatencyConfig(base_ms=latency_ms) if latency_ms else None
     sim = Simulator(world, ManualClock(START), api_key=KEY, history=history, latency=latency)
     sock = bind("127.0.0.1", 0)
@@ -247,12 +251,15 @@ class Run:
     emby_cpu_seconds: float  # the simulated Emby's (its own process): what a real Emby would spend
     insert_seconds: float
     insert_rows_per_s: float
+    runs: int = 1  # of which this is the one of median time
+    slowest_rows_per_s: int = 0
+    fastest_rows_per_s: int = 0
 
 
 async def run_once(name: str, importer: type[TimedImport], emby: tuple[str, int], n: int, tmp: Path) -> Run:
     url, emby_pid = emby
     settings = service_settings(
-        tmp / name.split(":")[0] / "emby.db",
+        tmp / re.sub(r"\W+", "-", name) / "emby.db",  # a fresh database per run
         api_key=KEY,
         EMBY_BASE_URL=url,
         HISTORY_DAYS="0",
@@ -300,20 +307,33 @@ async def run_once(name: str, importer: type[TimedImport], emby: tuple[str, int]
     )
 
 
+async def median_run(
+    name: str, importer: type[TimedImport], emby: tuple[str, int], args: argparse.Namespace, tmp: Path
+) -> Run:
+    """`--repeat` runs (each on a fresh database); the one of median time, with the range of all."""
+    runs = [await run_once(f"{name}:{i}", importer, emby, args.rows, tmp) for i in range(args.repeat)]
+    runs.sort(key=lambda run: run.whole_rows_per_s)
+    median = runs[len(runs) // 2]
+    median.name, median.runs = name, len(runs)
+    median.slowest_rows_per_s, median.fastest_rows_per_s = runs[0].whole_rows_per_s, runs[-1].whole_rows_per_s
+    return median
+
+
 async def amain(args: argparse.Namespace) -> dict[str, object]:
     runs: list[Run] = []
     with (
         tempfile.TemporaryDirectory(prefix="history-bench-", dir=args.work_dir) as tmp,
         emby_process(args) as emby,
     ):
-        runs.append(await run_once("ours: batched page writer", TimedImport, emby, args.rows, Path(tmp)))
+        runs.append(await median_run("ours: batched page writer", TimedImport, emby, args, Path(tmp)))
         if not args.no_baseline:
-            runs.append(await run_once("naive: row at a time", NaiveImport, emby, args.rows, Path(tmp)))
+            runs.append(await median_run("naive: row at a time", NaiveImport, emby, args, Path(tmp)))
     return {
         "date": datetime.now(UTC).date().isoformat(),
         "rows": args.rows,
         "seed": args.seed,
         "latency_ms": args.latency_ms,
+        "page_size": PAGE_SIZE,
         "target_rows_per_s": TARGET_ROWS_PER_S,
         "machine": f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, SQLAlchemy {sqlalchemy.__version__}",
@@ -324,17 +344,18 @@ async def amain(args: argparse.Namespace) -> dict[str, object]:
 def markdown(report: dict[str, object]) -> str:
     runs: list[dict[str, object]] = report["runs"]  # type: ignore[assignment]
     lines = [
-        f"History import: {report['rows']:,} Playback Reporting rows, pages of 5,000, the simulated Emby in its own "
-        f"process; {report['machine']}",
+        f"History import: {report['rows']:,} Playback Reporting rows, pages of {report['page_size']:,}, the simulated "
+        f"Emby in its own process; {report['machine']}",
         "",
-        "| writer | rows | plays + segments stored | Emby calls | whole import | service CPU | Emby CPU "
-        "| insert path |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| writer | rows | plays + segments stored | Emby calls | whole import | runs: slowest – fastest "
+        "| service CPU | Emby CPU | insert path |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
             f"| {run['name']} | {run['rows']:,} | {run['plays_stored']:,} + {run['segments_stored']:,} "
             f"| {run['emby_calls']:,} | {run['whole_seconds']} s = {run['whole_rows_per_s']:,} rows/s "
+            f"| {run['runs']}: {run['slowest_rows_per_s']:,} – {run['fastest_rows_per_s']:,} rows/s "
             f"| {run['cpu_seconds']} s | {run['emby_cpu_seconds']} s "
             f"| {run['insert_seconds']} s = {run['insert_rows_per_s']:,} rows/s |"
         )
@@ -358,6 +379,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added before each simulated Emby answer")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each import; the median one is shown")
     parser.add_argument("--no-baseline", action="store_true", help="skip the row-at-a-time run")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where history.json goes (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="do not write history.json")

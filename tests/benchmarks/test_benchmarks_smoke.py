@@ -45,9 +45,8 @@ def test_tick_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_history_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results"
-    report = _written(
-        out, "history.json", history_bench.main(["--rows", "300", "--out", str(out), "--work-dir", str(tmp_path)])
-    )
+    argv = ["--rows", "300", "--repeat", "2", "--out", str(out), "--work-dir", str(tmp_path)]
+    report = _written(out, "history.json", history_bench.main(argv))
     ours, naive = report["runs"]
     assert ours["name"].startswith("ours") and naive["name"].startswith("naive")
     for run in (ours, naive):
@@ -55,6 +54,7 @@ def test_history_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert run["plays_stored"] == run["plays_added"] == 300 and run["skipped"] == 0
         assert run["segments_stored"] == 300
         assert run["whole_rows_per_s"] > 0 and run["insert_rows_per_s"] > 0
+        assert run["runs"] == 2 and run["slowest_rows_per_s"] <= run["whole_rows_per_s"] <= run["fastest_rows_per_s"]
         assert run["cpu_seconds"] > 0 and run["emby_cpu_seconds"] > 0  # the simulated Emby is a process of its own
     table = capsys.readouterr().out
     assert "| ours: batched page writer | 300 |" in table and "| naive: row at a time | 300 |" in table

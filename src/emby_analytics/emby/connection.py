@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from emby_analytics import collector
 from emby_analytics.backoff import Backoff
 from emby_analytics.emby.errors import (
     EmbyAuthError,
@@ -213,6 +214,7 @@ def _parse_int(text: str) -> int | float:
 def decode_json(reply: Reply, method: str, path: str) -> Any:
     """The reply's body as JSON, or EmbyResponseError (no body text in the message)."""
     try:
-        return json.loads(reply.body, parse_int=_parse_int)
+        with collector.paused():  # a page of items or plugin rows: tens of thousands of new containers
+            return json.loads(reply.body, parse_int=_parse_int)
     except (ValueError, RecursionError):
         raise EmbyResponseError(f"Emby {method} {path}: malformed JSON", path=path, status=reply.status) from None

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
 
+from emby_analytics import collector
 from emby_analytics.clock import Clock
 from emby_analytics.db.engine import Database
 from emby_analytics.db.plays import (
@@ -80,7 +81,9 @@ from emby_analytics.sync.history_rows import (
 log = logging.getLogger(__name__)
 
 QUERY_PATH = "/user_usage_stats/submit_custom_query"
-PAGE_SIZE = 5000
+# Plugin rows per query. 10,000 imported ~15 % faster than 5,000 (fewer transactions: each writes the indexes'
+# pages it touched once, and the commits were a sixth of the writer's time), at ~10 MB of JSON per answer.
+PAGE_SIZE = 10_000
 PLAYED_PAGE_SIZE = 1000
 _IN_CHUNK = 900  # bound parameters per IN (...) list, well under SQLite's limit
 # A live play is never longer than this: bounds the overlap query to an index range.
@@ -230,7 +233,8 @@ class HistoryImport:
             log.info("Playback Reporting plugin not installed; only played flags are imported")
             return None
         try:
-            page = parse_page(payload, self.zone)
+            with collector.paused():
+                page = parse_page(payload, self.zone)
         except ValueError as exc:
             raise HistoryImportError(f"Emby POST {QUERY_PATH}: {exc}", path=QUERY_PATH, status=200) from None
         return page if page[3] else None
@@ -239,6 +243,10 @@ class HistoryImport:
         counts = ImportCounts(rows_read=rows_read, skipped_invalid=invalid)
         if not rows:
             return counts
+        with collector.paused():  # a tuple of values per row, then the statements' parameters
+            return self._store_page(conn, rows, counts)
+
+    def _store_page(self, conn: Connection, rows: list[PluginRow], counts: ImportCounts) -> ImportCounts:
         described = self._described
         if described is None:  # a run's descriptions start with the run (a failed page ends it)
             described = self._described = _Described(self.completed_share)
