@@ -15,6 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
@@ -23,6 +25,7 @@ from sqlalchemy.dialects import sqlite
 from tests.conftest import migrated_database
 
 from emby_analytics.clock import ManualClock
+from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import play_rows, to_micros
 from emby_analytics.rollups.fold import ensure_zone, fold
@@ -34,7 +37,7 @@ from emby_analytics.stats.overview import overview
 from emby_analytics.stats.rolled import UNFOLDED, Rolled, RollupCache
 from emby_analytics.stats.top import top_items, top_series
 from emby_analytics.stats.usage import top_users, usage
-from emby_analytics.stats.user_folded import _BY_ITEM, _BY_USER, _USER_DAYS, folded_items
+from emby_analytics.stats.user_folded import _ITEMS, _SUMMARY, _USER_DAYS, folded_items
 from emby_analytics.stats.users import UnknownUser, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
 from emby_analytics.stats.window import resolve
@@ -252,10 +255,10 @@ def test_all_time_user_pages_from_the_folded_summary_are_the_raw_ones(
         assert user_pages(db, window, live, top) == raw, "every closed play folded"
 
 
-def test_a_users_folded_items_read_through_either_index_agree() -> None:
-    """An item an unfolded play touches has its folded share read through the items' index or the user's,
-    whichever holds fewer plays: both give the same rows, each through its index; a user's days are looked up by
-    (day, user)."""
+def test_a_users_folded_items_and_days_are_read_by_key() -> None:
+    """An item an unfolded play touches has its folded share read from the user's item rollup by key; the page's
+    summary reads the user's rows of both user rollups, never the plays; a user's days are looked up by (day,
+    user)."""
     start = NOW - timedelta(days=3)
     rows = []
     for n, (user, item) in enumerate((user, item) for item in ITEMS for user in USERS[:2]):  # each plays each item
@@ -273,26 +276,24 @@ def test_a_users_folded_items_read_through_either_index_agree() -> None:
         while db.write_sync(lambda conn: fold(conn, zone)):
             pass
         wanted = {"m1", "e2", "c1", "nothing"}
-
-        def read(user_plays: int) -> list[tuple[Any, ...]]:
-            found = db.read_sync(
-                lambda conn: folded_items(Rolled(conn, window, RollupCache()), USERS[0], wanted, user_plays)
+        found = db.read_sync(lambda conn: folded_items(Rolled(conn, window, RollupCache()), USERS[0], wanted))
+        assert sorted(row[0] for row in found) == ["c1", "e2", "m1"], "every item the user played, not 'nothing'"
+        assert {row[3] for row in found} == {50 * 60 * 1_000_000}, "each item's 50 minutes, once"
+        plans = {
+            "items": (_ITEMS, (json.dumps(sorted(wanted)), USERS[0])),
+            "summary": (_SUMMARY, (USERS[0], "[]", 3, USERS[0], USERS[0])),
+            "days": (_USER_DAYS, (1, 2, 3, USERS[0], 3, False)),
+        }
+        steps = {
+            name: " ".join(
+                str(step)
+                for step in db.read_sync(lambda c, q=q, a=a: c.exec_driver_sql(f"EXPLAIN QUERY PLAN {q}", a).all())
             )
-            return sorted(tuple(row) for row in found)
-
-        by_user, by_item = read(0), read(10**9)
-        assert by_user == by_item
-        assert {row[0] for row in by_item} == {"m1", "e2", "c1"}, "every item the user played, none is 'nothing'"
-        args = (json.dumps(sorted(wanted)), USERS[0])
-        for sql, index in (
-            (_BY_USER, "ix_play_rows_user_ref_started_at"),
-            (_BY_ITEM, "ix_play_rows_item_ref_started_at"),
-        ):
-            plan = db.read_sync(lambda conn, sql=sql: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", args).all())
-            assert index in " ".join(str(step) for step in plan)
-        days = (1, 2, 3, USERS[0], 3, False)
-        plan = db.read_sync(lambda conn: conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {_USER_DAYS}", days).all())
-        assert "(day=? AND user_ref=?)" in " ".join(str(step) for step in plan)
+            for name, (q, a) in plans.items()
+        }
+        assert "SEARCH r USING PRIMARY KEY (user_ref=? AND item_ref=?)" in steps["items"]
+        assert "play_rows" not in steps["summary"] and steps["summary"].count("(user_ref=?)") == 3
+        assert "(day=? AND user_ref=?)" in steps["days"]
 
 
 @pytest.mark.parametrize(
@@ -446,3 +447,40 @@ def test_day_start_follows_daylight_saving() -> None:
 )
 def test_busiest(spans: list[tuple[int, int]], peak: int, at: int | None) -> None:
     assert busiest(spans, 0, 20) == (peak, at)
+
+
+def _user_rollups(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    def read(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
+        return {
+            table: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2, 3").all()]
+            for table in ("rollup_user_items", "rollup_user_clients")
+        }
+
+    return db.read_sync(read)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=histories(),
+    resumes=st.lists(st.tuples(st.integers(0, 13), st.integers(0, 13)), max_size=6),
+    some=st.integers(1, 8),
+)
+def test_migration_0007_fills_the_user_rollups_as_the_fold_does(
+    rows: list[Play], resumes: list[tuple[int, int]], some: int
+) -> None:
+    """Revision 0007 adds the per-user rollups and fills them from the plays folded already: the same rows as
+    folding those plays writes."""
+    zone = ZoneInfo("Europe/Berlin")
+    with migrated_database() as db:
+        store(db, rows, resumes)
+        db.write_sync(lambda conn: ensure_zone(conn, zone))
+        db.write_sync(lambda conn: fold(conn, zone, batch=some))  # some folded, the rest not yet
+        folded = _user_rollups(db)
+        config = Config()
+        config.set_main_option("script_location", str(migrate.MIGRATIONS))
+        with db.writer.connect() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006")
+            command.upgrade(config, "0007")
+            conn.commit()
+        assert _user_rollups(db) == folded

@@ -666,6 +666,31 @@ rollup_user_hours = Table(
     sqlite_with_rowid=False,
 )
 
+# One user's all time per item as played and per client (a user's page), so the page of a user with 200,000 plays
+# reads a row per item they played (~60,000) instead of walking every play and its segments. Live TV included (the
+# page leaves it out of items, not of devices); `views`: viewings whose first play was of this item or client.
+rollup_user_items = Table(
+    "rollup_user_items",
+    metadata,
+    Column("user_ref", Integer, primary_key=True),
+    Column("item_ref", Integer, primary_key=True),  # play_items: the item as played
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+rollup_user_clients = Table(
+    "rollup_user_clients",
+    metadata,
+    Column("user_ref", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),  # the least play_clients.ref with this client and device
+    Column("live_tv", Boolean, primary_key=True),
+    Column("micros", BigInteger, nullable=False),
+    Column("views", Integer, nullable=False),
+    Column("ended", BigInteger, nullable=False),  # the latest end of a play (microseconds since 1970 UTC)
+    sqlite_with_rowid=False,
+)
+
 rollup_item_totals = Table(
     "rollup_item_totals",
     metadata,

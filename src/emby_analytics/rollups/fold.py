@@ -26,8 +26,10 @@ from emby_analytics.db.schema import (
     rollup_item_totals,
     rollup_peaks,
     rollup_state,
+    rollup_user_clients,
     rollup_user_days,
     rollup_user_hours,
+    rollup_user_items,
     rollup_user_totals,
 )
 from emby_analytics.rollups.pieces import busiest, day_of, day_start, hour_pieces
@@ -47,6 +49,8 @@ _ROLLUPS = (
     rollup_client_days,
     rollup_delivery_days,
     rollup_peaks,
+    rollup_user_items,
+    rollup_user_clients,
 )
 
 _CLOSED_UNFOLDED = (
@@ -75,6 +79,11 @@ _UPSERTS = {
     "micros = micros + excluded.micros, plays = plays + excluded.plays",
     "delivery": "INSERT INTO rollup_delivery_days (day, stream_ref, plays) VALUES (?, ?, ?) "
     "ON CONFLICT (day, stream_ref) DO UPDATE SET plays = plays + excluded.plays",
+    "user_item": "INSERT INTO rollup_user_items (user_ref, item_ref, micros, views) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (user_ref, item_ref) DO UPDATE SET micros = micros + excluded.micros, views = views + excluded.views",
+    "user_client": "INSERT INTO rollup_user_clients (user_ref, client_ref, live_tv, micros, views, ended) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_ref, client_ref, live_tv) DO UPDATE SET "
+    "micros = micros + excluded.micros, views = views + excluded.views, ended = max(ended, excluded.ended)",
     "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
     "ON CONFLICT (day) DO UPDATE SET peak = excluded.peak, at = excluded.at",
 }
@@ -94,6 +103,9 @@ class _Sums:
     user_hour: dict[tuple[int, int, bool], int] = field(default_factory=lambda: defaultdict(int))
     client: dict[tuple[int, int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     delivery: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))
+    user_item: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    # (user, client's first ref, Live TV) → [micros, views, latest end]
+    user_client: dict[tuple[int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
 
 
 # The first interned row with the same values as each of some rows (`IS`: null matches null); the rollups are
@@ -159,7 +171,12 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
         item_id, item_type, series_id = kind
         if not live:
             sums.item_kind[item_id] = (item_type, series_id)
+        # Every play gets its user's item and client rows, with time or without (as the migration fills them).
+        mine, used = sums.user_item[(user, item)], sums.user_client[(user, clients[client_ref], live)]
+        used[2] = max(used[2], stopped)
         for seg_start, seg_end in segments.get(play_id, ()):
+            mine[0] += seg_end - seg_start
+            used[0] += seg_end - seg_start
             for day, hour, micros in hour_pieces(seg_start, seg_end, zone):
                 sums.user[(day, user, live)][0] += micros
                 sums.user_total[(user, live)][0] += micros
@@ -174,7 +191,7 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
             sums.client[(first_day, *client, live)][1] += 1
             sums.delivery[(first_day, deliveries[stream])] += 1
         touched.update(range(first_day, day_of(stopped, zone) + 1))
-    _count_views(conn, plays, sums, zone)
+    _count_views(conn, plays, sums, zone, clients)
     _write(conn, sums)
     _recount_peaks(conn, touched, zone)
     ids = [p[0] for p in plays]
@@ -208,26 +225,30 @@ def _first_refs(conn: Connection, kind: str, refs: set[int]) -> dict[int, int]:
     return found
 
 
-def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: ZoneInfo) -> None:
+def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: ZoneInfo, clients: dict[int, int]) -> None:
     """A viewing counts once, on the day its first play began, when one of its plays counts (not short, not
-    Live TV). The first play keeps `view_counted`, so later plays of the viewing find it already counted."""
+    Live TV). The first play keeps `view_counted`, so later plays of the viewing find it already counted.
+    `clients`: the first refs of clients (more are looked up for first plays of earlier batches)."""
     counting = [p for p in plays if not p[8] and not p[9]]
-    firsts = {p[0]: (p[6], p[2], p[3], p[10], p[11], p[12], p[13]) for p in plays}
+    firsts = {p[0]: (p[6], p[2], p[3], p[10], p[11], p[12], p[13], p[4], p[9]) for p in plays}
     wanted = [p[1] for p in counting if p[1] not in firsts]
     for chunk in chunks(list(dict.fromkeys(wanted))):
         marks = ", ".join("?" * len(chunk))
         query = (
-            "SELECT p.id, p.started_at, p.user_ref, p.item_ref, p.view_counted, i.item_id, i.item_type, i.series_id "  # noqa: S608
-            f"FROM play_rows p JOIN play_items i ON i.ref = p.item_ref WHERE p.id IN ({marks})"
+            "SELECT p.id, p.started_at, p.user_ref, p.item_ref, p.view_counted, i.item_id, i.item_type, i.series_id, "  # noqa: S608
+            f"p.client_ref, i.live_tv FROM play_rows p JOIN play_items i ON i.ref = p.item_ref WHERE p.id IN ({marks})"
         )
         for play_id, *first in conn.exec_driver_sql(query, tuple(chunk)):
             firsts[play_id] = tuple(first)
+    clients = {**clients, **_first_refs(conn, "client", {f[7] for f in firsts.values()} - clients.keys())}
     newly: list[Any] = []
     seen: set[Any] = set()
     for play in counting:
-        # A viewing whose first play is gone (deleted) counts at this play.
-        view = play[1] if play[1] in firsts else play[0]
-        started, user, item, counted, item_id, item_type, series_id = firsts[view]
+        # A viewing whose first play is gone (deleted) counts at this play, but not on the user's page (whose
+        # items and devices count a viewing at its first play, as their raw reading does).
+        found = play[1] in firsts
+        view = play[1] if found else play[0]
+        started, user, item, counted, item_id, item_type, series_id, client_ref, live = firsts[view]
         if counted or view in seen:
             continue
         seen.add(view)
@@ -238,6 +259,9 @@ def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: Zone
         sums.item[(day, item)][1] += 1
         sums.item_total[item_id][1] += 1
         sums.item_kind.setdefault(item_id, (item_type, series_id))
+        if found:
+            sums.user_item[(user, item)][1] += 1
+            sums.user_client[(user, clients[client_ref], bool(live))][1] += 1
     for chunk in chunks(newly):
         marks = ", ".join("?" * len(chunk))
         conn.exec_driver_sql(f"UPDATE play_rows SET view_counted = 1 WHERE id IN ({marks})", tuple(chunk))  # noqa: S608
@@ -253,6 +277,8 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "user_hour": [(*key, value) for key, value in sums.user_hour.items()],
         "client": [(*key, *value) for key, value in sums.client.items()],
         "delivery": [(*key, value) for key, value in sums.delivery.items()],
+        "user_item": [(*key, *value) for key, value in sums.user_item.items()],
+        "user_client": [(*key, *value) for key, value in sums.user_client.items()],
     }
     for name, values in rows.items():
         if values:

@@ -1,13 +1,12 @@
-"""One user's page from the rollups: their days, total and hours read by key, and what the rollups do not split by
-user (items, devices, clients) from one walk over their folded plays, reduced to a few rows until the next fold.
+"""One user's page from the rollups: their days, total and hours read by key, their items and clients from the
+per-user rollups (`rollup_user_items`, `rollup_user_clients`), reduced to the few rows the page shows until the
+next fold.
 
-A heavy user has ~200,000 plays over ~60,000 items. One statement walks their plays along the (user, start) index,
-sums each play's segments, groups by item and client refs, and reduces the groups to what the page shows: its top
-items, the number of distinct items viewed per type, each device's and client's use. All of it runs inside SQLite
-(no Python per play or per group, so no GIL held while it runs), and its ~20 rows are cached per fold generation.
-Unfolded plays are added by the caller; the folded share of an item they touch is read on its own
-(`folded_items`), so the top items stay exact: only those items can have grown past the folded ranking (as in
-`Rolled._top`).
+A heavy user has ~200,000 plays over ~60,000 items: their page reads a row per item they played (and one per
+client), reduced inside SQLite to its top items, the number of distinct items viewed per type and each device's
+and client's use (~20 rows, no Python per item, cached per fold generation). Unfolded plays are added by the
+caller; the folded share of an item they touch is read on its own (`folded_items`), so the top items stay exact:
+only those items can have grown past the folded ranking (as in `Rolled._top`).
 """
 
 from __future__ import annotations
@@ -17,46 +16,30 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from emby_analytics.db.schema import watched_micros_sql
 from emby_analytics.stats.rolled import MEDIA_TYPES, Rolled
 
-# `g`: the walk, grouped by (item, client) ref. The inner LIMIT keeps SQLite from flattening the walk into the
-# grouping: each play's segments are summed as the walk meets it, and the sort behind GROUP BY carries numbers
-# instead of play ids (about half the time). A viewing counts at its first play (no view id) once the fold counted
-# it. Used four times below, `g` is computed once (SQLite materializes a CTE used more than once, from 3.35).
 # The page's rules: an item's time is of media and never Live TV, its viewings of media; ranked by time, viewings,
 # id (as `ranked_items` ranks); a device's time is Live TV's or not (the caller picks), its last use its latest end.
+_USER = "(SELECT ref FROM play_users WHERE user_id = ?)"
 _SUMMARY = (
-    "WITH g AS (SELECT item_ref, client_ref, SUM(micros) AS micros, SUM(views) AS views, MAX(ended) AS ended, "  # noqa: S608
-    "COUNT(*) AS plays FROM (SELECT p.item_ref AS item_ref, p.client_ref AS client_ref, "
-    f"{watched_micros_sql('p')} AS micros, "
-    "p.view_id IS NULL AND p.view_counted AS views, coalesce(p.stopped_at, p.last_seen_at) AS ended "
-    "FROM play_rows p WHERE p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 LIMIT -1) "
-    "GROUP BY item_ref, client_ref) "
-    "SELECT * FROM (SELECT 'item', i.item_id, SUM(CASE WHEN i.live_tv THEN 0 ELSE coalesce(g.micros, 0) END) AS m, "
-    "SUM(g.views) AS v, NULL, NULL, NULL FROM g JOIN play_items i ON i.ref = g.item_ref "
-    "WHERE i.item_type IN (SELECT value FROM json_each(?)) GROUP BY i.item_id HAVING m > 0 OR v > 0 "
-    "ORDER BY m DESC, v DESC, i.item_id LIMIT ?) "
+    "SELECT * FROM (SELECT 'item', i.item_id, SUM(CASE WHEN i.live_tv THEN 0 ELSE r.micros END) AS m, "  # noqa: S608
+    "SUM(r.views) AS v, NULL, NULL, NULL FROM rollup_user_items r JOIN play_items i ON i.ref = r.item_ref "
+    f"WHERE r.user_ref = {_USER} AND i.item_type IN (SELECT value FROM json_each(?)) GROUP BY i.item_id "
+    "HAVING m > 0 OR v > 0 ORDER BY m DESC, v DESC, i.item_id LIMIT ?) "
     "UNION ALL SELECT 'kind', i.item_type, COUNT(DISTINCT i.item_id), NULL, NULL, NULL, NULL "
-    "FROM g JOIN play_items i ON i.ref = g.item_ref WHERE g.views > 0 GROUP BY i.item_type "
-    "UNION ALL SELECT 'use', c.client, c.device_name, i.live_tv, SUM(coalesce(g.micros, 0)), SUM(g.views), "
-    "MAX(g.ended) FROM g JOIN play_items i ON i.ref = g.item_ref JOIN play_clients c ON c.ref = g.client_ref "
-    "GROUP BY c.client, c.device_name, i.live_tv "
-    "UNION ALL SELECT 'plays', SUM(plays), NULL, NULL, NULL, NULL, NULL FROM g"
+    f"FROM rollup_user_items r JOIN play_items i ON i.ref = r.item_ref WHERE r.user_ref = {_USER} AND r.views > 0 "
+    "GROUP BY i.item_type "
+    "UNION ALL SELECT 'use', c.client, c.device_name, r.live_tv, SUM(r.micros), SUM(r.views), MAX(r.ended) "
+    f"FROM rollup_user_clients r JOIN play_clients c ON c.ref = r.client_ref WHERE r.user_ref = {_USER} "
+    "GROUP BY c.client, c.device_name, r.live_tv"
 )
-# The user's folded plays of a few items, through whichever index reads fewer plays: the items' (`+p.user_ref` keeps
-# the planner off the user's) or the user's (`+p.item_ref` keeps it off the items').
-_BY_ITEM = (
-    "SELECT i.item_id, i.item_type, i.live_tv, "  # noqa: S608 - our SQL
-    f"SUM({watched_micros_sql('p')}), SUM(p.view_id IS NULL AND p.view_counted) FROM play_items i "
-    "JOIN play_rows p ON p.item_ref = i.ref WHERE i.item_id IN (SELECT value FROM json_each(?)) "
-    "AND +p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?) AND p.folded = 1 "
+# The user's folded share of a few items, grouped by what the item was when played: each item's descriptions by
+# its id, then the user's row of each by key (CROSS JOIN keeps that order: the user's rows are ~60,000 at worst).
+_ITEMS = (
+    "SELECT i.item_id, i.item_type, i.live_tv, SUM(r.micros), SUM(r.views) FROM json_each(?) w "  # noqa: S608
+    "CROSS JOIN play_items i ON i.item_id = w.value "
+    f"CROSS JOIN rollup_user_items r ON r.user_ref = {_USER} AND r.item_ref = i.ref "
     "GROUP BY i.item_id, i.item_type, i.live_tv"
-)
-_BY_USER = _BY_ITEM.replace("p.item_ref = i.ref", "+p.item_ref = i.ref").replace("+p.user_ref", "p.user_ref")
-_ITEM_PLAYS = (
-    "SELECT COUNT(*) FROM (SELECT 1 FROM play_rows WHERE item_ref IN (SELECT ref FROM play_items WHERE item_id IN "
-    "(SELECT value FROM json_each(?))) LIMIT ?)"
 )
 # Each day of [first, last] looked up by (day, user) rather than every user's rows of those days read (a year of
 # days is ~100,000 rows); no earlier than the first day the rollups hold (which may be after `last`).
@@ -124,22 +107,20 @@ class Folded:
     items: dict[str, list[int]] = field(default_factory=dict)  # the top items: [microseconds, viewings]
     kinds: dict[str | None, int] = field(default_factory=dict)  # distinct items viewed, per item type
     uses: list[Use] = field(default_factory=list)
-    plays: int = 0
 
 
 def folded_user(rolled: Rolled, user_id: str, limit: int) -> Folded:
     """The user's folded plays, summed: the `limit` items watched most, the items viewed per type, and the use
     of each device and client (none when the rollups are unusable: then no play counts as folded)."""
     out = Folded()
-    for kind, key, a, b, c, d, e in rolled.rows(_SUMMARY, user_id, json.dumps(MEDIA_TYPES), limit):
+    query_args = (user_id, json.dumps(MEDIA_TYPES), limit, user_id, user_id)
+    for kind, key, a, b, c, d, e in rolled.rows(_SUMMARY, *query_args):
         if kind == "item":
             out.items[key] = [a, b]
         elif kind == "kind":
             out.kinds[key] = a
-        elif kind == "use":
-            out.uses.append(Use(key, a, bool(b), c, d, e))
         else:
-            out.plays = key or 0
+            out.uses.append(Use(key, a, bool(b), c, d, e))
     return out
 
 
@@ -154,13 +135,9 @@ def add_item(
         items[item_id][1] += views
 
 
-def folded_items(rolled: Rolled, user_id: str, item_ids: set[str], user_plays: int) -> list[Any]:
+def folded_items(rolled: Rolled, user_id: str, item_ids: set[str]) -> list[Any]:
     """(item id, type, Live TV, microseconds, viewings) of the user's folded plays of these items, grouped by what
-    the item was when played. `user_plays`: the user's folded plays (the other way to read them)."""
+    the item was when played."""
     if not item_ids or not rolled.usable:
         return []
-    wanted = json.dumps(sorted(item_ids))
-    # Counting the items' plays stops at the user's count: past it, the user's plays are the cheaper walk.
-    found = rolled.rows(_ITEM_PLAYS, wanted, user_plays)
-    query = _BY_ITEM if found and found[0][0] < user_plays else _BY_USER
-    return rolled.rows(query, wanted, user_id)
+    return rolled.rows(_ITEMS, json.dumps(sorted(item_ids)), user_id)

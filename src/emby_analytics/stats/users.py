@@ -230,7 +230,7 @@ def _rolled_ledger(rolled: Rolled, user_id: str, count_live_tv: bool, top: int) 
     touched = {play.row.item_id for play in mine} | {view.item_id for view in views}
     extra: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     seen: set[tuple[str | None, str]] = set()
-    for item_id, item_type, live, micros, counted in folded_items(rolled, user_id, touched, folded.plays):
+    for item_id, item_type, live, micros, counted in folded_items(rolled, user_id, touched):
         add_item(extra, item_id, item_type, bool(live), micros or 0, counted)
         if counted:
             seen.add((item_type, item_id))
