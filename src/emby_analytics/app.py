@@ -26,6 +26,7 @@ from emby_analytics.api import (
     meta,
     now,
     stats,
+    web,
     webhooks,
 )
 from emby_analytics.api.access import AccessControl
@@ -230,6 +231,8 @@ def create_app(
         version=VERSION,
         summary="Watch statistics and live monitoring for an Emby media server.",
         lifespan=lifespan,
+        docs_url=None,  # the UI's API Explorer documents the API, offline (`/docs` leads there)
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(CachedResponses, max_bytes=settings.stats_cache_mb * 1024 * 1024)
@@ -251,6 +254,8 @@ def create_app(
         backup.router,
         now.router,
         admin_debug.router,
+        web.router,
     ):
         app.include_router(router)
+    web.mount_assets(app, settings.web_path)
     return app

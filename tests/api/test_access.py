@@ -37,7 +37,12 @@ PROXY = ("172.18.0.0/16",)
         ("POST", "/now/abc/pause", "admin"),
         ("GET", "/admin/scheduler/stats", "admin"),
         ("POST", "/admin/reset-all", "admin"),
-        ("GET", "/admin", "admin"),
+        ("GET", "/admin", "open"),  # the UI's admin page: no data; where the credential is entered
+        ("POST", "/admin", "admin"),
+        ("GET", "/", "open"),
+        ("GET", "/users/abc", "open"),
+        ("GET", "/assets/index-abc.js", "open"),
+        ("GET", "/docs", "open"),
         ("POST", "/webhooks/emby", "open"),
         ("POST", "/admin/webhook/emby", "open"),  # the seed's path of the intake: its own token
         ("GET", "/administrator", "reader"),  # not under /admin/: an unknown path, 404 for readers
@@ -224,7 +229,9 @@ async def test_the_automatic_cookie(tmp_path: Path, simulator: Simulator, clock:
         assert "Secure" not in cookie  # plain http
         assert "set-cookie" not in (await service.http.get("/stats/overview")).headers, "only the entry pages"
         async with _client(service, "203.0.113.9") as internet:
-            assert (await internet.get("/", follow_redirects=False)).status_code == 403
+            page = await internet.get("/", follow_redirects=False)
+            assert "set-cookie" not in page.headers, "the page is open to all (no data), the cookie is not"
+            assert (await internet.get("/stats/overview")).status_code == 403
         async with _client(service, "192.168.1.20") as lan:
             assert "set-cookie" in (await lan.get("/", follow_redirects=False)).headers
     async with _service(tmp_path / "set", simulator, clock, ADMIN_TOKEN=TOKEN) as (service, _settings):
@@ -251,10 +258,10 @@ async def test_no_cors_headers_unless_asked(tmp_path: Path, simulator: Simulator
 
 
 # Every route a reader may use (reviewed: reading only, nothing secret). Anything else must refuse a caller without
-# the admin token; the webhook intake checks its own token.
+# the admin token; the webhook intake checks its own token; the UI's pages (no data) are open to anyone.
 READER_ROUTES = {
-    "/", "/health", "/health/emby", "/version", "/config", "/openapi.json", "/docs", "/docs/oauth2-redirect",
-    "/redoc", "/items/by-ids", "/img/{kind}/{item_id}", "/stats/overview", "/stats/users/total",
+    "/health", "/health/emby", "/version", "/config", "/openapi.json", "/items/by-ids", "/img/{kind}/{item_id}",
+    "/stats/overview", "/stats/users/total",
     "/stats/usage", "/stats/top/users", "/stats/top-users", "/stats/top/items", "/stats/top-items",
     "/stats/top/series", "/stats/active-users", "/stats/user/{user_id}", "/stats/users/{user_id}",
     "/stats/history", "/stats/history/{play_id}", "/stats/play-methods", "/stats/playback-methods",
@@ -263,6 +270,7 @@ READER_ROUTES = {
     "/now/snapshot", "/now/summary", "/now/stream",
 }  # fmt: skip
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}
+UI_ROUTES = {"/", "/history", "/users", "/users/{user_id}", "/library", "/admin", "/api-explorer", "/docs"}
 
 
 def _all_routes(routes: Sequence[BaseRoute]) -> list[Route]:
@@ -283,18 +291,19 @@ async def test_every_route_is_reviewed_or_refused_without_credentials(
 ) -> None:
     async with _service(tmp_path, simulator, clock, READ_ACCESS="token", ADMIN_TOKEN=TOKEN) as (service, _s):
         routes = _all_routes(service.app.routes)
-        assert len(routes) > len(READER_ROUTES | WEBHOOK_ROUTES), "the admin routes are found too"
+        reviewed = READER_ROUTES | WEBHOOK_ROUTES | UI_ROUTES
+        assert len(routes) > len(reviewed), "the admin routes are found too"
         paths = {route.path for route in routes}
-        assert paths >= READER_ROUTES | WEBHOOK_ROUTES, "a reviewed route is gone: take it off the list"
+        assert paths >= reviewed, "a reviewed route is gone: take it off the list"
         unreviewed = {
             (method, r.path)
             for r in routes
             for method in r.methods or ()
-            if r.path not in READER_ROUTES | WEBHOOK_ROUTES and needs(method, r.path) != "admin"
+            if r.path not in reviewed and needs(method, r.path) != "admin"
         }
         assert unreviewed == set(), "a new route: review it and list it, or make it an admin route"
         for route in routes:
-            if route.path in WEBHOOK_ROUTES:
+            if route.path in WEBHOOK_ROUTES | UI_ROUTES:
                 continue
             path = route.path.replace("{kind}", "primary").replace("{", "").replace("}", "")
             for method in sorted(route.methods or {"GET"}):

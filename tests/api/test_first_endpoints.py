@@ -181,8 +181,6 @@ async def test_openapi_documents_every_route(service: Service) -> None:
             assert operation.get("summary"), (method, path)
             assert operation.get("description"), (method, path)
             assert any(code.startswith("2") for code in operation["responses"]), (method, path)
-    docs = await service.http.get("/docs")
-    assert docs.status_code == 200
 
 
 def _replace_database_with_a_folder(db_path: Path) -> None:
@@ -208,12 +206,6 @@ async def test_emby_base_url_with_or_without_prefix(service: Service) -> None:
         async with httpx.AsyncClient(transport=transport) as http:
             client = EmbyClient(http, base_url=base, api_key=API_KEY)
             assert (await client.system_info()).id == service.simulator.world.server_id
-
-
-async def test_the_front_door_leads_to_the_api_docs(service: Service) -> None:
-    response = await service.http.get("/")
-    assert response.status_code == 307
-    assert response.headers["location"] == "/docs"
 
 
 async def test_a_failing_background_job_makes_health_degraded_until_it_succeeds(service: Service) -> None:

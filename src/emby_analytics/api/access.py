@@ -24,6 +24,7 @@ from typing import Literal
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emby_analytics.api.errors import error_response
+from emby_analytics.api.web import is_page, is_ui
 from emby_analytics.clock import Clock
 from emby_analytics.config import Settings
 from emby_analytics.credentials import same_secret
@@ -36,8 +37,6 @@ COOKIE = "admin_token"
 COOKIE_MAX_AGE = 30 * 86_400
 # Paths that check their own credential (the webhook token in the URL Emby calls).
 OPEN_PATHS = frozenset({"/webhooks/emby", "/admin/webhook/emby"})
-# The pages a person opens first: where the automatic admin cookie is handed out (ADMIN_AUTO_COOKIE).
-ENTRY_PAGES = frozenset({"/", "/docs"})
 _FORWARDED = (b"forwarded", b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-real-ip")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FAILURES_ALLOWED = 10  # wrong admin credentials per address and window before it is refused
@@ -56,6 +55,8 @@ def needs(method: str, path: str) -> Need:
     """What a request must show: nothing beyond its own token, reader access, or the admin credential."""
     if path in OPEN_PATHS:
         return "open"
+    if is_ui(path) and method in _SAFE_METHODS:
+        return "open"  # the UI holds no data: it loads, then asks the API (and says what it refused)
     if path.startswith("/admin/") or path == "/admin":
         return "admin"
     if path.startswith("/now/") and method not in _SAFE_METHODS:
@@ -218,10 +219,10 @@ class AccessControl:
         token: str = state.admin_token
         method = scope.get("method", "GET")
         need = needs(method, scope["path"])
-        if need == "open":
-            await self.app(scope, receive, send)
-            return
         headers = dict(scope.get("headers") or [])
+        if need == "open":
+            await self._open(scope, receive, send, headers)
+            return
         if scope["type"] == "websocket" and not self._origin_allowed(headers):
             # Browsers apply no CORS to websockets: a page of any other site could open one with our cookie.
             await _refuse(scope, receive, send, 403, "a live view must be opened from this site")
@@ -249,18 +250,20 @@ class AccessControl:
             await _refuse(scope, receive, send, 403, self._why_not(who))
             return
         scope[ADMIN_SCOPE_KEY] = admin
-        if self._hands_cookie(scope, state.auto_cookie, who) and not admin:
-            await self.app(scope, receive, _with_cookie(send, token, who.https))
-            return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    def _hands_cookie(scope: Scope, auto_cookie: str, who: Caller) -> bool:
-        """ADMIN_AUTO_COOKIE: a person opening one of our pages gets the admin cookie (true: anyone; local: from
-        a local address)."""
-        if scope["type"] != "http" or scope.get("method") != "GET" or scope["path"] not in ENTRY_PAGES:
-            return False
-        return auto_cookie == "true" or (auto_cookie == "local" and who.local)
+    async def _open(self, scope: Scope, receive: Receive, send: Send, headers: dict[bytes, bytes]) -> None:
+        """A path anyone may use. ADMIN_AUTO_COOKIE: a person opening a page of the UI gets the admin cookie (true:
+        anyone; local: from a local address), unless they show the admin token already."""
+        state = scope["app"].state.emby_analytics
+        if scope["type"] == "http" and scope.get("method") == "GET" and is_page(scope["path"]):
+            who = caller(scope, headers, self.proxies)
+            given, _by_cookie = presented_token(headers)
+            holds = given is not None and same_secret(given, state.admin_token)
+            if not holds and (state.auto_cookie == "true" or (state.auto_cookie == "local" and who.local)):
+                await self.app(scope, receive, _with_cookie(send, state.admin_token, who.https))
+                return
+        await self.app(scope, receive, send)
 
     def _origin_allowed(self, headers: dict[bytes, bytes]) -> bool:
         """A websocket's Origin (a browser always sends one): this site, or one of CORS_ORIGINS; none: not a

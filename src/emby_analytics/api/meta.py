@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from emby_analytics.api.deps import State
@@ -40,12 +39,6 @@ async def public_config(state: State) -> PublicConfig:
         tz=state.settings.tz,
         features={"library_sync": True, "user_sync": True},
     )
-
-
-@router.get("/", include_in_schema=False)
-async def root() -> RedirectResponse:
-    # Until the web UI is bundled, the front door is the interactive API documentation.
-    return RedirectResponse("/docs", status_code=307)
 
 
 @router.get("/version", response_model=VersionInfo, summary="Version", description="Release and build commit.")
