@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -83,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="sync users and the library once, then exit")
     sync.add_argument("--incremental", action="store_true", help="only items changed since the last sync")
     sync.set_defaults(run=_sync)
+
+    openapi = commands.add_parser("openapi", help="print the HTTP API's OpenAPI document (what /openapi.json serves)")
+    openapi.set_defaults(run=_openapi)
     return parser
 
 
@@ -128,6 +132,14 @@ def _migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     before, after = _upgrade(settings)
     print(f"database {settings.sqlite_path}: {before or 'empty'} -> {after}")
+    return 0
+
+
+def _openapi(_args: argparse.Namespace) -> int:
+    # The document describes the routes only: no setting, file or Emby is needed to make it (the web UI's types
+    # are generated from it at build time).
+    settings = load_settings({"EMBY_BASE_URL": "http://emby.invalid", "SQLITE_PATH": "/nonexistent/emby.db"})
+    print(json.dumps(create_app(settings).openapi(), indent=1, sort_keys=True))
     return 0
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from tests.conftest import Service
+
+from emby_analytics.cli import main
 
 
 async def test_every_route_is_documented(service: Service) -> None:
@@ -18,3 +23,11 @@ async def test_every_route_is_documented(service: Service) -> None:
         success = next(op["responses"][code] for code in ("200", "201", "202") if code in op["responses"])
         assert success.get("content"), f"{where}: what a success returns"
         assert all(media.get("schema") for media in success["content"].values()), f"{where}: its schema"
+
+
+async def test_the_openapi_command_prints_what_the_service_serves(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`emby-analytics openapi`, which the web UI's types are generated from, needs no Emby and no database."""
+    assert main(["--env-file", "/dev/null", "openapi"]) == 0
+    assert json.loads(capsys.readouterr().out) == (await service.http.get("/openapi.json")).json()
