@@ -4,6 +4,7 @@ port, waiting for a condition, reading JSON, stopping cleanly. One copy, shared 
 from __future__ import annotations
 
 import json
+import os
 import re
 import select
 import signal
@@ -89,3 +90,24 @@ def simulate(*args: str, seed: str, api_key: str) -> Iterator[str]:
     """`emby-analytics simulate` on a free loopback port for the block; yields its URL."""
     with running("simulate", "--port", "0", "--seed", seed, "--api-key", api_key, *args) as url:
         yield url
+
+
+@contextmanager
+def serving(data: Path, emby_url: str, api_key: str, **settings: str) -> Iterator[str]:
+    """`emby-analytics serve` on a free loopback port against `emby_url`, its database in `data` (and its log,
+    serve.log), any setting by its variable name; yields its URL once it answers."""
+    port = free_port()
+    env = {
+        **os.environ, "EMBY_BASE_URL": emby_url, "EMBY_API_KEY": api_key, "SQLITE_PATH": str(data / "emby.db"),
+        "HOST": "127.0.0.1", "PORT": str(port), **settings,
+    }  # fmt: skip
+    with (data / "serve.log").open("ab") as log:
+        process = subprocess.Popen(
+            [*COMMAND, "--env-file", "/dev/null", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for("serve to answer", lambda: get_json(f"{base}/version"), 30)
+        yield base
+    finally:
+        stop(process)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -18,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from httpx_ws import WebSocketDisconnect, aconnect_ws
-from tests.processes import COMMAND, ROOT, free_port, get_json, stop, wait_for
+from tests.processes import get_json, serving, wait_for
 
 from emby_analytics.simulator.playback import Device, Play, PlaybackScript
 from emby_analytics.simulator.server import Simulator
@@ -45,20 +43,8 @@ def service(tmp_path: Path, emby: tuple[Simulator, str]) -> Iterator[str]:
 
 @contextmanager
 def _serving(tmp_path: Path, emby_url: str, **settings: str) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ, "EMBY_BASE_URL": emby_url, "EMBY_API_KEY": API_KEY, "SQLITE_PATH": str(tmp_path / "emby.db"),
-        "HOST": "127.0.0.1", "PORT": str(port), "ADMIN_TOKEN": ADMIN_TOKEN, **settings,
-    }  # fmt: skip
-    with (tmp_path / "serve.log").open("ab") as log:
-        process = subprocess.Popen([*COMMAND, "--env-file", "/dev/null", "serve"], env=env, stdout=subprocess.DEVNULL,
-                                   stderr=log, cwd=ROOT)  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for("serve to answer", lambda: get_json(f"{base}/version"), 30)
+    with serving(tmp_path, emby_url, API_KEY, ADMIN_TOKEN=ADMIN_TOKEN, **settings) as base:
         yield base
-    finally:
-        stop(process)
 
 
 def _start(sim: Simulator) -> str:
