@@ -1,6 +1,15 @@
-# Emby Analytics: one Python process serving the API (and, later, the bundled UI).
-FROM python:3.11-slim
+# Emby Analytics: one Python process serving the API and the web UI. Node builds the UI and is left behind.
 
+# 1. The web UI (web/ → src/emby_analytics/web/).
+FROM node:20-slim AS web
+WORKDIR /build/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY web ./
+RUN npm run build
+
+# 2. The service, with the built UI inside the package.
+FROM python:3.11-slim
 ARG COMMIT=unknown
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,7 +21,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md ./
 COPY src ./src
+COPY --from=web /build/src/emby_analytics/web ./src/emby_analytics/web
 RUN pip install --no-cache-dir -c requirements.lock . \
+    && rm -rf /app/src \
     && useradd --system --home /var/lib/emby-analytics emby-analytics \
     && mkdir -p /var/lib/emby-analytics \
     && chown emby-analytics /var/lib/emby-analytics
