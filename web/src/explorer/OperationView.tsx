@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
+import { InlineCode } from "../components/InlineCode";
 import { buildUrl, type Operation } from "./spec";
 import { appendTail, run, type RunResult } from "./run";
 
@@ -117,7 +118,9 @@ export function OperationView({ op, hasToken }: { op: Operation; hasToken: boole
         {op.deprecated ? <span className="pill tone-transcode">deprecated</span> : null}
       </summary>
       <div className="op-body">
-        {op.description ? <p className="op-description">{op.description}</p> : null}
+        {op.description ? <p className="op-description">
+            <InlineCode text={op.description} />
+          </p> : null}
         {op.admin && !hasToken ? (
           <p className="hint">No admin token is kept in this browser: the request goes without one (a cookie set by the service may still work).</p>
         ) : null}
@@ -164,7 +167,11 @@ export function OperationView({ op, hasToken }: { op: Operation; hasToken: boole
                         onChange={(e) => setValues({ ...values, [key]: e.target.value })}
                       />
                     )}
-                    {p.description ? <small className="muted">{p.description}</small> : null}
+                    {p.description ? (
+                      <small className="muted">
+                        <InlineCode text={p.description} />
+                      </small>
+                    ) : null}
                   </div>
                 );
               })}
@@ -237,7 +244,7 @@ export function OperationView({ op, hasToken }: { op: Operation; hasToken: boole
             <ul>
               {op.responses.map((r) => (
                 <li key={r.status}>
-                  <code>{r.status}</code> {r.description}
+                  <code>{r.status}</code> <InlineCode text={r.description} />
                   {r.contentTypes.length ? <span className="muted"> ({r.contentTypes.join(", ")})</span> : null}
                 </li>
               ))}
