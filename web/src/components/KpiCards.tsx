@@ -25,9 +25,11 @@ export interface KpiCardsProps {
   week: UseQueryResult<Overview>;
   streams: number | null;
   transcodes: number | null;
+  /** The live view is down and has no streams to show. */
+  liveDown: boolean;
 }
 
-export function KpiCards({ overview, week, streams, transcodes }: KpiCardsProps) {
+export function KpiCards({ overview, week, streams, transcodes, liveDown }: KpiCardsProps) {
   const o = overview.data;
   const failed = overview.isError;
   const kpis: Kpi[] = [
@@ -44,7 +46,8 @@ export function KpiCards({ overview, week, streams, transcodes }: KpiCardsProps)
     {
       label: "Streams now",
       value: streams === null ? null : formatCount(streams),
-      hint: transcodes ? `${formatCount(transcodes)} transcoding` : "Live",
+      hint: liveDown ? "Live view not connected" : transcodes ? `${formatCount(transcodes)} transcoding` : "Live",
+      error: liveDown,
     },
   ];
   return (

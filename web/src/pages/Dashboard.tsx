@@ -29,6 +29,7 @@ export function Dashboard() {
         week={week}
         streams={cards ? cards.length : null}
         transcodes={cards ? cards.filter((c) => c.play_method === "Transcode").length : null}
+        liveDown={cards === null && (live.status === "reconnecting" || live.status === "unsupported")}
       />
       <NowPlaying live={live} timeZone={timeZone} />
     </div>
