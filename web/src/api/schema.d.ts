@@ -4,7 +4,7 @@
  */
 
 export interface paths {
-    "/health": {
+    "/admin/backup": {
         parameters: {
             query?: never;
             header?: never;
@@ -12,10 +12,34 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Service health
-         * @description Checks the database and reports background jobs. Answers 503 when the database is not usable.
+         * Backups
+         * @description The backups in the backup folder, newest first, the folder's settings and the scheduled backup job's last run.
          */
-        get: operations["health_health_get"];
+        get: operations["backup_list_admin_backup_get"];
+        put?: never;
+        /**
+         * Take a backup
+         * @description Copies the database now, consistently while the service keeps recording, into the backup folder, and deletes the oldest backups beyond BACKUP_KEEP. 409 while a backup runs; 507 when the disk lacks room.
+         */
+        post: operations["backup_create_admin_backup_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/backup/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a backup
+         * @description The backup file (a SQLite database) as an attachment. The name must be a backup's, as listed; 404 when there is no such backup.
+         */
+        get: operations["backup_download_admin_backup__name__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -24,7 +48,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health/emby": {
+    "/admin/cleanup/backfill-playmethods": {
         parameters: {
             query?: never;
             header?: never;
@@ -32,10 +56,58 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Emby reachability
-         * @description Calls Emby's /System/Info. Answers 502 with the reason (never a secret) when Emby cannot be used. Checks asked at the same time share one call, and its answer is reused for 5 s.
+         * Plays without per-stream methods
+         * @description Closed plays that recorded only the overall method, and how many of them can be filled in. Changes nothing.
          */
-        get: operations["emby_health_health_emby_get"];
+        get: operations["backfill_report_admin_cleanup_backfill_playmethods_get"];
+        put?: never;
+        /**
+         * Fill in per-stream methods
+         * @description Derives the video and audio methods (direct, copy, transcode) of old plays from their overall method and codecs where they say enough (the statistics are rebuilt).
+         */
+        post: operations["backfill_admin_cleanup_backfill_playmethods_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/cleanup/intervals/dedupe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Overlapping segments
+         * @description Closed plays whose segments cover the same moments (counted twice). Changes nothing.
+         */
+        get: operations["dedupe_report_admin_cleanup_intervals_dedupe_get"];
+        put?: never;
+        /**
+         * Merge overlapping segments
+         * @description Replaces each affected play's segments by their union (each moment once) and recomputes its watch time (the statistics are rebuilt).
+         */
+        post: operations["dedupe_admin_cleanup_intervals_dedupe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/debug/emby-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Emby's sessions now
+         * @description Asks Emby for `/Sessions` now (not the feed's last snapshot) and shows them as our client validated them: only the fields we model. Hands them to nobody: nothing is recorded. 502 when Emby fails.
+         */
+        get: operations["debug_emby_sessions_admin_debug_emby_sessions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -44,547 +116,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/config": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Public UI configuration
-         * @description What the UI needs to know about this deployment. Never contains a secret.
-         */
-        get: operations["public_config_config_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/version": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Version
-         * @description Release and build commit.
-         */
-        get: operations["version_version_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/overview": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Library and user totals
-         * @description Users and library items stored from Emby (items per type), and plays and watch time in the window (default: all time).
-         */
-        get: operations["stats_overview_stats_overview_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/users/total": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Number of users
-         * @description Users known to Emby.
-         */
-        get: operations["stats_users_total_stats_users_total_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/usage": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Hours per user per day
-         * @description Watch time of each user on each local day of the window (default 30 days, at most 366: a row per user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching are left out.
-         */
-        get: operations["stats_usage_stats_usage_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/top-users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Top users (the original's path)
-         * @description Alias of /stats/top/users.
-         */
-        get: operations["stats_top_users_alias"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/top/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Top users
-         * @description Users by watch time in the window (default 30 days), with their viewings.
-         */
-        get: operations["stats_top_users_stats_top_users_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/top-items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Top items (the original's path)
-         * @description Alias of /stats/top/items.
-         */
-        get: operations["stats_top_items_alias"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/top/items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Top items
-         * @description Items by watch time in the window (default 30 days), with their viewings; Live TV left out. `group=series` ranks series by the time spent on their episodes (as /stats/top/series).
-         */
-        get: operations["stats_top_items_stats_top_items_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/top/series": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Top series
-         * @description Series by the watch time of their episodes in the window (default 30 days).
-         */
-        get: operations["stats_top_series_stats_top_series_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/active-users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Most active users
-         * @description Users by watch time in the window (default 30 days), as days, hours and minutes, with the days they were active and when they were last seen.
-         */
-        get: operations["stats_active_users_stats_active_users_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/users/{user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One user (the original's path)
-         * @description Alias of /stats/user/{user_id}.
-         */
-        get: operations["stats_user_alias"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/user/{user_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One user
-         * @description A user's watch time, viewings, top items, recent plays, hours per day and per hour of the day, devices and clients, over the window (default: all time). 404 for an unknown user.
-         */
-        get: operations["stats_user_stats_user__user_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/playback-methods": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Play methods (the original's path)
-         * @description Alias of /stats/play-methods.
-         */
-        get: operations["stats_play_methods_alias"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/play-methods": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Play methods
-         * @description Plays started in the window (default 30 days; short plays left out) per play method, per video/audio decision and per transcode reason, and the plays themselves, newest first: only those that were not played directly unless `show_all`.
-         */
-        get: operations["stats_play_methods_stats_play_methods_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/clients": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Clients and devices
-         * @description Watch time and plays per client app, each with its devices and play methods, in the window (default 30 days).
-         */
-        get: operations["stats_clients_stats_clients_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/heatmap": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Weekday × hour
-         * @description Watch time per weekday and hour of the day in TZ over the window (default 90 days): all 168 cells.
-         */
-        get: operations["stats_heatmap_stats_heatmap_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/concurrency": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Streams at once
-         * @description The most plays open at the same moment on each local day of the window (default 30 days), and the all-time peak with when it was first reached.
-         */
-        get: operations["stats_concurrency_stats_concurrency_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/history": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Play history
-         * @description Every recorded play, open or closed, newest first. Keyset-paged: pass `next_cursor` back as `cursor`. Filters combine with AND; `item_id` also matches a series' episodes; `q` searches titles. With a window (`days`, `timeframe` or `from`/`to`), the plays with watch time in it, and `watch_seconds` counts only the time inside it (`play_watch_seconds` is the whole play), so totals agree with every other statistic.
-         */
-        get: operations["stats_history_stats_history_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/history/{play_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One play, explained
-         * @description A play with its segments (the stretches it was really playing) and, in plain words, why its watch time is what it is: what was left out (pauses, stalls, seeks) and how it ended. 404 for an unknown id.
-         */
-        get: operations["stats_play_stats_history__play_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/qualities": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Video qualities
-         * @description Video items in the library per quality and type. One classifier for this chart and its item lists: width or height, whichever says more, so letterboxed encodes keep their class (3840×1600 is 4K, 1920×800 is 1080p); 8K only above 4K and only when present.
-         */
-        get: operations["stats_qualities_stats_qualities_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/codecs": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Video codecs
-         * @description Video items in the library per video codec (lower-case) and type, most common first.
-         */
-        get: operations["stats_codecs_stats_codecs_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/items/by-quality/{quality}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Items of one quality
-         * @description The video items a quality bucket counts, by name, a page at a time. Qualities: 8K, 4K, 1080p, 720p, SD, Unknown (400 for another label).
-         */
-        get: operations["stats_items_by_quality_stats_items_by_quality__quality__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/items/by-codec/{codec}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Items of one codec
-         * @description The video items with this video codec (case does not matter; `unknown` for none), by name.
-         */
-        get: operations["stats_items_by_codec_stats_items_by_codec__codec__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/stats/library": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Library totals
-         * @description Items, total file size and runtime in the library, per type and per library.
-         */
-        get: operations["stats_library_stats_library_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/items/by-ids": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Items by id
-         * @description Name, type and display title of up to 200 items, in the order asked (each id once). Answered from the database; ids it does not know are asked of Emby in one request and stored, so the next question costs nothing. Ids Emby does not know either are simply absent from the answer, and so are unknown ids while Emby cannot be reached. An answer the database alone gave is kept until the data changes, with an ETag, as statistics are.
-         */
-        get: operations["items_by_ids_items_by_ids_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/img/{kind}/{item_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Item image
-         * @description An item's primary image (poster) or backdrop, from Emby through a bounded disk cache. An episode or season without its own image shows its series'. `w` asks Emby for that width (aspect kept). Emby is asked at most once per image and width, however many requests want it, and gets 10 s; the API key never leaves the service. Answers 304 when `If-None-Match` names the current ETag.
-         */
-        get: operations["item_image_img__kind___item_id__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/webhook/emby": {
+    "/admin/debug/ingest-active": {
         parameters: {
             query?: never;
             header?: never;
@@ -594,37 +126,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Receive an Emby webhook (original path)
-         * @description The same as `POST /webhooks/emby`, at the path the original Emby Analytics used.
+         * Poll sessions now
+         * @description Runs one poll of the session feed now: `/Sessions` handed to the tracker and stored, as a scheduled poll would. A call arriving while a poll is in flight shares it. 502 when Emby fails.
          */
-        post: operations["emby_webhook_admin_webhook_emby_post"];
+        post: operations["debug_ingest_active_admin_debug_ingest_active_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/webhooks/emby": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Receive an Emby webhook
-         * @description Paste this URL, with `?token=<webhook token>`, into Emby's webhook settings (JSON or the older form encoding both work). Playback events give exact pause/resume/stop times; library events trigger an incremental library sync. Repeated deliveries are acknowledged and ignored.
-         */
-        post: operations["emby_webhook_webhooks_emby_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/scheduler/stats": {
+    "/admin/debug/sessions": {
         parameters: {
             query?: never;
             header?: never;
@@ -632,10 +144,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Background jobs
-         * @description Every background job: interval, runs, failures, last run and its duration and error, next run.
+         * Recent plays as recorded
+         * @description The newest recorded plays (of a user, of an item or a series' episodes; `active`: only open ones) with their timing as stored and whether the tracker holds them open now.
          */
-        get: operations["scheduler_stats_admin_scheduler_stats_get"];
+        get: operations["debug_sessions_admin_debug_sessions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -644,7 +156,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/refresh/start": {
+    "/admin/debug/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users: Emby beside the store
+         * @description Asks Emby for its users now and sets each beside its stored row: which side has it, both names, and what a user sync would change. Changes nothing. 502 when Emby fails.
+         */
+        get: operations["debug_users_admin_debug_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/diagnostics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diagnostics
+         * @description Versions, settings (secrets only as set or not), the session poller and websocket, the database and WAL sizes, and every background job: what to paste into a bug report.
+         */
+        get: operations["diagnostics_admin_diagnostics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/fix-pos-units": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Impossible positions and durations
+         * @description Closed plays whose positions are negative or past the item's end, whose durations are negative or longer than the play lasted, or whose segments end before they start. Changes nothing.
+         */
+        get: operations["fix_pos_units_report_admin_fix_pos_units_get"];
+        put?: never;
+        /**
+         * Repair impossible positions and durations
+         * @description Divides back positions converted to ticks twice, clears other impossible ones, drops backwards segments and recomputes the affected plays' watch time from their segments (the statistics are rebuilt).
+         */
+        post: operations["fix_pos_units_admin_fix_pos_units_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/import/playback-reporting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * History import progress
+         * @description The running history import, or the last one: its counts (advancing page by page), when, and why it failed.
+         */
+        get: operations["import_status_admin_import_playback_reporting_get"];
+        put?: never;
+        /**
+         * Import Playback Reporting history
+         * @description Starts the history import (the Playback Reporting plugin's rows, then Emby's played flags) in the background; it never adds a play twice. 409 while it runs.
+         */
+        post: operations["import_start_admin_import_playback_reporting_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/recover-intervals": {
         parameters: {
             query?: never;
             header?: never;
@@ -654,10 +254,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Full library refresh
-         * @description Starts a full library sync in the background (it also notices items deleted from Emby). 409 while a library sync runs.
+         * Close plays left open
+         * @description Closes plays open in the database that the tracker does not hold (a restored database, an unreadable saved state) at the last moment they were seen, keeping their stored segments as their watch time.
          */
-        post: operations["refresh_start_admin_refresh_start_post"];
+        post: operations["recover_intervals_admin_recover_intervals_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -684,6 +284,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/refresh/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Full library refresh
+         * @description Starts a full library sync in the background (it also notices items deleted from Emby). 409 while a library sync runs.
+         */
+        post: operations["refresh_start_admin_refresh_start_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/refresh/status": {
         parameters: {
             query?: never;
@@ -696,66 +316,6 @@ export interface paths {
          * @description The running library sync, or the last one: phase, items processed of the total, when, and why it failed.
          */
         get: operations["refresh_status_admin_refresh_status_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/users/force-sync": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Sync users now
-         * @description Asks Emby for its users and stores them now; answers with what changed. 502 when Emby fails.
-         */
-        post: operations["users_force_sync_admin_users_force_sync_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/webhook/stats": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Webhook intake
-         * @description The webhook URL to paste into Emby, and what the intake received since start-up.
-         */
-        get: operations["webhook_stats_admin_webhook_stats_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/diagnostics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Diagnostics
-         * @description Versions, settings (secrets only as set or not), the session poller and websocket, the database and WAL sizes, and every background job: what to paste into a bug report.
-         */
-        get: operations["diagnostics_admin_diagnostics_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -804,7 +364,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/admin/fix-pos-units": {
+    "/admin/scheduler/stats": {
         parameters: {
             query?: never;
             header?: never;
@@ -812,23 +372,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Impossible positions and durations
-         * @description Closed plays whose positions are negative or past the item's end, whose durations are negative or longer than the play lasted, or whose segments end before they start. Changes nothing.
+         * Background jobs
+         * @description Every background job: interval, runs, failures, last run and its duration and error, next run.
          */
-        get: operations["fix_pos_units_report_admin_fix_pos_units_get"];
+        get: operations["scheduler_stats_admin_scheduler_stats_get"];
         put?: never;
-        /**
-         * Repair impossible positions and durations
-         * @description Divides back positions converted to ticks twice, clears other impossible ones, drops backwards segments and recomputes the affected plays' watch time from their segments (the statistics are rebuilt).
-         */
-        post: operations["fix_pos_units_admin_fix_pos_units_post"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/recover-intervals": {
+    "/admin/users/force-sync": {
         parameters: {
             query?: never;
             header?: never;
@@ -838,41 +394,37 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Close plays left open
-         * @description Closes plays open in the database that the tracker does not hold (a restored database, an unreadable saved state) at the last moment they were seen, keeping their stored segments as their watch time.
+         * Sync users now
+         * @description Asks Emby for its users and stores them now; answers with what changed. 502 when Emby fails.
          */
-        post: operations["recover_intervals_admin_recover_intervals_post"];
+        post: operations["users_force_sync_admin_users_force_sync_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/cleanup/intervals/dedupe": {
+    "/admin/webhook/emby": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Overlapping segments
-         * @description Closed plays whose segments cover the same moments (counted twice). Changes nothing.
-         */
-        get: operations["dedupe_report_admin_cleanup_intervals_dedupe_get"];
+        get?: never;
         put?: never;
         /**
-         * Merge overlapping segments
-         * @description Replaces each affected play's segments by their union (each moment once) and recomputes its watch time (the statistics are rebuilt).
+         * Receive an Emby webhook (original path)
+         * @description The same as `POST /webhooks/emby`, at the path the original Emby Analytics used.
          */
-        post: operations["dedupe_admin_cleanup_intervals_dedupe_post"];
+        post: operations["emby_webhook_admin_webhook_emby_post"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/cleanup/backfill-playmethods": {
+    "/admin/webhook/stats": {
         parameters: {
             query?: never;
             header?: never;
@@ -880,23 +432,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Plays without per-stream methods
-         * @description Closed plays that recorded only the overall method, and how many of them can be filled in. Changes nothing.
+         * Webhook intake
+         * @description The webhook URL to paste into Emby, and what the intake received since start-up.
          */
-        get: operations["backfill_report_admin_cleanup_backfill_playmethods_get"];
+        get: operations["webhook_stats_admin_webhook_stats_get"];
         put?: never;
-        /**
-         * Fill in per-stream methods
-         * @description Derives the video and audio methods (direct, copy, transcode) of old plays from their overall method and codecs where they say enough (the statistics are rebuilt).
-         */
-        post: operations["backfill_admin_cleanup_backfill_playmethods_post"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/backup": {
+    "/config": {
         parameters: {
             query?: never;
             header?: never;
@@ -904,23 +452,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Backups
-         * @description The backups in the backup folder, newest first, the folder's settings and the scheduled backup job's last run.
+         * Public UI configuration
+         * @description What the UI needs to know about this deployment. Never contains a secret.
          */
-        get: operations["backup_list_admin_backup_get"];
+        get: operations["public_config_config_get"];
         put?: never;
-        /**
-         * Take a backup
-         * @description Copies the database now, consistently while the service keeps recording, into the backup folder, and deletes the oldest backups beyond BACKUP_KEEP. 409 while a backup runs; 507 when the disk lacks room.
-         */
-        post: operations["backup_create_admin_backup_post"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/admin/backup/{name}": {
+    "/health": {
         parameters: {
             query?: never;
             header?: never;
@@ -928,10 +472,70 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a backup
-         * @description The backup file (a SQLite database) as an attachment. The name must be a backup's, as listed; 404 when there is no such backup.
+         * Service health
+         * @description Checks the database and reports background jobs. Answers 503 when the database is not usable.
          */
-        get: operations["backup_download_admin_backup__name__get"];
+        get: operations["health_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/emby": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Emby reachability
+         * @description Calls Emby's /System/Info. Answers 502 with the reason (never a secret) when Emby cannot be used. Checks asked at the same time share one call, and its answer is reused for 5 s.
+         */
+        get: operations["emby_health_health_emby_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/img/{kind}/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Item image
+         * @description An item's primary image (poster) or backdrop, from Emby through a bounded disk cache. An episode or season without its own image shows its series'. `w` asks Emby for that width (aspect kept). Emby is asked at most once per image and width, however many requests want it, and gets 10 s; the API key never leaves the service. Answers 304 when `If-None-Match` names the current ETag.
+         */
+        get: operations["item_image_img__kind___item_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/items/by-ids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items by id
+         * @description Name, type and display title of up to 200 items, in the order asked (each id once). Answered from the database; ids it does not know are asked of Emby in one request and stored, so the next question costs nothing. Ids Emby does not know either are simply absent from the answer, and so are unknown ids while Emby cannot be reached. An answer the database alone gave is kept until the data changes, with an ETag, as statistics are.
+         */
+        get: operations["items_by_ids_items_by_ids_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -960,6 +564,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/now/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Now playing, live (Server-Sent Events)
+         * @description `event: snapshot` with every session playing (the `/now/snapshot` list, `id:` its number) at once and whenever it changes, `event: ping` every 15 s. A reconnecting browser's `Last-Event-ID` saves it the snapshot it has. Positions move between events as time passes unless a card is paused.
+         */
+        get: operations["stream_now_stream_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/now/summary": {
         parameters: {
             query?: never;
@@ -980,20 +604,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/now/stream": {
+    "/now/{session_id}/message": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * Now playing, live (Server-Sent Events)
-         * @description `event: snapshot` with every session playing (the `/now/snapshot` list, `id:` its number) at once and whenever it changes, `event: ping` every 15 s. A reconnecting browser's `Last-Event-ID` saves it the snapshot it has. Positions move between events as time passes unless a card is paused.
-         */
-        get: operations["stream_now_stream_get"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Show a message on a session's screen
+         * @description Text 1-500 characters, header up to 100, shown for `timeout_ms` (1,000-60,000) if given; control characters are removed. Admin only; 404 when not playing, 502 when Emby fails.
+         */
+        post: operations["message_now__session_id__message_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1040,7 +664,487 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/now/{session_id}/message": {
+    "/stats/active-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Most active users
+         * @description Users by watch time in the window (default 30 days), as days, hours and minutes, with the days they were active and when they were last seen.
+         */
+        get: operations["stats_active_users_stats_active_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Clients and devices
+         * @description Watch time and plays per client app, each with its devices and play methods, in the window (default 30 days).
+         */
+        get: operations["stats_clients_stats_clients_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/codecs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Video codecs
+         * @description Video items in the library per video codec (lower-case) and type, most common first.
+         */
+        get: operations["stats_codecs_stats_codecs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/concurrency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streams at once
+         * @description The most plays open at the same moment on each local day of the window (default 30 days), and the all-time peak with when it was first reached.
+         */
+        get: operations["stats_concurrency_stats_concurrency_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/heatmap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Weekday × hour
+         * @description Watch time per weekday and hour of the day in TZ over the window (default 90 days): all 168 cells.
+         */
+        get: operations["stats_heatmap_stats_heatmap_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Play history
+         * @description Every recorded play, open or closed, newest first. Keyset-paged: pass `next_cursor` back as `cursor`. Filters combine with AND; `item_id` also matches a series' episodes; `q` searches titles. With a window (`days`, `timeframe` or `from`/`to`), the plays with watch time in it, and `watch_seconds` counts only the time inside it (`play_watch_seconds` is the whole play), so totals agree with every other statistic.
+         */
+        get: operations["stats_history_stats_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/history/{play_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One play, explained
+         * @description A play with its segments (the stretches it was really playing) and, in plain words, why its watch time is what it is: what was left out (pauses, stalls, seeks) and how it ended. 404 for an unknown id.
+         */
+        get: operations["stats_play_stats_history__play_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/items/by-codec/{codec}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items of one codec
+         * @description The video items with this video codec (case does not matter; `unknown` for none), by name.
+         */
+        get: operations["stats_items_by_codec_stats_items_by_codec__codec__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/items/by-quality/{quality}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items of one quality
+         * @description The video items a quality bucket counts, by name, a page at a time. Qualities: 8K, 4K, 1080p, 720p, SD, Unknown (400 for another label).
+         */
+        get: operations["stats_items_by_quality_stats_items_by_quality__quality__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/library": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Library totals
+         * @description Items, total file size and runtime in the library, per type and per library.
+         */
+        get: operations["stats_library_stats_library_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Library and user totals
+         * @description Users and library items stored from Emby (items per type), and plays and watch time in the window (default: all time).
+         */
+        get: operations["stats_overview_stats_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/play-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Play methods
+         * @description Plays started in the window (default 30 days; short plays left out) per play method, per video/audio decision and per transcode reason, and the plays themselves, newest first: only those that were not played directly unless `show_all`.
+         */
+        get: operations["stats_play_methods_stats_play_methods_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/playback-methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Play methods (the original's path)
+         * @description Alias of /stats/play-methods.
+         */
+        get: operations["stats_play_methods_alias"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/qualities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Video qualities
+         * @description Video items in the library per quality and type. One classifier for this chart and its item lists: width or height, whichever says more, so letterboxed encodes keep their class (3840×1600 is 4K, 1920×800 is 1080p); 8K only above 4K and only when present.
+         */
+        get: operations["stats_qualities_stats_qualities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/top-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top items (the original's path)
+         * @description Alias of /stats/top/items.
+         */
+        get: operations["stats_top_items_alias"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/top-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top users (the original's path)
+         * @description Alias of /stats/top/users.
+         */
+        get: operations["stats_top_users_alias"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/top/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top items
+         * @description Items by watch time in the window (default 30 days), with their viewings; Live TV left out. `group=series` ranks series by the time spent on their episodes (as /stats/top/series).
+         */
+        get: operations["stats_top_items_stats_top_items_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/top/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top series
+         * @description Series by the watch time of their episodes in the window (default 30 days).
+         */
+        get: operations["stats_top_series_stats_top_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/top/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Top users
+         * @description Users by watch time in the window (default 30 days), with their viewings.
+         */
+        get: operations["stats_top_users_stats_top_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Hours per user per day
+         * @description Watch time of each user on each local day of the window (default 30 days, at most 366: a row per user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching are left out.
+         */
+        get: operations["stats_usage_stats_usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/user/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user
+         * @description A user's watch time, viewings, top items, recent plays, hours per day and per hour of the day, devices and clients, over the window (default: all time). 404 for an unknown user.
+         */
+        get: operations["stats_user_stats_user__user_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/users/total": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Number of users
+         * @description Users known to Emby.
+         */
+        get: operations["stats_users_total_stats_users_total_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One user (the original's path)
+         * @description Alias of /stats/user/{user_id}.
+         */
+        get: operations["stats_user_alias"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Version
+         * @description Release and build commit.
+         */
+        get: operations["version_version_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/emby": {
         parameters: {
             query?: never;
             header?: never;
@@ -1050,114 +1154,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Show a message on a session's screen
-         * @description Text 1-500 characters, header up to 100, shown for `timeout_ms` (1,000-60,000) if given; control characters are removed. Admin only; 404 when not playing, 502 when Emby fails.
+         * Receive an Emby webhook
+         * @description Paste this URL, with `?token=<webhook token>`, into Emby's webhook settings (JSON or the older form encoding both work). Playback events give exact pause/resume/stop times; library events trigger an incremental library sync. Repeated deliveries are acknowledged and ignored.
          */
-        post: operations["message_now__session_id__message_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/debug/users": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Users: Emby beside the store
-         * @description Asks Emby for its users now and sets each beside its stored row: which side has it, both names, and what a user sync would change. Changes nothing. 502 when Emby fails.
-         */
-        get: operations["debug_users_admin_debug_users_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/debug/sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Recent plays as recorded
-         * @description The newest recorded plays (of a user, of an item or a series' episodes; `active`: only open ones) with their timing as stored and whether the tracker holds them open now.
-         */
-        get: operations["debug_sessions_admin_debug_sessions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/debug/emby-sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Emby's sessions now
-         * @description Asks Emby for `/Sessions` now (not the feed's last snapshot) and shows them as our client validated them: only the fields we model. Hands them to nobody: nothing is recorded. 502 when Emby fails.
-         */
-        get: operations["debug_emby_sessions_admin_debug_emby_sessions_get"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/debug/ingest-active": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Poll sessions now
-         * @description Runs one poll of the session feed now: `/Sessions` handed to the tracker and stored, as a scheduled poll would. A call arriving while a poll is in flight shares it. 502 when Emby fails.
-         */
-        post: operations["debug_ingest_active_admin_debug_ingest_active_post"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/admin/import/playback-reporting": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * History import progress
-         * @description The running history import, or the last one: its counts (advancing page by page), when, and why it failed.
-         */
-        get: operations["import_status_admin_import_playback_reporting_get"];
-        put?: never;
-        /**
-         * Import Playback Reporting history
-         * @description Starts the history import (the Playback Reporting plugin's rows, then Emby's played flags) in the background; it never adds a play twice. 409 while it runs.
-         */
-        post: operations["import_start_admin_import_playback_reporting_post"];
+        post: operations["emby_webhook_webhooks_emby_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1170,10 +1170,11 @@ export interface components {
     schemas: {
         /** ActiveUser */
         ActiveUser: {
-            /** User Id */
-            user_id: string;
-            /** User */
-            user: string | null;
+            /**
+             * Active Days
+             * @description Local days with any watch time in the window.
+             */
+            active_days: number;
             /**
              * Days
              * @description Whole days of the watch time (with `hours` and `minutes`: 2 d 3 h 15 min).
@@ -1185,10 +1186,17 @@ export interface components {
              */
             hours: number;
             /**
+             * Last Seen
+             * @description The end of the user's latest play (or now, if it is open).
+             */
+            last_seen: string | null;
+            /**
              * Minutes
              * @description Minutes beyond the whole hours (0-59).
              */
             minutes: number;
+            /** Plays */
+            plays: number;
             /**
              * Seconds
              * @description The whole watch time in the window, in seconds.
@@ -1199,37 +1207,32 @@ export interface components {
              * @description The whole watch time in hours (0.01).
              */
             total_hours: number;
-            /**
-             * Active Days
-             * @description Local days with any watch time in the window.
-             */
-            active_days: number;
-            /** Plays */
-            plays: number;
-            /**
-             * Last Seen
-             * @description The end of the user's latest play (or now, if it is open).
-             */
-            last_seen: string | null;
+            /** User */
+            user: string | null;
+            /** User Id */
+            user_id: string;
         };
         /** AudioInfo */
         AudioInfo: {
-            /** Language */
-            language: string | null;
+            /** Atmos */
+            atmos: boolean;
             /** Codec */
             codec: string | null;
+            /** Language */
+            language: string | null;
             /**
              * Layout
              * @description 2.0, 5.1, 7.1, ...
              */
             layout: string | null;
-            /** Atmos */
-            atmos: boolean;
         };
         /** BackupInfo */
         BackupInfo: {
-            /** Name */
-            name: string;
+            /**
+             * Before Upgrade From
+             * @description Taken before an upgrade from this schema revision: kept until deleted by hand.
+             */
+            before_upgrade_from: string | null;
             /** Bytes */
             bytes: number;
             /**
@@ -1239,18 +1242,20 @@ export interface components {
              */
             created_at: string;
             /**
-             * Before Upgrade From
-             * @description Taken before an upgrade from this schema revision: kept until deleted by hand.
-             */
-            before_upgrade_from: string | null;
-            /**
              * Download Url
              * @description Where to download it (with the admin token).
              */
             download_url: string;
+            /** Name */
+            name: string;
         };
         /** BackupList */
         BackupList: {
+            /**
+             * Backups
+             * @description Newest first.
+             */
+            backups: components["schemas"]["BackupInfo"][];
             /**
              * Folder
              * @description The backup folder on the service's disk (BACKUP_DIR).
@@ -1273,28 +1278,23 @@ export interface components {
             running: boolean;
             /** @description The scheduled backup job's state; null when there is none. */
             scheduled: components["schemas"]["JobInfo"] | null;
-            /**
-             * Backups
-             * @description Newest first.
-             */
-            backups: components["schemas"]["BackupInfo"][];
         };
         /** ClientUse */
         ClientUse: {
             /** Client */
             client: string | null;
-            /** Plays */
-            plays: number;
+            /** Devices */
+            devices: components["schemas"]["DeviceUse"][];
             /** Hours */
             hours: number;
-            /** Seconds */
-            seconds: number;
             /** Methods */
             methods: {
                 [key: string]: number;
             };
-            /** Devices */
-            devices: components["schemas"]["DeviceUse"][];
+            /** Plays */
+            plays: number;
+            /** Seconds */
+            seconds: number;
         };
         /** Codecs */
         Codecs: {
@@ -1343,6 +1343,11 @@ export interface components {
         /** DayPeak */
         DayPeak: {
             /**
+             * At
+             * @description When that peak was first reached.
+             */
+            at: string | null;
+            /**
              * Day
              * Format: date
              */
@@ -1352,27 +1357,51 @@ export interface components {
              * @description Most plays open at the same moment that day.
              */
             peak: number;
-            /**
-             * At
-             * @description When that peak was first reached.
-             */
-            at: string | null;
         };
         /** DbHealth */
         DbHealth: {
+            /** Error */
+            error?: string | null;
             /** Ok */
             ok: boolean;
             /** Size Bytes */
             size_bytes: number;
             /** Wal Bytes */
             wal_bytes: number;
-            /** Error */
-            error?: string | null;
         };
         /** DebugPlay */
         DebugPlay: {
+            /** Client */
+            client: string | null;
+            /** Completed */
+            completed: boolean;
+            /** Content Seconds */
+            content_seconds: number;
+            /** Device */
+            device: string | null;
+            /** End Reason */
+            end_reason: string | null;
+            /** Is Paused */
+            is_paused: boolean;
+            /** Item Id */
+            item_id: string;
+            /** Item Type */
+            item_type: string | null;
+            /** Last Position Ticks */
+            last_position_ticks: number | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Paused Seconds */
+            paused_seconds: number;
             /** Play Id */
             play_id: string;
+            /** Play Method */
+            play_method: string | null;
+            /** Remote Address */
+            remote_address: string | null;
             /** Session Id */
             session_id: string | null;
             /**
@@ -1380,25 +1409,6 @@ export interface components {
              * @description live (polling), webhook, or import.
              */
             source: string;
-            /** User Id */
-            user_id: string;
-            /** User */
-            user: string | null;
-            /** Item Id */
-            item_id: string;
-            /**
-             * Title
-             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
-             */
-            title: string | null;
-            /** Item Type */
-            item_type: string | null;
-            /** Client */
-            client: string | null;
-            /** Device */
-            device: string | null;
-            /** Remote Address */
-            remote_address: string | null;
             /**
              * Started At
              * Format: date-time
@@ -1410,75 +1420,65 @@ export interface components {
              */
             stopped_at: string | null;
             /**
-             * Last Seen At
-             * Format: date-time
+             * Title
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
              */
-            last_seen_at: string;
-            /** Watch Seconds */
-            watch_seconds: number;
-            /** Paused Seconds */
-            paused_seconds: number;
-            /** Content Seconds */
-            content_seconds: number;
-            /** Last Position Ticks */
-            last_position_ticks: number | null;
-            /** Play Method */
-            play_method: string | null;
-            /** Is Paused */
-            is_paused: boolean;
-            /** Completed */
-            completed: boolean;
-            /** End Reason */
-            end_reason: string | null;
+            title: string | null;
             /**
              * Tracker Open
              * @description The tracker holds this play open now (it is being watched).
              */
             tracker_open: boolean;
+            /** User */
+            user: string | null;
+            /** User Id */
+            user_id: string;
+            /** Watch Seconds */
+            watch_seconds: number;
         };
         /** DebugUser */
         DebugUser: {
-            /** User Id */
-            user_id: string;
-            /** Emby Name */
-            emby_name: string | null;
-            /** Stored Name */
-            stored_name: string | null;
-            /** In Emby */
-            in_emby: boolean;
-            /** Stored */
-            stored: boolean;
-            /**
-             * Removed
-             * @description Stored as removed from Emby (its plays stay).
-             */
-            removed: boolean;
-            /**
-             * Differs
-             * @description A user sync would change the stored row: add it, mark it removed, or update.
-             */
-            differs: boolean;
             /**
              * Changed
              * @description The stored columns a sync would update (name, is_admin, ...).
              */
             changed: string[];
+            /**
+             * Differs
+             * @description A user sync would change the stored row: add it, mark it removed, or update.
+             */
+            differs: boolean;
+            /** Emby Name */
+            emby_name: string | null;
+            /** In Emby */
+            in_emby: boolean;
+            /**
+             * Removed
+             * @description Stored as removed from Emby (its plays stay).
+             */
+            removed: boolean;
+            /** Stored */
+            stored: boolean;
+            /** Stored Name */
+            stored_name: string | null;
+            /** User Id */
+            user_id: string;
         };
         /** DebugUsers */
         DebugUsers: {
+            /** Differing */
+            differing: number;
             /** Emby Users */
             emby_users: number;
+            /** Only In Emby */
+            only_in_emby: number;
+            /** Only Stored */
+            only_stored: number;
             /**
              * Stored Users
              * @description Stored users, those marked removed included.
              */
             stored_users: number;
-            /** Only In Emby */
-            only_in_emby: number;
-            /** Only Stored */
-            only_stored: number;
-            /** Differing */
-            differing: number;
             /**
              * Users
              * @description Every user id Emby lists or we store; differing ones first.
@@ -1489,27 +1489,43 @@ export interface components {
         DeviceUse: {
             /** Device */
             device: string | null;
-            /** Plays */
-            plays: number;
             /** Hours */
             hours: number;
+            /** Plays */
+            plays: number;
             /** Seconds */
             seconds: number;
         };
         /** Diagnostics */
         Diagnostics: {
-            /** Version */
-            version: string;
             /** Commit */
             commit: string;
-            /** Python */
-            python: string;
-            /** Sqlite */
-            sqlite: string;
+            /** Database Bytes */
+            database_bytes: number;
             /** Fastapi */
             fastapi: string;
             /** Httpx */
             httpx: string;
+            /** Jobs */
+            jobs: components["schemas"]["JobInfo"][];
+            /**
+             * Live Dropped
+             * @description Live views dropped since start-up for taking no views (gone or stuck).
+             */
+            live_dropped: number;
+            /**
+             * Live Views
+             * @description Browsers watching /now/stream or /now/ws now.
+             */
+            live_views: number;
+            /** Open Plays */
+            open_plays: number;
+            /** Poller Last Error */
+            poller_last_error: string | null;
+            /** Poller Ok */
+            poller_ok: boolean;
+            /** Python */
+            python: string;
             /**
              * Settings
              * @description Every setting; a secret only as whether it is set.
@@ -1517,98 +1533,82 @@ export interface components {
             settings: {
                 [key: string]: unknown;
             };
-            /** Database Bytes */
-            database_bytes: number;
-            /** Wal Bytes */
-            wal_bytes: number;
-            /** Poller Ok */
-            poller_ok: boolean;
-            /** Poller Last Error */
-            poller_last_error: string | null;
-            /** Open Plays */
-            open_plays: number;
+            /** Sqlite */
+            sqlite: string;
             /** Unsaved Plays */
             unsaved_plays: number;
+            /** Version */
+            version: string;
             /** Waiting Webhooks */
             waiting_webhooks: number;
-            /**
-             * Live Views
-             * @description Browsers watching /now/stream or /now/ws now.
-             */
-            live_views: number;
-            /**
-             * Live Dropped
-             * @description Live views dropped since start-up for taking no views (gone or stuck).
-             */
-            live_dropped: number;
+            /** Wal Bytes */
+            wal_bytes: number;
             /** Websocket Connected */
             websocket_connected: boolean;
             /** Websocket Last Error */
             websocket_last_error: string | null;
-            /** Jobs */
-            jobs: components["schemas"]["JobInfo"][];
         };
         /** EmbyHealth */
         EmbyHealth: {
+            /** Error */
+            error?: string | null;
+            /** Latency Ms */
+            latency_ms?: number | null;
             /** Ok */
             ok: boolean;
             /** Server Name */
             server_name?: string | null;
             /** Version */
             version?: string | null;
-            /** Latency Ms */
-            latency_ms?: number | null;
-            /** Error */
-            error?: string | null;
         };
         /**
          * EmbySession
          * @description One session of Emby's `/Sessions` as our client validated it.
          */
         EmbySession: {
-            /** Id */
-            id: string;
-            /** User Id */
-            user_id: string | null;
-            /** User Name */
-            user_name: string | null;
             /** Additional Users */
             additional_users: components["schemas"]["SessionOtherUser"][];
+            /** Application Version */
+            application_version: string | null;
             /** Client */
             client: string | null;
             /** Device Name */
             device_name: string | null;
             /** Device Type */
             device_type: string | null;
-            /** Application Version */
-            application_version: string | null;
-            /** Remote End Point */
-            remote_end_point: string | null;
-            /** Protocol */
-            protocol: string | null;
-            /** Last Activity Date */
-            last_activity_date: string | null;
-            /** Supports Remote Control */
-            supports_remote_control: boolean | null;
+            /** Id */
+            id: string;
             /** Is Playing */
             is_playing: boolean;
             /** Is Transcoding */
             is_transcoding: boolean;
+            /** Last Activity Date */
+            last_activity_date: string | null;
+            now_playing_item: components["schemas"]["SessionItem"] | null;
+            play_state: components["schemas"]["SessionPlayState"];
             /** Position Seconds */
             position_seconds: number | null;
-            play_state: components["schemas"]["SessionPlayState"];
-            now_playing_item: components["schemas"]["SessionItem"] | null;
+            /** Protocol */
+            protocol: string | null;
+            /** Remote End Point */
+            remote_end_point: string | null;
+            /** Supports Remote Control */
+            supports_remote_control: boolean | null;
             transcoding_info: components["schemas"]["SessionTranscoding"] | null;
+            /** User Id */
+            user_id: string | null;
+            /** User Name */
+            user_name: string | null;
         };
         /** EmbySessions */
         EmbySessions: {
+            /** Playing */
+            playing: number;
             /**
              * Sessions
              * @description Every session, idle ones included.
              */
             sessions: components["schemas"]["EmbySession"][];
-            /** Playing */
-            playing: number;
             /**
              * Skipped
              * @description Records Emby sent that failed validation.
@@ -1629,31 +1629,26 @@ export interface components {
         };
         /** Health */
         Health: {
+            db: components["schemas"]["DbHealth"];
+            /** Jobs */
+            jobs: components["schemas"]["JobHealth"][];
             /**
              * Ok
              * @description The service can serve: its database works. Emby being down does not make it false.
              */
             ok: boolean;
+            poller: components["schemas"]["PollerHealth"];
             /**
              * Status
              * @description ok, or degraded while Emby cannot be reached, plays cannot be stored or recorded, the websocket is refused, or a background job's last run failed.
              */
             status: string;
-            db: components["schemas"]["DbHealth"];
-            poller: components["schemas"]["PollerHealth"];
-            websocket: components["schemas"]["WebsocketHealth"];
-            /** Jobs */
-            jobs: components["schemas"]["JobHealth"][];
             /** Version */
             version: string;
+            websocket: components["schemas"]["WebsocketHealth"];
         };
         /** HeatCell */
         HeatCell: {
-            /**
-             * Weekday
-             * @description 0 = Monday … 6 = Sunday, in TZ.
-             */
-            weekday: number;
             /** Day */
             day: string;
             /**
@@ -1665,42 +1660,74 @@ export interface components {
             hours: number;
             /** Seconds */
             seconds: number;
+            /**
+             * Weekday
+             * @description 0 = Monday … 6 = Sunday, in TZ.
+             */
+            weekday: number;
         };
         /** HistoryPage */
         HistoryPage: {
-            /** Plays */
-            plays: components["schemas"]["HistoryPlay"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` for the next page; null on the last page.
              */
             next_cursor: string | null;
+            /** Plays */
+            plays: components["schemas"]["HistoryPlay"][];
         };
         /** HistoryPlay */
         HistoryPlay: {
-            /** Play Id */
-            play_id: string;
-            /** User Id */
-            user_id: string;
-            /** User */
-            user: string | null;
-            /** Item Id */
-            item_id: string;
-            /** Title */
-            title: string | null;
+            /** Audio Method */
+            audio_method: string | null;
+            /** Client */
+            client: string | null;
+            /** Completed */
+            completed: boolean;
+            /**
+             * Content Seconds
+             * @description Forward progress through the item, seeks excluded.
+             */
+            content_seconds: number;
+            /** Device */
+            device: string | null;
             /**
              * Display
              * @description Episodes as 'Series - Name (SxxEyy)', else the title.
              */
             display: string | null;
+            /** Item Id */
+            item_id: string;
             /** Item Type */
             item_type: string | null;
-            /** Client */
-            client: string | null;
-            /** Device */
-            device: string | null;
+            /**
+             * Live Tv
+             * @description Live TV: never in item statistics, in hours only with COUNT_LIVE_TV.
+             */
+            live_tv: boolean;
+            /** Paused Seconds */
+            paused_seconds: number;
+            /** Play Id */
+            play_id: string;
+            /** Play Method */
+            play_method: string | null;
+            /**
+             * Play Watch Seconds
+             * @description The whole play's watch time, whatever the window.
+             */
+            play_watch_seconds: number;
             /** Remote Address */
             remote_address: string | null;
+            /**
+             * Short
+             * @description Shorter than MIN_PLAY_SECONDS: its time counts, it is not counted as a play.
+             */
+            short: boolean;
+            /**
+             * Source
+             * @description live (polling), webhook, or import (Playback Reporting / played flags).
+             */
+            source: string;
             /**
              * Started At
              * Format: date-time
@@ -1711,50 +1738,23 @@ export interface components {
              * @description Null while the play is still open.
              */
             stopped_at: string | null;
+            /** Title */
+            title: string | null;
+            /** Transcode Reasons */
+            transcode_reasons: string[];
+            /** User */
+            user: string | null;
+            /** User Id */
+            user_id: string;
+            /** Video Method */
+            video_method: string | null;
+            /** Watch Hours */
+            watch_hours: number;
             /**
              * Watch Seconds
              * @description Time actually playing: pauses, stalls and seeks excluded (with a window: inside it).
              */
             watch_seconds: number;
-            /** Watch Hours */
-            watch_hours: number;
-            /**
-             * Play Watch Seconds
-             * @description The whole play's watch time, whatever the window.
-             */
-            play_watch_seconds: number;
-            /**
-             * Content Seconds
-             * @description Forward progress through the item, seeks excluded.
-             */
-            content_seconds: number;
-            /** Paused Seconds */
-            paused_seconds: number;
-            /** Completed */
-            completed: boolean;
-            /**
-             * Short
-             * @description Shorter than MIN_PLAY_SECONDS: its time counts, it is not counted as a play.
-             */
-            short: boolean;
-            /** Play Method */
-            play_method: string | null;
-            /** Video Method */
-            video_method: string | null;
-            /** Audio Method */
-            audio_method: string | null;
-            /** Transcode Reasons */
-            transcode_reasons: string[];
-            /**
-             * Source
-             * @description live (polling), webhook, or import (Playback Reporting / played flags).
-             */
-            source: string;
-            /**
-             * Live Tv
-             * @description Live TV: never in item statistics, in hours only with COUNT_LIVE_TV.
-             */
-            live_tv: boolean;
         };
         /** HourHours */
         HourHours: {
@@ -1777,45 +1777,52 @@ export interface components {
         /** ImportStatus */
         ImportStatus: {
             /**
-             * Running
-             * @description Running, or started and about to run.
+             * Error
+             * @description Why the last run ended early.
              */
-            running: boolean;
-            /** Rows Read */
-            rows_read: number;
-            /** Plays Added */
-            plays_added: number;
-            /** Skipped Duplicates */
-            skipped_duplicates: number;
-            /**
-             * Skipped Live Overlap
-             * @description Rows a live or webhook play of the same user and item covers.
-             */
-            skipped_live_overlap: number;
-            /** Skipped Invalid */
-            skipped_invalid: number;
-            /**
-             * Played Added
-             * @description Plays made from Emby's played flags, after the plugin's rows.
-             */
-            played_added: number;
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
             /**
              * Pages
              * @description Pages of plugin rows committed.
              */
             pages: number;
+            /**
+             * Played Added
+             * @description Plays made from Emby's played flags, after the plugin's rows.
+             */
+            played_added: number;
+            /** Plays Added */
+            plays_added: number;
+            /** Rows Read */
+            rows_read: number;
+            /**
+             * Running
+             * @description Running, or started and about to run.
+             */
+            running: boolean;
+            /** Skipped Duplicates */
+            skipped_duplicates: number;
+            /** Skipped Invalid */
+            skipped_invalid: number;
+            /**
+             * Skipped Live Overlap
+             * @description Rows a live or webhook play of the same user and item covers.
+             */
+            skipped_live_overlap: number;
             /** Started At */
             started_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
-            /**
-             * Error
-             * @description Why the last run ended early.
-             */
-            error: string | null;
         };
         /** Ingested */
         Ingested: {
+            /**
+             * Open Plays
+             * @description Plays the tracker holds open after this poll.
+             */
+            open_plays: number;
+            /** Playing */
+            playing: number;
             /**
              * Polled At
              * Format: date-time
@@ -1823,18 +1830,11 @@ export interface components {
             polled_at: string;
             /** Sessions */
             sessions: number;
-            /** Playing */
-            playing: number;
             /**
              * Skipped
              * @description Session records Emby sent that failed validation.
              */
             skipped: number;
-            /**
-             * Open Plays
-             * @description Plays the tracker holds open after this poll.
-             */
-            open_plays: number;
             /**
              * Unsaved Plays
              * @description Plays waiting for the database (a write failed).
@@ -1845,136 +1845,136 @@ export interface components {
         ItemPage: {
             /** Items */
             items: components["schemas"]["ListedItem"][];
-            /** Total */
-            total: number;
             /** Page */
             page: number;
             /** Page Size */
             page_size: number;
+            /** Total */
+            total: number;
         };
         /** ItemSummary */
         ItemSummary: {
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-            /**
-             * Type
-             * @description Emby item type: Movie, Episode, Series, Season, Audio, ...
-             */
-            type: string;
             /**
              * Display
              * @description Episodes as 'Series - Name (SxxEyy)', else the name.
              */
             display: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Runtime Sec
+             * @description Runtime in seconds, when Emby knows it.
+             */
+            runtime_sec: number | null;
             /**
              * Series Id
              * @description The series of an episode or season.
              */
             series_id: string | null;
             /**
-             * Runtime Sec
-             * @description Runtime in seconds, when Emby knows it.
+             * Type
+             * @description Emby item type: Movie, Episode, Series, Season, Audio, ...
              */
-            runtime_sec: number | null;
+            type: string;
         };
         /** JobHealth */
         JobHealth: {
-            /** Name */
-            name: string;
-            /** Running */
-            running: boolean;
-            /** Runs */
-            runs: number;
-            /** Last Run At */
-            last_run_at: string | null;
-            /** Last Error */
-            last_error: string | null;
             /**
              * Consecutive Failures
              * @description Failed runs in a row; the job retries with backoff meanwhile.
              */
             consecutive_failures: number;
-        };
-        /** JobInfo */
-        JobInfo: {
+            /** Last Error */
+            last_error: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
             /** Name */
             name: string;
-            /** Interval Sec */
-            interval_sec: number;
             /** Running */
             running: boolean;
             /** Runs */
             runs: number;
-            /** Failures */
-            failures: number;
+        };
+        /** JobInfo */
+        JobInfo: {
             /** Consecutive Failures */
             consecutive_failures: number;
-            /** Last Run At */
-            last_run_at: string | null;
-            /** Last Success At */
-            last_success_at: string | null;
+            /** Failures */
+            failures: number;
+            /** Interval Sec */
+            interval_sec: number;
             /** Last Duration Ms */
             last_duration_ms: number | null;
             /** Last Error */
             last_error: string | null;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Success At */
+            last_success_at: string | null;
+            /** Name */
+            name: string;
             /** Next Run At */
             next_run_at: string | null;
+            /** Running */
+            running: boolean;
+            /** Runs */
+            runs: number;
         };
         /** Library */
         Library: {
+            /** By Type */
+            by_type: components["schemas"]["TypeTotals"][];
             /** Items */
             items: number;
-            /** Size Bytes */
-            size_bytes: number;
+            /** Libraries */
+            libraries: components["schemas"]["LibraryTotals"][];
             /** Runtime Hours */
             runtime_hours: number;
             /** Runtime Seconds */
             runtime_seconds: number;
-            /** By Type */
-            by_type: components["schemas"]["TypeTotals"][];
-            /** Libraries */
-            libraries: components["schemas"]["LibraryTotals"][];
+            /** Size Bytes */
+            size_bytes: number;
         };
         /** LibraryTotals */
         LibraryTotals: {
-            /** Library Id */
-            library_id: string | null;
-            /** Name */
-            name: string | null;
+            /** By Type */
+            by_type: components["schemas"]["TypeTotals"][];
             /** Collection Type */
             collection_type: string | null;
             /** Items */
             items: number;
-            /** Size Bytes */
-            size_bytes: number;
+            /** Library Id */
+            library_id: string | null;
+            /** Name */
+            name: string | null;
             /** Runtime Hours */
             runtime_hours: number;
             /** Runtime Seconds */
             runtime_seconds: number;
-            /** By Type */
-            by_type: components["schemas"]["TypeTotals"][];
+            /** Size Bytes */
+            size_bytes: number;
         };
         /** ListedItem */
         ListedItem: {
+            /** Codec */
+            codec: string | null;
+            /** Height */
+            height: number | null;
             /** Id */
             id: string;
-            /** Name */
-            name: string;
             /**
              * Media Type
              * @description The item's Emby type (Movie, Episode, ...).
              */
             media_type: string;
-            /** Width */
-            width: number | null;
-            /** Height */
-            height: number | null;
-            /** Codec */
-            codec: string | null;
+            /** Name */
+            name: string;
             /** Quality */
             quality: string;
+            /** Width */
+            width: number | null;
         };
         /** MessageBody */
         MessageBody: {
@@ -1994,136 +1994,126 @@ export interface components {
         /** MethodRepair */
         MethodRepair: {
             /**
+             * Descriptions
+             * @description Stream descriptions the repaired plays now point at.
+             */
+            descriptions: number;
+            /**
              * Plays
              * @description Plays whose per-stream methods are (or were) filled in.
              */
             plays: number;
+            /** Repaired */
+            repaired: boolean;
             /**
              * Unknown
              * @description Plays missing a method that nothing recorded implies (left unknown).
              */
             unknown: number;
-            /**
-             * Descriptions
-             * @description Stream descriptions the repaired plays now point at.
-             */
-            descriptions: number;
-            /** Repaired */
-            repaired: boolean;
         };
         /** NamedUse */
         NamedUse: {
+            /** Hours */
+            hours: number;
+            /** Last Seen */
+            last_seen: string | null;
             /** Name */
             name: string | null;
             /** Plays */
             plays: number;
-            /** Hours */
-            hours: number;
             /** Seconds */
             seconds: number;
-            /** Last Seen */
-            last_seen: string | null;
         };
         /** NowCard */
         NowCard: {
-            /** Session Id */
-            session_id: string;
-            /** User Id */
-            user_id: string | null;
-            /** User */
-            user: string | null;
-            /** Item Id */
-            item_id: string;
-            /** Title */
-            title: string | null;
-            /**
-             * Display
-             * @description `Series - Episode (SxxEyy)`, a film with its year, else the name.
-             */
-            display: string | null;
-            /** Item Type */
-            item_type: string | null;
-            /** Live Tv */
-            live_tv: boolean;
-            /** Client */
-            client: string | null;
-            /** Device */
-            device: string | null;
-            /**
-             * Remote Address
-             * @description Shown to the admin only.
-             */
-            remote_address: string | null;
-            /**
-             * Position Sec
-             * @description Where playback was at `at`; a client moves on from there unless paused.
-             */
-            position_sec: number;
-            /** Duration Sec */
-            duration_sec: number | null;
-            /** Progress Pct */
-            progress_pct: number | null;
-            /** Is Paused */
-            is_paused: boolean;
             /**
              * At
              * Format: date-time
              * @description The moment the position was true (the snapshot's).
              */
             at: string;
-            /**
-             * Play Method
-             * @description DirectPlay, DirectStream or Transcode.
-             */
-            play_method: string | null;
-            video: components["schemas"]["VideoInfo"] | null;
             audio: components["schemas"]["AudioInfo"] | null;
-            subs: components["schemas"]["SubtitleInfo"] | null;
+            /** Backdrop */
+            backdrop: string | null;
             /**
              * Bitrate
              * @description Bits per second sent to the client.
              */
             bitrate: number | null;
-            transcode: components["schemas"]["TranscodeInfo"] | null;
+            /** Client */
+            client: string | null;
+            /** Device */
+            device: string | null;
+            /**
+             * Display
+             * @description `Series - Episode (SxxEyy)`, a film with its year, else the name.
+             */
+            display: string | null;
+            /** Duration Sec */
+            duration_sec: number | null;
+            /** Is Paused */
+            is_paused: boolean;
+            /** Item Id */
+            item_id: string;
+            /** Item Type */
+            item_type: string | null;
+            /** Live Tv */
+            live_tv: boolean;
+            /**
+             * Play Method
+             * @description DirectPlay, DirectStream or Transcode.
+             */
+            play_method: string | null;
+            /**
+             * Position Sec
+             * @description Where playback was at `at`; a client moves on from there unless paused.
+             */
+            position_sec: number;
             /**
              * Poster
              * @description Our image proxy's poster URL (a series' for an episode).
              */
             poster: string | null;
-            /** Backdrop */
-            backdrop: string | null;
+            /** Progress Pct */
+            progress_pct: number | null;
+            /**
+             * Remote Address
+             * @description Shown to the admin only.
+             */
+            remote_address: string | null;
+            /** Session Id */
+            session_id: string;
             /**
              * Started At
              * Format: date-time
              * @description When this service first saw the session play this item.
              */
             started_at: string;
+            subs: components["schemas"]["SubtitleInfo"] | null;
+            /** Title */
+            title: string | null;
+            transcode: components["schemas"]["TranscodeInfo"] | null;
+            /** User */
+            user: string | null;
+            /** User Id */
+            user_id: string | null;
+            video: components["schemas"]["VideoInfo"] | null;
         };
         /** OverlapRepair */
         OverlapRepair: {
-            /** Plays */
-            plays: number;
             /** Overlapping Segments */
             overlapping_segments: number;
-            /** Seconds Counted Twice */
-            seconds_counted_twice: number;
-            /** Sample Play Ids */
-            sample_play_ids: string[];
+            /** Plays */
+            plays: number;
             /** Repaired */
             repaired: boolean;
+            /** Sample Play Ids */
+            sample_play_ids: string[];
+            /** Seconds Counted Twice */
+            seconds_counted_twice: number;
         };
         /** Overview */
         Overview: {
-            /**
-             * Total Users
-             * @description Users known to Emby (not removed).
-             */
-            total_users: number;
-            /**
-             * Total Items
-             * @description Library items (not removed, not placeholders), all types.
-             */
-            total_items: number;
             /**
              * Items By Type
              * @description Library items per Emby type (Movie, Series, Episode...).
@@ -2132,25 +2122,35 @@ export interface components {
                 [key: string]: number;
             };
             /**
-             * Total Plays
-             * @description Viewings begun in the window (on their first play's day): resumes count once, plays under MIN_PLAY_SECONDS and Live TV not.
-             */
-            total_plays: number;
-            /**
-             * Unique Plays
-             * @description Distinct items of those viewings.
-             */
-            unique_plays: number;
-            /**
              * Total Hours
              * @description Watch time in the window, hours (0.01). Live TV only with COUNT_LIVE_TV.
              */
             total_hours: number;
             /**
+             * Total Items
+             * @description Library items (not removed, not placeholders), all types.
+             */
+            total_items: number;
+            /**
+             * Total Plays
+             * @description Viewings begun in the window (on their first play's day): resumes count once, plays under MIN_PLAY_SECONDS and Live TV not.
+             */
+            total_plays: number;
+            /**
              * Total Seconds
              * @description The same watch time in whole seconds.
              */
             total_seconds: number;
+            /**
+             * Total Users
+             * @description Users known to Emby (not removed).
+             */
+            total_users: number;
+            /**
+             * Unique Plays
+             * @description Distinct items of those viewings.
+             */
+            unique_plays: number;
         };
         /** PauseBody */
         PauseBody: {
@@ -2163,9 +2163,9 @@ export interface components {
         };
         /** PlayDetail */
         PlayDetail: {
-            play: components["schemas"]["HistoryPlay"];
             /** End Reason */
             end_reason: string | null;
+            play: components["schemas"]["HistoryPlay"];
             /** Segments */
             segments: components["schemas"]["PlaySegment"][];
             /**
@@ -2177,26 +2177,23 @@ export interface components {
         /** PlayMethods */
         PlayMethods: {
             /**
-             * Methods
-             * @description Plays per method: DirectPlay, DirectStream, Transcode.
-             */
-            methods: {
-                [key: string]: number;
-            };
-            /**
              * Detailed
              * @description Plays per 'video/audio' stream decision, e.g. 'direct/transcode'.
              */
             detailed: {
                 [key: string]: number;
             };
+            /** Limit */
+            limit: number;
             /**
-             * Transcode Reasons
-             * @description Transcoded plays per reason Emby gave.
+             * Methods
+             * @description Plays per method: DirectPlay, DirectStream, Transcode.
              */
-            transcode_reasons: {
+            methods: {
                 [key: string]: number;
             };
+            /** Offset */
+            offset: number;
             /**
              * Sessions
              * @description The plays themselves, newest first (a page).
@@ -2204,13 +2201,22 @@ export interface components {
             sessions: components["schemas"]["HistoryPlay"][];
             /** Total Sessions */
             total_sessions: number;
-            /** Offset */
-            offset: number;
-            /** Limit */
-            limit: number;
+            /**
+             * Transcode Reasons
+             * @description Transcoded plays per reason Emby gave.
+             */
+            transcode_reasons: {
+                [key: string]: number;
+            };
         };
         /** PlaySegment */
         PlaySegment: {
+            /** Position End Sec */
+            position_end_sec: number;
+            /** Position Start Sec */
+            position_start_sec: number;
+            /** Seconds */
+            seconds: number;
             /**
              * Started At
              * Format: date-time
@@ -2221,37 +2227,43 @@ export interface components {
              * Format: date-time
              */
             stopped_at: string;
-            /** Seconds */
-            seconds: number;
-            /** Position Start Sec */
-            position_start_sec: number;
-            /** Position End Sec */
-            position_end_sec: number;
         };
         /** PollerHealth */
         PollerHealth: {
-            /**
-             * Ok
-             * @description False while polls of Emby's /Sessions fail (open plays stay open meanwhile).
-             */
-            ok: boolean;
-            /** Interval Sec */
-            interval_sec: number;
-            /** Last Poll */
-            last_poll: string | null;
-            /** Last Success */
-            last_success: string | null;
-            /** Last Error */
-            last_error: string | null;
             /** Consecutive Failures */
             consecutive_failures: number;
+            /** Interval Sec */
+            interval_sec: number;
+            /** Last Error */
+            last_error: string | null;
+            /** Last Poll */
+            last_poll: string | null;
+            /**
+             * Last Subscriber Error
+             * @description Why a subscriber failed on the last snapshot; null once every subscriber takes one again.
+             */
+            last_subscriber_error: string | null;
+            /** Last Success */
+            last_success: string | null;
+            /** Last Write Error */
+            last_write_error: string | null;
             /**
              * Next Poll
              * @description When the next poll is due (later while backing off).
              */
             next_poll: string | null;
+            /**
+             * Ok
+             * @description False while polls of Emby's /Sessions fail (open plays stay open meanwhile).
+             */
+            ok: boolean;
             /** Open Plays */
             open_plays: number;
+            /**
+             * Subscriber Errors
+             * @description Snapshots a subscriber of the feed (the play recorder) failed on.
+             */
+            subscriber_errors: number;
             /**
              * Unsaved Plays
              * @description Plays decided but not yet stored (the database refused a write).
@@ -2262,56 +2274,44 @@ export interface components {
              * @description Webhooks applied to the plays, their receipts not yet stored.
              */
             waiting_webhooks: number;
-            /** Last Write Error */
-            last_write_error: string | null;
-            /**
-             * Subscriber Errors
-             * @description Snapshots a subscriber of the feed (the play recorder) failed on.
-             */
-            subscriber_errors: number;
-            /**
-             * Last Subscriber Error
-             * @description Why a subscriber failed on the last snapshot; null once every subscriber takes one again.
-             */
-            last_subscriber_error: string | null;
         };
         /** PositionRepair */
         PositionRepair: {
-            /** Negative Positions */
-            negative_positions: number;
+            /** Backwards Segments */
+            backwards_segments: number;
             /**
              * Beyond Runtime
              * @description Positions past the item's end (its runtime, with 5 % or 60 s slack).
              */
             beyond_runtime: number;
-            /**
-             * Unit Mixups
-             * @description Of those, positions converted to ticks twice (divided back on repair).
-             */
-            unit_mixups: number;
             /** Negative Durations */
             negative_durations: number;
-            /**
-             * Watch Beyond Span
-             * @description Plays that watched longer than they lasted on the wall clock.
-             */
-            watch_beyond_span: number;
-            /** Backwards Segments */
-            backwards_segments: number;
+            /** Negative Positions */
+            negative_positions: number;
             /**
              * Plays
              * @description Plays with any of the above.
              */
             plays: number;
-            /** Sample Play Ids */
-            sample_play_ids: string[];
             /** Repaired */
             repaired: boolean;
+            /** Sample Play Ids */
+            sample_play_ids: string[];
             /**
              * Statistics Rebuilt
              * @description The repair changed watch time the statistics hold: rebuilt.
              */
             statistics_rebuilt: boolean;
+            /**
+             * Unit Mixups
+             * @description Of those, positions converted to ticks twice (divided back on repair).
+             */
+            unit_mixups: number;
+            /**
+             * Watch Beyond Span
+             * @description Plays that watched longer than they lasted on the wall clock.
+             */
+            watch_beyond_span: number;
         };
         /** PublicConfig */
         PublicConfig: {
@@ -2319,14 +2319,14 @@ export interface components {
             emby_external_url: string;
             /** Emby Server Id */
             emby_server_id: string | null;
-            /** Server Name */
-            server_name: string | null;
-            /** Tz */
-            tz: string;
             /** Features */
             features: {
                 [key: string]: boolean;
             };
+            /** Server Name */
+            server_name: string | null;
+            /** Tz */
+            tz: string;
         };
         /** Qualities */
         Qualities: {
@@ -2342,96 +2342,96 @@ export interface components {
         };
         /** Recovery */
         Recovery: {
-            /** Open Plays */
-            open_plays: number;
+            /** Closed */
+            closed: number;
             /**
              * Held
              * @description Open plays the tracker holds (left to it).
              */
             held: number;
-            /** Closed */
-            closed: number;
-            /** Watch Seconds */
-            watch_seconds: number;
+            /** Open Plays */
+            open_plays: number;
             /** Sample Play Ids */
             sample_play_ids: string[];
+            /** Watch Seconds */
+            watch_seconds: number;
         };
         /** RefreshStatus */
         RefreshStatus: {
-            /** Running */
-            running: boolean;
+            /** Error */
+            error: string | null;
+            /** Finished At */
+            finished_at: string | null;
             /**
              * Kind
              * @description full or incremental: the last library sync's kind.
              */
             kind: string | null;
+            /** Pct */
+            pct: number | null;
+            /** Phase */
+            phase: string | null;
+            /** Processed */
+            processed: number;
+            /** Running */
+            running: boolean;
+            /** Started At */
+            started_at: string | null;
             /**
              * Status
              * @description running, done, failed or interrupted.
              */
             status: string | null;
-            /** Phase */
-            phase: string | null;
-            /** Processed */
-            processed: number;
             /** Total */
             total: number;
-            /** Pct */
-            pct: number | null;
-            /** Started At */
-            started_at: string | null;
-            /** Finished At */
-            finished_at: string | null;
-            /** Error */
-            error: string | null;
         };
         /** Reset */
         Reset: {
-            /** Plays Deleted */
-            plays_deleted: number;
             /** Items Deleted */
             items_deleted: number;
-            /** Users Deleted */
-            users_deleted: number;
             /**
              * Kept
              * @description What the reset kept, in words.
              */
             kept: string;
+            /** Plays Deleted */
+            plays_deleted: number;
+            /** Users Deleted */
+            users_deleted: number;
         };
         /**
          * SessionItem
          * @description What a session plays: the item's identity and shape (not its files or media sources).
          */
         SessionItem: {
+            /** Bitrate */
+            bitrate: number | null;
+            /** Container */
+            container: string | null;
+            /** Height */
+            height: number | null;
             /** Id */
             id: string;
-            /** Name */
-            name: string | null;
-            /** Type */
-            type: string | null;
+            /** Index Number */
+            index_number: number | null;
             /** Media Type */
             media_type: string | null;
+            /** Name */
+            name: string | null;
+            /** Parent Index Number */
+            parent_index_number: number | null;
+            /** Production Year */
+            production_year: number | null;
+            /** Run Time Ticks */
+            run_time_ticks: number | null;
             /** Series Id */
             series_id: string | null;
             /** Series Name */
             series_name: string | null;
-            /** Parent Index Number */
-            parent_index_number: number | null;
-            /** Index Number */
-            index_number: number | null;
-            /** Run Time Ticks */
-            run_time_ticks: number | null;
-            /** Production Year */
-            production_year: number | null;
-            /** Container */
-            container: string | null;
-            /** Bitrate */
-            bitrate: number | null;
+            /** Type */
+            type: string | null;
             /** Width */
             width: number | null;
-            /** Height */
-            height: number | null;
         };
         /** SessionOtherUser */
         SessionOtherUser: {
@@ -2442,83 +2442,83 @@ export interface components {
         };
         /** SessionPlayState */
         SessionPlayState: {
-            /** Position Ticks */
-            position_ticks: number | null;
-            /** Can Seek */
-            can_seek: boolean | null;
-            /** Is Paused */
-            is_paused: boolean | null;
-            /** Is Muted */
-            is_muted: boolean | null;
-            /** Volume Level */
-            volume_level: number | null;
             /** Audio Stream Index */
             audio_stream_index: number | null;
-            /** Subtitle Stream Index */
-            subtitle_stream_index: number | null;
+            /** Can Seek */
+            can_seek: boolean | null;
+            /** Is Muted */
+            is_muted: boolean | null;
+            /** Is Paused */
+            is_paused: boolean | null;
             /** Media Source Id */
             media_source_id: string | null;
             /** Play Method */
             play_method: string | null;
-            /** Repeat Mode */
-            repeat_mode: string | null;
             /** Playback Rate */
             playback_rate: number | null;
+            /** Position Ticks */
+            position_ticks: number | null;
+            /** Repeat Mode */
+            repeat_mode: string | null;
+            /** Subtitle Stream Index */
+            subtitle_stream_index: number | null;
+            /** Volume Level */
+            volume_level: number | null;
         };
         /** SessionTranscoding */
         SessionTranscoding: {
-            /** Video Codec */
-            video_codec: string | null;
-            /** Audio Codec */
-            audio_codec: string | null;
-            /** Container */
-            container: string | null;
-            /** Is Video Direct */
-            is_video_direct: boolean | null;
-            /** Is Audio Direct */
-            is_audio_direct: boolean | null;
-            /** Bitrate */
-            bitrate: number | null;
-            /** Width */
-            width: number | null;
-            /** Height */
-            height: number | null;
-            /** Framerate */
-            framerate: number | null;
             /** Audio Channels */
             audio_channels: number | null;
+            /** Audio Codec */
+            audio_codec: string | null;
+            /** Bitrate */
+            bitrate: number | null;
             /** Completion Percentage */
             completion_percentage: number | null;
-            /** Transcode Reasons */
-            transcode_reasons: string[];
+            /** Container */
+            container: string | null;
             /** Current Cpu Usage */
             current_cpu_usage: number | null;
+            /** Framerate */
+            framerate: number | null;
+            /** Height */
+            height: number | null;
+            /** Is Audio Direct */
+            is_audio_direct: boolean | null;
+            /** Is Video Direct */
+            is_video_direct: boolean | null;
+            /** Transcode Reasons */
+            transcode_reasons: string[];
+            /** Video Codec */
+            video_codec: string | null;
             /** Video Decoder Is Hardware */
             video_decoder_is_hardware: boolean | null;
             /** Video Encoder Is Hardware */
             video_encoder_is_hardware: boolean | null;
+            /** Width */
+            width: number | null;
         };
         /** Started */
         Started: {
-            /** Started */
-            started: boolean;
             /**
              * Job Id
              * @description The background job that runs it (see /admin/scheduler/stats).
              */
             job_id: string;
+            /** Started */
+            started: boolean;
         };
         /** SubtitleInfo */
         SubtitleInfo: {
-            /** Language */
-            language: string | null;
-            /** Codec */
-            codec: string | null;
             /**
              * Burned In
              * @description Drawn into the picture by a transcode (not shown by the client).
              */
             burned_in: boolean;
+            /** Codec */
+            codec: string | null;
+            /** Language */
+            language: string | null;
         };
         /** Summary */
         Summary: {
@@ -2536,13 +2536,13 @@ export interface components {
              * @description Streams remuxed on the way (DirectStream).
              */
             direct_streams: number;
-            /** Paused */
-            paused: number;
             /**
              * Outbound Mbps
              * @description The bitrate sent to every client, in megabits per second.
              */
             outbound_mbps: number;
+            /** Paused */
+            paused: number;
             /**
              * Per User
              * @description Streams per user name.
@@ -2553,68 +2553,74 @@ export interface components {
         };
         /** TopItem */
         TopItem: {
-            /** Item Id */
-            item_id: string;
-            /** Name */
-            name: string | null;
-            /** Type */
-            type: string | null;
             /**
              * Display
              * @description Episodes as 'Series - Name (SxxEyy)', else the title.
              */
             display: string | null;
-            /** Series Id */
-            series_id?: string | null;
             /** Hours */
             hours: number;
-            /** Seconds */
-            seconds: number;
+            /** Item Id */
+            item_id: string;
+            /** Name */
+            name: string | null;
             /**
              * Plays
              * @description Viewings started in the window (resumes once; short plays not).
              */
             plays: number;
+            /** Seconds */
+            seconds: number;
+            /** Series Id */
+            series_id?: string | null;
+            /** Type */
+            type: string | null;
         };
         /** TopSeries */
         TopSeries: {
-            /** Series Id */
-            series_id: string;
-            /** Name */
-            name: string | null;
             /** Hours */
             hours: number;
-            /** Seconds */
-            seconds: number;
+            /** Name */
+            name: string | null;
             /** Plays */
             plays: number;
+            /** Seconds */
+            seconds: number;
+            /** Series Id */
+            series_id: string;
         };
         /** TopUser */
         TopUser: {
-            /** User Id */
-            user_id: string;
-            /** Name */
-            name: string | null;
             /** Hours */
             hours: number;
-            /** Seconds */
-            seconds: number;
+            /** Name */
+            name: string | null;
             /**
              * Plays
              * @description Viewings begun in the window (resumes once; short plays and Live TV not).
              */
             plays: number;
+            /** Seconds */
+            seconds: number;
+            /** User Id */
+            user_id: string;
         };
         /** TranscodeInfo */
         TranscodeInfo: {
-            /** Video From */
-            video_from: string | null;
-            /** Video To */
-            video_to: string | null;
             /** Audio From */
             audio_from: string | null;
             /** Audio To */
             audio_to: string | null;
+            /**
+             * Hardware
+             * @description The hardware acceleration Emby says it uses (decoder / encoder).
+             */
+            hardware: string | null;
+            /**
+             * Progress Pct
+             * @description How much of the file the transcode has made, in percent.
+             */
+            progress_pct: number | null;
             /**
              * Reasons
              * @description Emby's reasons, as it names them.
@@ -2626,21 +2632,6 @@ export interface components {
              */
             reasons_text: string[];
             /**
-             * Hardware
-             * @description The hardware acceleration Emby says it uses (decoder / encoder).
-             */
-            hardware: string | null;
-            /**
-             * To Resolution
-             * @description The resolution sent, when the transcode scales the picture.
-             */
-            to_resolution: string | null;
-            /**
-             * Progress Pct
-             * @description How much of the file the transcode has made, in percent.
-             */
-            progress_pct: number | null;
-            /**
              * Speed
              * @description Frames transcoded per second of the source's rate (1.0 keeps up).
              */
@@ -2650,19 +2641,28 @@ export interface components {
              * @description The transcode is far enough ahead that Emby slows it down.
              */
             throttled: boolean;
+            /**
+             * To Resolution
+             * @description The resolution sent, when the transcode scales the picture.
+             */
+            to_resolution: string | null;
+            /** Video From */
+            video_from: string | null;
+            /** Video To */
+            video_to: string | null;
         };
         /** TypeTotals */
         TypeTotals: {
-            /** Type */
-            type: string;
             /** Items */
             items: number;
-            /** Size Bytes */
-            size_bytes: number;
             /** Runtime Hours */
             runtime_hours: number;
             /** Runtime Seconds */
             runtime_seconds: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Type */
+            type: string;
         };
         /** UserDay */
         UserDay: {
@@ -2672,10 +2672,6 @@ export interface components {
              * @description Local day in TZ.
              */
             day: string;
-            /** User Id */
-            user_id: string;
-            /** User */
-            user: string | null;
             /**
              * Hours
              * @description Watch time that day, in hours (0.01); a play across midnight is split.
@@ -2686,36 +2682,13 @@ export interface components {
              * @description The same watch time in whole seconds.
              */
             seconds: number;
+            /** User */
+            user: string | null;
+            /** User Id */
+            user_id: string;
         };
         /** UserDetail */
         UserDetail: {
-            /** User Id */
-            user_id: string;
-            /** Name */
-            name: string | null;
-            /** Total Hours */
-            total_hours: number;
-            /** Total Seconds */
-            total_seconds: number;
-            /**
-             * Plays
-             * @description Viewings in the window (resumes once; short plays and Live TV not).
-             */
-            plays: number;
-            /**
-             * Movies
-             * @description Distinct movies watched in the window.
-             */
-            movies: number;
-            /**
-             * Episodes
-             * @description Distinct episodes watched in the window.
-             */
-            episodes: number;
-            /** Top Items */
-            top_items: components["schemas"]["TopItem"][];
-            /** Recent Plays */
-            recent_plays: components["schemas"]["HistoryPlay"][];
             /**
              * By Day
              * @description Watch time per local day (at most the window's last year).
@@ -2726,21 +2699,48 @@ export interface components {
              * @description Watch time per hour of the day, all 24, over the window.
              */
             by_hour: components["schemas"]["HourHours"][];
-            /** Devices */
-            devices: components["schemas"]["NamedUse"][];
             /** Clients */
             clients: components["schemas"]["NamedUse"][];
+            /** Devices */
+            devices: components["schemas"]["NamedUse"][];
+            /**
+             * Episodes
+             * @description Distinct episodes watched in the window.
+             */
+            episodes: number;
+            /**
+             * Movies
+             * @description Distinct movies watched in the window.
+             */
+            movies: number;
+            /** Name */
+            name: string | null;
+            /**
+             * Plays
+             * @description Viewings in the window (resumes once; short plays and Live TV not).
+             */
+            plays: number;
+            /** Recent Plays */
+            recent_plays: components["schemas"]["HistoryPlay"][];
+            /** Top Items */
+            top_items: components["schemas"]["TopItem"][];
+            /** Total Hours */
+            total_hours: number;
+            /** Total Seconds */
+            total_seconds: number;
+            /** User Id */
+            user_id: string;
         };
         /** UsersSynced */
         UsersSynced: {
-            /** Total Users */
-            total_users: number;
             /** Added */
             added: number;
-            /** Updated */
-            updated: number;
             /** Removed */
             removed: number;
+            /** Total Users */
+            total_users: number;
+            /** Updated */
+            updated: number;
         };
         /** UsersTotal */
         UsersTotal: {
@@ -2749,26 +2749,37 @@ export interface components {
         };
         /** ValidationError */
         ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
             /** Location */
             loc: (string | number)[];
             /** Message */
             msg: string;
             /** Error Type */
             type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
         };
         /** VersionInfo */
         VersionInfo: {
-            /** Version */
-            version: string;
             /** Commit */
             commit: string;
+            /** Version */
+            version: string;
         };
         /** VideoInfo */
         VideoInfo: {
+            /** Bit Depth */
+            bit_depth: number | null;
+            /** Codec */
+            codec: string | null;
+            /**
+             * Hdr
+             * @description HDR10, HDR10+, Dolby Vision, HLG; null for SDR or unknown.
+             */
+            hdr: string | null;
+            /** Height */
+            height: number | null;
             /**
              * Resolution
              * @description 4K, 1080p, ... by the classifier of the statistics (letterboxing allowed).
@@ -2776,17 +2787,6 @@ export interface components {
             resolution: string;
             /** Width */
             width: number | null;
-            /** Height */
-            height: number | null;
-            /** Codec */
-            codec: string | null;
-            /** Bit Depth */
-            bit_depth: number | null;
-            /**
-             * Hdr
-             * @description HDR10, HDR10+, Dolby Vision, HLG; null for SDR or unknown.
-             */
-            hdr: string | null;
         };
         /** WebhookAccepted */
         WebhookAccepted: {
@@ -2795,11 +2795,8 @@ export interface components {
         };
         /** WebhookInfo */
         WebhookInfo: {
-            /**
-             * Url
-             * @description The address to paste into Emby (Dashboard › Webhooks), token included.
-             */
-            url: string;
+            /** Duplicates */
+            duplicates: number;
             /**
              * Events
              * @description Events received since start-up, per type.
@@ -2809,42 +2806,45 @@ export interface components {
             };
             /** Last Received At */
             last_received_at: string | null;
-            /** Duplicates */
-            duplicates: number;
+            /** Malformed */
+            malformed: number;
             /**
              * Rejected
              * @description Requests with a wrong or missing token.
              */
             rejected: number;
-            /** Malformed */
-            malformed: number;
+            /**
+             * Url
+             * @description The address to paste into Emby (Dashboard › Webhooks), token included.
+             */
+            url: string;
         };
         /** WebsocketHealth */
         WebsocketHealth: {
-            /**
-             * Enabled
-             * @description EMBY_WEBSOCKET: Emby pushes session changes the moment they happen.
-             */
-            enabled: boolean;
-            /** Connected */
-            connected: boolean;
             /**
              * Auth Failed
              * @description Emby refused the API key on the websocket.
              */
             auth_failed: boolean;
+            /** Connected */
+            connected: boolean;
             /** Connected Since */
             connected_since: string | null;
-            /** Last Message */
-            last_message: string | null;
             /** Connects */
             connects: number;
-            /** Messages */
-            messages: number;
             /** Consecutive Failures */
             consecutive_failures: number;
+            /**
+             * Enabled
+             * @description EMBY_WEBSOCKET: Emby pushes session changes the moment they happen.
+             */
+            enabled: boolean;
             /** Last Error */
             last_error: string | null;
+            /** Last Message */
+            last_message: string | null;
+            /** Messages */
+            messages: number;
             /** Next Attempt */
             next_attempt: string | null;
         };
@@ -2857,1553 +2857,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    health_health_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-            /** @description Service Unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Health"];
-                };
-            };
-        };
-    };
-    emby_health_health_emby_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmbyHealth"];
-                };
-            };
-            /** @description Bad Gateway */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EmbyHealth"];
-                };
-            };
-        };
-    };
-    public_config_config_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublicConfig"];
-                };
-            };
-        };
-    };
-    version_version_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VersionInfo"];
-                };
-            };
-        };
-    };
-    stats_overview_stats_overview_get: {
-        parameters: {
-            query?: {
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Overview"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_users_total_stats_users_total_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UsersTotal"];
-                };
-            };
-        };
-    };
-    stats_usage_stats_usage_get: {
-        parameters: {
-            query?: {
-                /** @description Emby user id (32 hex digits). */
-                user_id?: string | null;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserDay"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_top_users_alias: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TopUser"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_top_users_stats_top_users_get: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TopUser"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_top_items_alias: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description Only this Emby item type. */
-                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
-                /** @description Rank items, or series. */
-                group?: "item" | "series";
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TopItem"][] | components["schemas"]["TopSeries"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_top_items_stats_top_items_get: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description Only this Emby item type. */
-                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
-                /** @description Rank items, or series. */
-                group?: "item" | "series";
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TopItem"][] | components["schemas"]["TopSeries"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_top_series_stats_top_series_get: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TopSeries"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_active_users_stats_active_users_get: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ActiveUser"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_user_alias: {
-        parameters: {
-            query?: {
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path: {
-                /** @description Emby user id (32 hex digits). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserDetail"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_user_stats_user__user_id__get: {
-        parameters: {
-            query?: {
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path: {
-                /** @description Emby user id (32 hex digits). */
-                user_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UserDetail"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_play_methods_alias: {
-        parameters: {
-            query?: {
-                /** @description Emby user id (32 hex digits). */
-                user_id?: string | null;
-                /** @description Only this Emby item type. */
-                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
-                /** @description List direct plays too. */
-                show_all?: boolean;
-                /** @description Plays to skip. */
-                offset?: number;
-                /** @description Rows per page (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PlayMethods"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_play_methods_stats_play_methods_get: {
-        parameters: {
-            query?: {
-                /** @description Emby user id (32 hex digits). */
-                user_id?: string | null;
-                /** @description Only this Emby item type. */
-                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
-                /** @description List direct plays too. */
-                show_all?: boolean;
-                /** @description Plays to skip. */
-                offset?: number;
-                /** @description Rows per page (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PlayMethods"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_clients_stats_clients_get: {
-        parameters: {
-            query?: {
-                /** @description How many rows (1-500). */
-                limit?: number;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ClientUse"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_heatmap_stats_heatmap_get: {
-        parameters: {
-            query?: {
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HeatCell"][];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_concurrency_stats_concurrency_get: {
-        parameters: {
-            query?: {
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Concurrency"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_history_stats_history_get: {
-        parameters: {
-            query?: {
-                /** @description Emby user id (32 hex digits). */
-                user_id?: string | null;
-                /** @description Emby item id. */
-                item_id?: string | null;
-                /** @description Emby item type. */
-                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
-                /** @description Client name, exactly. */
-                client?: string | null;
-                /** @description How Emby delivered the stream. */
-                play_method?: ("DirectPlay" | "DirectStream" | "Transcode") | null;
-                /** @description Title search. */
-                q?: string | null;
-                /** @description Rows per page (1-500). */
-                limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string | null;
-                /** @description The window: this many local days up to today (1-3650). */
-                days?: number | null;
-                /** @description The window by name; wins over `days`. `all-time` has no start. */
-                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
-                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
-                from?: string | null;
-                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
-                to?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HistoryPage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_play_stats_history__play_id__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description A play's id. */
-                play_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PlayDetail"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_qualities_stats_qualities_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Qualities"];
-                };
-            };
-        };
-    };
-    stats_codecs_stats_codecs_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Codecs"];
-                };
-            };
-        };
-    };
-    stats_items_by_quality_stats_items_by_quality__quality__get: {
-        parameters: {
-            query?: {
-                /** @description Page number, from 1. */
-                page?: number;
-                /** @description Items per page (1-500). */
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                /** @description A quality label, as /stats/qualities names it. */
-                quality: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemPage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_items_by_codec_stats_items_by_codec__codec__get: {
-        parameters: {
-            query?: {
-                /** @description Page number, from 1. */
-                page?: number;
-                /** @description Items per page (1-500). */
-                page_size?: number;
-            };
-            header?: never;
-            path: {
-                /** @description A codec name, e.g. hevc. */
-                codec: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemPage"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    stats_library_stats_library_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Library"];
-                };
-            };
-        };
-    };
-    items_by_ids_items_by_ids_get: {
-        parameters: {
-            query: {
-                /** @description Comma-separated Emby item ids (numbers or 32 hex digits), 1 to 200. */
-                ids: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ItemSummary"][];
-                };
-            };
-            /** @description Unprocessable Entity */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    item_image_img__kind___item_id__get: {
-        parameters: {
-            query?: {
-                /** @description Width in pixels, 1-1920 (default: Emby's size). */
-                w?: number | null;
-            };
-            header?: {
-                /** @description ETags the browser holds. */
-                "if-none-match"?: string | null;
-            };
-            path: {
-                /** @description primary (poster) or backdrop. */
-                kind: components["schemas"]["ImageKind"];
-                /** @description Emby item id. */
-                item_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The image (any image type but SVG), with `ETag` and `Cache-Control`. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "image/*": string;
-                };
-            };
-            /** @description `If-None-Match` names the current ETag: the browser's copy is current. */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Unknown item, or neither it nor its series has this image. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Bad image type, item id or width. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Emby failed, was too slow, or sent something that is not an image. */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    emby_webhook_admin_webhook_emby_post: {
-        parameters: {
-            query?: {
-                /** @description The webhook token. */
-                token?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAccepted"];
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request Entity Too Large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    emby_webhook_webhooks_emby_post: {
-        parameters: {
-            query?: {
-                /** @description The webhook token. */
-                token?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookAccepted"];
-                };
-            };
-            /** @description Bad Request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Unauthorized */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Request Entity Too Large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    scheduler_stats_admin_scheduler_stats_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["JobInfo"][];
-                };
-            };
-        };
-    };
-    refresh_start_admin_refresh_start_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Started"];
-                };
-            };
-            /** @description A library sync is running. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    refresh_incremental_admin_refresh_incremental_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Started"];
-                };
-            };
-            /** @description A library sync is running. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    refresh_status_admin_refresh_status_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RefreshStatus"];
-                };
-            };
-        };
-    };
-    users_force_sync_admin_users_force_sync_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["UsersSynced"];
-                };
-            };
-        };
-    };
-    webhook_stats_admin_webhook_stats_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookInfo"];
-                };
-            };
-        };
-    };
-    diagnostics_admin_diagnostics_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Diagnostics"];
-                };
-            };
-        };
-    };
-    admin_reset_all_admin_reset_all_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Confirm"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Reset"];
-                };
-            };
-            /** @description The history import is running. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    admin_reset_lifetime_admin_reset_lifetime_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Confirm"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Reset"];
-                };
-            };
-            /** @description The history import is running. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-        };
-    };
-    fix_pos_units_report_admin_fix_pos_units_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PositionRepair"];
-                };
-            };
-        };
-    };
-    fix_pos_units_admin_fix_pos_units_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PositionRepair"];
-                };
-            };
-        };
-    };
-    recover_intervals_admin_recover_intervals_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Recovery"];
-                };
-            };
-        };
-    };
-    dedupe_report_admin_cleanup_intervals_dedupe_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OverlapRepair"];
-                };
-            };
-        };
-    };
-    dedupe_admin_cleanup_intervals_dedupe_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["OverlapRepair"];
-                };
-            };
-        };
-    };
-    backfill_report_admin_cleanup_backfill_playmethods_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MethodRepair"];
-                };
-            };
-        };
-    };
-    backfill_admin_cleanup_backfill_playmethods_post: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["MethodRepair"];
-                };
-            };
-        };
-    };
     backup_list_admin_backup_get: {
         parameters: {
             query?: never;
@@ -4512,6 +2965,758 @@ export interface operations {
             };
         };
     };
+    backfill_report_admin_cleanup_backfill_playmethods_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodRepair"];
+                };
+            };
+        };
+    };
+    backfill_admin_cleanup_backfill_playmethods_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MethodRepair"];
+                };
+            };
+        };
+    };
+    dedupe_report_admin_cleanup_intervals_dedupe_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlapRepair"];
+                };
+            };
+        };
+    };
+    dedupe_admin_cleanup_intervals_dedupe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlapRepair"];
+                };
+            };
+        };
+    };
+    debug_emby_sessions_admin_debug_emby_sessions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbySessions"];
+                };
+            };
+        };
+    };
+    debug_ingest_active_admin_debug_ingest_active_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ingested"];
+                };
+            };
+        };
+    };
+    debug_sessions_admin_debug_sessions_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description Emby item id. */
+                item_id?: string | null;
+                active?: boolean;
+                /** @description Rows per page (1-500). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebugPlay"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    debug_users_admin_debug_users_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DebugUsers"];
+                };
+            };
+        };
+    };
+    diagnostics_admin_diagnostics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Diagnostics"];
+                };
+            };
+        };
+    };
+    fix_pos_units_report_admin_fix_pos_units_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionRepair"];
+                };
+            };
+        };
+    };
+    fix_pos_units_admin_fix_pos_units_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionRepair"];
+                };
+            };
+        };
+    };
+    import_status_admin_import_playback_reporting_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportStatus"];
+                };
+            };
+        };
+    };
+    import_start_admin_import_playback_reporting_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Started"];
+                };
+            };
+            /** @description The import is running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    recover_intervals_admin_recover_intervals_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recovery"];
+                };
+            };
+        };
+    };
+    refresh_incremental_admin_refresh_incremental_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Started"];
+                };
+            };
+            /** @description A library sync is running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    refresh_start_admin_refresh_start_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Started"];
+                };
+            };
+            /** @description A library sync is running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    refresh_status_admin_refresh_status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefreshStatus"];
+                };
+            };
+        };
+    };
+    admin_reset_all_admin_reset_all_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reset"];
+                };
+            };
+            /** @description The history import is running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_reset_lifetime_admin_reset_lifetime_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Confirm"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reset"];
+                };
+            };
+            /** @description The history import is running. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    scheduler_stats_admin_scheduler_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobInfo"][];
+                };
+            };
+        };
+    };
+    users_force_sync_admin_users_force_sync_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsersSynced"];
+                };
+            };
+        };
+    };
+    emby_webhook_admin_webhook_emby_post: {
+        parameters: {
+            query?: {
+                /** @description The webhook token. */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    webhook_stats_admin_webhook_stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookInfo"];
+                };
+            };
+        };
+    };
+    public_config_config_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicConfig"];
+                };
+            };
+        };
+    };
+    health_health_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    emby_health_health_emby_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbyHealth"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbyHealth"];
+                };
+            };
+        };
+    };
+    item_image_img__kind___item_id__get: {
+        parameters: {
+            query?: {
+                /** @description Width in pixels, 1-1920 (default: Emby's size). */
+                w?: number | null;
+            };
+            header?: {
+                /** @description ETags the browser holds. */
+                "if-none-match"?: string | null;
+            };
+            path: {
+                /** @description primary (poster) or backdrop. */
+                kind: components["schemas"]["ImageKind"];
+                /** @description Emby item id. */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image (any image type but SVG), with `ETag` and `Cache-Control`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": string;
+                };
+            };
+            /** @description `If-None-Match` names the current ETag: the browser's copy is current. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown item, or neither it nor its series has this image. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Bad image type, item id or width. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Emby failed, was too slow, or sent something that is not an image. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    items_by_ids_items_by_ids_get: {
+        parameters: {
+            query: {
+                /** @description Comma-separated Emby item ids (numbers or 32 hex digits), 1 to 200. */
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemSummary"][];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     snapshot_now_snapshot_get: {
         parameters: {
             query?: never;
@@ -4528,26 +3733,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["NowCard"][];
-                };
-            };
-        };
-    };
-    summary_now_summary_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Summary"];
                 };
             };
         };
@@ -4572,6 +3757,74 @@ export interface operations {
             };
             /** @description Too many live views open. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    summary_now_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Summary"];
+                };
+            };
+        };
+    };
+    message_now__session_id__message_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session's id (as in /now). */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not playing now. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Emby failed. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4671,35 +3924,34 @@ export interface operations {
             };
         };
     };
-    message_now__session_id__message_post: {
+    stats_active_users_stats_active_users_get: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description The session's id (as in /now). */
-                session_id: string;
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["MessageBody"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
-            204: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Not playing now. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
+                content: {
+                    "application/json": components["schemas"]["ActiveUser"][];
                 };
-                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -4710,16 +3962,49 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
-            /** @description Emby failed. */
-            502: {
+        };
+    };
+    stats_clients_stats_clients_get: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ClientUse"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
-    debug_users_admin_debug_users_get: {
+    stats_codecs_stats_codecs_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4734,21 +4019,114 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DebugUsers"];
+                    "application/json": components["schemas"]["Codecs"];
                 };
             };
         };
     };
-    debug_sessions_admin_debug_sessions_get: {
+    stats_concurrency_stats_concurrency_get: {
+        parameters: {
+            query?: {
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Concurrency"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_heatmap_stats_heatmap_get: {
+        parameters: {
+            query?: {
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatCell"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_history_stats_history_get: {
         parameters: {
             query?: {
                 /** @description Emby user id (32 hex digits). */
                 user_id?: string | null;
                 /** @description Emby item id. */
                 item_id?: string | null;
-                active?: boolean;
+                /** @description Emby item type. */
+                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
+                /** @description Client name, exactly. */
+                client?: string | null;
+                /** @description How Emby delivered the stream. */
+                play_method?: ("DirectPlay" | "DirectStream" | "Transcode") | null;
+                /** @description Title search. */
+                q?: string | null;
                 /** @description Rows per page (1-500). */
                 limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
             };
             header?: never;
             path?: never;
@@ -4762,7 +4140,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DebugPlay"][];
+                    "application/json": components["schemas"]["HistoryPage"];
                 };
             };
             /** @description Validation Error */
@@ -4776,7 +4154,113 @@ export interface operations {
             };
         };
     };
-    debug_emby_sessions_admin_debug_emby_sessions_get: {
+    stats_play_stats_history__play_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A play's id. */
+                play_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_items_by_codec_stats_items_by_codec__codec__get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A codec name, e.g. hevc. */
+                codec: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_items_by_quality_stats_items_by_quality__quality__get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A quality label, as /stats/qualities names it. */
+                quality: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_library_stats_library_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4791,12 +4275,146 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EmbySessions"];
+                    "application/json": components["schemas"]["Library"];
                 };
             };
         };
     };
-    debug_ingest_active_admin_debug_ingest_active_post: {
+    stats_overview_stats_overview_get: {
+        parameters: {
+            query?: {
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_play_methods_stats_play_methods_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
+                /** @description List direct plays too. */
+                show_all?: boolean;
+                /** @description Plays to skip. */
+                offset?: number;
+                /** @description Rows per page (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayMethods"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_play_methods_alias: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
+                /** @description List direct plays too. */
+                show_all?: boolean;
+                /** @description Plays to skip. */
+                offset?: number;
+                /** @description Rows per page (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlayMethods"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_qualities_stats_qualities_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4811,12 +4429,301 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Ingested"];
+                    "application/json": components["schemas"]["Qualities"];
                 };
             };
         };
     };
-    import_status_admin_import_playback_reporting_get: {
+    stats_top_items_alias: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
+                /** @description Rank items, or series. */
+                group?: "item" | "series";
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopItem"][] | components["schemas"]["TopSeries"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_top_users_alias: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUser"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_top_items_stats_top_items_get: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "Audio" | "Video" | "MusicVideo" | "TvChannel" | "Trailer" | "AudioBook" | "Book") | null;
+                /** @description Rank items, or series. */
+                group?: "item" | "series";
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopItem"][] | components["schemas"]["TopSeries"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_top_series_stats_top_series_get: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopSeries"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_top_users_stats_top_users_get: {
+        parameters: {
+            query?: {
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUser"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_usage_stats_usage_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDay"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_user_stats_user__user_id__get: {
+        parameters: {
+            query?: {
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Emby user id (32 hex digits). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_users_total_stats_users_total_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4831,12 +4738,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImportStatus"];
+                    "application/json": components["schemas"]["UsersTotal"];
                 };
             };
         };
     };
-    import_start_admin_import_playback_reporting_post: {
+    stats_user_alias: {
+        parameters: {
+            query?: {
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description Emby user id (32 hex digits). */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    version_version_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -4846,20 +4794,72 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Successful Response */
-            202: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Started"];
+                    "application/json": components["schemas"]["VersionInfo"];
                 };
             };
-            /** @description The import is running. */
-            409: {
+        };
+    };
+    emby_webhook_webhooks_emby_post: {
+        parameters: {
+            query?: {
+                /** @description The webhook token. */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["WebhookAccepted"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
