@@ -1,0 +1,168 @@
+"""The web UI in a real browser: Debian's chromium driven by Playwright, against a real `serve` (the UI built into
+the package by scripts/build-web) and the simulated Emby in this process, so the test starts and stops sessions.
+
+A session shows on the dashboard within seconds of starting and goes when it stops; names from Emby (the
+simulator's hostile ones) stay text; the API Explorer runs an endpoint; no page logs an error. Every page is
+saved as a screenshot at desktop and phone width in `artifacts/screenshots/` (a person looks at them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
+from tests.processes import ROOT, serving
+
+from emby_analytics.simulator.playback import Device, Play, PlaybackScript
+from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.world import MOVIE
+from emby_analytics.simulator.world.hostile import HOSTILE_DEVICE_NAMES, HOSTILE_TITLES
+from emby_analytics.testing import live_simulator
+
+API_KEY = "b" * 32
+ADMIN_TOKEN = "browser-admin-token-0123"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 375, "height": 812}
+# Each page, and what shows that it has drawn its data (an open live view keeps the network busy for good).
+PAGES = {
+    "dashboard": ("/", "section[aria-label='Key figures'] .kpi-value"),
+    "api-explorer": ("/api-explorer", "details.op"),
+}
+WITHIN_MS = 10_000  # a poll every second, the view's trip to the browser, the browser drawing it
+HOSTILE_DEVICE = HOSTILE_DEVICE_NAMES[0]  # an <img> with an onerror handler
+
+if not (ROOT / "src" / "emby_analytics" / "web" / "index.html").is_file():
+    pytest.skip("the web UI is not built: run scripts/build-web", allow_module_level=True)
+if not CHROMIUM.is_file():
+    pytest.skip("Debian's chromium is missing: apt-get install chromium (scripts/test does)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def emby() -> Iterator[tuple[Simulator, str]]:
+    with live_simulator(API_KEY) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory, emby: tuple[Simulator, str]) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("browser")
+    settings = {"ADMIN_TOKEN": ADMIN_TOKEN, "NOW_POLL_SEC": "1", "EMBY_WEBSOCKET": "false", "TZ": "Europe/Berlin"}
+    with serving(data, emby[1], API_KEY, **settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        yield _chromium(playwright)
+
+
+def _chromium(playwright: Playwright) -> Browser:
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+
+
+class Watched:
+    """A page with what went wrong on it: console errors, uncaught exceptions, dialogs (an `alert` a hostile name
+    would open), requests that left this machine."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+        page.on("dialog", self._dialog)
+        page.on("request", lambda r: None if r.url.startswith((base, "data:")) else self.outside.append(r.url))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def clean(self) -> None:
+        assert self.errors == [], "no console errors"
+        assert self.dialogs == [], "no dialog opened (a hostile name ran as code?)"
+        assert self.outside == [], "nothing loads from the internet"
+
+
+@pytest.fixture
+def watched(browser: Browser, base: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport=DESKTOP, base_url=base)
+    try:
+        page = Watched(context.new_page(), base)
+        yield page
+        page.clean()
+    finally:
+        context.close()
+
+
+def _start(sim: Simulator) -> tuple[str, str]:
+    """(session id, title): a film with a hostile title, played on a device with a hostile name."""
+    film = next(
+        record
+        for i in sim.world.ids_of_type(MOVIE)
+        if (record := sim.world.item(i)) is not None and record.runtime and record.name in HOSTILE_TITLES
+    )
+    user = next(u for u in sim.world.users if not u.is_disabled)
+    device = Device(device_id="9d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a", device_name=HOSTILE_DEVICE)
+    script = PlaybackScript(user.id, sim.clock.now(), (Play(0, str(film.id)),), device)
+    return sim.sessions.add_script(script), film.name
+
+
+def _shoot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_session_shows_within_seconds_and_goes_when_it_stops(watched: Watched, emby: tuple[Simulator, str]) -> None:
+    sim, _ = emby
+    page = watched.page
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Now Playing")).to_be_visible()
+    expect(page.get_by_text("Nothing is playing right now.")).to_be_visible(timeout=WITHIN_MS)
+    session_id, title = _start(sim)
+    card = page.locator("article.now-card")
+    expect(card).to_have_count(1, timeout=WITHIN_MS)
+    expect(card).to_contain_text(title)  # the hostile title, as text
+    expect(card).to_contain_text(HOSTILE_DEVICE)
+    assert page.locator("img[src='x']").count() == 0, "no element made from a name"
+    expect(page.locator(".summary-line")).to_contain_text("1 stream")
+    _shoot(page, "dashboard-desktop-playing")
+    sim.sessions.command(session_id, "Stop")
+    expect(card).to_have_count(0, timeout=WITHIN_MS)
+    expect(page.get_by_text("Nothing is playing right now.")).to_be_visible()
+
+
+def test_the_api_explorer_runs_an_endpoint(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/api-explorer")
+    operation = page.locator("#op-get--health")  # GET /health
+    operation.locator(":scope > summary").click()
+    operation.get_by_role("button", name=re.compile("^Run")).click()
+    expect(operation.locator(".status")).to_contain_text("200", timeout=WITHIN_MS)
+    expect(operation.locator(".result-body")).to_contain_text('"ok"')
+
+
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_every_page_at_desktop_and_phone_width(browser: Browser, base: str, width: str, viewport: Any) -> None:
+    context = browser.new_context(viewport=viewport, base_url=base)
+    try:
+        watched = Watched(context.new_page(), base)
+        for name, (path, drawn) in PAGES.items():
+            watched.page.goto(path)
+            expect(watched.page.locator(drawn).first).to_be_visible(timeout=WITHIN_MS)
+            expect(watched.page.locator(".skeleton")).to_have_count(0, timeout=WITHIN_MS)
+            _shoot(watched.page, f"{name}-{width}")
+        watched.clean()
+    finally:
+        context.close()
