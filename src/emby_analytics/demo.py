@@ -19,6 +19,7 @@ from emby_analytics.simulator.world import WorldSpec
 log = logging.getLogger(__name__)
 
 DEMO_HISTORY_DAYS = 90
+DEMO_MIN_LIVE, DEMO_MAX_LIVE = 2, 4  # sessions playing at any hour
 
 
 async def run_simulator(args: argparse.Namespace) -> int:
@@ -50,9 +51,14 @@ def demo_settings(base: Settings, data_dir: Path, sim_url: str, api_key: str, ho
 async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
     base = load_settings(env_file=env_file)
     # About 90 days of the household's past viewing, imported through the Playback Reporting plugin at start-up,
-    # so every chart has data; live sessions keep adding to it.
+    # so every chart has data; live sessions keep adding to it, two to four at any hour, so the dashboard moves.
     sim = build_simulator(
-        WorldSpec.demo(args.seed), api_key=secrets.token_hex(16), history_days=DEMO_HISTORY_DAYS, history_zone=base.zone
+        WorldSpec.demo(args.seed),
+        api_key=secrets.token_hex(16),
+        history_days=DEMO_HISTORY_DAYS,
+        history_zone=base.zone,
+        max_concurrent=DEMO_MAX_LIVE,
+        min_live=DEMO_MIN_LIVE,
     )
     sim_sock = bind("127.0.0.1", 0)
     sim_url = f"http://127.0.0.1:{sim_sock.getsockname()[1]}"
@@ -63,7 +69,7 @@ async def run_demo(args: argparse.Namespace, env_file: Path | None) -> int:
 
     sim_server = server(create_simulator_app(sim))
     print(
-        f"Emby Analytics demo: http://{args.host}:{app_sock.getsockname()[1]}/  (API docs at /docs)\n"
+        f"Emby Analytics demo: http://{args.host}:{app_sock.getsockname()[1]}/  (the API Explorer at /api-explorer)\n"
         f"  simulated Emby: {sim_url}  ({len(sim.world)} items, {len(sim.world.users)} users)\n"
         f"  data: {settings.sqlite_path}\n"
         "  stop with Ctrl+C",

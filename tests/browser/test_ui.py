@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
@@ -153,16 +153,20 @@ def test_the_api_explorer_runs_an_endpoint(watched: Watched) -> None:
     expect(operation.locator(".result-body")).to_contain_text('"ok"')
 
 
-@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
-def test_every_page_at_desktop_and_phone_width(browser: Browser, base: str, width: str, viewport: Any) -> None:
-    context = browser.new_context(viewport=viewport, base_url=base)
+@pytest.mark.parametrize(
+    ("width", "viewport", "scheme"), [("desktop", DESKTOP, "dark"), ("phone", PHONE, "light")]
+)  # each theme looked at once: the dark one (the default) and the light one (a system that asks for it)
+def test_every_page_at_desktop_and_phone_width(
+    browser: Browser, base: str, width: str, viewport: Any, scheme: Literal["dark", "light"]
+) -> None:
+    context = browser.new_context(viewport=viewport, base_url=base, color_scheme=scheme)
     try:
         watched = Watched(context.new_page(), base)
         for name, (path, drawn) in PAGES.items():
             watched.page.goto(path)
             expect(watched.page.locator(drawn).first).to_be_visible(timeout=WITHIN_MS)
             expect(watched.page.locator(".skeleton")).to_have_count(0, timeout=WITHIN_MS)
-            _shoot(watched.page, f"{name}-{width}")
+            _shoot(watched.page, f"{name}-{width}-{scheme}")
         watched.clean()
     finally:
         context.close()

@@ -246,6 +246,30 @@ def test_household_is_lively_bounded_and_deterministic(world: World) -> None:
     assert starts == sorted(starts) and starts[-1] - starts[0] > timedelta(days=2)
 
 
+def test_the_demo_household_keeps_sessions_playing_at_every_hour() -> None:
+    """`min_live=2, max_concurrent=4` (the demo's): at every minute of two days, midday and night included, two to
+    four sessions play, mixing direct plays and transcodes, pauses and autoplayed episodes."""
+    from emby_analytics.simulator import WorldSpec
+
+    clock = ManualClock(START)
+    world = World.generate(WorldSpec.demo(42), clock)
+    engine = SessionEngine(world, clock)
+    engine.attach(household_scripts(world, clock, seed=42, max_concurrent=4, min_live=2))
+    counts, methods = [], set()
+    clock.advance(60)  # the first sittings start within seconds
+    for _ in range(48 * 60):
+        clock.advance(60)
+        playing = [rt for rt in engine.runtimes() if rt.play is not None]
+        counts.append(len(playing))
+        methods.update(rt.method for rt in playing)
+    short = sum(1 for n in counts if n < 2)
+    assert short <= len(counts) * 0.02, f"fewer than two playing in {short} of {len(counts)} minutes"
+    assert max(counts) <= 4
+    assert {"DirectPlay", "Transcode"} <= methods
+    plays = engine.truth()
+    assert any(len(p.segments) > 1 for p in plays) and any(p.end_reason == "item_change" for p in plays)
+
+
 async def test_demo_simulator_serves_live_household() -> None:
     from emby_analytics.simulator import WorldSpec
     from emby_analytics.simulator.demo import build_simulator

@@ -18,6 +18,7 @@ def build_simulator(
     household: bool = True,
     household_seed: int | None = None,
     max_concurrent: int = 3,
+    min_live: int = 0,
     latency: LatencyConfig | None = None,
     faults: FaultConfig | None = None,
     history_days: int = 0,
@@ -26,7 +27,8 @@ def build_simulator(
     """A simulator over `spec` (default: `WorldSpec.demo()`), with endless household activity attached.
 
     `history_days` > 0 installs the Playback Reporting plugin with that many days of past household playback,
-    its times written in `history_zone` (the plugin writes server-local times).
+    its times written in `history_zone` (the plugin writes server-local times). `min_live`: sessions kept playing
+    at every moment (the demo's dashboard always moves).
     """
     clock = clock or SystemClock()
     world = World.generate(spec or WorldSpec.demo(), clock)
@@ -38,5 +40,6 @@ def build_simulator(
     sim = Simulator(world, clock, api_key=api_key, latency=latency, faults=faults, history=history)
     if household:
         seed = world.spec.seed if household_seed is None else household_seed
-        sim.sessions.attach(household_scripts(world, clock, seed=seed, max_concurrent=max_concurrent))
+        scripts = household_scripts(world, clock, seed=seed, max_concurrent=max_concurrent, min_live=min_live)
+        sim.sessions.attach(scripts)
     return sim

@@ -3,7 +3,8 @@
 `household_scripts` yields `PlaybackScript`s in start order, one UTC day at a time, lazily and forever:
 evening peaks, some daytime viewing, binge-watching with autoplay, movies, music, pauses, seeks, the odd
 stall, transcodes (some without TranscodingInfo) and mid-play transcode changes, with at most
-`max_concurrent` sessions at once. Feed it to `SessionEngine.attach`.
+`max_concurrent` sessions at once. `min_live` keeps at least that many playing at every hour (the demo: a dashboard
+opened at any time shows sessions moving). Feed it to `SessionEngine.attach`.
 """
 
 from __future__ import annotations
@@ -69,11 +70,19 @@ def _device(user_id: str, user_index: int, kind: int, seed: int, hostile: bool) 
     )
 
 
+_FIT_TRIES = 8  # sittings tried for a gap before looking again a minute later (the evening's may leave no room)
+
+
 class _Household:
-    def __init__(self, world: World, seed: int, max_concurrent: int) -> None:
+    def __init__(self, world: World, seed: int, max_concurrent: int, min_live: int = 0) -> None:
         self.world = world
         self.rng = random.Random(seed)
         self.max_concurrent = max_concurrent
+        self.min_live = min(min_live, max_concurrent)
+        # (user, start, end) of each session and [start, end of playback) of each sitting that reach past the last
+        # day made: a sitting after midnight counts the next day (kept only when `min_live` needs them).
+        self._sessions: list[tuple[str, datetime, datetime]] = []
+        self._playing: list[tuple[datetime, datetime]] = []
         self.users = [u for u in world.users if not u.is_disabled]
         self.devices: dict[str, list[tuple[Device, float]]] = {}
         for i, user in enumerate(self.users):
@@ -110,6 +119,11 @@ class _Household:
 
     def script(self, user_id: str, start: datetime, *, eager: bool = False) -> PlaybackScript | None:
         """One sitting. `eager`: playback starts within seconds (a demo must show something at once)."""
+        sitting = self._sitting(user_id, start, eager)
+        return sitting[0] if sitting else None
+
+    def _sitting(self, user_id: str, start: datetime, eager: bool) -> tuple[PlaybackScript, datetime] | None:
+        """One sitting, and when its playback ends (the session stays a while after, idle)."""
         rng = self.rng
         items = self._content()
         if not items:
@@ -134,8 +148,9 @@ class _Household:
             wall += rng.uniform(5, 15)  # next-up countdown before autoplay
         if not actions:
             return None
+        playing_until = start + timedelta(seconds=wall)
         actions.append(Disappear(wall + rng.uniform(60, 900)))
-        return PlaybackScript(user_id, start, tuple(actions), device, interval)
+        return PlaybackScript(user_id, start, tuple(actions), device, interval), playing_until
 
     def _events(
         self, actions: list[Action], wall: float, pos: float, watch: float, runtime: float, video: bool
@@ -180,20 +195,78 @@ class _Household:
                 candidates.append((not_before + timedelta(seconds=rng.uniform(1, 8)), user.id, True))
         busy: dict[str, datetime] = {}
         ends: list[datetime] = []
+        playing: list[tuple[datetime, datetime]] = []  # [start, end of playback) of each script
         out: list[PlaybackScript] = []
         for when, user_id, eager in sorted(candidates):
             if when < not_before or busy.get(user_id, when) > when:
                 continue
             if sum(1 for e in ends if e > when) >= self.max_concurrent:
                 continue
-            script = self.script(user_id, when, eager=eager)
-            if script is None:
+            sitting = self._sitting(user_id, when, eager)
+            if sitting is None:
                 continue
+            script, until = sitting
             end = script.end()  # the final Disappear comes after the last natural end
             busy[user_id] = end
             ends.append(end)
+            playing.append((when, until))
             out.append(script)
+        if self.min_live:
+            tomorrow = day_start + timedelta(days=1)
+            sessions = [*self._sessions, *((s.user_id, s.start, s.end()) for s in out)]
+            playing += self._playing
+            out += self._keep_live(max(day_start, not_before), tomorrow, sessions, playing)
+            out.sort(key=lambda script: script.start)
+            self._sessions = [x for x in sessions if x[2] > tomorrow]
+            self._playing = [x for x in playing if x[1] > tomorrow]
         return out
+
+    def _keep_live(
+        self,
+        start: datetime,
+        end: datetime,
+        sessions: list[tuple[str, datetime, datetime]],
+        playing: list[tuple[datetime, datetime]],
+    ) -> list[PlaybackScript]:
+        """Sittings that begin whenever fewer than `min_live` sessions play between `start` and `end` (both lists
+        grow with them)."""
+        added: list[PlaybackScript] = []
+        when = start
+        while when < end:
+            if sum(1 for s, e in playing if s <= when < e) < self.min_live:
+                sitting = self._fitting(when, sessions, playing)
+                if sitting is not None:
+                    script, until = sitting
+                    sessions.append((script.user_id, when, script.end()))
+                    playing.append((when, until))
+                    added.append(script)
+                    continue
+            # Look again when the next playback ends, or a minute on.
+            when = min([*(e for _, e in playing if e > when), when + timedelta(minutes=1)])
+        return added
+
+    def _fitting(
+        self, when: datetime, sessions: list[tuple[str, datetime, datetime]], playing: list[tuple[datetime, datetime]]
+    ) -> tuple[PlaybackScript, datetime] | None:
+        """A sitting from `when`, starting within seconds, of a user with no other session while it lasts, that
+        keeps at most `max_concurrent` playing (a session idle before it vanishes does not count: nothing moves);
+        the first of a few tried that fits, else None."""
+        for _ in range(_FIT_TRIES):
+            user_id = self.rng.choice(self.users).id
+            sitting = self._sitting(user_id, when, eager=True)
+            if sitting is None:
+                continue
+            script, until = sitting
+            free = not any(u == user_id and s < script.end() and when < e for u, s, e in sessions)
+            if free and _peak(playing, when, until) < self.max_concurrent:
+                return sitting
+        return None
+
+
+def _peak(spans: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> int:
+    """The most of `spans` open at once within [start, end)."""
+    moments = [start, *(s for s, _ in spans if start <= s < end)]
+    return max(sum(1 for s, e in spans if s <= moment < e) for moment in moments)
 
 
 def household_scripts(
@@ -204,10 +277,11 @@ def household_scripts(
     start: datetime | None = None,
     max_concurrent: int = 3,
     immediate: int = 2,
+    min_live: int = 0,
 ) -> Iterator[PlaybackScript]:
     """Endless scripts from `start` (default: clock now, read at call time); `immediate` sessions begin within
-    seconds of it."""
-    household = _Household(world, seed, max_concurrent)
+    seconds of it; at least `min_live` play at every moment (when enough users are free)."""
+    household = _Household(world, seed, max_concurrent, min_live)
     origin = start or clock.now()  # read now, not at the first next(): the engine pulls lazily
     if not household.users or not (household.movies or household.audio or household.series_seasons):
         return iter(())  # nothing could ever play: an endless empty generator would spin forever
