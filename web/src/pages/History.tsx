@@ -303,7 +303,7 @@ function HistoryRow({ play, timeZone, windowed }: { play: HistoryPlay; timeZone:
         <td data-label="Date" className="nowrap tabular">
           <time dateTime={play.started_at}>{formatDateTime(play.started_at, timeZone)}</time>
         </td>
-        <td data-label="User">
+        <td data-label="User" className="name-cell">
           <Link to={`/users/${encodeURIComponent(play.user_id)}`}>{play.user ?? "Unknown user"}</Link>
         </td>
         <td data-label="Title" className="title-cell">

@@ -76,7 +76,7 @@ export function Users() {
             <tbody>
               {rows.map((u) => (
                 <tr key={u.user_id}>
-                  <th scope="row" data-label="User">
+                  <th scope="row" data-label="User" className="name-cell">
                     <Link to={`/users/${encodeURIComponent(u.user_id)}${timeframe === "all-time" ? "" : `?timeframe=${timeframe}`}`}>
                       {u.user ?? "Unknown user"}
                     </Link>
@@ -90,7 +90,7 @@ export function Users() {
                   <td data-label="Active days" className="num tabular">
                     {formatCount(u.active_days)}
                   </td>
-                  <td data-label="Last seen" className="tabular">
+                  <td data-label="Last seen" className="tabular nowrap">
                     {u.last_seen ? <time dateTime={u.last_seen}>{formatDateTime(u.last_seen, timeZone)}</time> : <span className="muted">Never</span>}
                   </td>
                 </tr>
