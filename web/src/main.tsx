@@ -6,8 +6,12 @@ import { ApiError } from "./api/client";
 import { Layout } from "./components/Layout";
 import { Dashboard } from "./pages/Dashboard";
 import { ApiExplorer } from "./pages/ApiExplorer";
+import { History } from "./pages/History";
+import { UserPage } from "./pages/UserPage";
+import { Users } from "./pages/Users";
 import { NotFound } from "./pages/NotFound";
 import "./styles.css";
+import "./tables.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -30,6 +34,9 @@ createRoot(root).render(
         <Routes>
           <Route element={<Layout />}>
             <Route index element={<Dashboard />} />
+            <Route path="history" element={<History />} />
+            <Route path="users" element={<Users />} />
+            <Route path="users/:id" element={<UserPage />} />
             <Route path="api-explorer" element={<ApiExplorer />} />
             <Route path="*" element={<NotFound />} />
           </Route>

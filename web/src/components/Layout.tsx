@@ -5,6 +5,8 @@ import { useHealth } from "../api/queries";
 /** The pages that exist; others join the nav when they are built (no placeholders). */
 const NAV = [
   { to: "/", label: "Dashboard", end: true },
+  { to: "/history", label: "History", end: false },
+  { to: "/users", label: "Users", end: false },
   { to: "/api-explorer", label: "API Explorer", end: false },
 ] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatHms, formatMbps, localUrl, validZone } from "./format";
+import { formatClock, formatDateTime, formatDay, formatDuration, formatHms, formatMbps, formatTime, localUrl, validZone } from "./format";
 
 describe("formatHms", () => {
   it("always shows hours", () => {
@@ -49,5 +49,28 @@ describe("localUrl", () => {
     expect(localUrl("https://evil.example/x.png")).toBeNull();
     expect(localUrl("javascript:alert(1)")).toBeNull();
     expect(localUrl(null)).toBeNull();
+  });
+});
+
+describe("history formatting", () => {
+  it("shows a date and time in the service's zone", () => {
+    expect(formatDateTime("2024-03-01T23:30:00Z", "UTC")).toBe("Fri 1 Mar 2024, 23:30");
+    expect(formatDateTime("2024-03-01T23:30:00Z", "Europe/Berlin")).toBe("Sat 2 Mar 2024, 00:30");
+    expect(formatDateTime("nope", "UTC")).toBe("");
+    expect(formatDateTime(null, "UTC")).toBe("");
+  });
+  it("shows times with seconds", () => {
+    expect(formatTime("2024-03-01T08:05:09Z", "UTC")).toBe("08:05:09");
+  });
+  it("shows a local day as given", () => {
+    expect(formatDay("2024-03-01")).toBe("Fri 1 Mar 2024");
+    expect(formatDay("junk")).toBe("junk");
+  });
+  it("shows watch time in hours and minutes", () => {
+    expect(formatDuration(0)).toBe("0 min");
+    expect(formatDuration(59 * 60 + 59)).toBe("59 min");
+    expect(formatDuration(2 * 3600 + 5 * 60)).toBe("2 h 05 min");
+    expect(formatDuration(1234 * 3600)).toBe("1,234 h 00 min");
+    expect(formatDuration(-1)).toBe("0 min");
   });
 });

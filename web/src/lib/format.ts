@@ -62,3 +62,46 @@ export function localUrl(url: string | null | undefined): string | null {
   if (!url || !url.startsWith("/") || url.startsWith("//") || url.startsWith("/\\")) return null;
   return url;
 }
+
+/** A date and time of day in the service's time zone, as "Tue 2 Dec 2025, 14:05" ("" when not a time). */
+export function formatDateTime(iso: string | null | undefined, timeZone: string | undefined): string {
+  if (!iso) return "";
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "";
+  const zone = validZone(timeZone);
+  const time = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit" }).format(when);
+  return `${longDate(when, zone)}, ${time}`;
+}
+
+/** A time of day with seconds in the service's time zone ("14:05:09"). */
+export function formatTime(iso: string | null | undefined, timeZone: string | undefined): string {
+  if (!iso) return "";
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "";
+  return new Intl.DateTimeFormat("en-GB", { timeZone: validZone(timeZone), hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(when);
+}
+
+/** A local day "YYYY-MM-DD" as "Tue 2 Dec 2025" (the day as given: no zone shifts it). */
+export function formatDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return day;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return longDate(date, "UTC");
+}
+
+/** "Fri 1 Mar 2024", assembled from parts so every ICU version writes it alike. */
+function longDate(when: Date, timeZone: string | undefined): string {
+  const parts = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric" }).formatToParts(when);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${part("weekday")} ${part("day")} ${part("month")} ${part("year")}`;
+}
+
+/** Watch time as "2 h 05 min" (or "45 min", "0 min"), from exact seconds. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "0 min";
+  const minutes = Math.floor(seconds / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min`;
+  return `${formatCount(h)} h ${String(m).padStart(2, "0")} min`;
+}
