@@ -106,8 +106,9 @@ async def test_only_backups_of_the_folder_are_served(tmp_path: Path, service: Se
     (folder / "emby-analytics-20200101-000000.db").symlink_to(service.state.db.path)  # named like one: a link
     (tmp_path / "outside.db").write_bytes(SQLITE_HEADER)
 
+    # A bare ".." is "%2e%2e" to the server (httpx resolves "/admin/backup/.." to "/admin", the UI's page, first).
     attempts = [
-        "../emby.db", "..%2Femby.db", "%2e%2e%2Femby.db", "%2e%2e", "..", "%2Fetc%2Fpasswd", "/etc/passwd",
+        "../emby.db", "..%2Femby.db", "%2e%2e%2Femby.db", "%2e%2e", "%2Fetc%2Fpasswd", "/etc/passwd",
         "notes.txt", "emby-analytics-latest.db", "emby.db", "emby.db-wal", "admin_token", f"{NAME}%00",
         f"{NAME}%0A", f"..%2F..%2F{NAME}", f"backups%2F{NAME}", "emby-analytics-20200101-000000.db",
         "emby-analytics-20991231-235959.db", "emby-analytics-20261399-000000.db", "%2E%2E%2Foutside.db",
