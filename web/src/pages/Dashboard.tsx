@@ -2,6 +2,7 @@ import { useEffect } from "react";
 import { useConfig, useOverview } from "../api/queries";
 import { KpiCards } from "../components/KpiCards";
 import { NowPlaying } from "../components/NowPlaying";
+import { StatsGrid } from "../components/stats/StatsGrid";
 import { useNowStream } from "../live/hooks";
 import { validZone } from "../lib/format";
 
@@ -32,6 +33,7 @@ export function Dashboard() {
         liveDown={cards === null && (live.status === "reconnecting" || live.status === "unsupported")}
       />
       <NowPlaying live={live} timeZone={timeZone} />
+      <StatsGrid timeZone={timeZone} />
     </div>
   );
 }

@@ -1,0 +1,94 @@
+import { useMemo, useState } from "react";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useUsage } from "../../api/queries";
+import { cappedWindow, dayRange, formatHm, secondsKey, stackUsage, todayIn, windowLabel, type Window } from "../../lib/stats";
+import { StatCard } from "./StatCard";
+import { SERIES_COLOURS, TOOLTIP_STYLE, shortDay } from "./chart";
+
+export function UsageCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
+  const days = cappedWindow(win);
+  const query = useUsage(win);
+  const label = win === "all" ? `${windowLabel(365)} (the longest this chart shows)` : windowLabel(days);
+  return (
+    <StatCard
+      id="usage"
+      title="Usage per user per day"
+      window={label}
+      query={query}
+      isEmpty={(rows) => rows.length === 0}
+      wide
+    >
+      {(rows) => <UsageChart rows={rows} days={days} timeZone={timeZone} />}
+    </StatCard>
+  );
+}
+
+function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsage>[0]; days: number; timeZone: string | undefined }) {
+  const today = todayIn(timeZone);
+  const { series, data } = useMemo(() => stackUsage(rows, dayRange(today, days)), [rows, today, days]);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const names = useMemo(() => new Map(series.map((s) => [s.key, s.name])), [series]);
+
+  const toggle = (key: string) =>
+    setHidden((prev) => {
+      const next = new Set(prev);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+
+  return (
+    <>
+      <div
+        className="chart"
+        role="img"
+        aria-label={`Stacked bars of hours watched per day by ${series.length} users: ${series
+          .map((s) => `${s.name} ${formatHm(s.seconds)}`)
+          .join(", ")}`}
+      >
+        <ResponsiveContainer width="100%" height={280}>
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -12 }}>
+            <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
+            <XAxis dataKey="day" tickFormatter={(v: string) => shortDay(v)} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={16} />
+            <YAxis
+              tick={{ fill: "currentColor", fontSize: 11 }}
+              tickFormatter={(v: number) => `${v} h`}
+              allowDecimals={false}
+              width={52}
+            />
+            <Tooltip
+              cursor={{ fill: "currentColor", fillOpacity: 0.08 }}
+              {...TOOLTIP_STYLE}
+              labelFormatter={(day) => shortDay(String(day), true)}
+              formatter={(_value, _name, item) => {
+                const key = String(item.dataKey ?? "");
+                const seconds = Number((item.payload as Record<string, unknown> | undefined)?.[secondsKey(key)] ?? 0);
+                return [formatHm(seconds), names.get(key) ?? key];
+              }}
+              itemSorter={(item) => -Number(item.value ?? 0)}
+            />
+            {series.map((s, i) => (
+              <Bar
+                key={s.key}
+                dataKey={s.key}
+                name={s.name}
+                stackId="users"
+                fill={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                hide={hidden.has(s.key)}
+                isAnimationActive={false}
+              />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <div className="legend-buttons" role="group" aria-label="Legend: click a user to show or hide their bars">
+        {series.map((s, i) => (
+          <button key={s.key} type="button" aria-pressed={!hidden.has(s.key)} onClick={() => toggle(s.key)}>
+            <span className="swatch" style={{ background: SERIES_COLOURS[i % SERIES_COLOURS.length] }} aria-hidden="true" />
+            <span>{s.name}</span> <span className="muted tabular">{formatHm(s.seconds)}</span>
+          </button>
+        ))}
+      </div>
+    </>
+  );
+}
