@@ -158,7 +158,7 @@ describe("buildHeatGrid", () => {
 
 describe("counts", () => {
   it("orders buckets and fills missing types", () => {
-    const { rows, types } = countRows({ SD: { Movie: 1 }, "4K": { Movie: 2, Episode: 5 } }, ["8K", "4K", "1080p", "SD"]);
+    const { rows, types } = countRows({ SD: { Movie: 1 }, Unknown: {}, "4K": { Movie: 2, Episode: 5 } }, ["8K", "4K", "1080p", "SD"]);
     expect(rows.map((r) => r.name)).toEqual(["4K", "SD"]);
     expect(types).toEqual(["Episode", "Movie"]);
     expect(rows[1]).toEqual({ name: "SD", total: 1, "t:Movie": 1, "t:Episode": 0 });

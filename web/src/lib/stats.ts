@@ -307,7 +307,8 @@ export function countRows(
   buckets: Record<string, Record<string, number> | undefined>,
   order?: readonly string[],
 ): { rows: ({ name: string; total: number } & Record<string, number | string>)[]; types: string[] } {
-  const names = Object.keys(buckets);
+  // Empty buckets ("Unknown": {}) have nothing to draw or list.
+  const names = Object.keys(buckets).filter((name) => Object.values(buckets[name] ?? {}).some((n) => n > 0));
   if (order) names.sort((a, b) => rank(order, a) - rank(order, b));
   const typeTotals = new Map<string, number>();
   const rows = names.map((name) => {

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, type ReactNode } from "react";
+import { useLayoutEffect, useRef, type CSSProperties, type ReactNode } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useActiveUsers, useConcurrency, useHeatmap, usePlayMethods, useUsage } from "../../api/queries";
 import { formatClock, formatCount } from "../../lib/format";
@@ -152,7 +152,12 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
               {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
             </p>
             <ScrollToEnd>
-              <div className="calendar" role="grid" aria-label="Hours watched per day over the last 12 months">
+              <div
+                className="calendar"
+                role="grid"
+                aria-label="Hours watched per day over the last 12 months"
+                style={{ "--weeks": cal.weeks.length } as CSSProperties}
+              >
                 <div className="calendar-months" aria-hidden="true">
                   {cal.weeks.map((w) => (
                     <span key={w.start}>{w.month}</span>
@@ -263,12 +268,21 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
         const windowPeak = d.days.reduce((m, x) => Math.max(m, x.peak), 0);
         return (
           <>
-            <p className="peak-line">
-              All-time peak <strong className="tabular">{formatCount(d.peak)}</strong>{" "}
-              {d.peak_at ? <span className="muted">on {formatLong(d.peak_at, timeZone)}</span> : null}
-              {" · "}
-              <span className="muted">in this window</span> <strong className="tabular">{formatCount(windowPeak)}</strong>
-            </p>
+            <dl className="peaks">
+              <div>
+                <dt>All-time peak</dt>
+                <dd>
+                  <strong className="tabular">{formatCount(d.peak)}</strong>{" "}
+                  {d.peak_at ? <span className="muted">on {formatLong(d.peak_at, timeZone)}</span> : null}
+                </dd>
+              </div>
+              <div>
+                <dt>Peak in this window</dt>
+                <dd>
+                  <strong className="tabular">{formatCount(windowPeak)}</strong>
+                </dd>
+              </div>
+            </dl>
             {d.days.length > 0 ? (
               <div className="chart" role="img" aria-label={`Daily peak of plays at the same moment; highest in the window ${windowPeak}`}>
                 <ResponsiveContainer width="100%" height={200}>

@@ -43,10 +43,15 @@ function Thumb({ id, label }: { id: string | null | undefined; label: string }) 
   );
 }
 
+/** The first letter or digit of a name (not a control character or half an emoji), else "?". */
+export function initial(name: string): string {
+  return (/[\p{L}\p{N}]/u.exec(name)?.[0] ?? "?").toUpperCase();
+}
+
 function Initial({ name }: { name: string }) {
   return (
     <div className="thumb thumb-user" aria-hidden="true">
-      {(name.trim()[0] ?? "?").toUpperCase()}
+      {initial(name)}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { shortDay } from "./chart";
-import { RankedList, posterUrl } from "./TopCards";
+import { RankedList, initial, posterUrl } from "./TopCards";
 
 const hostile = "<img src=x onerror=alert(1)>";
 
@@ -20,6 +20,15 @@ describe("posterUrl", () => {
     expect(posterUrl("../admin")).toBeNull();
     expect(posterUrl("//evil.example/x")).toBeNull();
     expect(posterUrl(null)).toBeNull();
+  });
+});
+
+describe("initial", () => {
+  it("takes the first letter or digit", () => {
+    expect(initial("alice")).toBe("A");
+    expect(initial("\u202eevil\u202c.exe")).toBe("E");
+    expect(initial("🎬🎬 Movie Night")).toBe("M");
+    expect(initial("<>")).toBe("?");
   });
 });
 
