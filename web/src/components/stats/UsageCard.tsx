@@ -63,7 +63,7 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
               formatter={(_value, _name, item) => {
                 const key = String(item.dataKey ?? "");
                 const seconds = Number((item.payload as Record<string, unknown> | undefined)?.[secondsKey(key)] ?? 0);
-                return [formatHm(seconds), names.get(key) ?? key];
+                return [formatHm(seconds), clip(names.get(key) ?? key)];
               }}
               itemSorter={(item) => -Number(item.value ?? 0)}
             />
@@ -91,4 +91,10 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
       </div>
     </>
   );
+}
+
+/** A name short enough for a tooltip line. */
+function clip(name: string, max = 32): string {
+  const chars = Array.from(name);
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : name;
 }
