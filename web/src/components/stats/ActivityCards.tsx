@@ -148,7 +148,7 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
         const cal = buildCalendar(rows, todayIn(timeZone), 365);
         return (
           <>
-            <p className="muted tabular">
+            <p className="stat-summary muted tabular">
               {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
             </p>
             <ScrollToEnd>
@@ -159,11 +159,17 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
                 style={{ "--weeks": cal.weeks.length } as CSSProperties}
               >
                 <div className="calendar-months" aria-hidden="true">
+                  <span />
                   {cal.weeks.map((w) => (
                     <span key={w.start}>{w.month}</span>
                   ))}
                 </div>
                 <div className="calendar-weeks" role="rowgroup">
+                  <div className="calendar-days" aria-hidden="true">
+                    {WEEKDAYS.map((d, i) => (
+                      <span key={d}>{i % 2 === 0 && i < 6 ? d.slice(0, 3) : ""}</span>
+                    ))}
+                  </div>
                   {cal.weeks.map((w) => (
                     <div key={w.start} className="calendar-week" role="row">
                       {w.cells.map((c) =>
