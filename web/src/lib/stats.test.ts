@@ -4,6 +4,7 @@ import {
   buildHeatGrid,
   cappedWindow,
   countRows,
+  dayBreakdown,
   dayRange,
   formatDhm,
   formatHm,
@@ -87,6 +88,25 @@ describe("stackUsage", () => {
     expect(stackUsage(rows).data.map((d) => d.day)).toEqual(["2024-06-01", "2024-06-02", "2024-06-03"]);
     expect(stackUsage(rows, ["2024-06-01"]).data).toHaveLength(1);
     expect(stackUsage([]).series).toEqual([]);
+  });
+});
+
+describe("dayBreakdown", () => {
+  it("lists the day's watchers, most first, without the hidden ones", () => {
+    const { series, data } = stackUsage([
+      { day: "2024-06-02", user_id: "a", user: "Ann", hours: 0.5, seconds: 1800 },
+      { day: "2024-06-02", user_id: "b", user: "Bob", hours: 1, seconds: 3600 },
+      { day: "2024-06-01", user_id: "c", user: "Cy", hours: 1, seconds: 3600 },
+    ]);
+    const day = data.find((d) => d.day === "2024-06-02")!;
+    expect(dayBreakdown(day, series)).toEqual({
+      total: 5400,
+      users: [
+        { key: "h:b", name: "Bob", seconds: 3600 },
+        { key: "h:a", name: "Ann", seconds: 1800 },
+      ],
+    });
+    expect(dayBreakdown(day, series, new Set(["h:b"])).total).toBe(1800);
   });
 });
 

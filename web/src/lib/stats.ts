@@ -338,3 +338,17 @@ export function sortedCounts(counts: Record<string, number | undefined>): { name
     .filter((r) => r.count > 0)
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
 }
+
+/** One day's stack for a tooltip: the users who watched (not the hidden ones), most first, and the day's total. */
+export function dayBreakdown(
+  datum: UsageDatum,
+  series: readonly UsageSeries[],
+  hidden: ReadonlySet<string> = new Set(),
+): { total: number; users: { key: string; name: string; seconds: number }[] } {
+  const users = series
+    .filter((s) => !hidden.has(s.key))
+    .map((s) => ({ key: s.key, name: s.name, seconds: Number(datum[secondsKey(s.key)] ?? 0) }))
+    .filter((u) => u.seconds > 0)
+    .sort((a, b) => b.seconds - a.seconds);
+  return { total: users.reduce((n, u) => n + u.seconds, 0), users };
+}

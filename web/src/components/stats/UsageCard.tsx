@@ -1,9 +1,21 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useUsage } from "../../api/queries";
-import { cappedWindow, dayRange, formatHm, secondsKey, stackUsage, todayIn, windowLabel, type Window } from "../../lib/stats";
+import type { TooltipContentProps } from "recharts";
+import {
+  cappedWindow,
+  dayBreakdown,
+  dayRange,
+  formatHm,
+  stackUsage,
+  todayIn,
+  windowLabel,
+  type UsageDatum,
+  type UsageSeries,
+  type Window,
+} from "../../lib/stats";
 import { StatCard } from "./StatCard";
-import { SERIES_COLOURS, TOOLTIP_STYLE, shortDay } from "./chart";
+import { SERIES_COLOURS, shortDay } from "./chart";
 
 export function UsageCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const days = cappedWindow(win);
@@ -27,7 +39,10 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
   const today = todayIn(timeZone);
   const { series, data } = useMemo(() => stackUsage(rows, dayRange(today, days)), [rows, today, days]);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const names = useMemo(() => new Map(series.map((s) => [s.key, s.name])), [series]);
+  const colours = useMemo(
+    () => new Map(series.map((s, i) => [s.key, SERIES_COLOURS[i % SERIES_COLOURS.length] ?? "#888"])),
+    [series],
+  );
 
   const toggle = (key: string) =>
     setHidden((prev) => {
@@ -58,14 +73,7 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
             />
             <Tooltip
               cursor={{ fill: "currentColor", fillOpacity: 0.08 }}
-              {...TOOLTIP_STYLE}
-              labelFormatter={(day) => shortDay(String(day), true)}
-              formatter={(_value, _name, item) => {
-                const key = String(item.dataKey ?? "");
-                const seconds = Number((item.payload as Record<string, unknown> | undefined)?.[secondsKey(key)] ?? 0);
-                return [formatHm(seconds), clip(names.get(key) ?? key)];
-              }}
-              itemSorter={(item) => -Number(item.value ?? 0)}
+              content={(props) => <DayTip {...props} series={series} hidden={hidden} colours={colours} />}
             />
             {series.map((s, i) => (
               <Bar
@@ -97,4 +105,41 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
 function clip(name: string, max = 32): string {
   const chars = Array.from(name);
   return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : name;
+}
+
+/** The hovered day: who watched how long (h:mm from the API's seconds), most first, and the day's total. */
+function DayTip({
+  active,
+  payload,
+  series,
+  hidden,
+  colours,
+}: Pick<TooltipContentProps, "active" | "payload"> & {
+  series: UsageSeries[];
+  hidden: ReadonlySet<string>;
+  colours: Map<string, string>;
+}) {
+  const datum = payload?.[0]?.payload as UsageDatum | undefined;
+  if (!active || !datum) return null;
+  const { total, users } = dayBreakdown(datum, series, hidden);
+  return (
+    <div className="chart-tip">
+      <div className="chart-tip-head">
+        <strong>{shortDay(datum.day, true)}</strong> <span className="tabular">{formatHm(total)}</span>
+      </div>
+      {users.length === 0 ? (
+        <div className="muted">No plays</div>
+      ) : (
+        <ul>
+          {users.map((u) => (
+            <li key={u.key}>
+              <span className="swatch" style={{ background: colours.get(u.key) }} aria-hidden="true" />
+              <span className="chart-tip-name">{clip(u.name)}</span>
+              <span className="tabular">{formatHm(u.seconds)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
