@@ -1,6 +1,26 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { getJson } from "./client";
-import type { ActiveUser, ClientUse, Health, HistoryPage, Overview, PlayDetail, PublicConfig, UserDetail } from "./types";
+import type {
+  ActiveUser,
+  ClientUse,
+  Codecs,
+  Concurrency,
+  Health,
+  HeatCell,
+  HistoryPage,
+  ItemPage,
+  Overview,
+  PlayDetail,
+  PlayMethods,
+  PublicConfig,
+  Qualities,
+  TopItem,
+  TopSeries,
+  TopUser,
+  UserDay,
+  UserDetail,
+} from "./types";
+import { cappedWindow, windowQuery, type Window } from "../lib/stats";
 import { historyApiPath, type HistoryFilters } from "../lib/historyFilters";
 import { nextCursor } from "../lib/paging";
 import type { Timeframe } from "../lib/window";
@@ -78,4 +98,65 @@ export function useUserDetail(userId: string, timeframe: Timeframe) {
     // While another window loads, keep showing this user's last answer (never another user's).
     placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[1] === userId ? previous : undefined),
   });
+}
+
+// ---------------------------------------------------------------- statistics for the dashboard's cards
+
+/** A `/stats/...` answer for a path and query string; refreshed every 5 minutes (answers are ETag-cached). */
+function useStats<T>(key: readonly unknown[], path: string, enabled = true) {
+  return useQuery({
+    queryKey: ["stats", ...key],
+    queryFn: ({ signal }) => getJson<T>(path, { signal }),
+    refetchInterval: 5 * 60_000,
+    // While another window loads, the card keeps the last one's numbers (dimmed, marked busy).
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+export function useUsage(w: Window) {
+  const days = cappedWindow(w);
+  return useStats<UserDay[]>(["usage", days], `/stats/usage?days=${days}`);
+}
+
+export function useTopUsers(w: Window, limit = 10) {
+  return useStats<TopUser[]>(["top-users", w, limit], `/stats/top/users?${windowQuery(w)}&limit=${limit}`);
+}
+
+export function useTopItems(w: Window, limit = 10) {
+  return useStats<TopItem[]>(["top-items", w, limit], `/stats/top/items?${windowQuery(w)}&limit=${limit}`);
+}
+
+export function useTopSeries(w: Window, limit = 10) {
+  return useStats<TopSeries[]>(["top-series", w, limit], `/stats/top/series?${windowQuery(w)}&limit=${limit}`);
+}
+
+export function useMostActiveUsers(w: Window, limit = 10) {
+  return useStats<ActiveUser[]>(["active-users", w, limit], `/stats/active-users?${windowQuery(w)}&limit=${limit}`);
+}
+
+export function usePlayMethods(w: Window) {
+  return useStats<PlayMethods>(["play-methods", w], `/stats/play-methods?${windowQuery(w)}&limit=1`);
+}
+
+export function useHeatmap(w: Window) {
+  return useStats<HeatCell[]>(["heatmap", w], `/stats/heatmap?${windowQuery(w)}`);
+}
+
+export function useConcurrency(w: Window) {
+  return useStats<Concurrency>(["concurrency", w], `/stats/concurrency?${windowQuery(w)}`);
+}
+
+export function useQualities() {
+  return useStats<Qualities>(["qualities"], "/stats/qualities");
+}
+
+export function useCodecs() {
+  return useStats<Codecs>(["codecs"], "/stats/codecs");
+}
+
+/** One page of the items a quality bucket or a codec counts; disabled while nothing is picked. */
+export function useItemsBy(kind: "quality" | "codec" | null, value: string | null, page: number, pageSize = 25) {
+  const path = kind && value ? `/stats/items/by-${kind}/${encodeURIComponent(value)}?page=${page}&page_size=${pageSize}` : "";
+  return useStats<ItemPage>(["items-by", kind, value, page, pageSize], path, Boolean(kind && value));
 }

@@ -1,9 +1,13 @@
-import { useEffect } from "react";
+import { Suspense, lazy, useEffect } from "react";
 import { useConfig, useOverview } from "../api/queries";
 import { KpiCards } from "../components/KpiCards";
 import { NowPlaying } from "../components/NowPlaying";
+import { Loading } from "../components/States";
 import { useNowStream } from "../live/hooks";
 import { validZone } from "../lib/format";
+
+// The charts (Recharts) load in their own chunk, so the key figures and Now Playing show first.
+const StatsGrid = lazy(() => import("../components/stats/StatsGrid").then((m) => ({ default: m.StatsGrid })));
 
 export function Dashboard() {
   const config = useConfig();
@@ -32,6 +36,9 @@ export function Dashboard() {
         liveDown={cards === null && (live.status === "reconnecting" || live.status === "unsupported")}
       />
       <NowPlaying live={live} timeZone={timeZone} />
+      <Suspense fallback={<Loading label="Loading statistics…" />}>
+        <StatsGrid timeZone={timeZone} />
+      </Suspense>
     </div>
   );
 }

@@ -1,0 +1,182 @@
+import { useState } from "react";
+import { useTopItems, useTopSeries, useTopUsers } from "../../api/queries";
+import { formatCount, formatHours } from "../../lib/format";
+import { formatHm, windowLabel, type Window } from "../../lib/stats";
+import { StatCard, Toggle } from "./StatCard";
+
+type Metric = "hours" | "plays";
+const METRICS = [
+  { value: "hours", label: "Hours" },
+  { value: "plays", label: "Plays" },
+] as const;
+
+/** An item id our image proxy accepts (a number or 32 hex digits), else null. */
+export function posterUrl(id: string | null | undefined, width = 80): string | null {
+  if (!id || !/^(\d+|[0-9a-fA-F]{32})$/.test(id)) return null;
+  return `/img/primary/${id}?w=${width}`;
+}
+
+function Thumb({ id, label }: { id: string | null | undefined; label: string }) {
+  const [failed, setFailed] = useState(false);
+  const url = posterUrl(id);
+  if (!url || failed) {
+    return (
+      <div className="thumb thumb-fallback" role="img" aria-label={`No poster for ${label}`}>
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+          <rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" strokeWidth="1.5" />
+          <path d="M10 9l5 3-5 3z" fill="currentColor" />
+        </svg>
+      </div>
+    );
+  }
+  return (
+    <img
+      className="thumb"
+      src={url}
+      alt=""
+      width={40}
+      height={60}
+      loading="lazy"
+      decoding="async"
+      onError={() => setFailed(true)}
+    />
+  );
+}
+
+/** The first letter or digit of a name (not a control character or half an emoji), else "?". */
+export function initial(name: string): string {
+  return (/[\p{L}\p{N}]/u.exec(name)?.[0] ?? "?").toUpperCase();
+}
+
+function Initial({ name }: { name: string }) {
+  return (
+    <div className="thumb thumb-user" aria-hidden="true">
+      {initial(name)}
+    </div>
+  );
+}
+
+export interface Ranked {
+  key: string;
+  name: string;
+  sub?: string;
+  hours: number;
+  seconds: number;
+  plays: number;
+  thumb: React.ReactNode;
+}
+
+/** Ordered by the metric shown (the API ranks by watch time; plays re-orders the same rows). */
+export function RankedList({ rows, metric }: { rows: Ranked[]; metric: Metric }) {
+  const sorted = metric === "plays" ? [...rows].sort((a, b) => b.plays - a.plays || b.seconds - a.seconds) : rows;
+  const max = Math.max(1, ...sorted.map((r) => (metric === "plays" ? r.plays : r.seconds)));
+  return (
+    <ol className="ranked">
+      {sorted.map((r, i) => {
+        const v = metric === "plays" ? r.plays : r.seconds;
+        return (
+          <li key={r.key}>
+            <span className="rank tabular" aria-hidden="true">
+              {i + 1}
+            </span>
+            {r.thumb}
+            <div className="ranked-body">
+              <div className="ranked-name" title={r.name}>
+                {r.name}
+              </div>
+              {r.sub ? <div className="ranked-sub muted">{r.sub}</div> : null}
+              <div className="meter" aria-hidden="true">
+                <span style={{ width: `${(v / max) * 100}%` }} />
+              </div>
+            </div>
+            <div className="ranked-value tabular">
+              {metric === "plays" ? (
+                <>
+                  <strong>{formatCount(r.plays)}</strong> <span className="muted">{r.plays === 1 ? "play" : "plays"}</span>
+                </>
+              ) : (
+                <>
+                  <strong title={`${formatHours(r.hours)} hours`}>{formatHm(r.seconds)}</strong> <span className="muted">h:mm</span>
+                </>
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function useMetric(): [Metric, React.ReactNode] {
+  const [metric, setMetric] = useState<Metric>("hours");
+  return [metric, <Toggle label="Rank by" value={metric} options={METRICS} onChange={setMetric} />];
+}
+
+export function TopUsersCard({ win }: { win: Window }) {
+  const query = useTopUsers(win);
+  const [metric, toggle] = useMetric();
+  return (
+    <StatCard id="top-users" title="Top users" window={windowLabel(win)} query={query} isEmpty={(d) => d.length === 0} actions={toggle}>
+      {(rows) => (
+        <RankedList
+          metric={metric}
+          rows={rows.map((u) => {
+            const name = u.name ?? `User ${u.user_id.slice(0, 8)}`;
+            return { key: u.user_id, name, hours: u.hours, seconds: u.seconds, plays: u.plays, thumb: <Initial name={name} /> };
+          })}
+        />
+      )}
+    </StatCard>
+  );
+}
+
+export function TopItemsCard({ win }: { win: Window }) {
+  const query = useTopItems(win);
+  const [metric, toggle] = useMetric();
+  return (
+    <StatCard id="top-items" title="Top items" window={windowLabel(win)} query={query} isEmpty={(d) => d.length === 0} actions={toggle}>
+      {(rows) => (
+        <RankedList
+          metric={metric}
+          rows={rows.map((it) => {
+            const name = it.display ?? it.name ?? `Item ${it.item_id}`;
+            return {
+              key: it.item_id,
+              name,
+              sub: it.type ?? undefined,
+              hours: it.hours,
+              seconds: it.seconds,
+              plays: it.plays,
+              thumb: <Thumb id={it.item_id} label={name} />,
+            };
+          })}
+        />
+      )}
+    </StatCard>
+  );
+}
+
+export function TopSeriesCard({ win }: { win: Window }) {
+  const query = useTopSeries(win);
+  const [metric, toggle] = useMetric();
+  return (
+    <StatCard id="top-series" title="Top series" window={windowLabel(win)} query={query} isEmpty={(d) => d.length === 0} actions={toggle}>
+      {(rows) => (
+        <RankedList
+          metric={metric}
+          rows={rows.map((s) => {
+            const name = s.name ?? `Series ${s.series_id}`;
+            return {
+              key: s.series_id,
+              name,
+              hours: s.hours,
+              seconds: s.seconds,
+              plays: s.plays,
+              thumb: <Thumb id={s.series_id} label={name} />,
+            };
+          })}
+        />
+      )}
+    </StatCard>
+  );
+}

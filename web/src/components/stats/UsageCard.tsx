@@ -1,0 +1,145 @@
+import { useMemo, useState } from "react";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { useUsage } from "../../api/queries";
+import type { TooltipContentProps } from "recharts";
+import {
+  cappedWindow,
+  dayBreakdown,
+  dayRange,
+  formatHm,
+  stackUsage,
+  todayIn,
+  windowLabel,
+  type UsageDatum,
+  type UsageSeries,
+  type Window,
+} from "../../lib/stats";
+import { StatCard } from "./StatCard";
+import { SERIES_COLOURS, shortDay } from "./chart";
+
+export function UsageCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
+  const days = cappedWindow(win);
+  const query = useUsage(win);
+  const label = win === "all" ? `${windowLabel(365)} (the longest this chart shows)` : windowLabel(days);
+  return (
+    <StatCard
+      id="usage"
+      title="Usage per user per day"
+      window={label}
+      query={query}
+      isEmpty={(rows) => rows.length === 0}
+      wide
+    >
+      {(rows) => <UsageChart rows={rows} days={days} timeZone={timeZone} />}
+    </StatCard>
+  );
+}
+
+function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsage>[0]; days: number; timeZone: string | undefined }) {
+  const today = todayIn(timeZone);
+  const { series, data } = useMemo(() => stackUsage(rows, dayRange(today, days)), [rows, today, days]);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const colours = useMemo(
+    () => new Map(series.map((s, i) => [s.key, SERIES_COLOURS[i % SERIES_COLOURS.length] ?? "#888"])),
+    [series],
+  );
+
+  const toggle = (key: string) =>
+    setHidden((prev) => {
+      const next = new Set(prev);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+
+  return (
+    <>
+      <div
+        className="chart"
+        role="img"
+        aria-label={`Stacked bars of hours watched per day by ${series.length} users: ${series
+          .map((s) => `${s.name} ${formatHm(s.seconds)}`)
+          .join(", ")}`}
+      >
+        <ResponsiveContainer width="100%" height={280}>
+          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -12 }}>
+            <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
+            <XAxis dataKey="day" tickFormatter={(v: string) => shortDay(v)} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={16} />
+            <YAxis
+              tick={{ fill: "currentColor", fontSize: 11 }}
+              tickFormatter={(v: number) => `${v} h`}
+              allowDecimals={false}
+              width={52}
+            />
+            <Tooltip
+              cursor={{ fill: "currentColor", fillOpacity: 0.08 }}
+              content={(props) => <DayTip {...props} series={series} hidden={hidden} colours={colours} />}
+            />
+            {series.map((s, i) => (
+              <Bar
+                key={s.key}
+                dataKey={s.key}
+                name={s.name}
+                stackId="users"
+                fill={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                hide={hidden.has(s.key)}
+                isAnimationActive={false}
+              />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <div className="legend-buttons" role="group" aria-label="Legend: click a user to show or hide their bars">
+        {series.map((s, i) => (
+          <button key={s.key} type="button" aria-pressed={!hidden.has(s.key)} onClick={() => toggle(s.key)}>
+            <span className="swatch" style={{ background: SERIES_COLOURS[i % SERIES_COLOURS.length] }} aria-hidden="true" />
+            <span>{s.name}</span> <span className="muted tabular">{formatHm(s.seconds)}</span>
+          </button>
+        ))}
+      </div>
+    </>
+  );
+}
+
+/** A name short enough for a tooltip line. */
+function clip(name: string, max = 32): string {
+  const chars = Array.from(name);
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : name;
+}
+
+/** The hovered day: who watched how long (h:mm from the API's seconds), most first, and the day's total. */
+function DayTip({
+  active,
+  payload,
+  series,
+  hidden,
+  colours,
+}: Pick<TooltipContentProps, "active" | "payload"> & {
+  series: UsageSeries[];
+  hidden: ReadonlySet<string>;
+  colours: Map<string, string>;
+}) {
+  const datum = payload?.[0]?.payload as UsageDatum | undefined;
+  if (!active || !datum) return null;
+  const { total, users } = dayBreakdown(datum, series, hidden);
+  return (
+    <div className="chart-tip">
+      <div className="chart-tip-head">
+        <strong>{shortDay(datum.day, true)}</strong> <span className="tabular">{formatHm(total)}</span>
+      </div>
+      {users.length === 0 ? (
+        <div className="muted">No plays</div>
+      ) : (
+        <ul>
+          {users.map((u) => (
+            <li key={u.key}>
+              <span className="swatch" style={{ background: colours.get(u.key) }} aria-hidden="true" />
+              <span className="chart-tip-name">{clip(u.name)}</span>
+              <span className="tabular">{formatHm(u.seconds)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import { renderToStaticMarkup } from "react-dom/server";
+import { describe, expect, it } from "vitest";
+import { shortDay } from "./chart";
+import { RankedList, initial, posterUrl } from "./TopCards";
+
+const hostile = "<img src=x onerror=alert(1)>";
+
+describe("shortDay", () => {
+  it("labels local days without zone maths", () => {
+    expect(shortDay("2024-06-09")).toBe("9 Jun");
+    expect(shortDay("2024-06-09", true)).toBe("Sun 9 Jun 2024");
+    expect(shortDay("nonsense")).toBe("nonsense");
+  });
+});
+
+describe("posterUrl", () => {
+  it("asks our proxy only for ids it accepts", () => {
+    expect(posterUrl("12345")).toBe("/img/primary/12345?w=80");
+    expect(posterUrl("0123456789abcdef0123456789ABCDEF", 120)).toBe("/img/primary/0123456789abcdef0123456789ABCDEF?w=120");
+    expect(posterUrl("../admin")).toBeNull();
+    expect(posterUrl("//evil.example/x")).toBeNull();
+    expect(posterUrl(null)).toBeNull();
+  });
+});
+
+describe("initial", () => {
+  it("takes the first letter or digit", () => {
+    expect(initial("alice")).toBe("A");
+    expect(initial("\u202eevil\u202c.exe")).toBe("E");
+    expect(initial("🎬🎬 Movie Night")).toBe("M");
+    expect(initial("<>")).toBe("?");
+  });
+});
+
+describe("RankedList", () => {
+  const rows = [
+    { key: "a", name: hostile, hours: 1.5, seconds: 5400, plays: 1, thumb: null },
+    { key: "b", name: "Bob", hours: 0.5, seconds: 1800, plays: 4, thumb: null },
+  ];
+  it("keeps hostile names as text and shows h:mm from seconds", () => {
+    const html = renderToStaticMarkup(<RankedList rows={rows} metric="hours" />);
+    expect(html).not.toContain("<img");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(html).toContain("1:30");
+    expect(html.indexOf("&lt;img")).toBeLessThan(html.indexOf("Bob"));
+  });
+  it("re-ranks by plays", () => {
+    const html = renderToStaticMarkup(<RankedList rows={rows} metric="plays" />);
+    expect(html.indexOf("Bob")).toBeLessThan(html.indexOf("&lt;img"));
+    expect(html).toContain(">4</strong>");
+  });
+});
