@@ -2,20 +2,23 @@
 the package by scripts/build-web) and the simulated Emby in this process, so the test starts and stops sessions.
 
 A session shows on the dashboard within seconds of starting and goes when it stops; names from Emby (the
-simulator's hostile ones) stay text; the API Explorer runs an endpoint; no page logs an error. Every page is
-saved as a screenshot at desktop and phone width in `artifacts/screenshots/` (a person looks at them).
+simulator's hostile ones) stay text; the charts draw the imported history; a quality opens its items; History's
+filters go into the address and a play opens to its "why this number"; the API Explorer runs an endpoint; no page
+logs an error or loads anything from the internet. Every page is saved as a screenshot at desktop and phone width
+in `artifacts/screenshots/` (a person looks at them).
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect, sync_playwright
-from tests.processes import ROOT, serving
+from tests.processes import ROOT, get_json, serving, wait_for
 
 from emby_analytics.simulator.playback import Device, Play, PlaybackScript
 from emby_analytics.simulator.server import Simulator
@@ -30,9 +33,13 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 375, "height": 812}
 # Each page, and what shows that it has drawn its data (an open live view keeps the network busy for good).
 PAGES = {
-    "dashboard": ("/", "section[aria-label='Key figures'] .kpi-value"),
+    "dashboard": ("/", "section[aria-labelledby] .recharts-bar-rectangle"),
+    "history": ("/history", "table tbody tr"),
+    "users": ("/users", "table tbody tr"),
+    "user": ("/users/{user_id}", "h2:text('Top items')"),
     "api-explorer": ("/api-explorer", "details.op"),
 }
+HISTORY_DAYS = 30  # of plugin history the service imports at start, so every chart and table has data
 WITHIN_MS = 10_000  # a poll every second, the view's trip to the browser, the browser drawing it
 HOSTILE_DEVICE = HOSTILE_DEVICE_NAMES[0]  # an <img> with an onerror handler
 
@@ -44,16 +51,26 @@ if not CHROMIUM.is_file():
 
 @pytest.fixture(scope="module")
 def emby() -> Iterator[tuple[Simulator, str]]:
-    with live_simulator(API_KEY) as running:
+    with live_simulator(API_KEY, history_days=HISTORY_DAYS) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, emby: tuple[Simulator, str]) -> Iterator[str]:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
     data = tmp_path_factory.mktemp("browser")
-    settings = {"ADMIN_TOKEN": ADMIN_TOKEN, "NOW_POLL_SEC": "1", "EMBY_WEBSOCKET": "false", "TZ": "Europe/Berlin"}
+    settings = {
+        "ADMIN_TOKEN": ADMIN_TOKEN, "NOW_POLL_SEC": "1", "EMBY_WEBSOCKET": "false", "TZ": "Europe/Berlin",
+        "HISTORY_DAYS": str(HISTORY_DAYS),
+    }  # fmt: skip
     with serving(data, emby[1], API_KEY, **settings) as url:
+        wait_for("the history import", lambda: _imported(url), 60)
         yield url
+
+
+def _imported(base: str) -> bool:
+    jobs = {job["name"]: job for job in get_json(f"{base}/health")["jobs"]}
+    return all(jobs[name]["runs"] >= 1 and not jobs[name]["running"] for name in ("history-import", "rollups"))
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +160,39 @@ def test_a_session_shows_within_seconds_and_goes_when_it_stops(watched: Watched,
     expect(page.get_by_text("Nothing is playing right now.")).to_be_visible()
 
 
+def test_the_charts_draw_the_history_and_a_quality_opens_its_items(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/?days=90")
+    usage = page.locator("section", has=page.get_by_role("heading", name="Usage per user per day"))
+    expect(usage.locator(".recharts-bar-rectangle").first).to_be_visible(timeout=WITHIN_MS)
+    qualities = page.locator("section", has=page.get_by_role("heading", name="Media qualities"))
+    first = qualities.get_by_role("group", name=re.compile("^List the items")).get_by_role("button").first
+    expect(first).to_be_visible(timeout=WITHIN_MS)
+    quality = first.inner_text().split()[0]
+    first.click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(quality)
+    expect(dialog.locator("table tbody tr").first).to_be_visible(timeout=WITHIN_MS)
+    _shoot(page, "dashboard-quality-items")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+
+def test_history_filters_live_in_the_address_and_a_play_explains_itself(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/history")
+    rows = page.locator("table tbody tr")
+    expect(rows.first).to_be_visible(timeout=WITHIN_MS)
+    page.get_by_label("Play method").select_option("Transcode")
+    expect(page).to_have_url(re.compile(r"play_method=Transcode"), timeout=WITHIN_MS)
+    page.get_by_role("button", name=re.compile("^Details of")).first.click()
+    expect(page.get_by_role("heading", name="Why this number")).to_be_visible(timeout=WITHIN_MS)
+    _shoot(page, "history-expanded")
+    page.reload()  # a bookmarked view: the filter comes back from the address
+    expect(page.get_by_label("Play method")).to_have_value("Transcode")
+
+
 def test_the_api_explorer_runs_an_endpoint(watched: Watched) -> None:
     page = watched.page
     page.goto("/api-explorer")
@@ -162,8 +212,9 @@ def test_every_page_at_desktop_and_phone_width(
     context = browser.new_context(viewport=viewport, base_url=base, color_scheme=scheme)
     try:
         watched = Watched(context.new_page(), base)
+        user_id = get_json(f"{base}/stats/top/users?timeframe=all-time")[0]["user_id"]
         for name, (path, drawn) in PAGES.items():
-            watched.page.goto(path)
+            watched.page.goto(path.format(user_id=user_id))
             expect(watched.page.locator(drawn).first).to_be_visible(timeout=WITHIN_MS)
             expect(watched.page.locator(".skeleton")).to_have_count(0, timeout=WITHIN_MS)
             _shoot(watched.page, f"{name}-{width}-{scheme}")
