@@ -186,6 +186,9 @@ def test_history_filters_live_in_the_address_and_a_play_explains_itself(watched:
     expect(rows.first).to_be_visible(timeout=WITHIN_MS)
     page.get_by_label("Play method").select_option("Transcode")
     expect(page).to_have_url(re.compile(r"play_method=Transcode"), timeout=WITHIN_MS)
+    # The filtered page has arrived: every row a transcode (before it, a click could land on a row going away).
+    plays = page.locator("table tbody tr", has=page.get_by_role("button", name=re.compile("^Details of")))
+    expect(plays.filter(has_not_text="Transcode")).to_have_count(0, timeout=WITHIN_MS)
     page.get_by_role("button", name=re.compile("^Details of")).first.click()
     expect(page.get_by_role("heading", name="Why this number")).to_be_visible(timeout=WITHIN_MS)
     _shoot(page, "history-expanded")

@@ -1,26 +1,10 @@
-import { useState } from "react";
 import type { NowCard } from "../api/types";
 import { decision } from "../lib/decision";
 import { formatClock, formatHms, formatMbps, localUrl } from "../lib/format";
 import { livePosition, progressPct } from "../lib/progress";
+import { Poster } from "./Poster";
 
 /** Emby's strings are shown as text only: React escapes them, nothing here sets HTML. */
-
-function Poster({ src, label }: { src: string | null; label: string }) {
-  const [failed, setFailed] = useState(false);
-  const url = localUrl(src);
-  if (!url || failed) {
-    return (
-      <div className="poster poster-fallback" role="img" aria-label={`No poster for ${label}`}>
-        <svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true" focusable="false">
-          <rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" strokeWidth="1.5" />
-          <path d="M10 9l5 3-5 3z" fill="currentColor" />
-        </svg>
-      </div>
-    );
-  }
-  return <img className="poster" src={url} alt={`Poster: ${label}`} loading="lazy" decoding="async" onError={() => setFailed(true)} />;
-}
 
 function Chip({ children, tone, title }: { children: React.ReactNode; tone?: string; title?: string }) {
   return (
@@ -55,7 +39,7 @@ export function NowCardView({ card, receivedAt, now, timeZone }: NowCardViewProp
 
   return (
     <article className={card.is_paused ? "now-card paused" : "now-card"} aria-label={`${title}, played by ${card.user ?? "an unknown user"}`}>
-      <Poster src={card.poster} label={title} />
+      <Poster src={localUrl(card.poster)} label={title} variant="poster" />
       <div className="now-body">
         <div className="now-head">
           <h3 className="now-title" title={title}>

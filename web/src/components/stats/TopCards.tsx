@@ -3,6 +3,7 @@ import { useTopItems, useTopSeries, useTopUsers } from "../../api/queries";
 import { formatCount, formatHours } from "../../lib/format";
 import { formatHm, windowLabel, type Window } from "../../lib/stats";
 import { StatCard, Toggle } from "./StatCard";
+import { Poster } from "../Poster";
 
 type Metric = "hours" | "plays";
 const METRICS = [
@@ -14,33 +15,6 @@ const METRICS = [
 export function posterUrl(id: string | null | undefined, width = 80): string | null {
   if (!id || !/^(\d+|[0-9a-fA-F]{32})$/.test(id)) return null;
   return `/img/primary/${id}?w=${width}`;
-}
-
-function Thumb({ id, label }: { id: string | null | undefined; label: string }) {
-  const [failed, setFailed] = useState(false);
-  const url = posterUrl(id);
-  if (!url || failed) {
-    return (
-      <div className="thumb thumb-fallback" role="img" aria-label={`No poster for ${label}`}>
-        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
-          <rect x="3" y="4" width="18" height="16" rx="2" fill="none" stroke="currentColor" strokeWidth="1.5" />
-          <path d="M10 9l5 3-5 3z" fill="currentColor" />
-        </svg>
-      </div>
-    );
-  }
-  return (
-    <img
-      className="thumb"
-      src={url}
-      alt=""
-      width={40}
-      height={60}
-      loading="lazy"
-      decoding="async"
-      onError={() => setFailed(true)}
-    />
-  );
 }
 
 /** The first letter or digit of a name (not a control character or half an emoji), else "?". */
@@ -147,7 +121,7 @@ export function TopItemsCard({ win }: { win: Window }) {
               hours: it.hours,
               seconds: it.seconds,
               plays: it.plays,
-              thumb: <Thumb id={it.item_id} label={name} />,
+              thumb: <Poster src={posterUrl(it.item_id)} label={name} variant="thumb" />,
             };
           })}
         />
@@ -172,7 +146,7 @@ export function TopSeriesCard({ win }: { win: Window }) {
               hours: s.hours,
               seconds: s.seconds,
               plays: s.plays,
-              thumb: <Thumb id={s.series_id} label={name} />,
+              thumb: <Poster src={posterUrl(s.series_id)} label={name} variant="thumb" />,
             };
           })}
         />
