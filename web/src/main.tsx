@@ -7,6 +7,7 @@ import { Layout } from "./components/Layout";
 import { Dashboard } from "./pages/Dashboard";
 import { ApiExplorer } from "./pages/ApiExplorer";
 import { History } from "./pages/History";
+import { Library } from "./pages/Library";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
 import { NotFound } from "./pages/NotFound";
@@ -35,6 +36,7 @@ createRoot(root).render(
           <Route element={<Layout />}>
             <Route index element={<Dashboard />} />
             <Route path="history" element={<History />} />
+            <Route path="library" element={<Library />} />
             <Route path="users" element={<Users />} />
             <Route path="users/:id" element={<UserPage />} />
             <Route path="api-explorer" element={<ApiExplorer />} />

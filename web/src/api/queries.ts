@@ -9,6 +9,7 @@ import type {
   HeatCell,
   HistoryPage,
   ItemPage,
+  Library,
   Overview,
   PlayDetail,
   PlayMethods,
@@ -159,4 +160,9 @@ export function useCodecs() {
 export function useItemsBy(kind: "quality" | "codec" | null, value: string | null, page: number, pageSize = 25) {
   const path = kind && value ? `/stats/items/by-${kind}/${encodeURIComponent(value)}?page=${page}&page_size=${pageSize}` : "";
   return useStats<ItemPage>(["items-by", kind, value, page, pageSize], path, Boolean(kind && value));
+}
+
+/** Library totals now: items, size, runtime, per type and per Emby library. */
+export function useLibrary() {
+  return useStats<Library>(["library"], "/stats/library");
 }

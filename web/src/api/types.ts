@@ -29,3 +29,6 @@ export type Qualities = Schemas["Qualities"];
 export type Codecs = Schemas["Codecs"];
 export type ItemPage = Schemas["ItemPage"];
 export type ListedItem = Schemas["ListedItem"];
+export type Library = Schemas["Library"];
+export type LibraryTotals = Schemas["LibraryTotals"];
+export type TypeTotals = Schemas["TypeTotals"];

@@ -6,6 +6,7 @@ import { useHealth } from "../api/queries";
 const NAV = [
   { to: "/", label: "Dashboard", end: true },
   { to: "/history", label: "History", end: false },
+  { to: "/library", label: "Library", end: false },
   { to: "/users", label: "Users", end: false },
   { to: "/api-explorer", label: "API Explorer", end: false },
 ] as const;

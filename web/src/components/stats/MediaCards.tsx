@@ -4,10 +4,12 @@ import { useCodecs, useItemsBy, useQualities } from "../../api/queries";
 import { formatCount } from "../../lib/format";
 import { countRows } from "../../lib/stats";
 import { Empty, ErrorBox, Loading } from "../States";
+import { ItemsTable } from "./ItemsTable";
 import { StatCard } from "./StatCard";
 import { SERIES_COLOURS, TOOLTIP_STYLE } from "./chart";
 
-const QUALITY_ORDER = ["8K", "4K", "1080p", "720p", "SD", "Unknown"];
+/** Quality buckets best first (the order `/stats/qualities` means them). */
+export const QUALITY_ORDER = ["8K", "4K", "1080p", "720p", "SD", "Unknown"];
 const NO_ITEMS = "No items in the library yet";
 
 type Kind = "quality" | "codec";
@@ -178,26 +180,7 @@ function Drilldown({ pick, onClose }: { pick: Pick; onClose: () => void }) {
             {formatCount(data.total)} items · page {data.page} of {pages}
           </p>
           <div className="table-wrap">
-            <table className="items-table" aria-busy={query.isFetching}>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Resolution</th>
-                  <th scope="col">Codec</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((it) => (
-                  <tr key={it.id}>
-                    <td>{it.name}</td>
-                    <td>{it.media_type}</td>
-                    <td className="tabular">{it.width && it.height ? `${it.width}×${it.height}` : "—"}</td>
-                    <td>{it.codec ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ItemsTable items={data.items} busy={query.isFetching} />
           </div>
         </>
       )}
