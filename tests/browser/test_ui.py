@@ -37,6 +37,7 @@ PAGES = {
     "history": ("/history", "table tbody tr"),
     "users": ("/users", "table tbody tr"),
     "user": ("/users/{user_id}", "h2:text('Top items')"),
+    "library": ("/library", "section[aria-labelledby] table tbody tr"),
     "api-explorer": ("/api-explorer", "details.op"),
 }
 HISTORY_DAYS = 30  # of plugin history the service imports at start, so every chart and table has data
@@ -194,6 +195,20 @@ def test_history_filters_live_in_the_address_and_a_play_explains_itself(watched:
     _shoot(page, "history-expanded")
     page.reload()  # a bookmarked view: the filter comes back from the address
     expect(page.get_by_label("Play method")).to_have_value("Transcode")
+
+
+def test_a_library_quality_lists_its_items_in_the_address(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/library")
+    expect(page.get_by_role("heading", name="Library", level=1)).to_be_visible()
+    qualities = page.get_by_role("region", name="Qualities")
+    bucket = qualities.get_by_role("link", name=re.compile(r": list its \d+ items?$")).first
+    expect(bucket).to_be_visible(timeout=WITHIN_MS)
+    bucket.click()
+    expect(page).to_have_url(re.compile(r"/library\?quality="), timeout=WITHIN_MS)
+    items = page.get_by_role("region", name=re.compile("^Items: quality"))
+    expect(items.locator("tbody tr").first).to_be_visible(timeout=WITHIN_MS)
+    _shoot(page, "library-quality-items")
 
 
 def test_the_api_explorer_runs_an_endpoint(watched: Watched) -> None:
