@@ -9,6 +9,7 @@ import { ApiExplorer } from "./pages/ApiExplorer";
 import { History } from "./pages/History";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
+import { Admin } from "./pages/Admin";
 import { NotFound } from "./pages/NotFound";
 import "./styles.css";
 import "./tables.css";
@@ -37,6 +38,7 @@ createRoot(root).render(
             <Route path="history" element={<History />} />
             <Route path="users" element={<Users />} />
             <Route path="users/:id" element={<UserPage />} />
+            <Route path="admin" element={<Admin />} />
             <Route path="api-explorer" element={<ApiExplorer />} />
             <Route path="*" element={<NotFound />} />
           </Route>

@@ -7,6 +7,7 @@ const NAV = [
   { to: "/", label: "Dashboard", end: true },
   { to: "/history", label: "History", end: false },
   { to: "/users", label: "Users", end: false },
+  { to: "/admin", label: "Admin", end: false },
   { to: "/api-explorer", label: "API Explorer", end: false },
 ] as const;
 
