@@ -231,6 +231,7 @@ function LibrarySync() {
           <ActionError error={start.error} />
         )
       ) : null}
+      {start.isSuccess ? <ActionResult>{start.variables === "start" ? "Full refresh started." : "Incremental refresh started."}</ActionResult> : null}
       {status.isError ? <ErrorBox error={status.error} title="Could not read the library sync's status" /> : null}
       {status.data ? (
         <div className="admin-progress">
@@ -411,6 +412,7 @@ function PlaybackImport() {
           <ActionError error={start.error} />
         )
       ) : null}
+      {start.isSuccess ? <ActionResult>Import started.</ActionResult> : null}
       {status.isError ? <ErrorBox error={status.error} title="Could not read the import's status" /> : null}
       {status.data ? (
         <>
