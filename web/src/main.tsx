@@ -10,6 +10,7 @@ import { History } from "./pages/History";
 import { Library } from "./pages/Library";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
+import { Admin } from "./pages/Admin";
 import { NotFound } from "./pages/NotFound";
 import "./styles.css";
 import "./tables.css";
@@ -39,6 +40,7 @@ createRoot(root).render(
             <Route path="library" element={<Library />} />
             <Route path="users" element={<Users />} />
             <Route path="users/:id" element={<UserPage />} />
+            <Route path="admin" element={<Admin />} />
             <Route path="api-explorer" element={<ApiExplorer />} />
             <Route path="*" element={<NotFound />} />
           </Route>

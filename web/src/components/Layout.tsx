@@ -8,6 +8,7 @@ const NAV = [
   { to: "/history", label: "History", end: false },
   { to: "/library", label: "Library", end: false },
   { to: "/users", label: "Users", end: false },
+  { to: "/admin", label: "Admin", end: false },
   { to: "/api-explorer", label: "API Explorer", end: false },
 ] as const;
 
