@@ -55,7 +55,9 @@ def test_history_bench_smoke(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         assert run["segments_stored"] == 300
         assert run["whole_rows_per_s"] > 0 and run["insert_rows_per_s"] > 0
         assert run["runs"] == 2 and run["slowest_rows_per_s"] <= run["whole_rows_per_s"] <= run["fastest_rows_per_s"]
-        assert run["cpu_seconds"] > 0 and run["emby_cpu_seconds"] > 0  # the simulated Emby is a process of its own
+        # The simulated Emby is a process of its own: its CPU is counted apart (in 10 ms ticks, so a page of 300
+        # rows may show 0.0).
+        assert run["cpu_seconds"] > 0 and run["emby_cpu_seconds"] >= 0
     table = capsys.readouterr().out
     assert "| ours: batched page writer | 300 |" in table and "| naive: row at a time | 300 |" in table
     assert "Naive / ours, same run" in table
