@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, errorMessage } from "../api/client";
-import { clearAdminToken, getAdminToken, setAdminToken } from "../api/adminToken";
+import { getAdminToken } from "../api/adminToken";
 import {
   adminDownload,
   adminGet,
@@ -24,6 +24,7 @@ import { ErrorBox, Loading } from "../components/States";
 import { formatDateTime, validZone } from "../lib/format";
 import { authState, confirmMatches, formatBytes, importText, refreshPercent, refreshText, type AuthState } from "../lib/admin";
 import "../admin.css";
+import { TokenField } from "../components/TokenField";
 
 /* ---------- small pieces ---------- */
 
@@ -140,7 +141,6 @@ function ConfirmDialog({
 
 function TokenBox({ auth, authError, onChange }: { auth: AuthState; authError: unknown; onChange: () => void }) {
   const [kept, setKept] = useState(() => getAdminToken() !== null);
-  const [draft, setDraft] = useState("");
   let status: ReactNode;
   if (auth === "checking") status = "Checking…";
   else if (auth === "signed-in") status = kept ? "Signed in with the token kept in this browser." : "Signed in by the service's cookie.";
@@ -152,45 +152,14 @@ function TokenBox({ auth, authError, onChange }: { auth: AuthState; authError: u
         <span className="dot" aria-hidden="true" />
         {status}
       </p>
-      <form
-        className="token-field"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!draft.trim()) return;
-          setAdminToken(draft);
-          setDraft("");
-          setKept(true);
+      <TokenField
+        id="admin-page-token"
+        kept={kept}
+        onChange={(now) => {
+          setKept(now);
           onChange();
         }}
-      >
-        <label htmlFor="admin-page-token">Admin token</label>
-        <input
-          id="admin-page-token"
-          type="password"
-          autoComplete="off"
-          placeholder={kept ? "A token is kept in this browser" : "Paste the admin token"}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        <button type="submit" className="btn btn-primary" disabled={!draft.trim()}>
-          Keep token
-        </button>
-        <button
-          type="button"
-          className="btn"
-          disabled={!kept}
-          onClick={() => {
-            clearAdminToken();
-            setKept(false);
-            onChange();
-          }}
-        >
-          Forget
-        </button>
-        <small className="muted">
-          Kept in this browser only (localStorage <code>emby_admin_token</code>) and sent as <code>Authorization: Bearer</code>.
-        </small>
-      </form>
+      />
     </Section>
   );
 }

@@ -1,56 +1,11 @@
 import { useMemo, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { getJson } from "../api/client";
-import { clearAdminToken, getAdminToken, setAdminToken } from "../api/adminToken";
+import { getAdminToken } from "../api/adminToken";
 import { ErrorBox, Loading } from "../components/States";
+import { TokenField } from "../components/TokenField";
 import { OperationView } from "../explorer/OperationView";
 import { groupByTag, isOpenApiDoc, matches, operations, type OpenApiDoc } from "../explorer/spec";
-
-function TokenField({ onChange }: { onChange: (has: boolean) => void }) {
-  const [kept, setKept] = useState(() => getAdminToken() !== null);
-  const [draft, setDraft] = useState("");
-  return (
-    <form
-      className="token-field"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!draft.trim()) return;
-        setAdminToken(draft);
-        setDraft("");
-        setKept(true);
-        onChange(true);
-      }}
-    >
-      <label htmlFor="admin-token">Admin token</label>
-      <input
-        id="admin-token"
-        type="password"
-        autoComplete="off"
-        placeholder={kept ? "A token is kept in this browser" : "Paste the admin token"}
-        value={draft}
-        onChange={(e) => setDraft(e.target.value)}
-      />
-      <button type="submit" className="btn" disabled={!draft.trim()}>
-        Keep
-      </button>
-      <button
-        type="button"
-        className="btn"
-        disabled={!kept}
-        onClick={() => {
-          clearAdminToken();
-          setKept(false);
-          onChange(false);
-        }}
-      >
-        Forget
-      </button>
-      <small className="muted">
-        Kept in this browser only (localStorage <code>emby_admin_token</code>) and sent as <code>Authorization: Bearer</code> to admin routes.
-      </small>
-    </form>
-  );
-}
 
 export function ApiExplorer() {
   const spec = useQuery({
@@ -75,7 +30,7 @@ export function ApiExplorer() {
         Every route of this service, read from <a href="/openapi.json">/openapi.json</a>. Requests go to this service with your browser; anything that is
         not a GET asks first.
       </p>
-      <TokenField onChange={setHasToken} />
+      <TokenField id="admin-token" kept={hasToken} onChange={setHasToken} />
       {spec.isPending ? (
         <Loading label="Reading the API description…" />
       ) : spec.isError ? (
