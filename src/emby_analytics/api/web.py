@@ -26,7 +26,8 @@ from emby_analytics.api.errors import error_response
 
 # The UI's pages, as its router names them (docs/api.md, "Web UI").
 PAGES = ("/", "/history", "/users", "/users/{user_id}", "/library", "/admin", "/api-explorer")
-_PAGE = re.compile(r"^/(?:history|users|library|admin|api-explorer)?$|^/users/[^/]{1,64}$")
+# The same list as one pattern (a path parameter is one segment of at most 64 characters), so the two cannot drift.
+_PAGE = re.compile("|".join("^" + re.sub(r"\{\w+\}", "[^/]{1,64}", page) + "$" for page in PAGES))
 BUNDLED = Path(__file__).resolve().parent.parent / "web"
 ASSET_CACHE = "public, max-age=31536000, immutable"
 

@@ -117,13 +117,9 @@ class _Household:
             return "DirectStream", None
         return "Transcode", self.rng.choice(_TRANSCODE_PRESETS)
 
-    def script(self, user_id: str, start: datetime, *, eager: bool = False) -> PlaybackScript | None:
-        """One sitting. `eager`: playback starts within seconds (a demo must show something at once)."""
-        sitting = self._sitting(user_id, start, eager)
-        return sitting[0] if sitting else None
-
     def _sitting(self, user_id: str, start: datetime, eager: bool) -> tuple[PlaybackScript, datetime] | None:
-        """One sitting, and when its playback ends (the session stays a while after, idle)."""
+        """One sitting, and when its playback ends (the session stays a while after, idle). `eager`: playback
+        starts within seconds (a demo must show something at once)."""
         rng = self.rng
         items = self._content()
         if not items:
