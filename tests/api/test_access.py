@@ -243,6 +243,24 @@ async def test_the_automatic_cookie(tmp_path: Path, simulator: Simulator, clock:
         assert TOKEN in (await internet.get("/", follow_redirects=False)).headers["set-cookie"]
 
 
+async def test_access_says_whether_the_caller_is_the_admin(
+    tmp_path: Path, simulator: Simulator, clock: ManualClock
+) -> None:
+    """The UI shows pause, stop and message only to an admin: `/access` tells it, never from a shared cache."""
+    async with _service(tmp_path, simulator, clock, ADMIN_TOKEN=TOKEN) as (service, _settings):
+        reader = await service.http.get("/access")
+        assert reader.status_code == 200 and reader.json() == {"admin": False}
+        assert reader.headers["cache-control"] == "no-store"
+        bearer = await service.http.get("/access", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert bearer.json() == {"admin": True}
+        cookie = await service.http.get("/access", headers={"Cookie": f"admin_token={TOKEN}"})
+        assert cookie.json() == {"admin": True}
+        wrong = await service.http.get("/access", headers={"Authorization": "Bearer not-the-token-0123456789"})
+        assert wrong.status_code == 401 and TOKEN not in wrong.text
+        async with _client(service, "203.0.113.9") as internet:
+            assert (await internet.get("/access")).status_code == 403  # READ_ACCESS=local, as for any reading
+
+
 async def test_no_cors_headers_unless_asked(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:
     origin = {"Origin": "https://dash.example.org"}
     async with _service(tmp_path / "none", simulator, clock) as (service, _settings):
@@ -260,7 +278,8 @@ async def test_no_cors_headers_unless_asked(tmp_path: Path, simulator: Simulator
 # Every route a reader may use (reviewed: reading only, nothing secret). Anything else must refuse a caller without
 # the admin token; the webhook intake checks its own token; the UI's pages (no data) are open to anyone.
 READER_ROUTES = {
-    "/health", "/health/emby", "/version", "/config", "/openapi.json", "/items/by-ids", "/img/{kind}/{item_id}",
+    "/health", "/health/emby", "/version", "/config", "/access", "/openapi.json", "/items/by-ids",
+    "/img/{kind}/{item_id}",
     "/stats/overview", "/stats/users/total",
     "/stats/usage", "/stats/top/users", "/stats/top-users", "/stats/top/items", "/stats/top-items",
     "/stats/top/series", "/stats/active-users", "/stats/user/{user_id}", "/stats/users/{user_id}",

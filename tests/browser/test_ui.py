@@ -157,10 +157,59 @@ def test_a_session_shows_within_seconds_and_goes_when_it_stops(watched: Watched,
     expect(card).to_contain_text(HOSTILE_DEVICE)
     assert page.locator("img[src='x']").count() == 0, "no element made from a name"
     expect(page.locator(".summary-line")).to_contain_text("1 stream")
+    expect(card.get_by_role("button", name="Stop")).to_have_count(0)  # a reader has no controls
     _shoot(page, "dashboard-desktop-playing")
     sim.sessions.command(session_id, "Stop")
     expect(card).to_have_count(0, timeout=WITHIN_MS)
     expect(page.get_by_text("Nothing is playing right now.")).to_be_visible()
+
+
+def _sent(sim: Simulator, session_id: str) -> list[tuple[str, str]]:
+    """What the simulated Emby was asked to do to a session: (command, message text)."""
+    return [(c.name, str(c.arguments.get("Text", ""))) for c in sim.commands if c.session_id == session_id]
+
+
+def test_an_admin_pauses_resumes_messages_and_stops_a_session(watched: Watched, emby: tuple[Simulator, str]) -> None:
+    sim, _ = emby
+    page = watched.page
+    page.goto("/")
+    page.evaluate("token => localStorage.setItem('emby_admin_token', token)", ADMIN_TOKEN)
+    page.reload()
+    session_id, _title = _start(sim)
+    card = page.locator("article.now-card")
+    expect(card).to_have_count(1, timeout=WITHIN_MS)
+
+    card.get_by_role("button", name="Pause").click()
+    expect(card.get_by_role("button", name="Resume")).to_be_visible(timeout=WITHIN_MS)  # Emby reports it paused
+    expect(card.locator(".pill.tone-paused")).to_be_visible()
+    card.get_by_role("button", name="Resume").click()
+    expect(card.get_by_role("button", name="Pause")).to_be_visible(timeout=WITHIN_MS)
+
+    card.get_by_role("button", name="Message").click()
+    card.get_by_role("textbox").press("Escape")  # Esc cancels: nothing is sent
+    card.get_by_role("button", name="Message").click()
+    card.get_by_role("textbox").fill("Dinner is ready <b>now</b>")
+    card.get_by_role("textbox").press("Enter")
+    expect(card.get_by_role("status").filter(has_text="Message sent")).to_be_visible()
+
+    card.get_by_role("button", name="Stop").click()
+    dialog = page.get_by_role("dialog", name="Stop this playback?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert sim.sessions.session(session_id) is not None, "Cancel stops nothing"
+    card.get_by_role("button", name="Stop").click()
+    dialog.get_by_label("Message to show them first (optional)").fill("Server maintenance")
+    _shoot(page, "dashboard-stop-confirm")
+    dialog.get_by_role("button", name="Stop playback").click()
+    expect(card).to_have_count(0, timeout=WITHIN_MS)
+    assert _sent(sim, session_id) == [
+        ("Pause", ""),
+        ("Unpause", ""),
+        ("DisplayMessage", "Dinner is ready <b>now</b>"),
+        ("DisplayMessage", "Server maintenance"),
+        ("Stop", ""),
+    ]
 
 
 def test_the_charts_draw_the_history_and_a_quality_opens_its_items(watched: Watched) -> None:

@@ -122,6 +122,33 @@ def test_burned_in_subtitles_scaling_speed_and_throttling() -> None:
     assert _card(raw).subs is None, "no subtitle chosen"
 
 
+@pytest.mark.parametrize(
+    ("item", "poster", "backdrop"),
+    [
+        ({"Type": "Movie", "Id": "7", "ImageTags": {"Primary": "p"}, "BackdropImageTags": ["b"]}, "7", "7"),
+        ({"Type": "Movie", "Id": "7", "ImageTags": {}, "BackdropImageTags": []}, None, None),
+        # Emby's episode: the series' poster and backdrop, named by their own tags.
+        (
+            {"Type": "Episode", "Id": "8", "SeriesId": "5", "SeriesPrimaryImageTag": "s", "ImageTags": {"Primary": "e"},
+             "ParentBackdropItemId": "5", "ParentBackdropImageTags": ["b"]},
+            "5", "5",
+        ),
+        ({"Type": "Episode", "Id": "8", "SeriesId": "5", "ImageTags": {"Primary": "e"}}, "8", None),
+        # A film never borrows a parent's backdrop.
+        ({"Type": "Movie", "Id": "7", "ParentBackdropItemId": "5", "ParentBackdropImageTags": ["b"]}, None, None),
+    ],
+)  # fmt: skip
+def test_images_only_where_emby_says_they_exist(
+    item: dict[str, object], poster: str | None, backdrop: str | None
+) -> None:
+    """A browser logs every image that fails to load: no URL for an image the item does not have."""
+    raw = _sample("sessions_emby48_roku_directplay.json")
+    raw["NowPlayingItem"] = {"Name": "x", "RunTimeTicks": 10**10, **item}
+    made = _card(raw)
+    assert made.poster == (f"/img/primary/{poster}" if poster else None)
+    assert made.backdrop == (f"/img/backdrop/{backdrop}" if backdrop else None)
+
+
 def test_a_hostile_item_id_makes_no_image_url() -> None:
     raw = _sample("sessions_emby48_roku_directplay.json")
     raw["NowPlayingItem"].update(Type="Movie", Id="../../admin/backup", SeriesId=None)

@@ -1,10 +1,11 @@
-"""`/config` (public UI configuration) and `/version`."""
+"""`/config` (public UI configuration), `/access` (what the caller may do) and `/version`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
+from emby_analytics.api.access import is_admin
 from emby_analytics.api.deps import State
 from emby_analytics.version import VERSION
 
@@ -17,6 +18,10 @@ class PublicConfig(BaseModel):
     server_name: str | None
     tz: str
     features: dict[str, bool]
+
+
+class AccessInfo(BaseModel):
+    admin: bool = Field(description="Whether this request showed the admin credential (token or cookie).")
 
 
 class VersionInfo(BaseModel):
@@ -39,6 +44,18 @@ async def public_config(state: State) -> PublicConfig:
         tz=state.settings.tz,
         features={"library_sync": True, "user_sync": True},
     )
+
+
+@router.get(
+    "/access",
+    response_model=AccessInfo,
+    summary="What the caller may do",
+    description="Whether this request carries the admin credential, so the UI shows admin controls (pause, stop, "
+    "message) only to an admin without trying an admin route. A wrong token is refused (401) as on any route.",
+)
+async def access(request: Request, response: Response) -> AccessInfo:
+    response.headers["Cache-Control"] = "no-store"  # per caller: never shared by a cache
+    return AccessInfo(admin=is_admin(request.scope))
 
 
 @router.get("/version", response_model=VersionInfo, summary="Version", description="Release and build commit.")

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from emby_analytics.db.schema import cap
-from emby_analytics.emby.models import SessionInfo
+from emby_analytics.emby.models import BaseItem, SessionInfo
 from emby_analytics.emby.validation import check_id
 from emby_analytics.live.words import channel_layout, hdr_kind, is_atmos, reason_words
 from emby_analytics.quality import quality
@@ -100,14 +100,10 @@ def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | 
     how = delivery(session, item)
     position = (state.position_ticks or 0) / TICKS_PER_SECOND
     duration = item.run_time_ticks / TICKS_PER_SECOND if item.run_time_ticks else None
-    series_or_item = item.series_id if item.type == "Episode" and item.series_id else item.id
     named = display(
         item.type, item.name, item.series_name, item.parent_index_number, item.index_number, item.production_year
     )
-    try:  # an id for our image proxy's URLs only when it is one the proxy takes
-        image_id: str | None = check_id(series_or_item)
-    except ValueError:
-        image_id = None
+    poster, backdrop = _images(item)
     return NowCard(
         session_id=session.id,
         user_id=session.user_id,
@@ -149,10 +145,32 @@ def card(session: SessionInfo, at: datetime, started_at: datetime) -> NowCard | 
             speed=_speed(session, (video.average_frame_rate or video.real_frame_rate) if video is not None else None),
             throttled=bool(info is not None and info.current_throttle),
         ),
-        poster=f"/img/primary/{image_id}" if image_id else None,
-        backdrop=f"/img/backdrop/{image_id}" if image_id else None,
+        poster=poster,
+        backdrop=backdrop,
         started_at=started_at,
     )  # fmt: skip
+
+
+def _images(item: BaseItem) -> tuple[str | None, str | None]:
+    """Our image proxy's poster and backdrop URLs, only for images Emby says exist (a browser logs every image that
+    fails to load) and only for ids the proxy takes. An episode shows its series' poster and backdrop."""
+    episodic = item.type in ("Episode", "Season")
+    if episodic and item.series_id and item.series_primary_image_tag:
+        poster_id: str | None = item.series_id
+    else:
+        poster_id = item.id if item.image_tags.get("Primary") else None
+    if item.backdrop_image_tags:
+        backdrop_id: str | None = item.id
+    else:
+        backdrop_id = item.parent_backdrop_item_id if episodic and item.parent_backdrop_image_tags else None
+    return _image_url("primary", poster_id), _image_url("backdrop", backdrop_id)
+
+
+def _image_url(kind: str, item_id: str | None) -> str | None:
+    try:
+        return f"/img/{kind}/{check_id(item_id)}" if item_id else None
+    except ValueError:
+        return None
 
 
 def _hardware(session: SessionInfo) -> str | None:

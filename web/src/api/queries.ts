@@ -1,6 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { getJson } from "./client";
 import type {
+  Access,
   ActiveUser,
   ClientUse,
   Codecs,
@@ -25,6 +26,17 @@ import { cappedWindow, windowQuery, type Window } from "../lib/stats";
 import { historyApiPath, type HistoryFilters } from "../lib/historyFilters";
 import { nextCursor } from "../lib/paging";
 import type { Timeframe } from "../lib/window";
+
+/** Whether this browser holds the admin credential (the kept token, else the cookie): admin controls show then. */
+export function useIsAdmin(): boolean {
+  const access = useQuery({
+    queryKey: ["access"],
+    queryFn: ({ signal }) => getJson<Access>("/access", { signal, admin: true }),
+    staleTime: 60_000,
+    retry: false,
+  });
+  return access.data?.admin === true;
+}
 
 export function useConfig() {
   return useQuery({

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the caller may do
+         * @description Whether this request carries the admin credential, so the UI shows admin controls (pause, stop, message) only to an admin without trying an admin route. A wrong token is refused (401) as on any route.
+         */
+        get: operations["access_access_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/backup": {
         parameters: {
             query?: never;
@@ -1168,6 +1188,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccessInfo */
+        AccessInfo: {
+            /**
+             * Admin
+             * @description Whether this request showed the admin credential (token or cookie).
+             */
+            admin: boolean;
+        };
         /** ActiveUser */
         ActiveUser: {
             /**
@@ -2857,6 +2885,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    access_access_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessInfo"];
+                };
+            };
+        };
+    };
     backup_list_admin_backup_get: {
         parameters: {
             query?: never;

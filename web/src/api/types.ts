@@ -7,6 +7,7 @@ export type Overview = Schemas["Overview"];
 export type NowCard = Schemas["NowCard"];
 export type NowSummary = Schemas["Summary"];
 export type PublicConfig = Schemas["PublicConfig"];
+export type Access = Schemas["AccessInfo"];
 export type Health = Schemas["Health"];
 export type ErrorBody = Schemas["ErrorBody"];
 export type HistoryPage = Schemas["HistoryPage"];

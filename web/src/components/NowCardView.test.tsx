@@ -1,7 +1,9 @@
 import { renderToStaticMarkup } from "react-dom/server";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { NowCard } from "../api/types";
 import { NowCardView } from "./NowCardView";
+import { SessionControls } from "./SessionControls";
 
 const hostile = "<img src=x onerror=alert(1)>";
 
@@ -79,5 +81,26 @@ describe("NowCardView", () => {
     expect(html).toContain("1:02:10 / 2:00:00");
     expect(html).not.toContain("evil.example");
     expect(html).toContain("No poster for");
+  });
+
+  it("shows the backdrop at a bounded width, and only from our own proxy", () => {
+    expect(render(card({ backdrop: "/img/backdrop/42" }))).toContain('src="/img/backdrop/42?w=640"');
+    expect(render(card({ backdrop: "//evil.example/b.jpg" }))).not.toContain("evil.example");
+  });
+
+  it("gives an admin the session's controls: Resume for a paused one, Pause for a playing one", () => {
+    const withControls = (c: NowCard) =>
+      renderToStaticMarkup(
+        <QueryClientProvider client={new QueryClient()}>
+          <NowCardView card={c} receivedAt={0} now={0} timeZone="UTC" controls={<SessionControls card={c} who="Ann" />} />
+        </QueryClientProvider>,
+      );
+    const paused = withControls(card());
+    expect(paused).toContain(">Resume<");
+    expect(paused).toContain(">Message<");
+    expect(paused).toContain(">Stop<");
+    expect(paused).toContain('aria-label="Control Ann&#x27;s playback"');
+    expect(withControls(card({ is_paused: false }))).toContain(">Pause<");
+    expect(render(card())).not.toContain(">Stop<"); // a reader sees no controls
   });
 });

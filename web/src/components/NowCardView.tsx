@@ -1,3 +1,4 @@
+import { useState, type ReactNode } from "react";
 import type { NowCard } from "../api/types";
 import { decision } from "../lib/decision";
 import { formatClock, formatHms, formatMbps, localUrl } from "../lib/format";
@@ -23,9 +24,23 @@ export interface NowCardViewProps {
   receivedAt: number;
   now: number;
   timeZone: string | undefined;
+  /** The admin's session controls, when the viewer is the admin. */
+  controls?: ReactNode;
 }
 
-export function NowCardView({ card, receivedAt, now, timeZone }: NowCardViewProps) {
+/** A proxy URL asking for an image this wide at most (a backdrop is 1920 px or more at the source). */
+function withWidth(url: string | null, width: number): string | null {
+  return url ? `${url}${url.includes("?") ? "&" : "?"}w=${width}` : null;
+}
+
+/** The item's backdrop behind the card, faint; nothing when there is none or it fails to load. */
+function Backdrop({ src }: { src: string | null }) {
+  const [failed, setFailed] = useState(false);
+  if (!src || failed) return null;
+  return <img className="now-backdrop" src={src} alt="" aria-hidden="true" loading="lazy" decoding="async" onError={() => setFailed(true)} />;
+}
+
+export function NowCardView({ card, receivedAt, now, timeZone, controls }: NowCardViewProps) {
   const title = card.display || card.title || "Unknown item";
   const position = livePosition(card, receivedAt, now);
   const pct = progressPct(position, card.duration_sec);
@@ -39,6 +54,7 @@ export function NowCardView({ card, receivedAt, now, timeZone }: NowCardViewProp
 
   return (
     <article className={card.is_paused ? "now-card paused" : "now-card"} aria-label={`${title}, played by ${card.user ?? "an unknown user"}`}>
+      <Backdrop src={withWidth(localUrl(card.backdrop), 640)} />
       <Poster src={localUrl(card.poster)} label={title} variant="poster" />
       <div className="now-body">
         <div className="now-head">
@@ -133,6 +149,7 @@ export function NowCardView({ card, receivedAt, now, timeZone }: NowCardViewProp
             ) : null}
           </div>
         ) : null}
+        {controls}
       </div>
     </article>
   );

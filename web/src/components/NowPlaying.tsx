@@ -1,7 +1,9 @@
 import type { LiveState } from "../live/nowStream";
 import { useNow } from "../live/hooks";
 import { summaryLine } from "../lib/decision";
+import { useIsAdmin } from "../api/queries";
 import { NowCardView } from "./NowCardView";
+import { SessionControls } from "./SessionControls";
 import { Empty, Loading } from "./States";
 
 const STATUS_TEXT = {
@@ -24,6 +26,7 @@ export function NowPlaying({ live, timeZone }: { live: LiveState; timeZone: stri
   const cards = live.cards;
   const ticking = cards !== null && cards.some((c) => !c.is_paused);
   const now = useNow(ticking);
+  const admin = useIsAdmin();
 
   return (
     <section className="section" aria-labelledby="now-heading">
@@ -52,7 +55,14 @@ export function NowPlaying({ live, timeZone }: { live: LiveState; timeZone: stri
           ) : (
             <div className="now-grid">
               {cards.map((card) => (
-                <NowCardView key={card.session_id} card={card} receivedAt={live.receivedAt} now={now} timeZone={timeZone} />
+                <NowCardView
+                  key={card.session_id}
+                  card={card}
+                  receivedAt={live.receivedAt}
+                  now={now}
+                  timeZone={timeZone}
+                  controls={admin ? <SessionControls card={card} who={card.user ?? "This viewer"} /> : null}
+                />
               ))}
             </div>
           )}

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, errorMessage } from "../api/client";
 import { getAdminToken } from "../api/adminToken";
@@ -22,9 +22,10 @@ import {
 import { useConfig } from "../api/queries";
 import { ErrorBox, Loading } from "../components/States";
 import { formatDateTime, validZone } from "../lib/format";
-import { authState, confirmMatches, formatBytes, importText, refreshPercent, refreshText, type AuthState } from "../lib/admin";
+import { authState, formatBytes, importText, refreshPercent, refreshText, type AuthState } from "../lib/admin";
 import "../admin.css";
 import { TokenField } from "../components/TokenField";
+import { ActionError, ConfirmDialog } from "../components/ConfirmDialog";
 
 /* ---------- small pieces ---------- */
 
@@ -34,17 +35,6 @@ function Section({ id, title, children }: { id: string; title: string; children:
       <h2 id={id}>{title}</h2>
       {children}
     </section>
-  );
-}
-
-/** The error of an action, in the service's words (a 401 also says what to do). */
-function ActionError({ error }: { error: unknown }) {
-  const unauthorized = error instanceof ApiError && error.status === 401;
-  return (
-    <p className="admin-result admin-error" role="alert">
-      {errorMessage(error)}
-      {unauthorized ? " Enter the admin token at the top of this page." : null}
-    </p>
   );
 }
 
@@ -65,76 +55,6 @@ function SignInFirst({ auth }: { auth: AuthState }) {
 function when(iso: string | null | undefined, tz: string | undefined): ReactNode {
   if (!iso) return <span className="muted">—</span>;
   return <time dateTime={iso}>{formatDateTime(iso, tz)}</time>;
-}
-
-/** A modal confirmation; with `typedName`, the confirm button waits until that name is typed. */
-function ConfirmDialog({
-  open,
-  title,
-  children,
-  confirmLabel,
-  typedName,
-  danger,
-  pending,
-  error,
-  onConfirm,
-  onClose,
-}: {
-  open: boolean;
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  typedName?: string;
-  danger?: boolean;
-  pending: boolean;
-  error: unknown;
-  onConfirm: () => void;
-  onClose: () => void;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  const inputId = useId();
-  const [typed, setTyped] = useState("");
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      setTyped("");
-      dialog.showModal();
-    } else if (!open && dialog.open) dialog.close();
-  }, [open]);
-  const ok = typedName ? confirmMatches(typed, typedName) : true;
-  return (
-    <dialog ref={ref} className="admin-dialog" aria-labelledby={titleId} onClose={onClose}>
-      <form
-        method="dialog"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (ok && !pending) onConfirm();
-        }}
-      >
-        <h3 id={titleId}>{title}</h3>
-        <div className="admin-dialog-body">{children}</div>
-        {typedName ? (
-          <div className="admin-field">
-            <label htmlFor={inputId}>
-              Type <code>{typedName}</code> to confirm
-            </label>
-            <input id={inputId} type="text" autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} />
-          </div>
-        ) : null}
-        {error ? <ActionError error={error} /> : null}
-        <div className="admin-actions">
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className={danger ? "btn btn-danger" : "btn btn-primary"} disabled={!ok || pending}>
-            {pending ? "Working…" : confirmLabel}
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
 }
 
 /* ---------- 1. admin token ---------- */
@@ -695,7 +615,11 @@ export function Admin() {
       <div className="page-head">
         <h1>Admin</h1>
       </div>
-      <TokenBox auth={auth} authError={jobs.error} onChange={() => void qc.resetQueries({ queryKey: ["admin"] })} />
+      <TokenBox auth={auth} authError={jobs.error} onChange={() => {
+          void qc.resetQueries({ queryKey: ["admin"] });
+          void qc.invalidateQueries({ queryKey: ["access"] });
+        }}
+      />
       <Section id="admin-sync-heading" title="Library sync">
         {authed ? <LibrarySync /> : <SignInFirst auth={auth} />}
       </Section>

@@ -88,6 +88,8 @@ class BaseItem(EmbyModel):
     image_tags: StrDict = Field(default_factory=dict)
     backdrop_image_tags: StrList = Field(default_factory=list)
     series_primary_image_tag: OptStr = None
+    parent_backdrop_item_id: OptStr = None  # an episode's or season's: its series
+    parent_backdrop_image_tags: StrList = Field(default_factory=list)
     primary_image_aspect_ratio: OptFloat = None
     # Folders and user state
     user_data: UserItemData | None = None

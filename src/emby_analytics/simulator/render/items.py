@@ -310,6 +310,9 @@ def _hierarchy(world: World, rec: ItemRecord, out: JsonDict) -> None:
     if series is not None:
         out["SeriesName"] = series.name
         out["SeriesId"] = str(series.id)
+        if backdrops := backdrop_tags(series):
+            out["ParentBackdropItemId"] = str(series.id)
+            out["ParentBackdropImageTags"] = backdrops
     if rec.type == EPISODE:
         out["SeasonId"] = str(rec.season)
         tags = image_tags(series) if series is not None else {}
