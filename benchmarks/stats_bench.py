@@ -189,7 +189,7 @@ def simulated_emby(tier: tiers.Tier, seed: int, end: date, log: IO[str]) -> Iter
 class Server:
     """`emby-analytics serve` as a user starts it, on a loopback port, its output in a file."""
 
-    def __init__(self, db: Path, emby: Mapping[str, Any], log: IO[str]) -> None:
+    def __init__(self, db: Path, emby: Mapping[str, Any], log: IO[str], **settings: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -201,6 +201,7 @@ class Server:
             "PORT": str(self.port),
             "LOG_LEVEL": "warning",
             "TZ": "UTC",
+            **settings,
         }
         command = [sys.executable, "-m", "emby_analytics", "--env-file", "/dev/null", "serve"]
         self.started = time.perf_counter()

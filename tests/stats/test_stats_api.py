@@ -119,6 +119,29 @@ async def test_usage_splits_days_at_local_midnight(history: tuple[Service, dict[
     assert {r["day"] for r in only_today} == {"2026-01-15"}
 
 
+async def test_usage_keeps_the_top_users_and_sums_the_rest(history: tuple[Service, dict[str, Any]]) -> None:
+    """A chart of hundreds of users draws the few who watched most and everyone else as one series."""
+    service, facts = history
+    a = facts["users"][0]  # a watched 7,810 s in the week, b 4,200 s
+    top_one = await get(service, "/stats/usage?days=7&top=1")
+    assert {(r["day"], r["user_id"]): r["seconds"] for r in top_one} == {
+        ("2026-01-13", a): 1800,
+        ("2026-01-14", a): 4800,
+        ("2026-01-15", a): 1210,
+        ("2026-01-15", None): 4200,  # b, with everyone else
+    }
+    assert [r["user"] for r in top_one if r["user_id"] is None] == [None]
+    day_totals = await get(service, "/stats/usage?days=7&top=0")
+    assert {(r["day"], r["user_id"]): r["seconds"] for r in day_totals} == {
+        ("2026-01-13", None): 1800,
+        ("2026-01-14", None): 4800,
+        ("2026-01-15", None): 1210 + 4200,
+    }
+    assert await get(service, "/stats/usage?days=7&top=2") == await get(service, "/stats/usage?days=7")
+    for bad in ("top=-1", "top=101", "top=many"):
+        assert "top" in (await get(service, f"/stats/usage?days=7&{bad}", 422))["message"]
+
+
 async def test_top_users_and_the_totals_agree(history: tuple[Service, dict[str, Any]]) -> None:
     service, facts = history
     a, b = facts["users"]

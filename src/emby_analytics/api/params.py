@@ -76,3 +76,9 @@ def window_query(
 
 WindowParams = Annotated[WindowQuery, Depends(window_query)]
 ItemLimitParam = Annotated[int, Query(ge=1, le=500, description="How many rows (1-500).")]
+
+# A dashboard charts a few users and sums the rest: 500 users' own rows for a month are ~660 KB of JSON to draw.
+TopUsersParam = Annotated[
+    int | None,
+    Query(ge=0, le=100, description="Keep the N users who watched most (0-100); the rest summed, `user_id` null."),
+]

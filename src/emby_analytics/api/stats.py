@@ -20,6 +20,7 @@ from emby_analytics.api.params import (
     LimitParam,
     MediaType,
     PlayMethod,
+    TopUsersParam,
     UserIdParam,
     WindowParams,
 )
@@ -74,11 +75,14 @@ async def stats_users_total(state: State) -> UsersTotal:
     summary="Hours per user per day",
     description="Watch time of each user on each local day of the window (default 30 days, at most 366: a row per "
     "user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching "
-    "are left out.",
+    "are left out. With `top`, only the N users who watched most in the window keep rows of their own; everyone "
+    "else's watch time comes as one row a day with `user_id` null (`top=0`: each day's total alone).",
 )
-async def stats_usage(state: State, window: WindowParams, user_id: UserIdParam = None) -> list[UserDay]:
+async def stats_usage(
+    state: State, window: WindowParams, user_id: UserIdParam = None, top: TopUsersParam = None
+) -> list[UserDay]:
     span, live = _window(state, window, 30, max_days=USAGE_MAX_DAYS), state.settings.count_live_tv
-    return await _ask(state, span, lambda rolled: usage(rolled, count_live_tv=live, user_id=user_id))
+    return await _ask(state, span, lambda rolled: usage(rolled, count_live_tv=live, user_id=user_id, top=top))
 
 
 @router.get(

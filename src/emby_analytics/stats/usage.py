@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, Field
@@ -13,7 +15,7 @@ from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 class UserDay(BaseModel):
     day: date = Field(description="Local day in TZ.")
-    user_id: str
+    user_id: str | None = Field(description="null: everyone outside the `top` users, together.")
     user: str | None
     hours: float = Field(description="Watch time that day, in hours (0.01); a play across midnight is split.")
     seconds: int = Field(description="The same watch time in whole seconds.")
@@ -41,15 +43,28 @@ def user_names(conn: Connection, ids: set[str]) -> dict[str, str | None]:
     return names
 
 
-def usage(rolled: Rolled, *, count_live_tv: bool, user_id: str | None = None) -> list[UserDay]:
-    per_day = rolled.by_user_day(live_tv=count_live_tv, user_id=user_id)
-    names = user_names(rolled.conn, {user for user, _ in per_day})
+def usage(rolled: Rolled, *, count_live_tv: bool, user_id: str | None = None, top: int | None = None) -> list[UserDay]:
+    by_user = rolled.by_user_day(live_tv=count_live_tv, user_id=user_id)
+    per_day = _top_and_the_rest(by_user, top) if top is not None else {k: m for k, (m, _views) in by_user.items()}
+    names = user_names(rolled.conn, {user for user, _ in per_day if user is not None})
     return [
-        UserDay(day=date.fromordinal(day), user_id=user, user=names.get(user), hours=hours(micros),
+        UserDay(day=date.fromordinal(day), user_id=user, user=names.get(user) if user else None, hours=hours(micros),
                 seconds=seconds(micros))
-        for (user, day), (micros, _views) in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+        for (user, day), micros in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0] or ""))
         if micros
     ]  # fmt: skip
+
+
+def _top_and_the_rest(per_day: Mapping[tuple[str, int], Sequence[int]], top: int) -> dict[tuple[str | None, int], int]:
+    """The `top` users' days as they are, everyone else's summed per day under None."""
+    totals: Counter[str] = Counter()
+    for (user, _day), (micros, _views) in per_day.items():
+        totals[user] += micros
+    kept = {user for user, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]}
+    merged: Counter[tuple[str | None, int]] = Counter()
+    for (user, day), (micros, _views) in per_day.items():
+        merged[user if user in kept else None, day] += micros
+    return dict(merged)
 
 
 def top_users(rolled: Rolled, *, count_live_tv: bool, limit: int) -> list[TopUser]:

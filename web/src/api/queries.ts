@@ -127,9 +127,10 @@ function useStats<T>(key: readonly unknown[], path: string, enabled = true) {
   });
 }
 
-export function useUsage(w: Window) {
+/** `top`: users kept by name, the rest summed per day (`user_id` null); 0 gives each day's total alone. */
+export function useUsage(w: Window, top: number) {
   const days = cappedWindow(w);
-  return useStats<UserDay[]>(["usage", days], `/stats/usage?days=${days}`);
+  return useStats<UserDay[]>(["usage", days, top], `/stats/usage?days=${days}&top=${top}`);
 }
 
 export function useTopUsers(w: Window, limit = 10) {

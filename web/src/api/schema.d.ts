@@ -1073,7 +1073,7 @@ export interface paths {
         };
         /**
          * Hours per user per day
-         * @description Watch time of each user on each local day of the window (default 30 days, at most 366: a row per user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching are left out.
+         * @description Watch time of each user on each local day of the window (default 30 days, at most 366: a row per user and day; longer windows are 422), a play across midnight split at midnight in TZ. Days without watching are left out. With `top`, only the N users who watched most in the window keep rows of their own; everyone else's watch time comes as one row a day with `user_id` null (`top=0`: each day's total alone).
          */
         get: operations["stats_usage_stats_usage_get"];
         put?: never;
@@ -2712,8 +2712,11 @@ export interface components {
             seconds: number;
             /** User */
             user: string | null;
-            /** User Id */
-            user_id: string;
+            /**
+             * User Id
+             * @description null: everyone outside the `top` users, together.
+             */
+            user_id: string | null;
         };
         /** UserDetail */
         UserDetail: {
@@ -4695,6 +4698,8 @@ export interface operations {
             query?: {
                 /** @description Emby user id (32 hex digits). */
                 user_id?: string | null;
+                /** @description Keep the N users who watched most (0-100); the rest summed, `user_id` null. */
+                top?: number | null;
                 /** @description The window: this many local days up to today (1-3650). */
                 days?: number | null;
                 /** @description The window by name; wins over `days`. `all-time` has no start. */

@@ -89,6 +89,18 @@ describe("stackUsage", () => {
     expect(stackUsage(rows, ["2024-06-01"]).data).toHaveLength(1);
     expect(stackUsage([]).series).toEqual([]);
   });
+
+  it("puts everyone else (user_id null) last, on top of the named users, whatever their hours", () => {
+    const { series, data } = stackUsage([
+      { day: "2024-06-01", user_id: null, user: null, hours: 9, seconds: 32400 },
+      { day: "2024-06-01", user_id: "a", user: "Ann", hours: 1, seconds: 3600 },
+    ]);
+    expect(series.map((s) => [s.key, s.name])).toEqual([
+      ["h:a", "Ann"],
+      ["h:*", "Everyone else"],
+    ]);
+    expect(data[0]).toMatchObject({ "h:*": 9, "s:*": 32400, "h:a": 1 });
+  });
 });
 
 describe("dayBreakdown", () => {

@@ -71,7 +71,8 @@ export function formatDhm(days: number, hours: number, minutes: number): string 
 
 export interface UsageRow {
   day: string;
-  user_id: string;
+  /** null: everyone outside the users the API was asked to keep (`top`), together. */
+  user_id: string | null;
   user: string | null;
   hours: number;
   seconds: number;
@@ -80,7 +81,8 @@ export interface UsageRow {
 export interface UsageSeries {
   /** The chart's data key for this user's hours; `s:` + id holds the seconds. */
   key: string;
-  user_id: string;
+  /** null for "Everyone else". */
+  user_id: string | null;
   name: string;
   seconds: number;
 }
@@ -93,8 +95,12 @@ export interface StackedUsage {
   data: UsageDatum[];
 }
 
-export function hoursKey(userId: string): string {
-  return `h:${userId}`;
+/** Users the usage chart draws by name; the rest is one "Everyone else" series (500 users' bars do not fit). */
+export const USAGE_TOP = 10;
+export const EVERYONE_ELSE = "Everyone else";
+
+export function hoursKey(userId: string | null): string {
+  return userId === null ? "h:*" : `h:${userId}`;
 }
 export function secondsKey(dataKey: string): string {
   return `s:${dataKey.startsWith("h:") ? dataKey.slice(2) : dataKey}`;
@@ -102,22 +108,24 @@ export function secondsKey(dataKey: string): string {
 
 /**
  * Shapes `/stats/usage` rows for stacked bars: one series per user (most watch time first, so the biggest sits at
- * the bottom), one row per day from `days` (every day of the window, so empty days show as gaps) or, when not
+ * the bottom; "Everyone else" last, on top), one row per day from `days` (every day of the window, so empty days show as gaps) or, when not
  * given, the days the rows name, in order. Missing cells are 0.
  */
 export function stackUsage(rows: readonly UsageRow[], days?: readonly string[]): StackedUsage {
   const totals = new Map<string, UsageSeries>();
   for (const r of rows) {
-    const s = totals.get(r.user_id);
+    const key = hoursKey(r.user_id);
+    const s = totals.get(key);
     if (s) {
       s.seconds += r.seconds;
       if (!s.name && r.user) s.name = r.user;
     } else {
-      totals.set(r.user_id, { key: hoursKey(r.user_id), user_id: r.user_id, name: r.user ?? "", seconds: r.seconds });
+      totals.set(key, { key, user_id: r.user_id, name: r.user ?? "", seconds: r.seconds });
     }
   }
-  const series = [...totals.values()].sort((a, b) => b.seconds - a.seconds || a.name.localeCompare(b.name));
-  for (const s of series) if (!s.name) s.name = `User ${s.user_id.slice(0, 8)}`;
+  const last = (s: UsageSeries) => (s.user_id === null ? 1 : 0);
+  const series = [...totals.values()].sort((a, b) => last(a) - last(b) || b.seconds - a.seconds || a.name.localeCompare(b.name));
+  for (const s of series) if (!s.name) s.name = s.user_id === null ? EVERYONE_ELSE : `User ${s.user_id.slice(0, 8)}`;
 
   const dayList = days ? [...days] : [...new Set(rows.map((r) => r.day))].sort();
   const byDay = new Map<string, UsageDatum>();

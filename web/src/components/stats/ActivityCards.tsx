@@ -141,7 +141,7 @@ function Scale() {
 }
 
 export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
-  const query = useUsage(365);
+  const query = useUsage(365, 0); // each day's total: the calendar draws no one by name
   return (
     <StatCard id="calendar" title="Activity calendar" window="Last 12 months" query={query} isEmpty={(d) => d.length === 0} wide>
       {(rows) => {

@@ -9,6 +9,7 @@ import {
   formatHm,
   stackUsage,
   todayIn,
+  USAGE_TOP,
   windowLabel,
   type UsageDatum,
   type UsageSeries,
@@ -17,9 +18,11 @@ import {
 import { StatCard } from "./StatCard";
 import { SERIES_COLOURS, shortDay } from "./chart";
 
+const OTHERS_COLOUR = "#8a8f98"; // "Everyone else": grey, so the named users stand out
+
 export function UsageCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const days = cappedWindow(win);
-  const query = useUsage(win);
+  const query = useUsage(win, USAGE_TOP);
   const label = win === "all" ? `${windowLabel(365)} (the longest this chart shows)` : windowLabel(days);
   return (
     <StatCard
@@ -40,7 +43,7 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
   const { series, data } = useMemo(() => stackUsage(rows, dayRange(today, days)), [rows, today, days]);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const colours = useMemo(
-    () => new Map(series.map((s, i) => [s.key, SERIES_COLOURS[i % SERIES_COLOURS.length] ?? "#888"])),
+    () => new Map(series.map((s, i) => [s.key, s.user_id === null ? OTHERS_COLOUR : (SERIES_COLOURS[i % SERIES_COLOURS.length] ?? OTHERS_COLOUR)])),
     [series],
   );
 
@@ -75,13 +78,13 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
               cursor={{ fill: "currentColor", fillOpacity: 0.08 }}
               content={(props) => <DayTip {...props} series={series} hidden={hidden} colours={colours} />}
             />
-            {series.map((s, i) => (
+            {series.map((s) => (
               <Bar
                 key={s.key}
                 dataKey={s.key}
                 name={s.name}
                 stackId="users"
-                fill={SERIES_COLOURS[i % SERIES_COLOURS.length]}
+                fill={colours.get(s.key)}
                 hide={hidden.has(s.key)}
                 isAnimationActive={false}
               />
@@ -90,9 +93,9 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
         </ResponsiveContainer>
       </div>
       <div className="legend-buttons" role="group" aria-label="Legend: click a user to show or hide their bars">
-        {series.map((s, i) => (
+        {series.map((s) => (
           <button key={s.key} type="button" aria-pressed={!hidden.has(s.key)} onClick={() => toggle(s.key)}>
-            <span className="swatch" style={{ background: SERIES_COLOURS[i % SERIES_COLOURS.length] }} aria-hidden="true" />
+            <span className="swatch" style={{ background: colours.get(s.key) }} aria-hidden="true" />
             <span>{s.name}</span> <span className="muted tabular">{formatHm(s.seconds)}</span>
           </button>
         ))}
