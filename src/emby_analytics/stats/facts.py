@@ -91,8 +91,9 @@ _FACT_COLUMNS = (
 )  # fmt: skip
 
 
-def shelf(conn: Connection, item_type: str, since: datetime) -> Shelf:
-    """The titles of `item_type` in the library; `since`: when this month began."""
+def shelf(conn: Connection, item_type: str, since: datetime, *, genres: bool = True) -> Shelf:
+    """The titles of `item_type` in the library; `since`: when this month began; `genres`: count them (not for
+    episodes: Emby gives them none, their series carry them)."""
     where = (in_library(), items.c.type == item_type)
     count, size, runtime, added = conn.execute(
         select(
@@ -116,7 +117,7 @@ def shelf(conn: Connection, item_type: str, since: datetime) -> Shelf:
         longest=first(items.c.runtime_ticks.desc(), having=items.c.runtime_ticks > 0),
         shortest=first(items.c.runtime_ticks, having=items.c.runtime_ticks > 0),
         newest=first(items.c.date_created.desc(), having=items.c.date_created.is_not(None)),
-        genres=genre_counts(conn, item_type),
+        genres=genre_counts(conn, item_type) if genres else {},
     )
 
 

@@ -90,12 +90,12 @@ def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
     totals = series_totals(conn, None)
     listed = {row.id: ListedSeries.of(row, totals.get(row.id)) for row in rows}
     seasons = conn.execute(select(func.count()).where(in_library(), items.c.type == "Season")).scalar_one()
-    whole = shelf(conn, "Series", since)  # its counts and newest; sizes and runtimes are the episodes'
+    whole = shelf(conn, "Series", since, genres=False)  # counts and newest; sizes and runtimes are the episodes'
     return SeriesShelf(
         series=listed,
         names={row.id: row.name for row in rows},
         seasons=seasons,
-        episodes=shelf(conn, "Episode", since),
+        episodes=shelf(conn, "Episode", since, genres=False),
         series_added=whole.added_since,
         newest_series=whole.newest,
     )
