@@ -79,11 +79,13 @@ def genre_counts(conn: Connection, item_type: str) -> dict[str, int]:
 
 
 def spelled(conn: Connection, genre: str, item_types: tuple[str, ...]) -> str:
-    """`genre` as the library spells it (the most common spelling among these types), or as asked when none has it."""
+    """`genre` as the library spells it (the first item found with it, in any ASCII case), or as asked when no item
+    of these types has it. The first one found, not the most common: this stops at one match instead of reading
+    every item's genres (a name spelled two ways in one library is rare, and either is right)."""
     sql = (
         "SELECT g.value FROM items i, json_each(i.genres) g WHERE i.type IN (SELECT value FROM json_each(?)) "
         "AND i.removed_at IS NULL AND i.is_placeholder = 0 AND i.genres IS NOT NULL AND i.genres != '[]' "
-        "AND g.value = ? COLLATE NOCASE GROUP BY g.value ORDER BY COUNT(*) DESC, g.value LIMIT 1"
+        "AND g.value = ? COLLATE NOCASE LIMIT 1"
     )
     found = conn.exec_driver_sql(sql, (json.dumps(item_types), genre)).scalar()
     return str(found) if found is not None else genre
