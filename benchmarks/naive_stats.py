@@ -21,6 +21,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from benchmarks import naive_facts
 from emby_analytics.db.schema import encode_id, to_micros
 
 Statement = tuple[str, tuple[object, ...]]
@@ -330,6 +331,8 @@ NAIVE: dict[str, Builder] = {
     "/stats/concurrency": concurrency,
     "/stats/clients": clients,
     "/stats/library": library,
+    "/stats/movies": naive_facts.movies,
+    "/stats/series": naive_facts.series,
     "/items/by-ids": items_by_ids,
 }
 # Templated paths, matched on their fixed part (the parameter's name may differ).
@@ -339,6 +342,8 @@ NAIVE_TEMPLATES: tuple[tuple[str, Builder], ...] = (
     ("/stats/users/", user_detail),
     ("/stats/items/by-codec/", items_by_codec),
     ("/stats/items/by-quality/", items_by_quality),
+    ("/stats/items/by-genre/", naive_facts.items_by_genre),
+    ("/stats/series/by-genre/", naive_facts.series_by_genre),
 )
 
 

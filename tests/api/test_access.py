@@ -286,6 +286,7 @@ READER_ROUTES = {
     "/stats/history", "/stats/history/{play_id}", "/stats/play-methods", "/stats/playback-methods",
     "/stats/clients", "/stats/heatmap", "/stats/concurrency", "/stats/qualities", "/stats/codecs",
     "/stats/items/by-codec/{codec}", "/stats/items/by-quality/{quality}", "/stats/library",
+    "/stats/movies", "/stats/series", "/stats/items/by-genre/{genre:path}", "/stats/series/by-genre/{genre:path}",
     "/now/snapshot", "/now/summary", "/now/stream",
 }  # fmt: skip
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks import naive_stats, stats_bench, storage_bench, tiers
+from benchmarks import naive_facts, naive_stats, stats_bench, storage_bench, tiers
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import decode_id, to_micros
-from emby_analytics.stats import library
+from emby_analytics.stats import facts, genres, library
 
 END = date(2026, 1, 15)
 TINY = tiers.TIERS["T"]
@@ -181,6 +181,27 @@ def test_naive_library_questions_agree_with_ours(tiny: tiers.BuiltTier, tmp_path
     (library_rows,) = _naive(copy, naive_stats.library({}, {}))
     assert sum(row[2] for row in library_rows) == ours_l.items
     assert sum(row[3] or 0 for row in library_rows) == ours_l.size_bytes
+
+
+def test_naive_facts_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: Path) -> None:
+    """The baseline of the movie facts and genre lists counts what the service counts, genres whole."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(tiny.path, copy)
+    db = Database.open(copy)
+    since = datetime(END.year, END.month, 1, tzinfo=UTC)
+    try:
+        movies = db.read_sync(lambda conn: facts.shelf(conn, "Movie", since))
+        drama = db.read_sync(lambda conn: genres.items_by_genre(conn, "Drama", page=1, page_size=50))
+        shows = db.read_sync(lambda conn: genres.series_by_genre(conn, "Drama", page=1, page_size=50))
+    finally:
+        db.close()
+    totals, *_, genre_rows, _most, _genre_time = _naive(copy, naive_facts.movies({}, {}))
+    assert totals[0][:2] == (movies.count, movies.size_bytes)
+    assert dict(genre_rows) == movies.genres and movies.genres
+    listed, (count,) = _naive(copy, naive_facts.items_by_genre({}, {"genre": "Drama"}))
+    assert count == (drama.total,) and [row[0] for row in listed] == [item.id for item in drama.items]
+    series_rows, (series_count,), _totals = _naive(copy, naive_facts.series_by_genre({}, {"genre": "Drama"}))
+    assert series_count == (shows.total,) and {row[0] for row in series_rows} == {s.id for s in shows.items}
 
 
 def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

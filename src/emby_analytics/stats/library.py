@@ -98,7 +98,8 @@ def codecs(conn: Connection) -> Codecs:
     return Codecs(codecs=dict(sorted(out.items(), key=lambda kv: -sum(kv[1].values()))))
 
 
-def _page(conn: Connection, condition: ColumnElement[bool], page: int, page_size: int) -> ItemPage:
+def video_page(conn: Connection, condition: ColumnElement[bool], page: int, page_size: int) -> ItemPage:
+    """The video items in the library `condition` picks, by name, a page at a time (the item lists behind a bar)."""
     where = and_(_video(), condition)
     total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
     columns = (items.c.id, items.c.name, items.c.type, items.c.width, items.c.height, items.c.video_codec)
@@ -122,12 +123,12 @@ def _listed(row: Any) -> ListedItem:
 
 
 def items_by_quality(conn: Connection, label: Quality, *, page: int, page_size: int) -> ItemPage:
-    return _page(conn, quality_condition(label, items.c.width, items.c.height), page, page_size)
+    return video_page(conn, quality_condition(label, items.c.width, items.c.height), page, page_size)
 
 
 def items_by_codec(conn: Connection, codec: str, *, page: int, page_size: int) -> ItemPage:
     condition = func.lower(func.coalesce(items.c.video_codec, "unknown")) == codec.lower()
-    return _page(conn, condition, page, page_size)
+    return video_page(conn, condition, page, page_size)
 
 
 def library(conn: Connection) -> Library:

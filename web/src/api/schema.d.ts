@@ -844,6 +844,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/items/by-genre/{genre}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items of one genre
+         * @description The video items (movies, episodes, music videos, videos, trailers) whose own genres include this one, by name, a page at a time, in the shape of /stats/items/by-quality. A genre is matched whole, never split at a comma ("Action, Adventure" is one genre); episodes rarely have genres of their own (their series carry them: /stats/series/by-genre). A genre no item has gives an empty page; an empty or malformed one 422.
+         */
+        get: operations["stats_items_by_genre_stats_items_by_genre__genre__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stats/items/by-quality/{quality}": {
         parameters: {
             query?: never;
@@ -876,6 +896,26 @@ export interface paths {
          * @description Items, total file size and runtime in the library, per type and per library.
          */
         get: operations["stats_library_stats_library_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/movies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Movie facts
+         * @description The movie library at a glance: how many, their size and runtime; the largest, longest, shortest and newest (by Emby's DateCreated); the most watched by all-time watch time (time really playing, not plays); movies added this month (in TZ); genres by number of movies and by watch time, each genre whole. The original's field names are kept beside the whole items.
+         */
+        get: operations["stats_movies_stats_movies_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -956,6 +996,46 @@ export interface paths {
          * @description Video items in the library per quality and type. One classifier for this chart and its item lists: width or height, whichever says more, so letterboxed encodes keep their class (3840×1600 is 4K, 1920×800 is 1080p); 8K only above 4K and only when present.
          */
         get: operations["stats_qualities_stats_qualities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series facts
+         * @description The TV library at a glance: series, seasons and episodes, the episodes' size and runtime; the largest and longest series (by their episodes), the largest, longest and shortest episode; the newest series and episode (by Emby's DateCreated); the most watched series by its episodes' all-time watch time; episodes and series added this month (in TZ); genres (the series' own) by number of series and by watch time.
+         */
+        get: operations["stats_series_stats_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/series/by-genre/{genre}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Series of one genre
+         * @description The series whose genres include this one, by name, a page at a time, each with its seasons, episodes, and their size and runtime. Matched whole, as /stats/items/by-genre; a genre no series has gives an empty page.
+         */
+        get: operations["stats_series_by_genre_stats_series_by_genre__genre__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1650,6 +1730,45 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** GenreFact */
+        GenreFact: {
+            /**
+             * Count
+             * @description Titles in the library with this genre.
+             */
+            count: number;
+            /**
+             * Genre
+             * @description The genre as Emby names it (never split at a comma).
+             */
+            genre: string;
+            /**
+             * Hours
+             * @description All-time watch time of those titles, hours to 0.01.
+             */
+            hours: number;
+            /**
+             * Seconds
+             * @description The same watch time in whole seconds.
+             */
+            seconds: number;
+        };
+        /** GenreItemPage */
+        GenreItemPage: {
+            /**
+             * Genre
+             * @description The genre, as the library spells it (as asked when no item has it).
+             */
+            genre: string;
+            /** Items */
+            items: components["schemas"]["ListedItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1869,6 +1988,37 @@ export interface components {
              */
             unsaved_plays: number;
         };
+        /** ItemFact */
+        ItemFact: {
+            /**
+             * Date
+             * @description When Emby added it (its DateCreated), UTC.
+             */
+            date: string | null;
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string | null;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Production Year */
+            production_year: number | null;
+            /**
+             * Runtime Minutes
+             * @description The runtime in whole minutes (the original's unit).
+             */
+            runtime_minutes: number | null;
+            /** Runtime Seconds */
+            runtime_seconds: number | null;
+            /**
+             * Size Bytes
+             * @description Its file's size, in bytes.
+             */
+            size_bytes: number | null;
+        };
         /** ItemPage */
         ItemPage: {
             /** Items */
@@ -2004,6 +2154,40 @@ export interface components {
             /** Width */
             width: number | null;
         };
+        /** ListedSeries */
+        ListedSeries: {
+            /**
+             * Episodes
+             * @description Episodes in the library (missing and unaired placeholders not).
+             */
+            episodes: number;
+            /**
+             * Genres
+             * @description The series' genres, as Emby lists them.
+             */
+            genres: string[];
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Production Year */
+            production_year: number | null;
+            /**
+             * Runtime Seconds
+             * @description The episodes' runtime, in seconds.
+             */
+            runtime_seconds: number;
+            /**
+             * Seasons
+             * @description Seasons in the library.
+             */
+            seasons: number;
+            /**
+             * Size Bytes
+             * @description The episodes' files, in bytes.
+             */
+            size_bytes: number;
+        };
         /** MessageBody */
         MessageBody: {
             /**
@@ -2038,6 +2222,80 @@ export interface components {
              * @description Plays missing a method that nothing recorded implies (left unknown).
              */
             unknown: number;
+        };
+        /** MovieFacts */
+        MovieFacts: {
+            /**
+             * Added This Month
+             * @description Movies Emby added since the month began in TZ.
+             */
+            added_this_month: number;
+            /** @description The largest file. */
+            largest_movie: components["schemas"]["ItemFact"] | null;
+            /**
+             * Largest Movie Gb
+             * @description Its size in GiB, to 0.01 (the original's field).
+             */
+            largest_movie_gb: number | null;
+            /**
+             * Largest Movie Name
+             * @description Its name (the original's field).
+             */
+            largest_movie_name: string | null;
+            /** @description The longest runtime. */
+            longest_movie: components["schemas"]["ItemFact"] | null;
+            /** Longest Movie Name */
+            longest_movie_name: string | null;
+            /** Longest Runtime Minutes */
+            longest_runtime_minutes: number | null;
+            /**
+             * Month Start
+             * Format: date-time
+             * @description When this month began in TZ (UTC): what `added_this_month` counts from.
+             */
+            month_start: string;
+            /**
+             * Most Watched Genres
+             * @description Genres by all-time watch time of their movies.
+             */
+            most_watched_genres: components["schemas"]["GenreFact"][];
+            /** @description The movie in the library with the most watch time, all time (time really playing, not plays). For a window: /stats/top/items?media_type=Movie. */
+            most_watched_movie: components["schemas"]["Watched"] | null;
+            /**
+             * Movies Added This Month
+             * @description The same (the original's field).
+             */
+            movies_added_this_month: number;
+            /** @description The last added, by Emby's DateCreated (`date`). */
+            newest_movie: components["schemas"]["ItemFact"] | null;
+            /**
+             * Popular Genres
+             * @description Genres by number of movies, then watch time.
+             */
+            popular_genres: components["schemas"]["GenreFact"][];
+            /** @description The shortest runtime of those with one. */
+            shortest_movie: components["schemas"]["ItemFact"] | null;
+            /** Shortest Movie Name */
+            shortest_movie_name: string | null;
+            /** Shortest Runtime Minutes */
+            shortest_runtime_minutes: number | null;
+            /**
+             * Total Movies
+             * @description Movies in the library (not removed).
+             */
+            total_movies: number;
+            /**
+             * Total Runtime Hours
+             * @description Their runtime, hours to 0.01 (time to watch them all).
+             */
+            total_runtime_hours: number;
+            /** Total Runtime Seconds */
+            total_runtime_seconds: number;
+            /**
+             * Total Size Bytes
+             * @description Their files, in bytes.
+             */
+            total_size_bytes: number;
         };
         /** NamedUse */
         NamedUse: {
@@ -2426,6 +2684,115 @@ export interface components {
             plays_deleted: number;
             /** Users Deleted */
             users_deleted: number;
+        };
+        /** SeriesFacts */
+        SeriesFacts: {
+            /**
+             * Added This Month
+             * @description Episodes Emby added since the month began in TZ.
+             */
+            added_this_month: number;
+            /**
+             * Episodes Added This Month
+             * @description The same (the original's field).
+             */
+            episodes_added_this_month: number;
+            /** @description The largest episode file. */
+            largest_episode: components["schemas"]["ItemFact"] | null;
+            /** Largest Episode Gb */
+            largest_episode_gb: number | null;
+            /** Largest Episode Name */
+            largest_episode_name: string | null;
+            /** @description The series whose episodes take the most space. */
+            largest_series: components["schemas"]["ListedSeries"] | null;
+            /** Largest Series Name */
+            largest_series_name: string | null;
+            /**
+             * Largest Series Total Gb
+             * @description Its episodes' size in GiB, to 0.01.
+             */
+            largest_series_total_gb: number | null;
+            longest_episode: components["schemas"]["ItemFact"] | null;
+            /** @description The series with the most runtime (time to watch it). */
+            longest_series: components["schemas"]["ListedSeries"] | null;
+            /** Longest Series Name */
+            longest_series_name: string | null;
+            /** Longest Series Runtime Minutes */
+            longest_series_runtime_minutes: number | null;
+            /**
+             * Month Start
+             * Format: date-time
+             * @description When this month began in TZ (UTC).
+             */
+            month_start: string;
+            /**
+             * Most Watched Genres
+             * @description Genres by all-time watch time of their series.
+             */
+            most_watched_genres: components["schemas"]["GenreFact"][];
+            /** @description The series in the library whose episodes have the most watch time, all time. For a window: /stats/top/series. */
+            most_watched_series: components["schemas"]["Watched"] | null;
+            /** @description The episode Emby added last (DateCreated, `date`). */
+            newest_episode: components["schemas"]["ItemFact"] | null;
+            /** @description The series Emby added last (DateCreated, `date`). */
+            newest_series: components["schemas"]["ItemFact"] | null;
+            /**
+             * Popular Genres
+             * @description Genres by number of series, then watch time.
+             */
+            popular_genres: components["schemas"]["GenreFact"][];
+            /**
+             * Series Added This Month
+             * @description Series Emby added since the month began in TZ.
+             */
+            series_added_this_month: number;
+            /** @description The shortest episode of those with a runtime. */
+            shortest_episode: components["schemas"]["ItemFact"] | null;
+            /** @description The series with the least runtime (of those with one). */
+            shortest_series: components["schemas"]["ListedSeries"] | null;
+            /**
+             * Total Episode Runtime Hours
+             * @description The episodes' runtime, hours to 0.01.
+             */
+            total_episode_runtime_hours: number;
+            /** Total Episode Runtime Seconds */
+            total_episode_runtime_seconds: number;
+            /**
+             * Total Episodes
+             * @description Episodes in the library (missing and unaired placeholders not).
+             */
+            total_episodes: number;
+            /**
+             * Total Seasons
+             * @description Seasons in the library.
+             */
+            total_seasons: number;
+            /**
+             * Total Series
+             * @description Series in the library.
+             */
+            total_series: number;
+            /**
+             * Total Size Bytes
+             * @description The episodes' files, in bytes.
+             */
+            total_size_bytes: number;
+        };
+        /** SeriesPage */
+        SeriesPage: {
+            /**
+             * Genre
+             * @description The genre, as the library spells it (as asked when no series has it).
+             */
+            genre: string;
+            /** Items */
+            items: components["schemas"]["ListedSeries"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
         };
         /**
          * SessionItem
@@ -2818,6 +3185,28 @@ export interface components {
             resolution: string;
             /** Width */
             width: number | null;
+        };
+        /** Watched */
+        Watched: {
+            /**
+             * Hours
+             * @description All-time watch time (time really playing), hours to 0.01.
+             */
+            hours: number;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Plays
+             * @description Viewings (resumes once; short plays not).
+             */
+            plays: number;
+            /**
+             * Seconds
+             * @description The same watch time in whole seconds.
+             */
+            seconds: number;
         };
         /** WebhookAccepted */
         WebhookAccepted: {
@@ -4274,6 +4663,45 @@ export interface operations {
             };
         };
     };
+    stats_items_by_genre_stats_items_by_genre__genre__get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+            };
+            header?: never;
+            path: {
+                /** @description A genre, whole, as Emby names it (URL-encoded; ASCII case does not matter). */
+                genre: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GenreItemPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     stats_items_by_quality_stats_items_by_quality__quality__get: {
         parameters: {
             query?: {
@@ -4327,6 +4755,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Library"];
+                };
+            };
+        };
+    };
+    stats_movies_stats_movies_get: {
+        parameters: {
+            query?: {
+                /** @description How many genres each genre ranking lists (1-100). */
+                genres?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovieFacts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4481,6 +4941,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Qualities"];
+                };
+            };
+        };
+    };
+    stats_series_stats_series_get: {
+        parameters: {
+            query?: {
+                /** @description How many genres each genre ranking lists (1-100). */
+                genres?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesFacts"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_series_by_genre_stats_series_by_genre__genre__get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                /** @description A genre, whole, as Emby names it (URL-encoded; ASCII case does not matter). */
+                genre: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

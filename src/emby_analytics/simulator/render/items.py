@@ -47,6 +47,8 @@ GENRES: tuple[tuple[str, int], ...] = (
     ("Science Fiction", 8023),
     ("Thriller", 8026),
     ("Western", 8029),
+    # One name with a comma in it (as some scrapers and hand-edited NFOs write them): one genre, never two.
+    ("Action, Adventure", 8030),
 )
 STUDIOS: tuple[tuple[str, int], ...] = (
     ("Northwind Pictures", 9101),
@@ -148,7 +150,8 @@ def _genres(rec: ItemRecord, world: World) -> list[tuple[str, int]]:
     if rec.type in (EPISODE, SEASON):  # Emby leaves episode genres empty; the series carries them
         return []
     h = mix64(rec.id, 9)
-    return [GENRES[(h >> (8 * k)) % len(GENRES)] for k in range(1 + h % 3) if k == 0 or (h >> (8 * k)) % 5]
+    picked = [GENRES[(h >> (8 * k)) % len(GENRES)] for k in range(1 + h % 3) if k == 0 or (h >> (8 * k)) % 5]
+    return list(dict.fromkeys(picked))  # Emby names a genre once per item
 
 
 def _chapters(runtime: int) -> list[JsonDict]:
