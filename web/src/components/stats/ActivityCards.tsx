@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef, type CSSProperties, type ReactNode } from "react";
+import { Link, useNavigate } from "react-router";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMostActiveUsers, useConcurrency, useHeatmap, usePlayMethods, useUsage } from "../../api/queries";
 import { formatClock, formatCount } from "../../lib/format";
@@ -14,6 +15,7 @@ import {
   windowLabel,
   type Window,
 } from "../../lib/stats";
+import { dayHistoryHref, dayOf, methodHistoryHref, userHref } from "../../lib/links";
 import { StatCard } from "./StatCard";
 import { TOOLTIP_STYLE, shortDay } from "./chart";
 
@@ -38,7 +40,9 @@ export function ActiveUsersCard({ win, timeZone }: { win: Window; timeZone: stri
             <tbody>
               {rows.map((u) => (
                 <tr key={u.user_id}>
-                  <td className="cell-name">{u.user ?? `User ${u.user_id.slice(0, 8)}`}</td>
+                  <td className="cell-name">
+                    <Link to={userHref(u.user_id, win)}>{u.user ?? `User ${u.user_id.slice(0, 8)}`}</Link>
+                  </td>
                   <td className="tabular" title={`${formatHm(u.seconds)} h:mm`}>
                     {formatDhm(u.days, u.hours, u.minutes)}
                   </td>
@@ -63,8 +67,10 @@ const METHODS = [
   { key: "Transcode", label: "Transcode", tone: "tc" },
 ] as const;
 
-export function PlayMethodsCard({ win }: { win: Window }) {
+export function PlayMethodsCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = usePlayMethods(win);
+  const navigate = useNavigate();
+  const today = todayIn(timeZone);
   return (
     <StatCard
       id="play-methods"
@@ -82,25 +88,35 @@ export function PlayMethodsCard({ win }: { win: Window }) {
         return (
           <>
             <div
-              className="method-bar"
+              className="method-bar method-bar-links"
               role="img"
               aria-label={`Plays by method: ${counts.map((m) => `${m.label} ${formatCount(m.n)} (${pct(m.n)}%)`).join(", ")}`}
             >
               {counts.map((m) =>
                 m.n ? (
-                  <span key={m.key} className={`seg seg-${m.tone}`} style={{ flexGrow: m.n }} title={`${m.label}: ${formatCount(m.n)}`} />
+                  // The legend below holds the same links for the keyboard; a click on the bar is a shortcut.
+                  <span
+                    key={m.key}
+                    className={`seg seg-${m.tone}`}
+                    style={{ flexGrow: m.n }}
+                    title={`${m.label}: ${formatCount(m.n)} — click for these plays`}
+                    onClick={() => void navigate(methodHistoryHref(m.key, win, today))}
+                  />
                 ) : null,
               )}
             </div>
             <ul className="method-legend">
               {counts.map((m) => (
                 <li key={m.key}>
-                  <span className={`swatch seg-${m.tone}`} aria-hidden="true" />
-                  {m.label} <strong className="tabular">{formatCount(m.n)}</strong>{" "}
-                  <span className="muted tabular">{pct(m.n)}%</span>
+                  <Link to={methodHistoryHref(m.key, win, today)} aria-label={`${m.label}: ${formatCount(m.n)} plays (${pct(m.n)}%), see them in History`}>
+                    <span className={`swatch seg-${m.tone}`} aria-hidden="true" />
+                    {m.label} <strong className="tabular">{formatCount(m.n)}</strong>{" "}
+                    <span className="muted tabular">{pct(m.n)}%</span>
+                  </Link>
                 </li>
               ))}
             </ul>
+            <p className="chart-hint muted">Click a method to see its plays in History.</p>
             <h3 className="sub-heading">Transcode reasons</h3>
             {reasons.length === 0 ? (
               <p className="muted">No transcodes with a reason in this window.</p>
@@ -176,13 +192,22 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
                         c.pad ? (
                           <span key={c.day} className="cell pad" aria-hidden="true" />
                         ) : (
-                          <span
-                            key={c.day}
-                            role="gridcell"
-                            className={`cell lv${c.level}`}
-                            title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm`}
-                            aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours`}
-                          />
+                          <span key={c.day} role="gridcell" className="calendar-cell">
+                            {c.seconds > 0 ? (
+                              <Link
+                                to={dayHistoryHref(c.day)}
+                                className={`cell lv${c.level}`}
+                                title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm — click for that day's plays`}
+                                aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours, see that day's plays`}
+                              />
+                            ) : (
+                              <span
+                                className={`cell lv${c.level}`}
+                                title={`${shortDay(c.day, true)}: nothing watched`}
+                                aria-label={`${shortDay(c.day, true)}: nothing watched`}
+                              />
+                            )}
+                          </span>
                         ),
                       )}
                     </div>
@@ -190,7 +215,10 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
                 </div>
               </div>
             </ScrollToEnd>
-            <Scale />
+            <div className="calendar-foot">
+              <p className="chart-hint muted">Click a day to see its plays.</p>
+              <Scale />
+            </div>
           </>
         );
       }}
@@ -262,6 +290,7 @@ export function HeatmapCard({ win }: { win: Window }) {
 
 export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = useConcurrency(win);
+  const navigate = useNavigate();
   return (
     <StatCard
       id="concurrency"
@@ -272,6 +301,7 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
     >
       {(d) => {
         const windowPeak = d.days.reduce((m, x) => Math.max(m, x.peak), 0);
+        const peakDay = d.peak_at ? dayOf(d.peak_at, timeZone) : null;
         return (
           <>
             <dl className="peaks">
@@ -279,7 +309,18 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
                 <dt>All-time peak</dt>
                 <dd>
                   <strong className="tabular">{formatCount(d.peak)}</strong>{" "}
-                  {d.peak_at ? <span className="muted">on {formatLong(d.peak_at, timeZone)}</span> : null}
+                  {d.peak_at ? (
+                    <span className="muted">
+                      on{" "}
+                      {peakDay ? (
+                        <Link to={dayHistoryHref(peakDay)} aria-label={`${formatLong(d.peak_at, timeZone)}, see that day's plays`}>
+                          {formatLong(d.peak_at, timeZone)}
+                        </Link>
+                      ) : (
+                        formatLong(d.peak_at, timeZone)
+                      )}
+                    </span>
+                  ) : null}
                 </dd>
               </div>
               <div>
@@ -290,9 +331,16 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
               </div>
             </dl>
             {d.days.length > 0 ? (
-              <div className="chart" role="img" aria-label={`Daily peak of plays at the same moment; highest in the window ${windowPeak}`}>
+              <div className="chart chart-clickable" role="img" aria-label={`Daily peak of plays at the same moment; highest in the window ${windowPeak}`}>
                 <ResponsiveContainer width="100%" height={200}>
-                  <LineChart data={d.days} margin={{ top: 8, right: 12, bottom: 0, left: -24 }}>
+                  <LineChart
+                    data={d.days}
+                    margin={{ top: 8, right: 12, bottom: 0, left: -24 }}
+                    style={{ cursor: "pointer" }}
+                    onClick={(state) => {
+                      if (typeof state.activeLabel === "string") void navigate(dayHistoryHref(state.activeLabel));
+                    }}
+                  >
                     <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
                     <XAxis dataKey="day" tickFormatter={(v: string) => shortDay(v)} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={16} />
                     <YAxis allowDecimals={false} tick={{ fill: "currentColor", fontSize: 11 }} width={48} />
@@ -304,11 +352,21 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
                         return [`${formatCount(Number(v))}${at ? ` at ${formatClock(at, timeZone, new Date(at))}` : ""}`, "Peak"];
                       }}
                     />
-                    <Line type="monotone" dataKey="peak" name="Peak" stroke="#4c9aff" strokeWidth={2} dot={false} isAnimationActive={false} />
+                    <Line
+                      type="monotone"
+                      dataKey="peak"
+                      name="Peak"
+                      stroke="#4c9aff"
+                      strokeWidth={2}
+                      dot={false}
+                      activeDot={{ r: 5, cursor: "pointer" }}
+                      isAnimationActive={false}
+                    />
                   </LineChart>
                 </ResponsiveContainer>
               </div>
             ) : null}
+            {d.days.length > 0 ? <p className="chart-hint muted">Click a day on the line to see its plays.</p> : null}
           </>
         );
       }}
