@@ -118,6 +118,29 @@ def test_a_usage_bar_opens_that_users_day_in_history(watched: Watched, base: str
     _shoot(page, "history-from-usage-bar")
 
 
+def test_the_calendar_is_one_tab_stop_and_a_day_opens_its_history(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/")
+    calendar = page.get_by_role("grid", name=re.compile("^Hours watched per day"))
+    stop = calendar.locator("[data-day][tabindex='0']")
+    expect(stop).to_have_count(1, timeout=WITHIN_MS)  # the latest day with plays, not a year of tab stops
+    latest = stop.get_attribute("data-day") or ""
+    stop.focus()
+    focused = calendar.locator("[data-day]:focus")
+    day = latest
+    for _ in range(HISTORY_DAYS):  # ↑ is the day before: back to an earlier day with plays (a link)
+        page.keyboard.press("ArrowUp")
+        expect(focused).not_to_have_attribute("data-day", day)
+        day = focused.get_attribute("data-day") or ""
+        if focused.evaluate("element => element.tagName") == "A":
+            break
+    assert "" < day < latest
+    expect(calendar.locator("[data-day][tabindex='0']")).to_have_attribute("data-day", day)  # the one tab stop
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/history\?from={day}&to={day}$"), timeout=WITHIN_MS)
+    expect(page.locator("tbody.play").first).to_be_visible(timeout=WITHIN_MS)
+
+
 def test_a_repair_asks_first_cancel_does_nothing_and_confirm_reports(watched: Watched) -> None:
     page = watched.page
     posts: list[str] = []

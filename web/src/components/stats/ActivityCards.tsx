@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, type CSSProperties, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from "react";
 import { Link, useNavigate } from "react-router";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMostActiveUsers, useConcurrency, useHeatmap, usePlayMethods, useUsage } from "../../api/queries";
@@ -7,6 +7,7 @@ import {
   WEEKDAYS,
   buildCalendar,
   buildHeatGrid,
+  calendarStep,
   formatDhm,
   formatHm,
   hourSpan,
@@ -160,69 +161,99 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
   const query = useUsage(365);
   return (
     <StatCard id="calendar" title="Activity calendar" window="Last 12 months" query={query} isEmpty={(d) => d.length === 0} wide>
-      {(rows) => {
-        const cal = buildCalendar(rows, todayIn(timeZone), 365);
-        return (
-          <>
-            <p className="stat-summary muted tabular">
-              {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
-            </p>
-            <ScrollToEnd>
-              <div
-                className="calendar"
-                role="grid"
-                aria-label="Hours watched per day over the last 12 months"
-                style={{ "--weeks": cal.weeks.length } as CSSProperties}
-              >
-                <div className="calendar-months" aria-hidden="true">
-                  <span />
-                  {cal.weeks.map((w) => (
-                    <span key={w.start}>{w.month}</span>
-                  ))}
-                </div>
-                <div className="calendar-weeks" role="rowgroup">
-                  <div className="calendar-days" aria-hidden="true">
-                    {WEEKDAYS.map((d, i) => (
-                      <span key={d}>{i % 2 === 0 && i < 6 ? d.slice(0, 3) : ""}</span>
-                    ))}
-                  </div>
-                  {cal.weeks.map((w) => (
-                    <div key={w.start} className="calendar-week" role="row">
-                      {w.cells.map((c) =>
-                        c.pad ? (
-                          <span key={c.day} className="cell pad" aria-hidden="true" />
-                        ) : (
-                          <span key={c.day} role="gridcell" className="calendar-cell">
-                            {c.seconds > 0 ? (
-                              <Link
-                                to={dayHistoryHref(c.day)}
-                                className={`cell lv${c.level}`}
-                                title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm — click for that day's plays`}
-                                aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours, see that day's plays`}
-                              />
-                            ) : (
-                              <span
-                                className={`cell lv${c.level}`}
-                                title={`${shortDay(c.day, true)}: nothing watched`}
-                                aria-label={`${shortDay(c.day, true)}: nothing watched`}
-                              />
-                            )}
-                          </span>
-                        ),
-                      )}
-                    </div>
-                  ))}
-                </div>
-              </div>
-            </ScrollToEnd>
-            <div className="calendar-foot">
-              <p className="chart-hint muted">Click a day to see its plays.</p>
-              <Scale />
-            </div>
-          </>
-        );
-      }}
+      {(rows) => <Calendar rows={rows} today={todayIn(timeZone)} />}
     </StatCard>
+  );
+}
+
+/**
+ * The year as a grid of days, a week per column. A day with plays links to its history. One tab stop: the arrow
+ * keys move between days (a grid's keys), so a year of links does not stand between the keyboard and the next card.
+ */
+function Calendar({ rows, today }: { rows: readonly { day: string; seconds: number }[]; today: string }) {
+  const cal = buildCalendar(rows, today, 365);
+  const real = cal.weeks.flatMap((w) => w.cells.filter((c) => !c.pad));
+  const first = real[0]?.day ?? today;
+  const last = real[real.length - 1]?.day ?? today;
+  const latestActive = [...real].reverse().find((c) => c.seconds > 0)?.day ?? last;
+  const [focusDay, setFocusDay] = useState<string | null>(null);
+  const current = focusDay !== null && focusDay >= first && focusDay <= last ? focusDay : latestActive;
+  const grid = useRef<HTMLDivElement>(null);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const next = calendarStep(current, e.key, first, last);
+    if (next === null) return;
+    e.preventDefault();
+    setFocusDay(next);
+    grid.current?.querySelector<HTMLElement>(`[data-day="${next}"]`)?.focus();
+  };
+
+  return (
+    <>
+      <p className="stat-summary muted tabular">
+        {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
+      </p>
+      <ScrollToEnd>
+        <div
+          ref={grid}
+          className="calendar"
+          role="grid"
+          aria-label="Hours watched per day over the last 12 months; a day with plays opens them in History"
+          style={{ "--weeks": cal.weeks.length } as CSSProperties}
+          onKeyDown={onKeyDown}
+        >
+          <div className="calendar-months" aria-hidden="true">
+            <span />
+            {cal.weeks.map((w) => (
+              <span key={w.start}>{w.month}</span>
+            ))}
+          </div>
+          <div className="calendar-weeks" role="rowgroup">
+            <div className="calendar-days" aria-hidden="true">
+              {WEEKDAYS.map((d, i) => (
+                <span key={d}>{i % 2 === 0 && i < 6 ? d.slice(0, 3) : ""}</span>
+              ))}
+            </div>
+            {cal.weeks.map((w) => (
+              <div key={w.start} className="calendar-week" role="row">
+                {w.cells.map((c) =>
+                  c.pad ? (
+                    <span key={c.day} className="cell pad" aria-hidden="true" />
+                  ) : (
+                    <span key={c.day} role="gridcell" className="calendar-cell">
+                      {c.seconds > 0 ? (
+                        <Link
+                          to={dayHistoryHref(c.day)}
+                          className={`cell lv${c.level}`}
+                          data-day={c.day}
+                          tabIndex={c.day === current ? 0 : -1}
+                          onFocus={() => setFocusDay(c.day)}
+                          title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm — click for that day's plays`}
+                          aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours, see that day's plays`}
+                        />
+                      ) : (
+                        <span
+                          className={`cell lv${c.level}`}
+                          data-day={c.day}
+                          tabIndex={c.day === current ? 0 : -1}
+                          onFocus={() => setFocusDay(c.day)}
+                          title={`${shortDay(c.day, true)}: nothing watched`}
+                          aria-label={`${shortDay(c.day, true)}: nothing watched`}
+                        />
+                      )}
+                    </span>
+                  ),
+                )}
+              </div>
+            ))}
+          </div>
+        </div>
+      </ScrollToEnd>
+      <div className="calendar-foot">
+        <p className="chart-hint muted">Click a day to see its plays; the arrow keys move between days.</p>
+        <Scale />
+      </div>
+    </>
   );
 }
 
