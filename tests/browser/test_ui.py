@@ -11,7 +11,6 @@ in `artifacts/screenshots/` (a person looks at them).
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -59,7 +58,6 @@ def emby() -> Iterator[tuple[Simulator, str]]:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, emby: tuple[Simulator, str]) -> Iterator[str]:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # only this run's pictures
     data = tmp_path_factory.mktemp("browser")
     settings = {
         "ADMIN_TOKEN": ADMIN_TOKEN, "NOW_POLL_SEC": "1", "EMBY_WEBSOCKET": "false", "TZ": "Europe/Berlin",

@@ -1,5 +1,6 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import type { NowCard } from "../api/types";
 import { NowCardView } from "./NowCardView";
@@ -51,10 +52,20 @@ function card(over: Partial<NowCard> = {}): NowCard {
 }
 
 function render(c: NowCard): string {
-  return renderToStaticMarkup(<NowCardView card={c} receivedAt={0} now={5000} timeZone="UTC" />);
+  return renderToStaticMarkup(
+    <MemoryRouter>
+      <NowCardView card={c} receivedAt={0} now={5000} timeZone="UTC" />
+    </MemoryRouter>,
+  );
 }
 
 describe("NowCardView", () => {
+  it("links the user's name to their page", () => {
+    expect(render(card({ user_id: "0123456789abcdef0123456789abcdef" }))).toMatch(
+      /<a class="now-user" href="\/users\/0123456789abcdef0123456789abcdef"[^>]*>&lt;img src=x/,
+    );
+    expect(render(card({ user_id: null }))).toContain('<span class="now-user">');
+  });
   it("keeps hostile names inert (escaped text, no elements)", () => {
     const html = render(card());
     expect(html).not.toContain("<img src=x");
@@ -91,9 +102,11 @@ describe("NowCardView", () => {
   it("gives an admin the session's controls: Resume for a paused one, Pause for a playing one", () => {
     const withControls = (c: NowCard) =>
       renderToStaticMarkup(
-        <QueryClientProvider client={new QueryClient()}>
-          <NowCardView card={c} receivedAt={0} now={0} timeZone="UTC" controls={<SessionControls card={c} who="Ann" />} />
-        </QueryClientProvider>,
+        <MemoryRouter>
+          <QueryClientProvider client={new QueryClient()}>
+            <NowCardView card={c} receivedAt={0} now={0} timeZone="UTC" controls={<SessionControls card={c} who="Ann" />} />
+          </QueryClientProvider>
+        </MemoryRouter>,
       );
     const paused = withControls(card());
     expect(paused).toContain(">Resume<");

@@ -1,7 +1,9 @@
 import { useState, type ReactNode } from "react";
+import { Link } from "react-router";
 import type { NowCard } from "../api/types";
 import { decision } from "../lib/decision";
 import { formatClock, formatHms, formatMbps, localUrl } from "../lib/format";
+import { userHref } from "../lib/links";
 import { livePosition, progressPct } from "../lib/progress";
 import { Poster } from "./Poster";
 
@@ -64,7 +66,13 @@ export function NowCardView({ card, receivedAt, now, timeZone, controls }: NowCa
           <span className={`pill tone-${how.tone}`}>{how.label}</span>
         </div>
         <div className="now-meta">
-          <span className="now-user">{card.user ?? "Unknown user"}</span>
+          {card.user_id ? (
+            <Link className="now-user" to={userHref(card.user_id)}>
+              {card.user ?? "Unknown user"}
+            </Link>
+          ) : (
+            <span className="now-user">{card.user ?? "Unknown user"}</span>
+          )}
           <span className="muted">{join([card.client, card.device], " · ") || "Unknown client"}</span>
           {card.item_type ? <span className="muted">{card.live_tv ? "Live TV" : card.item_type}</span> : null}
         </div>

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   buildCalendar,
   buildHeatGrid,
+  calendarStep,
   cappedWindow,
   countRows,
   dayBreakdown,
@@ -199,5 +200,27 @@ describe("counts", () => {
       { name: "a", count: 2 },
       { name: "b", count: 2 },
     ]);
+  });
+});
+
+describe("calendarStep", () => {
+  const first = "2024-01-01";
+  const last = "2024-03-01";
+  it("moves a week sideways and a day up or down, across months", () => {
+    expect(calendarStep("2024-02-26", "ArrowRight", first, last)).toBe("2024-03-01"); // clamped to the last day
+    expect(calendarStep("2024-02-20", "ArrowRight", first, last)).toBe("2024-02-27");
+    expect(calendarStep("2024-02-20", "ArrowLeft", first, last)).toBe("2024-02-13");
+    expect(calendarStep("2024-02-29", "ArrowDown", first, last)).toBe("2024-03-01");
+    expect(calendarStep("2024-03-01", "ArrowUp", first, last)).toBe("2024-02-29");
+  });
+  it("stays inside the window and goes to its ends", () => {
+    expect(calendarStep("2024-01-03", "ArrowLeft", first, last)).toBe(first);
+    expect(calendarStep("2024-03-01", "ArrowDown", first, last)).toBe(last);
+    expect(calendarStep("2024-02-10", "Home", first, last)).toBe(first);
+    expect(calendarStep("2024-02-10", "End", first, last)).toBe(last);
+  });
+  it("ignores other keys", () => {
+    expect(calendarStep("2024-02-10", "Enter", first, last)).toBeNull();
+    expect(calendarStep("2024-02-10", "Tab", first, last)).toBeNull();
   });
 });

@@ -265,6 +265,20 @@ export function buildCalendar(rows: readonly { day: string; seconds: number }[],
   return { weeks, maxSeconds, totalSeconds, activeDays };
 }
 
+/**
+ * Where a key moves the focus in the calendar (one tab stop; columns are weeks): ←/→ a week, ↑/↓ a day,
+ * Home/End the first/last day; kept within `first`…`last`. Null for any other key.
+ */
+export function calendarStep(day: string, key: string, first: string, last: string): string | null {
+  const steps: Record<string, number> = { ArrowLeft: -7, ArrowRight: 7, ArrowUp: -1, ArrowDown: 1 };
+  let next: string;
+  if (key === "Home") next = first;
+  else if (key === "End") next = last;
+  else if (key in steps) next = addDays(day, steps[key]!);
+  else return null;
+  return next < first ? first : next > last ? last : next;
+}
+
 // ---------------------------------------------------------------- weekday × hour heatmap
 
 export interface HeatRow {

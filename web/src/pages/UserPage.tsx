@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { Link, useParams, useSearchParams } from "react-router";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError } from "../api/client";
 import { useConfig, useUserDetail } from "../api/queries";
 import type { HistoryPlay, NamedUse, UserDetail } from "../api/types";
@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../components/States";
 import { WindowSelect } from "../components/WindowSelect";
 import { barPercent, fillDays } from "../lib/days";
 import { formatCount, formatDateTime, formatDay, formatDuration, formatHms, validZone } from "../lib/format";
+import { dayHistoryHref } from "../lib/links";
 import { USER_TIMEFRAMES, parseTimeframe, timeframeLabel, type Timeframe } from "../lib/window";
 
 export function UserPage() {
@@ -83,7 +84,7 @@ function UserBody({ user, timeframe, timeZone, historyLink }: { user: UserDetail
 
       <section className="section panel" aria-labelledby="u-days">
         <h2 id="u-days">Hours per day</h2>
-        <DayStrip days={user.by_day} />
+        <DayStrip days={user.by_day} userId={user.user_id} />
       </section>
 
       <section className="section panel" aria-labelledby="u-hours">
@@ -157,7 +158,8 @@ function Kpi({ label, value, hint }: { label: string; value: string; hint: strin
   );
 }
 
-function DayStrip({ days }: { days: UserDetail["by_day"] }) {
+function DayStrip({ days, userId }: { days: UserDetail["by_day"]; userId: string }) {
+  const navigate = useNavigate();
   const filled = fillDays(days);
   if (filled.length === 0 || filled.every((d) => d.seconds === 0)) return <p className="muted">No watch time in this period.</p>;
   const max = Math.max(...filled.map((d) => d.seconds));
@@ -172,15 +174,27 @@ function DayStrip({ days }: { days: UserDetail["by_day"] }) {
         role="img"
         aria-label={`Watch time on ${filled.length} days, ${formatDuration(total)} in all; most on ${formatDay(busiest.day)}: ${formatDuration(busiest.seconds)}`}
       >
-        {filled.map((d) => (
-          <span key={d.day} className="bar" title={`${formatDay(d.day)}: ${formatDuration(d.seconds)}`}>
-            <span className="bar-fill" style={{ height: `${barPercent(d.seconds, max)}%` }} />
-          </span>
-        ))}
+        {filled.map((d) =>
+          d.seconds > 0 ? (
+            // A shortcut for the mouse (the keyboard has "All plays in History" and History's dates).
+            <span
+              key={d.day}
+              className="bar bar-link"
+              title={`${formatDay(d.day)}: ${formatDuration(d.seconds)} — click for that day's plays`}
+              onClick={() => void navigate(dayHistoryHref(d.day, userId))}
+            >
+              <span className="bar-fill" style={{ height: `${barPercent(d.seconds, max)}%` }} />
+            </span>
+          ) : (
+            <span key={d.day} className="bar" title={`${formatDay(d.day)}: ${formatDuration(d.seconds)}`}>
+              <span className="bar-fill" style={{ height: `${barPercent(d.seconds, max)}%` }} />
+            </span>
+          ),
+        )}
       </div>
       <figcaption className="strip-axis muted">
         <span>{first ? formatDay(first.day) : ""}</span>
-        <span>Highest: {formatDuration(max)} a day</span>
+        <span>Highest: {formatDuration(max)} a day · click a day for its plays</span>
         <span>{last ? formatDay(last.day) : ""}</span>
       </figcaption>
     </figure>

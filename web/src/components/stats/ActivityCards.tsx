@@ -1,4 +1,5 @@
-import { useLayoutEffect, useRef, type CSSProperties, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from "react";
+import { Link, useNavigate } from "react-router";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMostActiveUsers, useConcurrency, useHeatmap, usePlayMethods, useUsage } from "../../api/queries";
 import { formatClock, formatCount } from "../../lib/format";
@@ -6,6 +7,7 @@ import {
   WEEKDAYS,
   buildCalendar,
   buildHeatGrid,
+  calendarStep,
   formatDhm,
   formatHm,
   hourSpan,
@@ -14,6 +16,7 @@ import {
   windowLabel,
   type Window,
 } from "../../lib/stats";
+import { dayHistoryHref, dayOf, methodHistoryHref, userHref } from "../../lib/links";
 import { StatCard } from "./StatCard";
 import { TOOLTIP_STYLE, shortDay } from "./chart";
 
@@ -38,7 +41,9 @@ export function ActiveUsersCard({ win, timeZone }: { win: Window; timeZone: stri
             <tbody>
               {rows.map((u) => (
                 <tr key={u.user_id}>
-                  <td className="cell-name">{u.user ?? `User ${u.user_id.slice(0, 8)}`}</td>
+                  <td className="cell-name">
+                    <Link to={userHref(u.user_id, win)}>{u.user ?? `User ${u.user_id.slice(0, 8)}`}</Link>
+                  </td>
                   <td className="tabular" title={`${formatHm(u.seconds)} h:mm`}>
                     {formatDhm(u.days, u.hours, u.minutes)}
                   </td>
@@ -63,8 +68,10 @@ const METHODS = [
   { key: "Transcode", label: "Transcode", tone: "tc" },
 ] as const;
 
-export function PlayMethodsCard({ win }: { win: Window }) {
+export function PlayMethodsCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = usePlayMethods(win);
+  const navigate = useNavigate();
+  const today = todayIn(timeZone);
   return (
     <StatCard
       id="play-methods"
@@ -82,25 +89,35 @@ export function PlayMethodsCard({ win }: { win: Window }) {
         return (
           <>
             <div
-              className="method-bar"
+              className="method-bar method-bar-links"
               role="img"
               aria-label={`Plays by method: ${counts.map((m) => `${m.label} ${formatCount(m.n)} (${pct(m.n)}%)`).join(", ")}`}
             >
               {counts.map((m) =>
                 m.n ? (
-                  <span key={m.key} className={`seg seg-${m.tone}`} style={{ flexGrow: m.n }} title={`${m.label}: ${formatCount(m.n)}`} />
+                  // The legend below holds the same links for the keyboard; a click on the bar is a shortcut.
+                  <span
+                    key={m.key}
+                    className={`seg seg-${m.tone}`}
+                    style={{ flexGrow: m.n }}
+                    title={`${m.label}: ${formatCount(m.n)} — click for these plays`}
+                    onClick={() => void navigate(methodHistoryHref(m.key, win, today))}
+                  />
                 ) : null,
               )}
             </div>
             <ul className="method-legend">
               {counts.map((m) => (
                 <li key={m.key}>
-                  <span className={`swatch seg-${m.tone}`} aria-hidden="true" />
-                  {m.label} <strong className="tabular">{formatCount(m.n)}</strong>{" "}
-                  <span className="muted tabular">{pct(m.n)}%</span>
+                  <Link to={methodHistoryHref(m.key, win, today)} aria-label={`${m.label}: ${formatCount(m.n)} plays (${pct(m.n)}%), see them in History`}>
+                    <span className={`swatch seg-${m.tone}`} aria-hidden="true" />
+                    {m.label} <strong className="tabular">{formatCount(m.n)}</strong>{" "}
+                    <span className="muted tabular">{pct(m.n)}%</span>
+                  </Link>
                 </li>
               ))}
             </ul>
+            <p className="chart-hint muted">Click a method to see its plays in History.</p>
             <h3 className="sub-heading">Transcode reasons</h3>
             {reasons.length === 0 ? (
               <p className="muted">No transcodes with a reason in this window.</p>
@@ -144,57 +161,99 @@ export function CalendarCard({ timeZone }: { timeZone: string | undefined }) {
   const query = useUsage(365, 0); // each day's total: the calendar draws no one by name
   return (
     <StatCard id="calendar" title="Activity calendar" window="Last 12 months" query={query} isEmpty={(d) => d.length === 0} wide>
-      {(rows) => {
-        const cal = buildCalendar(rows, todayIn(timeZone), 365);
-        return (
-          <>
-            <p className="stat-summary muted tabular">
-              {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
-            </p>
-            <ScrollToEnd>
-              <div
-                className="calendar"
-                role="grid"
-                aria-label="Hours watched per day over the last 12 months"
-                style={{ "--weeks": cal.weeks.length } as CSSProperties}
-              >
-                <div className="calendar-months" aria-hidden="true">
-                  <span />
-                  {cal.weeks.map((w) => (
-                    <span key={w.start}>{w.month}</span>
-                  ))}
-                </div>
-                <div className="calendar-weeks" role="rowgroup">
-                  <div className="calendar-days" aria-hidden="true">
-                    {WEEKDAYS.map((d, i) => (
-                      <span key={d}>{i % 2 === 0 && i < 6 ? d.slice(0, 3) : ""}</span>
-                    ))}
-                  </div>
-                  {cal.weeks.map((w) => (
-                    <div key={w.start} className="calendar-week" role="row">
-                      {w.cells.map((c) =>
-                        c.pad ? (
-                          <span key={c.day} className="cell pad" aria-hidden="true" />
-                        ) : (
-                          <span
-                            key={c.day}
-                            role="gridcell"
-                            className={`cell lv${c.level}`}
-                            title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm`}
-                            aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours`}
-                          />
-                        ),
-                      )}
-                    </div>
-                  ))}
-                </div>
-              </div>
-            </ScrollToEnd>
-            <Scale />
-          </>
-        );
-      }}
+      {(rows) => <Calendar rows={rows} today={todayIn(timeZone)} />}
     </StatCard>
+  );
+}
+
+/**
+ * The year as a grid of days, a week per column. A day with plays links to its history. One tab stop: the arrow
+ * keys move between days (a grid's keys), so a year of links does not stand between the keyboard and the next card.
+ */
+function Calendar({ rows, today }: { rows: readonly { day: string; seconds: number }[]; today: string }) {
+  const cal = buildCalendar(rows, today, 365);
+  const real = cal.weeks.flatMap((w) => w.cells.filter((c) => !c.pad));
+  const first = real[0]?.day ?? today;
+  const last = real[real.length - 1]?.day ?? today;
+  const latestActive = [...real].reverse().find((c) => c.seconds > 0)?.day ?? last;
+  const [focusDay, setFocusDay] = useState<string | null>(null);
+  const current = focusDay !== null && focusDay >= first && focusDay <= last ? focusDay : latestActive;
+  const grid = useRef<HTMLDivElement>(null);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const next = calendarStep(current, e.key, first, last);
+    if (next === null) return;
+    e.preventDefault();
+    setFocusDay(next);
+    grid.current?.querySelector<HTMLElement>(`[data-day="${next}"]`)?.focus();
+  };
+
+  return (
+    <>
+      <p className="stat-summary muted tabular">
+        {formatHm(cal.totalSeconds)} h:mm on {formatCount(cal.activeDays)} days · busiest day {formatHm(cal.maxSeconds)}
+      </p>
+      <ScrollToEnd>
+        <div
+          ref={grid}
+          className="calendar"
+          role="grid"
+          aria-label="Hours watched per day over the last 12 months; a day with plays opens them in History"
+          style={{ "--weeks": cal.weeks.length } as CSSProperties}
+          onKeyDown={onKeyDown}
+        >
+          <div className="calendar-months" aria-hidden="true">
+            <span />
+            {cal.weeks.map((w) => (
+              <span key={w.start}>{w.month}</span>
+            ))}
+          </div>
+          <div className="calendar-weeks" role="rowgroup">
+            <div className="calendar-days" aria-hidden="true">
+              {WEEKDAYS.map((d, i) => (
+                <span key={d}>{i % 2 === 0 && i < 6 ? d.slice(0, 3) : ""}</span>
+              ))}
+            </div>
+            {cal.weeks.map((w) => (
+              <div key={w.start} className="calendar-week" role="row">
+                {w.cells.map((c) =>
+                  c.pad ? (
+                    <span key={c.day} className="cell pad" aria-hidden="true" />
+                  ) : (
+                    <span key={c.day} role="gridcell" className="calendar-cell">
+                      {c.seconds > 0 ? (
+                        <Link
+                          to={dayHistoryHref(c.day)}
+                          className={`cell lv${c.level}`}
+                          data-day={c.day}
+                          tabIndex={c.day === current ? 0 : -1}
+                          onFocus={() => setFocusDay(c.day)}
+                          title={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} h:mm — click for that day's plays`}
+                          aria-label={`${shortDay(c.day, true)}: ${formatHm(c.seconds)} hours, see that day's plays`}
+                        />
+                      ) : (
+                        <span
+                          className={`cell lv${c.level}`}
+                          data-day={c.day}
+                          tabIndex={c.day === current ? 0 : -1}
+                          onFocus={() => setFocusDay(c.day)}
+                          title={`${shortDay(c.day, true)}: nothing watched`}
+                          aria-label={`${shortDay(c.day, true)}: nothing watched`}
+                        />
+                      )}
+                    </span>
+                  ),
+                )}
+              </div>
+            ))}
+          </div>
+        </div>
+      </ScrollToEnd>
+      <div className="calendar-foot">
+        <p className="chart-hint muted">Click a day to see its plays; the arrow keys move between days.</p>
+        <Scale />
+      </div>
+    </>
   );
 }
 
@@ -262,6 +321,7 @@ export function HeatmapCard({ win }: { win: Window }) {
 
 export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = useConcurrency(win);
+  const navigate = useNavigate();
   return (
     <StatCard
       id="concurrency"
@@ -272,6 +332,7 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
     >
       {(d) => {
         const windowPeak = d.days.reduce((m, x) => Math.max(m, x.peak), 0);
+        const peakDay = d.peak_at ? dayOf(d.peak_at, timeZone) : null;
         return (
           <>
             <dl className="peaks">
@@ -279,7 +340,18 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
                 <dt>All-time peak</dt>
                 <dd>
                   <strong className="tabular">{formatCount(d.peak)}</strong>{" "}
-                  {d.peak_at ? <span className="muted">on {formatLong(d.peak_at, timeZone)}</span> : null}
+                  {d.peak_at ? (
+                    <span className="muted">
+                      on{" "}
+                      {peakDay ? (
+                        <Link to={dayHistoryHref(peakDay)} aria-label={`${formatLong(d.peak_at, timeZone)}, see that day's plays`}>
+                          {formatLong(d.peak_at, timeZone)}
+                        </Link>
+                      ) : (
+                        formatLong(d.peak_at, timeZone)
+                      )}
+                    </span>
+                  ) : null}
                 </dd>
               </div>
               <div>
@@ -290,9 +362,16 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
               </div>
             </dl>
             {d.days.length > 0 ? (
-              <div className="chart" role="img" aria-label={`Daily peak of plays at the same moment; highest in the window ${windowPeak}`}>
+              <div className="chart chart-clickable" role="img" aria-label={`Daily peak of plays at the same moment; highest in the window ${windowPeak}`}>
                 <ResponsiveContainer width="100%" height={200}>
-                  <LineChart data={d.days} margin={{ top: 8, right: 12, bottom: 0, left: -24 }}>
+                  <LineChart
+                    data={d.days}
+                    margin={{ top: 8, right: 12, bottom: 0, left: -24 }}
+                    style={{ cursor: "pointer" }}
+                    onClick={(state) => {
+                      if (typeof state.activeLabel === "string") void navigate(dayHistoryHref(state.activeLabel));
+                    }}
+                  >
                     <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
                     <XAxis dataKey="day" tickFormatter={(v: string) => shortDay(v)} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={16} />
                     <YAxis allowDecimals={false} tick={{ fill: "currentColor", fontSize: 11 }} width={48} />
@@ -304,11 +383,21 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
                         return [`${formatCount(Number(v))}${at ? ` at ${formatClock(at, timeZone, new Date(at))}` : ""}`, "Peak"];
                       }}
                     />
-                    <Line type="monotone" dataKey="peak" name="Peak" stroke="#4c9aff" strokeWidth={2} dot={false} isAnimationActive={false} />
+                    <Line
+                      type="monotone"
+                      dataKey="peak"
+                      name="Peak"
+                      stroke="#4c9aff"
+                      strokeWidth={2}
+                      dot={false}
+                      activeDot={{ r: 5, cursor: "pointer" }}
+                      isAnimationActive={false}
+                    />
                   </LineChart>
                 </ResponsiveContainer>
               </div>
             ) : null}
+            {d.days.length > 0 ? <p className="chart-hint muted">Click a day on the line to see its plays.</p> : null}
           </>
         );
       }}

@@ -16,9 +16,9 @@ export function StatsGrid({ timeZone }: { timeZone: string | undefined }) {
       <div className="stat-grid">
         <UsageCard win={win} timeZone={timeZone} />
         <TopUsersCard win={win} />
-        <TopItemsCard win={win} />
-        <TopSeriesCard win={win} />
-        <PlayMethodsCard win={win} />
+        <TopItemsCard win={win} timeZone={timeZone} />
+        <TopSeriesCard win={win} timeZone={timeZone} />
+        <PlayMethodsCard win={win} timeZone={timeZone} />
         <ActiveUsersCard win={win} timeZone={timeZone} />
         <ConcurrencyCard win={win} timeZone={timeZone} />
         <HeatmapCard win={win} />

@@ -1,7 +1,9 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import { useTopItems, useTopSeries, useTopUsers } from "../../api/queries";
 import { formatCount, formatHours } from "../../lib/format";
-import { formatHm, windowLabel, type Window } from "../../lib/stats";
+import { itemHistoryHref, userHref } from "../../lib/links";
+import { formatHm, todayIn, windowLabel, type Window } from "../../lib/stats";
 import { StatCard, Toggle } from "./StatCard";
 import { Poster } from "../Poster";
 
@@ -38,6 +40,10 @@ export interface Ranked {
   seconds: number;
   plays: number;
   thumb: React.ReactNode;
+  /** Where the row leads (its name is the link). */
+  href?: string;
+  /** What the link says to a screen reader, when more than the name. */
+  linkLabel?: string;
 }
 
 /** Ordered by the metric shown (the API ranks by watch time; plays re-orders the same rows). */
@@ -56,7 +62,13 @@ export function RankedList({ rows, metric }: { rows: Ranked[]; metric: Metric })
             {r.thumb}
             <div className="ranked-body">
               <div className="ranked-name" title={r.name}>
-                {r.name}
+                {r.href ? (
+                  <Link to={r.href} aria-label={r.linkLabel}>
+                    {r.name}
+                  </Link>
+                ) : (
+                  r.name
+                )}
               </div>
               {r.sub ? <div className="ranked-sub muted">{r.sub}</div> : null}
               <div className="meter" aria-hidden="true">
@@ -96,7 +108,15 @@ export function TopUsersCard({ win }: { win: Window }) {
           metric={metric}
           rows={rows.map((u) => {
             const name = u.name ?? `User ${u.user_id.slice(0, 8)}`;
-            return { key: u.user_id, name, hours: u.hours, seconds: u.seconds, plays: u.plays, thumb: <Initial name={name} /> };
+            return {
+              key: u.user_id,
+              name,
+              hours: u.hours,
+              seconds: u.seconds,
+              plays: u.plays,
+              thumb: <Initial name={name} />,
+              href: userHref(u.user_id, win),
+            };
           })}
         />
       )}
@@ -104,8 +124,9 @@ export function TopUsersCard({ win }: { win: Window }) {
   );
 }
 
-export function TopItemsCard({ win }: { win: Window }) {
+export function TopItemsCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = useTopItems(win);
+  const today = todayIn(timeZone);
   const [metric, toggle] = useMetric();
   return (
     <StatCard id="top-items" title="Top items" window={windowLabel(win)} query={query} isEmpty={(d) => d.length === 0} actions={toggle}>
@@ -122,6 +143,8 @@ export function TopItemsCard({ win }: { win: Window }) {
               seconds: it.seconds,
               plays: it.plays,
               thumb: <Poster src={posterUrl(it.item_id)} label={name} variant="thumb" />,
+              href: itemHistoryHref(it.item_id, win, today),
+              linkLabel: `${name}: its plays in History`,
             };
           })}
         />
@@ -130,8 +153,9 @@ export function TopItemsCard({ win }: { win: Window }) {
   );
 }
 
-export function TopSeriesCard({ win }: { win: Window }) {
+export function TopSeriesCard({ win, timeZone }: { win: Window; timeZone: string | undefined }) {
   const query = useTopSeries(win);
+  const today = todayIn(timeZone);
   const [metric, toggle] = useMetric();
   return (
     <StatCard id="top-series" title="Top series" window={windowLabel(win)} query={query} isEmpty={(d) => d.length === 0} actions={toggle}>
@@ -147,6 +171,9 @@ export function TopSeriesCard({ win }: { win: Window }) {
               seconds: s.seconds,
               plays: s.plays,
               thumb: <Poster src={posterUrl(s.series_id)} label={name} variant="thumb" />,
+              // History's item filter also matches a series' episodes.
+              href: itemHistoryHref(s.series_id, win, today),
+              linkLabel: `${name}: its episodes' plays in History`,
             };
           })}
         />

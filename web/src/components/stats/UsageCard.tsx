@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { Link, useNavigate } from "react-router";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useUsage } from "../../api/queries";
 import type { TooltipContentProps } from "recharts";
@@ -15,6 +16,7 @@ import {
   type UsageSeries,
   type Window,
 } from "../../lib/stats";
+import { dayHistoryHref, historyHref, windowDays } from "../../lib/links";
 import { StatCard } from "./StatCard";
 import { SERIES_COLOURS, shortDay } from "./chart";
 
@@ -38,10 +40,19 @@ export function UsageCard({ win, timeZone }: { win: Window; timeZone: string | u
   );
 }
 
-function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsage>[0]; days: number; timeZone: string | undefined }) {
+function UsageChart({
+  rows,
+  days,
+  timeZone,
+}: {
+  rows: Parameters<typeof stackUsage>[0];
+  days: Exclude<Window, "all">;
+  timeZone: string | undefined;
+}) {
   const today = todayIn(timeZone);
   const { series, data } = useMemo(() => stackUsage(rows, dayRange(today, days)), [rows, today, days]);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const navigate = useNavigate();
   const colours = useMemo(
     () => new Map(series.map((s, i) => [s.key, s.user_id === null ? OTHERS_COLOUR : (SERIES_COLOURS[i % SERIES_COLOURS.length] ?? OTHERS_COLOUR)])),
     [series],
@@ -58,14 +69,22 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
   return (
     <>
       <div
-        className="chart"
+        className="chart chart-clickable"
         role="img"
         aria-label={`Stacked bars of hours watched per day by ${series.length} users: ${series
           .map((s) => `${s.name} ${formatHm(s.seconds)}`)
           .join(", ")}`}
       >
         <ResponsiveContainer width="100%" height={280}>
-          <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -12 }}>
+          <BarChart
+            data={data}
+            margin={{ top: 8, right: 8, bottom: 0, left: -12 }}
+            style={{ cursor: "pointer" }}
+            onClick={(state) => {
+              // A click beside the bars (a segment's own click stops before here): everyone's plays that day.
+              if (typeof state.activeLabel === "string") void navigate(dayHistoryHref(state.activeLabel));
+            }}
+          >
             <CartesianGrid vertical={false} stroke="currentColor" strokeOpacity={0.15} />
             <XAxis dataKey="day" tickFormatter={(v: string) => shortDay(v)} tick={{ fill: "currentColor", fontSize: 11 }} minTickGap={16} />
             <YAxis
@@ -87,11 +106,22 @@ function UsageChart({ rows, days, timeZone }: { rows: Parameters<typeof stackUsa
                 fill={colours.get(s.key)}
                 hide={hidden.has(s.key)}
                 isAnimationActive={false}
+                cursor="pointer"
+                onClick={(entry, _index, event) => {
+                  const day = (entry as { payload?: { day?: unknown } }).payload?.day;
+                  if (typeof day !== "string") return;
+                  event.stopPropagation();
+                  void navigate(dayHistoryHref(day, s.user_id ?? undefined)); // "Everyone else": the whole day
+                }}
               />
             ))}
           </BarChart>
         </ResponsiveContainer>
       </div>
+      <p className="chart-hint muted">
+        Click a bar to see its plays in History, or beside it for everyone's plays that day ·{" "}
+        <Link to={historyHref(windowDays(days, today))}>All plays of these {days === 1 ? "day" : `${days} days`}</Link>
+      </p>
       <div className="legend-buttons" role="group" aria-label="Legend: click a user to show or hide their bars">
         {series.map((s) => (
           <button key={s.key} type="button" aria-pressed={!hidden.has(s.key)} onClick={() => toggle(s.key)}>

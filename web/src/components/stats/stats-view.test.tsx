@@ -1,4 +1,5 @@
 import { renderToStaticMarkup } from "react-dom/server";
+import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import { shortDay } from "./chart";
 import { RankedList, initial, posterUrl } from "./TopCards";
@@ -48,5 +49,15 @@ describe("RankedList", () => {
     const html = renderToStaticMarkup(<RankedList rows={rows} metric="plays" />);
     expect(html.indexOf("Bob")).toBeLessThan(html.indexOf("&lt;img"));
     expect(html).toContain(">4</strong>");
+  });
+  it("links a row's name where it leads, the name still text", () => {
+    const linked = [{ ...rows[0]!, href: "/history?item_id=4711", linkLabel: "its plays" }, rows[1]!];
+    const html = renderToStaticMarkup(
+      <MemoryRouter>
+        <RankedList rows={linked} metric="hours" />
+      </MemoryRouter>,
+    );
+    expect(html).toMatch(/<a aria-label="its plays" href="\/history\?item_id=4711"[^>]*>&lt;img src=x onerror=alert\(1\)&gt;<\/a>/);
+    expect(html.match(/<a /g)).toHaveLength(1); // Bob has nowhere to go: no link
   });
 });
