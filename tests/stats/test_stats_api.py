@@ -54,7 +54,9 @@ async def history(tmp_path: Path, simulator: Simulator) -> AsyncIterator[tuple[S
     async with running_service(settings, simulator, clock) as service:
         await service.state.library_sync.full()
         rows = await service.state.db.read(lambda c: c.execute(select(items)).all())
-        movies = [r for r in rows if r.type == "Movie" and r.runtime_ticks][:3]
+        films = [r for r in rows if r.type == "Movie" and r.runtime_ticks]
+        # The third without a poster in Emby: the top list must offer no image for it.
+        movies = [r for r in films if r.primary_image_tag][:2] + [r for r in films if not r.primary_image_tag][:1]
         episodes = [r for r in rows if r.type == "Episode" and r.series_id][:2]
         users = [u.id for u in simulator.world.users[:2]]
         a, b = users
@@ -177,6 +179,14 @@ async def test_top_items_and_series(history: tuple[Service, dict[str, Any]]) -> 
     for episode_row, seconds in ((episodes[0], 3000), (episodes[1], 1200)):
         expected[episode_row.series_id] = expected.get(episode_row.series_id, 0) + seconds
     assert by_series == expected
+    # A poster URL only where Emby has a poster: each one loads, and an item without one offers none.
+    assert next(i for i in top if i["item_id"] == movies[2].id)["poster"] is None
+    for row in [*top, *series]:
+        item_id = row.get("item_id") or row["series_id"]
+        if row["poster"] is not None:
+            assert (await service.http.get(row["poster"])).status_code == 200, row
+        else:
+            assert (await service.http.get(f"/img/primary/{item_id}")).status_code == 404, row
 
 
 async def test_active_users_and_one_user(history: tuple[Service, dict[str, Any]]) -> None:

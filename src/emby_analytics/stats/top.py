@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import items, play_items
+from emby_analytics.emby.validation import check_id
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 from emby_analytics.titles import display_title
 
@@ -22,6 +23,9 @@ class TopItem(BaseModel):
     type: str | None
     display: str | None = Field(description="Episodes as 'Series - Name (SxxEyy)', else the title.")
     series_id: str | None = None
+    poster: str | None = Field(
+        None, description="Our image proxy's poster URL (an episode's own, else its series'); null without one."
+    )
     hours: float
     seconds: int
     plays: int = Field(description="Viewings started in the window (resumes once; short plays not).")
@@ -30,6 +34,7 @@ class TopItem(BaseModel):
 class TopSeries(BaseModel):
     series_id: str
     name: str | None
+    poster: str | None = Field(None, description="Our image proxy's poster URL; null when Emby has none.")
     hours: float
     seconds: int
     plays: int
@@ -41,7 +46,8 @@ def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
     if not ids:
         return found
     columns = (items.c.id, items.c.name.label("item_name"), items.c.type.label("item_type"), items.c.series_name,
-               items.c.series_id, items.c.season_number, items.c.episode_number)  # fmt: skip
+               items.c.series_id, items.c.season_number, items.c.episode_number, items.c.primary_image_tag,
+               items.c.series_primary_image_tag)  # fmt: skip
     for row in conn.execute(select(*columns).where(items.c.id.in_(ids))):
         found[row.id] = row
     missing = [i for i in ids if i not in found]
@@ -50,9 +56,27 @@ def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
                     play_items.c.series_name, play_items.c.series_id, play_items.c.season_number,
                     play_items.c.episode_number)  # fmt: skip
         query = select(*recorded).where(play_items.c.item_id.in_(missing)).order_by(play_items.c.ref)
-        for row in conn.execute(query):
-            found[row.id] = row  # the newest description wins
+        for played in conn.execute(query):
+            found[played.id] = played  # the newest description wins
     return found
+
+
+def poster_url(item_id: str | None) -> str | None:
+    """Our image proxy's poster URL, for an id it takes."""
+    try:
+        return f"/img/primary/{check_id(item_id)}" if item_id else None
+    except ValueError:
+        return None
+
+
+def _poster(row: Any) -> str | None:
+    """Only an image the library says exists (a browser logs each image that fails); an item known only from its
+    plays has none to show."""
+    if row is None or "primary_image_tag" not in row._fields:
+        return None
+    if row.primary_image_tag:
+        return poster_url(row.id)
+    return poster_url(row.series_id) if row.series_primary_image_tag else None
 
 
 def top_items(rolled: Rolled, *, limit: int, media_type: str | None = None) -> list[TopItem]:
@@ -74,6 +98,7 @@ def ranked_items(conn: Connection, totals: dict[str, list[int]], *, limit: int) 
                 type=row.item_type if row is not None else None,
                 display=display_title(row) if row is not None else None,
                 series_id=row.series_id if row is not None else None,
+                poster=_poster(row),
                 hours=hours(micros),
                 seconds=seconds(micros),
                 plays=views,
@@ -86,15 +111,26 @@ def top_series(rolled: Rolled, *, limit: int) -> list[TopSeries]:
     totals = rolled.top_series(limit)
     ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))[:limit]
     ids = [series_id for series_id, _ in ranked]
-    library = {
-        row.id: row.name for row in rolled.conn.execute(select(items.c.id, items.c.name).where(items.c.id.in_(ids)))
-    }
+    library: dict[str, str | None] = {}
+    posters: dict[str, str | None] = {}
+    for row in rolled.conn.execute(
+        select(items.c.id, items.c.name, items.c.primary_image_tag).where(items.c.id.in_(ids))
+    ):
+        library[row.id] = row.name
+        posters[row.id] = poster_url(row.id) if row.primary_image_tag else None
     missing = [series_id for series_id in ids if series_id not in library]
     if missing:  # not in the library (any more): the name recorded with its episodes' plays
         recorded = select(play_items.c.series_id, play_items.c.series_name).where(play_items.c.series_id.in_(missing))
-        for row in rolled.conn.execute(recorded.order_by(play_items.c.ref)):
-            library[row.series_id] = row.series_name or library.get(row.series_id)
+        for played in rolled.conn.execute(recorded.order_by(play_items.c.ref)):
+            library[played.series_id] = played.series_name or library.get(played.series_id)
     return [
-        TopSeries(series_id=series_id, name=library.get(series_id), hours=hours(m), seconds=seconds(m), plays=v)
+        TopSeries(
+            series_id=series_id,
+            name=library.get(series_id),
+            poster=posters.get(series_id),
+            hours=hours(m),
+            seconds=seconds(m),
+            plays=v,
+        )
         for series_id, (m, v) in ranked
     ]

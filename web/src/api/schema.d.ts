@@ -2964,6 +2964,11 @@ export interface components {
              * @description Viewings started in the window (resumes once; short plays not).
              */
             plays: number;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
             /** Seconds */
             seconds: number;
             /** Series Id */
@@ -2979,6 +2984,11 @@ export interface components {
             name: string | null;
             /** Plays */
             plays: number;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL; null when Emby has none.
+             */
+            poster?: string | null;
             /** Seconds */
             seconds: number;
             /** Series Id */

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import type { NowCard } from "../api/types";
 import { decision } from "../lib/decision";
-import { formatClock, formatHms, formatMbps, localUrl } from "../lib/format";
+import { formatClock, formatHms, formatMbps, imageUrl, localUrl } from "../lib/format";
 import { userHref } from "../lib/links";
 import { livePosition, progressPct } from "../lib/progress";
 import { Poster } from "./Poster";
@@ -30,12 +30,7 @@ export interface NowCardViewProps {
   controls?: ReactNode;
 }
 
-/** A proxy URL asking for an image this wide at most (a backdrop is 1920 px or more at the source). */
-function withWidth(url: string | null, width: number): string | null {
-  return url ? `${url}${url.includes("?") ? "&" : "?"}w=${width}` : null;
-}
-
-/** The item's backdrop behind the card, faint; nothing when there is none or it fails to load. */
+/** The item's backdrop behind the card (asked for 640 px wide: 1920 or more at the source), faint; nothing when there is none or it fails to load. */
 function Backdrop({ src }: { src: string | null }) {
   const [failed, setFailed] = useState(false);
   if (!src || failed) return null;
@@ -56,7 +51,7 @@ export function NowCardView({ card, receivedAt, now, timeZone, controls }: NowCa
 
   return (
     <article className={card.is_paused ? "now-card paused" : "now-card"} aria-label={`${title}, played by ${card.user ?? "an unknown user"}`}>
-      <Backdrop src={withWidth(localUrl(card.backdrop), 640)} />
+      <Backdrop src={imageUrl(card.backdrop, 640)} />
       <Poster src={localUrl(card.poster)} label={title} variant="poster" />
       <div className="now-body">
         <div className="now-head">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatDateTime, formatDay, formatDuration, formatHms, formatMbps, formatTime, localUrl, validZone } from "./format";
+import { formatClock, formatDateTime, formatDay, formatDuration, formatHms, formatMbps, formatTime, imageUrl, localUrl, validZone } from "./format";
 
 describe("formatHms", () => {
   it("always shows hours", () => {
@@ -72,5 +72,15 @@ describe("history formatting", () => {
     expect(formatDuration(2 * 3600 + 5 * 60)).toBe("2 h 05 min");
     expect(formatDuration(1234 * 3600)).toBe("1,234 h 00 min");
     expect(formatDuration(-1)).toBe("0 min");
+  });
+});
+
+describe("imageUrl", () => {
+  it("sizes our proxy's URLs and refuses any other", () => {
+    expect(imageUrl("/img/primary/12345", 80)).toBe("/img/primary/12345?w=80");
+    expect(imageUrl("/img/backdrop/42?x=1", 640)).toBe("/img/backdrop/42?x=1&w=640");
+    expect(imageUrl("//evil.example/x", 80)).toBeNull();
+    expect(imageUrl("https://evil.example/x", 80)).toBeNull();
+    expect(imageUrl(null, 80)).toBeNull();
   });
 });

@@ -63,6 +63,12 @@ export function localUrl(url: string | null | undefined): string | null {
   return url;
 }
 
+/** One of our image proxy's URLs from the API, asking for an image this wide at most; null for anything else. */
+export function imageUrl(url: string | null | undefined, width: number): string | null {
+  const local = localUrl(url);
+  return local ? `${local}${local.includes("?") ? "&" : "?"}w=${width}` : null;
+}
+
 /** A date and time of day in the service's time zone, as "Tue 2 Dec 2025, 14:05" ("" when not a time). */
 export function formatDateTime(iso: string | null | undefined, timeZone: string | undefined): string {
   if (!iso) return "";

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { useTopItems, useTopSeries, useTopUsers } from "../../api/queries";
-import { formatCount, formatHours } from "../../lib/format";
+import { formatCount, formatHours, imageUrl } from "../../lib/format";
 import { itemHistoryHref, userHref } from "../../lib/links";
 import { formatHm, todayIn, windowLabel, type Window } from "../../lib/stats";
 import { StatCard, Toggle } from "./StatCard";
@@ -12,12 +12,6 @@ const METRICS = [
   { value: "hours", label: "Hours" },
   { value: "plays", label: "Plays" },
 ] as const;
-
-/** An item id our image proxy accepts (a number or 32 hex digits), else null. */
-export function posterUrl(id: string | null | undefined, width = 80): string | null {
-  if (!id || !/^(\d+|[0-9a-fA-F]{32})$/.test(id)) return null;
-  return `/img/primary/${id}?w=${width}`;
-}
 
 /** The first letter or digit of a name (not a control character or half an emoji), else "?". */
 export function initial(name: string): string {
@@ -142,7 +136,7 @@ export function TopItemsCard({ win, timeZone }: { win: Window; timeZone: string 
               hours: it.hours,
               seconds: it.seconds,
               plays: it.plays,
-              thumb: <Poster src={posterUrl(it.item_id)} label={name} variant="thumb" />,
+              thumb: <Poster src={imageUrl(it.poster, 80)} label={name} variant="thumb" />,
               href: itemHistoryHref(it.item_id, win, today),
               linkLabel: `${name}: its plays in History`,
             };
@@ -170,7 +164,7 @@ export function TopSeriesCard({ win, timeZone }: { win: Window; timeZone: string
               hours: s.hours,
               seconds: s.seconds,
               plays: s.plays,
-              thumb: <Poster src={posterUrl(s.series_id)} label={name} variant="thumb" />,
+              thumb: <Poster src={imageUrl(s.poster, 80)} label={name} variant="thumb" />,
               // History's item filter also matches a series' episodes.
               href: itemHistoryHref(s.series_id, win, today),
               linkLabel: `${name}: its episodes' plays in History`,

@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { MemoryRouter } from "react-router";
 import { describe, expect, it } from "vitest";
 import { shortDay } from "./chart";
-import { RankedList, initial, posterUrl } from "./TopCards";
+import { RankedList, initial } from "./TopCards";
 
 const hostile = "<img src=x onerror=alert(1)>";
 
@@ -11,16 +11,6 @@ describe("shortDay", () => {
     expect(shortDay("2024-06-09")).toBe("9 Jun");
     expect(shortDay("2024-06-09", true)).toBe("Sun 9 Jun 2024");
     expect(shortDay("nonsense")).toBe("nonsense");
-  });
-});
-
-describe("posterUrl", () => {
-  it("asks our proxy only for ids it accepts", () => {
-    expect(posterUrl("12345")).toBe("/img/primary/12345?w=80");
-    expect(posterUrl("0123456789abcdef0123456789ABCDEF", 120)).toBe("/img/primary/0123456789abcdef0123456789ABCDEF?w=120");
-    expect(posterUrl("../admin")).toBeNull();
-    expect(posterUrl("//evil.example/x")).toBeNull();
-    expect(posterUrl(null)).toBeNull();
   });
 });
 
