@@ -108,8 +108,9 @@ async def test_the_most_watched_movie_is_by_watch_time_not_plays(library: tuple[
     first, second = known["movies"][:2]
     before = await get(service, "/stats/movies")
     # 5400 s each: the tie goes to more viewings (two for movie 0, one for movie 1)
+    poster = f"/img/primary/{first.id}" if first.primary_image_tag else None
     assert before["most_watched_movie"] == {
-        "id": first.id, "name": first.name, "hours": 1.5, "seconds": 5400, "plays": 2,
+        "id": first.id, "name": first.name, "poster": poster, "hours": 1.5, "seconds": 5400, "plays": 2,
     }  # fmt: skip
     # Folded into the rollups or not, the same answer.
     await fold_all(service)
@@ -182,8 +183,10 @@ async def test_series_facts_agree_with_the_library(library: tuple[Service, dict[
     assert {g["genre"]: g["count"] for g in facts["popular_genres"]} == counts
     # Watch time of a series is its episodes': 2400 s on the first episode's series, 1200 s on the other.
     first, other = known["episodes"][0], known["other"]
+    tagged = next(r for r in shows if r.id == first.series_id).primary_image_tag
     assert facts["most_watched_series"] == {
-        "id": first.series_id, "name": first.series_name, "hours": 0.67, "seconds": 2400, "plays": 1,
+        "id": first.series_id, "name": first.series_name,
+        "poster": f"/img/primary/{first.series_id}" if tagged else None, "hours": 0.67, "seconds": 2400, "plays": 1,
     }  # fmt: skip
     await fold_all(service)
     assert await get(service, "/stats/series?genres=100") == facts
@@ -240,7 +243,90 @@ async def test_genre_lists_page_like_the_other_item_lists(library: tuple[Service
         episodes = [r for r in known["rows"] if r.type == "Episode" and r.series_id == show["id"]]
         assert show["episodes"] == len(episodes) and show["size_bytes"] == sum(r.size_bytes or 0 for r in episodes)
     nothing = await get(service, "/stats/items/by-genre/No%20Such%20Genre")
-    assert nothing == {"items": [], "total": 0, "page": 1, "page_size": 50, "genre": "No Such Genre"}
+    assert nothing == {
+        "items": [], "total": 0, "page": 1, "page_size": 50, "genre": "No Such Genre", "sort": "name", "order": "asc",
+    }  # fmt: skip
+
+
+ITEM_FIGURES = {"year": "production_year", "size": "size_bytes", "runtime": "runtime_seconds", "added": "date"}
+SERIES_FIGURES = {**ITEM_FIGURES, "episodes": "episodes"}
+
+
+def _in_order(listed: list[dict[str, Any]], field: str, order: str) -> None:
+    """Each figure in order (those without one last), ties by name."""
+    having = [x[field] for x in listed if x[field] is not None]
+    assert having == sorted(having, reverse=order == "desc"), field
+    assert all(x[field] is None for x in listed[len(having) :]), "without the figure: last"
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort", ["name", *ITEM_FIGURES])
+async def test_genre_items_sort_by_a_figure_and_page_in_that_order(
+    library: tuple[Service, dict[str, Any]], sort: str, order: str
+) -> None:
+    service, _ = library
+    whole = await get(service, f"/stats/items/by-genre/Drama?page_size=500&sort={sort}&order={order}")
+    assert whole["sort"] == sort and whole["order"] == order and whole["total"] > 2
+    if sort == "name":
+        default = (await get(service, "/stats/items/by-genre/Drama?page_size=500"))["items"]
+        if order == "asc":
+            assert whole["items"] == default
+        else:  # Z to A (titles with the same sort name keep their id order)
+            assert sorted(whole["items"], key=lambda i: i["id"]) == sorted(default, key=lambda i: i["id"])
+            assert whole["items"][0]["name"] == default[-1]["name"]
+    else:
+        _in_order(whole["items"], ITEM_FIGURES[sort], order)
+    paged = []
+    for page in range(1, whole["total"] + 1):
+        paged += (await get(service, f"/stats/items/by-genre/Drama?page={page}&page_size=1&sort={sort}&order={order}"))[
+            "items"
+        ]
+    assert paged == whole["items"], "the pages follow the same order"
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("sort", ["name", *SERIES_FIGURES])
+async def test_genre_series_sort_by_a_figure_and_page_in_that_order(
+    library: tuple[Service, dict[str, Any]], sort: str, order: str
+) -> None:
+    service, _ = library
+    genre = quote(COMMA)
+    whole = await get(service, f"/stats/series/by-genre/{genre}?page_size=500&sort={sort}&order={order}")
+    assert whole["sort"] == sort and whole["order"] == order and whole["total"] >= 2
+    if sort != "name":
+        _in_order(whole["items"], SERIES_FIGURES[sort], order)
+    paged = []
+    for page in range(1, whole["total"] + 1):
+        one = await get(service, f"/stats/series/by-genre/{genre}?page={page}&page_size=1&sort={sort}&order={order}")
+        paged += one["items"]
+    assert paged == whole["items"], "the pages follow the same order"
+
+
+async def test_sorting_defaults_names_a_to_z_and_figures_largest_first(library: tuple[Service, dict[str, Any]]) -> None:
+    service, _ = library
+    assert (await get(service, "/stats/items/by-genre/Drama"))["order"] == "asc"
+    by_size = await get(service, "/stats/items/by-genre/Drama?sort=size&page_size=500")
+    assert by_size["order"] == "desc"
+    assert by_size == await get(service, "/stats/items/by-genre/Drama?sort=size&order=desc&page_size=500")
+    assert (await get(service, "/stats/series/by-genre/Drama?sort=episodes"))["order"] == "desc"
+
+
+async def test_posters_only_where_the_library_has_one(library: tuple[Service, dict[str, Any]]) -> None:
+    service, known = library
+    tags = {r.id: r.primary_image_tag for r in known["rows"]}
+    listed = (await get(service, "/stats/items/by-genre/Drama?page_size=500"))["items"]
+    listed += (await get(service, f"/stats/series/by-genre/{quote(COMMA)}?page_size=500"))["items"]
+    assert any(x["poster"] for x in listed)
+    for x in listed:
+        assert x["poster"] == (f"/img/primary/{x['id']}" if tags[x["id"]] else None), x["name"]
+    facts = await get(service, "/stats/movies")
+    for key in ("largest_movie", "longest_movie", "shortest_movie", "newest_movie", "most_watched_movie"):
+        fact = facts[key]
+        assert fact["poster"] == (f"/img/primary/{fact['id']}" if tags[fact["id"]] else None), key
+    shows = await get(service, "/stats/series")
+    for key in ("largest_series", "longest_series", "newest_series", "most_watched_series"):
+        fact = shows[key]
+        assert fact["poster"] == (f"/img/primary/{fact['id']}" if tags[fact["id"]] else None), key
 
 
 async def test_a_genre_with_a_slash_is_one_genre(library: tuple[Service, dict[str, Any]]) -> None:
@@ -267,6 +353,11 @@ async def test_a_genre_with_a_slash_is_one_genre(library: tuple[Service, dict[st
         ("/stats/items/by-genre/Drama?page_size=0", "page_size"),
         ("/stats/series/by-genre/Drama?page_size=501", "page_size"),
         ("/stats/items/by-genre/Drama?media_type=Audio", "media_type"),
+        ("/stats/items/by-genre/Drama?sort=watched", "sort"),
+        ("/stats/items/by-genre/Drama?sort=episodes", "sort"),
+        ("/stats/series/by-genre/Drama?sort=codec", "sort"),
+        ("/stats/items/by-genre/Drama?order=up", "order"),
+        ("/stats/series/by-genre/Drama?order=DESC", "order"),
         ("/stats/items/by-genre/%20%20", "the genre is empty"),
         ("/stats/items/by-genre/", "the genre is empty"),
         ("/stats/series/by-genre/Dra%00ma", "control"),

@@ -14,7 +14,10 @@ from emby_analytics.stats.genres import (
     GENRE_MAX,
     GenreItemPage,
     InvalidGenre,
+    ItemSort,
+    Order,
     SeriesPage,
+    SeriesSort,
     clean_genre,
     items_by_genre,
     series_by_genre,
@@ -48,6 +51,10 @@ GenrePath = Annotated[
         description="A genre, whole, as Emby names it (URL-encoded; ASCII case does not matter).",
         examples=["Drama"],
     ),
+]
+OrderParam = Annotated[
+    Order | None,
+    Query(description="asc or desc; by default names A to Z, every figure largest or newest first."),
 ]
 VideoType = Literal["Movie", "Episode", "MusicVideo", "Video", "Trailer"]
 
@@ -139,7 +146,8 @@ def _genre(text: str) -> str:
     description="The video items (movies, episodes, music videos, videos, trailers) whose own genres include this "
     "one, by name, a page at a time, in the shape of /stats/items/by-quality. A genre is matched whole, never split "
     'at a comma ("Action, Adventure" is one genre); episodes rarely have genres of their own (their series '
-    "carry them: /stats/series/by-genre). A genre no item has gives an empty page; an empty or malformed one 422.",
+    "carry them: /stats/series/by-genre). A genre no item has gives an empty page; an empty or malformed one 422. "
+    "`sort`: name, year, size, runtime or added (Emby's DateCreated), then by name; items without the figure last.",
 )
 async def stats_items_by_genre(
     state: State,
@@ -147,12 +155,18 @@ async def stats_items_by_genre(
     page: PageParam = 1,
     page_size: PageSizeParam = 50,
     media_type: Annotated[VideoType | None, Query(description="Only this Emby item type.")] = None,
+    sort: Annotated[ItemSort, Query(description="What to order by (then by name).")] = "name",
+    order: OrderParam = None,
 ) -> GenreItemPage:
     wanted = _genre(genre)
-    key = ("by-genre", wanted, media_type, page, page_size)
+    key = ("by-genre", wanted, media_type, page, page_size, sort, order)
     return await state.db.read(
         lambda conn: cached(
-            conn, key, lambda c: items_by_genre(c, wanted, page=page, page_size=page_size, media_type=media_type)
+            conn,
+            key,
+            lambda c: items_by_genre(
+                c, wanted, page=page, page_size=page_size, media_type=media_type, sort=sort, order=order
+            ),
         )
     )
 
@@ -163,15 +177,24 @@ async def stats_items_by_genre(
     summary="Series of one genre",
     description="The series whose genres include this one, by name, a page at a time, each with its seasons, "
     "episodes, and their size and runtime. Matched whole, as /stats/items/by-genre; a genre no series has gives an "
-    "empty page.",
+    "empty page. `sort`: name, year, size, runtime, episodes or added (the series' DateCreated), then by name.",
 )
 async def stats_series_by_genre(
-    state: State, genre: GenrePath, page: PageParam = 1, page_size: PageSizeParam = 50
+    state: State,
+    genre: GenrePath,
+    page: PageParam = 1,
+    page_size: PageSizeParam = 50,
+    sort: Annotated[SeriesSort, Query(description="What to order by (then by name).")] = "name",
+    order: OrderParam = None,
 ) -> SeriesPage:
     wanted = _genre(genre)
-    key = ("series-by-genre", wanted, page, page_size)
+    key = ("series-by-genre", wanted, page, page_size, sort, order)
     return await state.db.read(
-        lambda conn: cached(conn, key, lambda c: series_by_genre(c, wanted, page=page, page_size=page_size))
+        lambda conn: cached(
+            conn,
+            key,
+            lambda c: series_by_genre(c, wanted, page=page, page_size=page_size, sort=sort, order=order),
+        )
     )
 
 

@@ -22,6 +22,7 @@ from emby_analytics.db.schema import items
 from emby_analytics.stats.genres import genre_counts, genres_of
 from emby_analytics.stats.library import in_library
 from emby_analytics.stats.library_cache import library_version
+from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 from emby_analytics.stats.window import local_midnight
 from emby_analytics.titles import display
@@ -39,11 +40,15 @@ class ItemFact(BaseModel):
     runtime_seconds: int | None
     runtime_minutes: int | None = Field(description="The runtime in whole minutes (the original's unit).")
     date: datetime | None = Field(description="When Emby added it (its DateCreated), UTC.")
+    poster: str | None = Field(
+        None, description="Our image proxy's poster URL (an episode's own, else its series'); null without one."
+    )
 
 
 class Watched(BaseModel):
     id: str
     name: str
+    poster: str | None = Field(None, description="Our image proxy's poster URL; null when Emby has none.")
     hours: float = Field(description="All-time watch time (time really playing), hours to 0.01.")
     seconds: int = Field(description="The same watch time in whole seconds.")
     plays: int = Field(description="Viewings (resumes once; short plays not).")
@@ -87,7 +92,8 @@ class Shelf:
 
 _FACT_COLUMNS = (
     items.c.id, items.c.name, items.c.type, items.c.series_name, items.c.season_number, items.c.episode_number,
-    items.c.production_year, items.c.size_bytes, items.c.runtime_ticks, items.c.date_created,
+    items.c.production_year, items.c.size_bytes, items.c.runtime_ticks, items.c.date_created, items.c.series_id,
+    items.c.primary_image_tag, items.c.series_primary_image_tag,
 )  # fmt: skip
 
 
@@ -132,6 +138,7 @@ def item_fact(row: Any) -> ItemFact:
         runtime_seconds=runtime,
         runtime_minutes=None if runtime is None else runtime // 60,
         date=row.date_created,
+        poster=row_poster(row),
     )
 
 

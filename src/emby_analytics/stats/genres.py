@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal_column, select
 
 from emby_analytics.db.schema import items
-from emby_analytics.stats.library import ItemPage, in_library, video_page
+from emby_analytics.stats.library import VIDEO_TYPES, ListedItem, in_library, listed_item
+from emby_analytics.stats.posters import poster_url, row_poster
 
 GENRE_MAX = 128  # what the sync keeps of a name (`sync.item_rows`): a longer one cannot be stored
 
@@ -92,8 +94,39 @@ def spelled(conn: Connection, genre: str, item_types: tuple[str, ...]) -> str:
 
 
 # -- the lists behind a genre ----------------------------------------------------------------------------------
-class GenreItemPage(ItemPage):
+ItemSort = Literal["name", "year", "size", "runtime", "added"]
+SeriesSort = Literal["name", "year", "size", "runtime", "episodes", "added"]
+Order = Literal["asc", "desc"]
+
+
+def default_order(sort: str) -> Order:
+    """Names A to Z; every figure (year, size, runtime, episodes, date added) largest or newest first."""
+    return "asc" if sort == "name" else "desc"
+
+
+class GenreItem(ListedItem):
+    production_year: int | None
+    size_bytes: int | None = Field(description="Its file's size, in bytes.")
+    runtime_seconds: int | None
+    date: datetime | None = Field(description="When Emby added it (its DateCreated), UTC.")
+    poster: str | None = Field(
+        description="Our image proxy's poster URL (an episode's own, else its series'); null without one."
+    )
+
+
+class GenreItemPage(BaseModel):
+    items: list[GenreItem]
+    total: int
+    page: int
+    page_size: int
     genre: str = Field(description="The genre, as the library spells it (as asked when no item has it).")
+    sort: ItemSort = Field(description="What the items are ordered by (then by name).")
+    order: Order
+
+
+SERIES_COLUMNS = (
+    items.c.id, items.c.name, items.c.production_year, items.c.genres, items.c.date_created, items.c.primary_image_tag,
+)  # fmt: skip
 
 
 class ListedSeries(BaseModel):
@@ -105,10 +138,12 @@ class ListedSeries(BaseModel):
     episodes: int = Field(description="Episodes in the library (missing and unaired placeholders not).")
     size_bytes: int = Field(description="The episodes' files, in bytes.")
     runtime_seconds: int = Field(description="The episodes' runtime, in seconds.")
+    date: datetime | None = Field(description="When Emby added the series (its DateCreated), UTC.")
+    poster: str | None = Field(description="Our image proxy's poster URL; null when Emby has none.")
 
     @classmethod
     def of(cls, row: Any, totals: Any) -> ListedSeries:
-        """A series row (id, name, production_year, genres) with its `series_totals` row (None: no episodes)."""
+        """A series row (`SERIES_COLUMNS`) with its `series_totals` row (None: no episodes)."""
         return cls(
             id=row.id,
             name=row.name,
@@ -118,6 +153,8 @@ class ListedSeries(BaseModel):
             episodes=totals.episodes if totals is not None else 0,
             size_bytes=int(totals.size) if totals is not None else 0,
             runtime_seconds=round(int(totals.runtime) / 10_000_000) if totals is not None else 0,
+            date=row.date_created,
+            poster=poster_url(row.id) if row.primary_image_tag else None,
         )
 
 
@@ -127,31 +164,105 @@ class SeriesPage(BaseModel):
     genre: str = Field(description="The genre, as the library spells it (as asked when no series has it).")
     page: int
     page_size: int
+    sort: SeriesSort = Field(description="What the series are ordered by (then by name).")
+    order: Order
+
+
+_ITEM_COLUMNS = (
+    items.c.id, items.c.name, items.c.type, items.c.width, items.c.height, items.c.video_codec, items.c.production_year,
+    items.c.size_bytes, items.c.runtime_ticks, items.c.date_created, items.c.series_id, items.c.primary_image_tag,
+    items.c.series_primary_image_tag,
+)  # fmt: skip
+_ITEM_KEYS: dict[str, Any] = {
+    "year": items.c.production_year,
+    "size": items.c.size_bytes,
+    "runtime": items.c.runtime_ticks,
+    "added": items.c.date_created,
+}
+
+
+def _ordered(column: Any, order: Order) -> Any:
+    """A figure in this order, items without one last either way."""
+    return (column.asc() if order == "asc" else column.desc()).nulls_last()
 
 
 def items_by_genre(
-    conn: Connection, genre: str, *, page: int, page_size: int, media_type: str | None = None
+    conn: Connection,
+    genre: str,
+    *,
+    page: int,
+    page_size: int,
+    media_type: str | None = None,
+    sort: ItemSort = "name",
+    order: Order | None = None,
 ) -> GenreItemPage:
-    """The video items with this genre (their own genres), by name, a page at a time."""
-    condition = has_genre(genre) if media_type is None else and_(has_genre(genre), items.c.type == media_type)
-    found = video_page(conn, condition, page, page_size)
-    name = spelled(conn, genre, (media_type,) if media_type else ("Movie", "Episode", "MusicVideo", "Video", "Trailer"))
-    return GenreItemPage(**found.model_dump(), genre=name)
+    """The video items with this genre (their own genres), a page at a time, by `sort` (then by name)."""
+    direction = order or default_order(sort)
+    where = and_(in_library(), items.c.type.in_(VIDEO_TYPES), has_genre(genre))
+    if media_type is not None:
+        where = and_(where, items.c.type == media_type)
+    total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
+    by_name = (
+        (_ordered(items.c.sort_name, direction), items.c.id) if sort == "name" else (items.c.sort_name, items.c.id)
+    )
+    keys = by_name if sort == "name" else (_ordered(_ITEM_KEYS[sort], direction), *by_name)
+    rows = conn.execute(
+        select(*_ITEM_COLUMNS).where(where).order_by(*keys).offset((page - 1) * page_size).limit(page_size)
+    )
+    name = spelled(conn, genre, (media_type,) if media_type else VIDEO_TYPES)
+    listed = [_genre_item(row) for row in rows]
+    return GenreItemPage(
+        items=listed, total=total, page=page, page_size=page_size, genre=name, sort=sort, order=direction
+    )
 
 
-def series_by_genre(conn: Connection, genre: str, *, page: int, page_size: int) -> SeriesPage:
-    """The series with this genre, by name, a page at a time, each with its seasons' and episodes' totals."""
+def _genre_item(row: Any) -> GenreItem:
+    runtime = round(row.runtime_ticks / 10_000_000) if row.runtime_ticks else None
+    return GenreItem(
+        **listed_item(row).model_dump(),
+        production_year=row.production_year,
+        size_bytes=row.size_bytes,
+        runtime_seconds=runtime,
+        date=row.date_created,
+        poster=row_poster(row),
+    )
+
+
+def series_by_genre(
+    conn: Connection,
+    genre: str,
+    *,
+    page: int,
+    page_size: int,
+    sort: SeriesSort = "name",
+    order: Order | None = None,
+) -> SeriesPage:
+    """The series with this genre, a page at a time, each with its seasons' and episodes' totals, by `sort` (then
+    by name). By name, year or date the database orders and pages; by a figure of the episodes, every series of
+    the genre is totalled first (one pass over the episodes), then ordered here."""
+    direction = order or default_order(sort)
     where = and_(in_library(), items.c.type == "Series", has_genre(genre))
     total = conn.execute(select(func.count()).select_from(items).where(where)).scalar_one()
-    columns = (items.c.id, items.c.name, items.c.production_year, items.c.genres)
-    rows = conn.execute(
-        select(*columns).where(where).order_by(items.c.sort_name, items.c.id).offset((page - 1) * page_size)
-        .limit(page_size)
-    ).all()  # fmt: skip
-    totals = series_totals(conn, [row.id for row in rows])
-    listed = [ListedSeries.of(row, totals.get(row.id)) for row in rows]
+    start = (page - 1) * page_size
+    by_name = (items.c.sort_name, items.c.id)
+    if sort in ("name", "year", "added"):
+        if sort == "name":
+            keys: tuple[Any, ...] = (_ordered(items.c.sort_name, direction), items.c.id)
+        else:
+            column = items.c.production_year if sort == "year" else items.c.date_created
+            keys = (_ordered(column, direction), *by_name)
+        rows = conn.execute(select(*SERIES_COLUMNS).where(where).order_by(*keys).offset(start).limit(page_size)).all()
+        totals = series_totals(conn, [row.id for row in rows])
+        listed = [ListedSeries.of(row, totals.get(row.id)) for row in rows]
+    else:
+        every = conn.execute(select(*SERIES_COLUMNS).where(where).order_by(*by_name)).all()
+        totals = series_totals(conn, None) if len(every) > 500 else series_totals(conn, [row.id for row in every])
+        shows = [ListedSeries.of(row, totals.get(row.id)) for row in every]  # by name: ties keep it
+        figure = {"size": "size_bytes", "runtime": "runtime_seconds", "episodes": "episodes"}[sort]
+        shows.sort(key=lambda show: getattr(show, figure), reverse=direction == "desc")
+        listed = shows[start : start + page_size]
     name = spelled(conn, genre, ("Series",))
-    return SeriesPage(items=listed, total=total, genre=name, page=page, page_size=page_size)
+    return SeriesPage(items=listed, total=total, genre=name, page=page, page_size=page_size, sort=sort, order=direction)
 
 
 def series_totals(conn: Connection, ids: list[str] | None) -> dict[str, Any]:

@@ -107,10 +107,10 @@ def video_page(conn: Connection, condition: ColumnElement[bool], page: int, page
         select(*columns).where(where).order_by(items.c.sort_name, items.c.id).offset((page - 1) * page_size)
         .limit(page_size)
     )  # fmt: skip
-    return ItemPage(items=[_listed(row) for row in rows], total=total, page=page, page_size=page_size)
+    return ItemPage(items=[listed_item(row) for row in rows], total=total, page=page, page_size=page_size)
 
 
-def _listed(row: Any) -> ListedItem:
+def listed_item(row: Any) -> ListedItem:
     return ListedItem(
         id=row.id,
         name=row.name,

@@ -8,6 +8,7 @@ Field names of the original (`total_movies`, `largest_movie_name`, `largest_movi
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
@@ -29,6 +30,7 @@ from emby_analytics.stats.facts import (
 )
 from emby_analytics.stats.library import in_library
 from emby_analytics.stats.library_cache import cached
+from emby_analytics.stats.posters import poster_url
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 # The most watched movie is the first of this many top items that is still in the library.
@@ -100,18 +102,28 @@ def movie_facts(rolled: Rolled, since: datetime, *, genres: int) -> MovieFacts:
 def _most_watched(rolled: Rolled) -> Watched | None:
     top = rolled.top_items(_TOP_CANDIDATES, item_type="Movie")
     ranked = sorted(top.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-    names = _library_names(rolled.conn, [item_id for item_id, _ in ranked])
+    found = _in_library(rolled.conn, [item_id for item_id, _ in ranked])
     for item_id, (micros, views) in ranked:
-        if item_id in names and micros > 0:
-            return Watched(id=item_id, name=names[item_id], hours=hours(micros), seconds=seconds(micros), plays=views)
+        row = found.get(item_id)
+        if row is not None and micros > 0:
+            return Watched(
+                id=item_id,
+                name=row.name,
+                poster=poster_url(item_id) if row.primary_image_tag else None,
+                hours=hours(micros),
+                seconds=seconds(micros),
+                plays=views,
+            )
     return None
 
 
-def _library_names(conn: Connection, ids: list[str]) -> dict[str, str]:
+def _in_library(conn: Connection, ids: list[str]) -> dict[str, Any]:
+    """These movies that are in the library: their names and poster tags."""
     if not ids:
         return {}
-    query = select(items.c.id, items.c.name).where(in_library(), items.c.type == "Movie", items.c.id.in_(ids))
-    return {row.id: row.name for row in conn.execute(query)}
+    columns = (items.c.id, items.c.name, items.c.primary_image_tag)
+    query = select(*columns).where(in_library(), items.c.type == "Movie", items.c.id.in_(ids))
+    return {row.id: row for row in conn.execute(query)}
 
 
 def _genre_micros(rolled: Rolled) -> dict[str, int]:

@@ -29,9 +29,10 @@ from emby_analytics.stats.facts import (
     ranked_genres,
     shelf,
 )
-from emby_analytics.stats.genres import ListedSeries, series_totals
+from emby_analytics.stats.genres import SERIES_COLUMNS, ListedSeries, series_totals
 from emby_analytics.stats.library import in_library
 from emby_analytics.stats.library_cache import cached
+from emby_analytics.stats.posters import poster_url
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 _SERIES_TIME = (
@@ -77,6 +78,7 @@ class SeriesFacts(BaseModel):
 class SeriesShelf:
     series: dict[str, ListedSeries]  # every series in the library, with its episodes' totals
     names: dict[str, str]
+    posters: dict[str, str | None]
     seasons: int
     episodes: Shelf
     series_added: int
@@ -85,8 +87,7 @@ class SeriesShelf:
 
 def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
     where = (in_library(), items.c.type == "Series")
-    columns = (items.c.id, items.c.name, items.c.production_year, items.c.genres)
-    rows = conn.execute(select(*columns).where(*where)).all()
+    rows = conn.execute(select(*SERIES_COLUMNS).where(*where)).all()
     totals = series_totals(conn, None)
     listed = {row.id: ListedSeries.of(row, totals.get(row.id)) for row in rows}
     seasons = conn.execute(select(func.count()).where(in_library(), items.c.type == "Season")).scalar_one()
@@ -94,6 +95,7 @@ def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
     return SeriesShelf(
         series=listed,
         names={row.id: row.name for row in rows},
+        posters={row.id: poster_url(row.id) if row.primary_image_tag else None for row in rows},
         seasons=seasons,
         episodes=shelf(conn, "Episode", since, genres=False),
         series_added=whole.added_since,
@@ -138,7 +140,7 @@ def series_facts(rolled: Rolled, since: datetime, *, genres: int) -> SeriesFacts
         shortest_episode=episodes.shortest,
         newest_series=held.newest_series,
         newest_episode=episodes.newest,
-        most_watched_series=_most_watched(watched, held.names),
+        most_watched_series=_most_watched(watched, held.names, held.posters),
         popular_genres=ranked_genres(counts, micros, by_time=False, limit=genres),
         most_watched_genres=ranked_genres(counts, micros, by_time=True, limit=genres),
         added_this_month=episodes.added_since,
@@ -161,10 +163,19 @@ def _watched(rolled: Rolled) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _most_watched(watched: dict[str, tuple[int, int]], names: dict[str, str]) -> Watched | None:
+def _most_watched(
+    watched: dict[str, tuple[int, int]], names: dict[str, str], posters: dict[str, str | None]
+) -> Watched | None:
     """The series in the library with the most watch time (then viewings, then id)."""
     found = [(m, v, sid) for sid, (m, v) in watched.items() if sid in names and m > 0]
     if not found:
         return None
     micros, views, series_id = min(found, key=lambda t: (-t[0], -t[1], t[2]))
-    return Watched(id=series_id, name=names[series_id], hours=hours(micros), seconds=seconds(micros), plays=views)
+    return Watched(
+        id=series_id,
+        name=names[series_id],
+        poster=posters.get(series_id),
+        hours=hours(micros),
+        seconds=seconds(micros),
+        plays=views,
+    )

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
 from emby_analytics.db.schema import items, play_items
-from emby_analytics.emby.validation import check_id
+from emby_analytics.stats.posters import poster_url, row_poster
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 from emby_analytics.titles import display_title
 
@@ -61,24 +61,6 @@ def _describe(conn: Connection, ids: list[str]) -> dict[str, Any]:
     return found
 
 
-def poster_url(item_id: str | None) -> str | None:
-    """Our image proxy's poster URL, for an id it takes."""
-    try:
-        return f"/img/primary/{check_id(item_id)}" if item_id else None
-    except ValueError:
-        return None
-
-
-def _poster(row: Any) -> str | None:
-    """Only an image the library says exists (a browser logs each image that fails); an item known only from its
-    plays has none to show."""
-    if row is None or "primary_image_tag" not in row._fields:
-        return None
-    if row.primary_image_tag:
-        return poster_url(row.id)
-    return poster_url(row.series_id) if row.series_primary_image_tag else None
-
-
 def top_items(rolled: Rolled, *, limit: int, media_type: str | None = None) -> list[TopItem]:
     """The items most watched in the window (media only, never Live TV)."""
     return ranked_items(rolled.conn, rolled.top_items(limit, item_type=media_type), limit=limit)
@@ -98,7 +80,7 @@ def ranked_items(conn: Connection, totals: dict[str, list[int]], *, limit: int) 
                 type=row.item_type if row is not None else None,
                 display=display_title(row) if row is not None else None,
                 series_id=row.series_id if row is not None else None,
-                poster=_poster(row),
+                poster=row_poster(row),
                 hours=hours(micros),
                 seconds=seconds(micros),
                 plays=views,

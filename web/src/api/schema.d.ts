@@ -853,7 +853,7 @@ export interface paths {
         };
         /**
          * Items of one genre
-         * @description The video items (movies, episodes, music videos, videos, trailers) whose own genres include this one, by name, a page at a time, in the shape of /stats/items/by-quality. A genre is matched whole, never split at a comma ("Action, Adventure" is one genre); episodes rarely have genres of their own (their series carry them: /stats/series/by-genre). A genre no item has gives an empty page; an empty or malformed one 422.
+         * @description The video items (movies, episodes, music videos, videos, trailers) whose own genres include this one, by name, a page at a time, in the shape of /stats/items/by-quality. A genre is matched whole, never split at a comma ("Action, Adventure" is one genre); episodes rarely have genres of their own (their series carry them: /stats/series/by-genre). A genre no item has gives an empty page; an empty or malformed one 422. `sort`: name, year, size, runtime or added (Emby's DateCreated), then by name; items without the figure last.
          */
         get: operations["stats_items_by_genre_stats_items_by_genre__genre__get"];
         put?: never;
@@ -1033,7 +1033,7 @@ export interface paths {
         };
         /**
          * Series of one genre
-         * @description The series whose genres include this one, by name, a page at a time, each with its seasons, episodes, and their size and runtime. Matched whole, as /stats/items/by-genre; a genre no series has gives an empty page.
+         * @description The series whose genres include this one, by name, a page at a time, each with its seasons, episodes, and their size and runtime. Matched whole, as /stats/items/by-genre; a genre no series has gives an empty page. `sort`: name, year, size, runtime, episodes or added (the series' DateCreated), then by name.
          */
         get: operations["stats_series_by_genre_stats_series_by_genre__genre__get"];
         put?: never;
@@ -1753,6 +1753,45 @@ export interface components {
              */
             seconds: number;
         };
+        /** GenreItem */
+        GenreItem: {
+            /** Codec */
+            codec: string | null;
+            /**
+             * Date
+             * @description When Emby added it (its DateCreated), UTC.
+             */
+            date: string | null;
+            /** Height */
+            height: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Media Type
+             * @description The item's Emby type (Movie, Episode, ...).
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster: string | null;
+            /** Production Year */
+            production_year: number | null;
+            /** Quality */
+            quality: string;
+            /** Runtime Seconds */
+            runtime_seconds: number | null;
+            /**
+             * Size Bytes
+             * @description Its file's size, in bytes.
+             */
+            size_bytes: number | null;
+            /** Width */
+            width: number | null;
+        };
         /** GenreItemPage */
         GenreItemPage: {
             /**
@@ -1761,11 +1800,22 @@ export interface components {
              */
             genre: string;
             /** Items */
-            items: components["schemas"]["ListedItem"][];
+            items: components["schemas"]["GenreItem"][];
+            /**
+             * Order
+             * @enum {string}
+             */
+            order: "asc" | "desc";
             /** Page */
             page: number;
             /** Page Size */
             page_size: number;
+            /**
+             * Sort
+             * @description What the items are ordered by (then by name).
+             * @enum {string}
+             */
+            sort: "name" | "year" | "size" | "runtime" | "added";
             /** Total */
             total: number;
         };
@@ -2004,6 +2054,11 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
             /** Production Year */
             production_year: number | null;
             /**
@@ -2157,6 +2212,11 @@ export interface components {
         /** ListedSeries */
         ListedSeries: {
             /**
+             * Date
+             * @description When Emby added the series (its DateCreated), UTC.
+             */
+            date: string | null;
+            /**
              * Episodes
              * @description Episodes in the library (missing and unaired placeholders not).
              */
@@ -2170,6 +2230,11 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL; null when Emby has none.
+             */
+            poster: string | null;
             /** Production Year */
             production_year: number | null;
             /**
@@ -2787,10 +2852,21 @@ export interface components {
             genre: string;
             /** Items */
             items: components["schemas"]["ListedSeries"][];
+            /**
+             * Order
+             * @enum {string}
+             */
+            order: "asc" | "desc";
             /** Page */
             page: number;
             /** Page Size */
             page_size: number;
+            /**
+             * Sort
+             * @description What the series are ordered by (then by name).
+             * @enum {string}
+             */
+            sort: "name" | "year" | "size" | "runtime" | "episodes" | "added";
             /** Total */
             total: number;
         };
@@ -3212,6 +3288,11 @@ export interface components {
              * @description Viewings (resumes once; short plays not).
              */
             plays: number;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL; null when Emby has none.
+             */
+            poster?: string | null;
             /**
              * Seconds
              * @description The same watch time in whole seconds.
@@ -4682,6 +4763,10 @@ export interface operations {
                 page_size?: number;
                 /** @description Only this Emby item type. */
                 media_type?: ("Movie" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+                /** @description What to order by (then by name). */
+                sort?: "name" | "year" | "size" | "runtime" | "added";
+                /** @description asc or desc; by default names A to Z, every figure largest or newest first. */
+                order?: ("asc" | "desc") | null;
             };
             header?: never;
             path: {
@@ -4994,6 +5079,10 @@ export interface operations {
                 page?: number;
                 /** @description Items per page (1-500). */
                 page_size?: number;
+                /** @description What to order by (then by name). */
+                sort?: "name" | "year" | "size" | "runtime" | "episodes" | "added";
+                /** @description asc or desc; by default names A to Z, every figure largest or newest first. */
+                order?: ("asc" | "desc") | null;
             };
             header?: never;
             path: {
