@@ -290,7 +290,10 @@ READER_ROUTES = {
     "/now/snapshot", "/now/summary", "/now/stream",
 }  # fmt: skip
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}
-UI_ROUTES = {"/", "/history", "/users", "/users/{user_id}", "/library", "/admin", "/api-explorer", "/docs"}
+UI_ROUTES = {
+    "/", "/history", "/users", "/users/{user_id}", "/library", "/library/movies", "/library/series", "/library/genres",
+    "/admin", "/api-explorer", "/docs",
+}  # fmt: skip
 
 
 def _all_routes(routes: Sequence[BaseRoute]) -> list[Route]:

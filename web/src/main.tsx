@@ -8,6 +8,9 @@ import { Dashboard } from "./pages/Dashboard";
 import { ApiExplorer } from "./pages/ApiExplorer";
 import { History } from "./pages/History";
 import { Library } from "./pages/Library";
+import { LibraryMovies, LibrarySeries } from "./pages/LibraryFacts";
+import { LibraryGenres } from "./pages/LibraryGenres";
+import { LibrarySection } from "./pages/LibrarySection";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
 import { Admin } from "./pages/Admin";
@@ -37,7 +40,12 @@ createRoot(root).render(
           <Route element={<Layout />}>
             <Route index element={<Dashboard />} />
             <Route path="history" element={<History />} />
-            <Route path="library" element={<Library />} />
+            <Route path="library" element={<LibrarySection />}>
+              <Route index element={<Library />} />
+              <Route path="movies" element={<LibraryMovies />} />
+              <Route path="series" element={<LibrarySeries />} />
+              <Route path="genres" element={<LibraryGenres />} />
+            </Route>
             <Route path="users" element={<Users />} />
             <Route path="users/:id" element={<UserPage />} />
             <Route path="admin" element={<Admin />} />

@@ -6,16 +6,20 @@ import type {
   ClientUse,
   Codecs,
   Concurrency,
+  GenreItemPage,
   Health,
   HeatCell,
   HistoryPage,
   ItemPage,
   Library,
+  MovieFacts,
   Overview,
   PlayDetail,
   PlayMethods,
   PublicConfig,
   Qualities,
+  SeriesFacts,
+  SeriesPage,
   TopItem,
   TopSeries,
   TopUser,
@@ -25,6 +29,7 @@ import type {
 import { cappedWindow, windowQuery, type Window } from "../lib/stats";
 import { historyApiPath, type HistoryFilters } from "../lib/historyFilters";
 import { nextCursor } from "../lib/paging";
+import { genreApiPath, type GenreView } from "../lib/genres";
 import type { Timeframe } from "../lib/window";
 
 /** Whether this browser holds the admin credential (the kept token, else the cookie): admin controls show then. */
@@ -178,4 +183,29 @@ export function useItemsBy(kind: "quality" | "codec" | null, value: string | nul
 /** Library totals now: items, size, runtime, per type and per Emby library. */
 export function useLibrary() {
   return useStats<Library>(["library"], "/stats/library");
+}
+
+/** How many genres the Library section asks each ranking for (the API's most; one answer for every page). */
+export const ALL_GENRES = 100;
+
+/** The movie library at a glance (its notable titles, genres by count and by watch time). */
+export function useMovieFacts() {
+  return useStats<MovieFacts>(["movies", ALL_GENRES], `/stats/movies?genres=${ALL_GENRES}`);
+}
+
+/** The TV library at a glance. */
+export function useSeriesFacts() {
+  return useStats<SeriesFacts>(["series", ALL_GENRES], `/stats/series?genres=${ALL_GENRES}`);
+}
+
+/** One page of a genre's titles, as the view orders them. */
+export function useGenreTitles(view: GenreView, pageSize: number, enabled = true) {
+  const titles = { ...view, list: "titles" as const };
+  return useStats<GenreItemPage>(["genre-titles", genreApiPath(titles, pageSize)], genreApiPath(titles, pageSize), enabled);
+}
+
+/** One page of a genre's series, as the view orders them. */
+export function useGenreSeries(view: GenreView, pageSize: number, enabled = true) {
+  const series = { ...view, list: "series" as const };
+  return useStats<SeriesPage>(["genre-series", genreApiPath(series, pageSize)], genreApiPath(series, pageSize), enabled);
 }

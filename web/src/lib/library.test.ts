@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, pageCount, parseSelection, selectionSearch, type Selection } from "./library";
+import { formatBytes, formatDate, pageCount, parseSelection, selectionSearch, type Selection } from "./library";
 
 describe("formatBytes", () => {
   it("uses decimal units", () => {
@@ -58,5 +58,15 @@ describe("pageCount", () => {
     expect(pageCount(25, 25)).toBe(1);
     expect(pageCount(26, 25)).toBe(2);
     expect(pageCount(10, 0)).toBe(1);
+  });
+});
+
+describe("formatDate", () => {
+  it("writes a day in the service's time zone", () => {
+    expect(formatDate("2026-11-30T23:00:00Z", "Europe/Berlin")).toBe("1 Dec 2026");
+    expect(formatDate("2026-11-30T23:00:00Z", "UTC")).toBe("30 Nov 2026");
+    expect(formatDate("2026-11-30T23:00:00Z", "Not/AZone")).toMatch(/2026$/);
+    expect(formatDate(null, "UTC")).toBe("—");
+    expect(formatDate("yesterday", "UTC")).toBe("—");
   });
 });

@@ -60,3 +60,17 @@ export function pageCount(total: number, pageSize: number): number {
   if (!Number.isFinite(total) || total <= 0 || !Number.isFinite(pageSize) || pageSize <= 0) return 1;
   return Math.ceil(total / pageSize);
 }
+
+/** A date as "2 Dec 2025" in the service's time zone ("—" when there is none or it is unreadable). */
+export function formatDate(iso: string | null | undefined, timeZone: string | undefined): string {
+  if (!iso) return "—";
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return "—";
+  let zone: string | undefined = timeZone;
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+  } catch {
+    zone = undefined;
+  }
+  return new Intl.DateTimeFormat("en-GB", { timeZone: zone, day: "numeric", month: "short", year: "numeric" }).format(when);
+}

@@ -1,9 +1,10 @@
 import { renderToStaticMarkup } from "react-dom/server";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { MemoryRouter } from "react-router";
+import { MemoryRouter, Route, Routes } from "react-router";
 import { describe, expect, it } from "vitest";
 import type { Codecs, ItemPage, Library as LibraryData, Qualities } from "../api/types";
 import { Library } from "./Library";
+import { LibrarySection } from "./LibrarySection";
 
 const hostile = "<img src=x onerror=alert(1)>";
 
@@ -46,7 +47,11 @@ function render(url: string, withData = true): string {
   return renderToStaticMarkup(
     <QueryClientProvider client={client}>
       <MemoryRouter initialEntries={[url]}>
-        <Library />
+        <Routes>
+          <Route path="/library" element={<LibrarySection />}>
+            <Route index element={<Library />} />
+          </Route>
+        </Routes>
       </MemoryRouter>
     </QueryClientProvider>,
   );
@@ -56,6 +61,11 @@ describe("Library page", () => {
   it("shows totals, tables and bucket links", () => {
     const html = render("/library");
     expect(html).toContain("<h1>Library</h1>");
+    // the section's pages, Overview current; no page that does not exist yet
+    expect(html).toMatch(/<nav class="subnav" aria-label="Library pages">/);
+    expect(html).toMatch(/<a aria-current="page" class="subnav-link active" href="\/library"[^>]*>Overview<\/a>/);
+    for (const p of ["movies", "series", "genres"]) expect(html).toContain(`href="/library/${p}"`);
+    for (const p of ["storage", "health", "transcodes"]) expect(html).not.toContain(`href="/library/${p}"`);
     for (const h of ["Totals", "By type", "By library", "Qualities", "Codecs"]) expect(html).toContain(`>${h}</h2>`);
     expect(html).toContain("12.5 TB");
     expect(html).toContain("4,321.5 h");

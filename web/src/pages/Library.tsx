@@ -8,7 +8,6 @@ import { QUALITY_ORDER } from "../components/stats/MediaCards";
 import { formatCount, formatHours } from "../lib/format";
 import { formatBytes, pageCount, parseSelection, selectionSearch, type ListKind, type Selection } from "../lib/library";
 import { countRows } from "../lib/stats";
-import "../library.css";
 
 const PAGE_SIZE = 25;
 const NO_ITEMS = "No items in the library yet.";
@@ -21,17 +20,14 @@ export function Library() {
   const [params] = useSearchParams();
   const selection = parseSelection(params);
   return (
-    <div className="page library">
-      <div className="page-head">
-        <h1>Library</h1>
-      </div>
+    <>
       <Totals />
       <div className="two-col">
         <QualityBreakdown selection={selection} />
         <CodecBreakdown selection={selection} />
       </div>
       {selection ? <ItemList key={`${selection.kind}:${selection.value}`} selection={selection} /> : null}
-    </div>
+    </>
   );
 }
 
