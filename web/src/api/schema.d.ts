@@ -1144,6 +1144,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/transcodes/by-client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transcodes per client
+         * @description Per client app, over the plays begun in the window (default 30 days; short plays too, Live TV left out): how many there were, how many transcoded (as in the fix-list) and what share, their watch time, the files transcoded and the reasons Emby gave most, in plain words. Most transcoded watch time first.
+         */
+        get: operations["stats_transcodes_by_client_stats_transcodes_by_client_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/transcodes/fix-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transcode fix-list
+         * @description Which files make which clients transcode, and what would let them play directly: transcoded plays (Transcode, or DirectStream with reasons: a remux) begun in the window (default 30 days; short plays too, Live TV left out), grouped by item × client × Emby's reasons and ranked by their watch time, each with its cause and fix in plain words (from the reasons and the file as the library sync saw it). Paged with `offset`/`limit`.
+         */
+        get: operations["stats_transcode_fix_list_stats_transcodes_fix_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stats/usage": {
         parameters: {
             query?: never;
@@ -1386,6 +1426,67 @@ export interface components {
             running: boolean;
             /** @description The scheduled backup job's state; null when there is none. */
             scheduled: components["schemas"]["JobInfo"] | null;
+        };
+        /** ClientReason */
+        ClientReason: {
+            /**
+             * Plays
+             * @description Transcoded plays with this reason.
+             */
+            plays: number;
+            /**
+             * Reason
+             * @description Emby's TranscodeReason; null for transcodes Emby gave no reason for.
+             */
+            reason: string | null;
+            /**
+             * Words
+             * @description The reason in plain words.
+             */
+            words: string;
+        };
+        /** ClientTranscodes */
+        ClientTranscodes: {
+            /**
+             * Client
+             * @description The client app, as Emby names it.
+             */
+            client: string | null;
+            /**
+             * Files
+             * @description Distinct items transcoded on this client.
+             */
+            files: number;
+            /**
+             * Hours
+             * @description Watch time of the transcoded plays, hours to 0.01.
+             */
+            hours: number;
+            /**
+             * Plays
+             * @description Plays begun in the window on this client (Live TV left out).
+             */
+            plays: number;
+            /**
+             * Seconds
+             * @description Watch time of the transcoded plays, seconds.
+             */
+            seconds: number;
+            /**
+             * Share
+             * @description transcodes / plays, to 0.001.
+             */
+            share: number;
+            /**
+             * Top Reasons
+             * @description The 5 reasons given most, most first.
+             */
+            top_reasons: components["schemas"]["ClientReason"][];
+            /**
+             * Transcodes
+             * @description Of those, the transcoded ones.
+             */
+            transcodes: number;
         };
         /** ClientUse */
         ClientUse: {
@@ -1729,6 +1830,23 @@ export interface components {
             error: string;
             /** Message */
             message: string;
+        };
+        /** FixList */
+        FixList: {
+            /**
+             * Fixes
+             * @description A page of (file, client, reasons) groups, most transcoded first.
+             */
+            fixes: components["schemas"]["TranscodeFix"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Groups in the window (all pages).
+             */
+            total: number;
         };
         /** GenreFact */
         GenreFact: {
@@ -2626,6 +2744,24 @@ export interface components {
                 };
             };
         };
+        /** ReasonAdvice */
+        ReasonAdvice: {
+            /**
+             * Cause
+             * @description Why this file transcodes on this client, in plain words.
+             */
+            cause: string;
+            /**
+             * Fix
+             * @description What would let it play directly.
+             */
+            fix: string;
+            /**
+             * Reason
+             * @description Emby's TranscodeReason; null when Emby gave none.
+             */
+            reason: string | null;
+        };
         /** Recovery */
         Recovery: {
             /** Closed */
@@ -3009,6 +3145,104 @@ export interface components {
             seconds: number;
             /** User Id */
             user_id: string;
+        };
+        /** TranscodeFix */
+        TranscodeFix: {
+            /**
+             * Advice
+             * @description Each reason's cause and fix.
+             */
+            advice: components["schemas"]["ReasonAdvice"][];
+            /**
+             * Audio
+             * @description The file's first audio track, e.g. 'TrueHD 7.1'.
+             */
+            audio: string | null;
+            /**
+             * Cause
+             * @description The causes, in plain words (one per reason, joined by '; ').
+             */
+            cause: string;
+            /**
+             * Client
+             * @description The client app, as Emby names it (e.g. 'Roku SG').
+             */
+            client: string | null;
+            /**
+             * Container
+             * @description The file's container, as the library sync saw it.
+             */
+            container: string | null;
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', films with their year.
+             */
+            display: string | null;
+            /**
+             * File
+             * @description The file's name, without its folder (null when the library has no path).
+             */
+            file: string | null;
+            /**
+             * Fix
+             * @description What would let it play directly (one per reason, joined by '; ').
+             */
+            fix: string;
+            /**
+             * Hdr
+             * @description HDR10, HDR10+, Dolby Vision, HLG or HDR; null for SDR or unknown.
+             */
+            hdr: string | null;
+            /**
+             * Hours
+             * @description Watch time of those plays, hours to 0.01.
+             */
+            hours: number;
+            /** Item Id */
+            item_id: string;
+            /** Item Type */
+            item_type: string | null;
+            /**
+             * Last Transcoded At
+             * Format: date-time
+             * @description When the latest of those plays last played (UTC).
+             */
+            last_transcoded_at: string;
+            /**
+             * Name
+             * @description The item's name (as the library has it, else as it was played).
+             */
+            name: string | null;
+            /**
+             * Plays
+             * @description Transcoded plays begun in the window.
+             */
+            plays: number;
+            /**
+             * Reasons
+             * @description Emby's transcode reasons (sorted); empty when Emby gave none.
+             */
+            reasons: string[];
+            /**
+             * Reasons Text
+             * @description Each reason in plain words.
+             */
+            reasons_text: string[];
+            /**
+             * Seconds
+             * @description Watch time of those plays, seconds.
+             */
+            seconds: number;
+            /**
+             * Users
+             * @description Users those plays were by.
+             */
+            users: number;
+            /**
+             * Video
+             * @description The file's video, e.g. 'HEVC Main10'.
+             */
+            video: string | null;
         };
         /** TranscodeInfo */
         TranscodeInfo: {
@@ -5219,6 +5453,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TopUser"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_transcodes_by_client_stats_transcodes_by_client_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientTranscodes"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_transcode_fix_list_stats_transcodes_fix_list_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description Only this client app, exactly as Emby names it. */
+                client?: string | null;
+                /** @description Emby item id. */
+                item_id?: string | null;
+                /** @description Only transcodes Emby gave this reason for. */
+                reason?: ("ContainerNotSupported" | "VideoCodecNotSupported" | "AudioCodecNotSupported" | "ContainerBitrateExceedsLimit" | "AudioBitrateNotSupported" | "AudioChannelsNotSupported" | "VideoResolutionNotSupported" | "UnknownVideoStreamInfo" | "UnknownAudioStreamInfo" | "AudioProfileNotSupported" | "AudioSampleRateNotSupported" | "AnamorphicVideoNotSupported" | "InterlacedVideoNotSupported" | "SecondaryAudioNotSupported" | "RefFramesNotSupported" | "VideoBitDepthNotSupported" | "VideoBitrateNotSupported" | "VideoFramerateNotSupported" | "VideoLevelNotSupported" | "VideoProfileNotSupported" | "AudioBitDepthNotSupported" | "SubtitleCodecNotSupported" | "DirectPlayError" | "VideoRangeNotSupported" | "SubtitleContentOptionsEnabled") | null;
+                /** @description Groups to skip. */
+                offset?: number;
+                /** @description Rows per page (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixList"];
                 };
             };
             /** @description Validation Error */
