@@ -240,6 +240,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/guard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 4K transcode guard
+         * @description Whether 4K video transcodes are stopped, and what the guard did since start-up.
+         */
+        get: operations["guard_state_admin_guard_get"];
+        put?: never;
+        /**
+         * Turn the 4K transcode guard on or off
+         * @description Takes effect at once: turned on, the 4K video transcodes playing now are stopped at the next poll (asked for now). Kept until the service restarts, which returns to PREVENT_4K_VIDEO_TRANSCODING.
+         */
+        post: operations["guard_change_admin_guard_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/import/playback-reporting": {
         parameters: {
             query?: never;
@@ -1887,6 +1911,86 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** GuardChange */
+        GuardChange: {
+            /** Prevent 4K Video Transcoding */
+            prevent_4k_video_transcoding: boolean;
+        };
+        /** GuardHealth */
+        GuardHealth: {
+            /**
+             * Enabled
+             * @description PREVENT_4K_VIDEO_TRANSCODING as it is now (the admin may change it).
+             */
+            enabled: boolean;
+            /**
+             * Failures
+             * @description Requests to Emby (message or stop) that failed; each is retried with backoff.
+             */
+            failures: number;
+            /**
+             * Gave Up
+             * @description 4K transcodes left playing because Emby refused every stop.
+             */
+            gave_up: number;
+            /** Last Stopped At */
+            last_stopped_at: string | null;
+            /**
+             * Pending
+             * @description Plays being stopped now.
+             */
+            pending: number;
+            /**
+             * Stopped
+             * @description 4K video transcodes stopped since start-up.
+             */
+            stopped: number;
+        };
+        /** GuardInfo */
+        GuardInfo: {
+            /**
+             * Failures
+             * @description Requests to Emby (message or stop) that failed; each is retried with backoff.
+             */
+            failures: number;
+            /**
+             * Gave Up
+             * @description 4K transcodes left playing because Emby refused every stop.
+             */
+            gave_up: number;
+            /**
+             * Last Error
+             * @description The last failed request to Emby and why.
+             */
+            last_error: string | null;
+            /** Last Stopped At */
+            last_stopped_at: string | null;
+            /**
+             * Message
+             * @description What the viewer is shown before the stop.
+             */
+            message: string;
+            /**
+             * Pending
+             * @description Plays being stopped now.
+             */
+            pending: number;
+            /**
+             * Prevent 4K Video Transcoding
+             * @description Whether 4K video transcodes are stopped now.
+             */
+            prevent_4k_video_transcoding: boolean;
+            /**
+             * Setting
+             * @description PREVENT_4K_VIDEO_TRANSCODING: what the service starts with after a restart.
+             */
+            setting: boolean;
+            /**
+             * Stopped
+             * @description 4K video transcodes stopped since start-up.
+             */
+            stopped: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1895,6 +1999,8 @@ export interface components {
         /** Health */
         Health: {
             db: components["schemas"]["DbHealth"];
+            /** @description The 4K transcode guard (a subscriber of the session feed). */
+            guard: components["schemas"]["GuardHealth"];
             /** Jobs */
             jobs: components["schemas"]["JobHealth"][];
             /**
@@ -3882,6 +3988,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PositionRepair"];
+                };
+            };
+        };
+    };
+    guard_state_admin_guard_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardInfo"];
+                };
+            };
+        };
+    };
+    guard_change_admin_guard_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuardChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardInfo"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
