@@ -44,6 +44,8 @@ from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.guard import TranscodeGuard
+from emby_analytics.guard.choice import FILE_NAME as GUARD_CHOICE
+from emby_analytics.guard.choice import kept_choice
 from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.live.hub import LiveHub
 from emby_analytics.logconfig import redact_everywhere
@@ -106,7 +108,9 @@ def build_state(
     feed.subscribe(live.on_snapshot)
     feed.subscribe(recorder.on_snapshot)
     # Last: it only starts its work (in tasks of its own), after the play is recorded as it was.
-    transcode_guard = TranscodeGuard(emby, clock, enabled=settings.prevent_4k_video_transcoding)
+    chosen = kept_choice(settings.data_dir / GUARD_CHOICE)  # an admin's choice outlives restarts
+    enabled = settings.prevent_4k_video_transcoding if chosen is None else chosen
+    transcode_guard = TranscodeGuard(emby, clock, enabled=enabled)
     feed.subscribe(transcode_guard.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)

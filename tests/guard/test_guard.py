@@ -1,6 +1,6 @@
 """The 4K transcode guard against the simulated Emby, through the real service: a 4K video transcode gets Emby's
 message, then Stop, once, and its play is closed with its watch time; a 4K direct play and a 1080p transcode are left
-alone; off (the default) nothing is sent; the admin turns it on at run time (until a restart); a failing Emby is
+alone; off (the default) nothing is sent; the admin turns it on at run time (kept across restarts); a failing Emby is
 retried with backoff and counted, and never holds up the feed."""
 
 from __future__ import annotations
@@ -157,11 +157,20 @@ async def test_the_admin_turns_it_on_and_the_watch_time_is_kept(
     info = (await running.http.get("/admin/guard", headers=_admin(running))).json()
     assert (info["stopped"], info["setting"]) == (1, False)
 
-    await service.stop()  # a restart returns to PREVENT_4K_VIDEO_TRANSCODING (the choice is kept in memory)
+    await service.stop()  # the admin's choice is kept beside the database: it wins over the setting after a restart
     running = await service.running()
     try:
         info = (await running.http.get("/admin/guard", headers=_admin(running))).json()
-        assert info["prevent_4k_video_transcoding"] is False
+        assert (info["prevent_4k_video_transcoding"], info["setting"]) == (True, False)
+        off = await running.http.post(
+            "/admin/guard", json={"prevent_4k_video_transcoding": False}, headers=_admin(running)
+        )
+        assert off.json()["prevent_4k_video_transcoding"] is False
+    finally:
+        await service.stop()
+    running = await service.running()
+    try:
+        assert running.state.guard.enabled is False, "turned off is kept too"
     finally:
         await service.stop()
 
@@ -171,6 +180,15 @@ async def test_the_admin_turns_it_on_and_the_watch_time_is_kept(
 async def test_bad_changes_are_refused(service: Service, body: dict[str, Any]) -> None:
     answer = await service.http.post("/admin/guard", json=body, headers=_admin(service))
     assert answer.status_code == 422 and service.state.guard.enabled is False
+
+
+async def test_a_choice_that_cannot_be_saved_changes_nothing(service: Service) -> None:
+    (service.state.settings.data_dir / "guard.json.tmp").mkdir(parents=True)  # the write cannot happen
+    answer = await service.http.post(
+        "/admin/guard", json={"prevent_4k_video_transcoding": True}, headers=_admin(service)
+    )
+    assert answer.status_code == 503 and "could not be saved" in answer.json()["message"]
+    assert service.state.guard.enabled is False
 
 
 async def test_a_failing_emby_is_retried_and_counted(guarded: Service, clock: ManualClock) -> None:

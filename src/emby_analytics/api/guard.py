@@ -1,18 +1,19 @@
 """`/admin/guard`: the 4K transcode guard's state and counters, and turning it on or off at run time.
 
-The choice lives in memory: PREVENT_4K_VIDEO_TRANSCODING is what the service starts with, and a restart returns to it
-(the database has no table of settings yet; set the variable to keep a choice).
+PREVENT_4K_VIDEO_TRANSCODING is what a new installation starts with; an admin's choice here is kept beside the
+database (`guard.json`) and wins from then on, across restarts.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from emby_analytics.api.deps import State
 from emby_analytics.guard import MESSAGE_TEXT
+from emby_analytics.guard.choice import FILE_NAME, keep_choice
 from emby_analytics.state import AppState
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -20,7 +21,9 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 
 class GuardInfo(BaseModel):
     prevent_4k_video_transcoding: bool = Field(description="Whether 4K video transcodes are stopped now.")
-    setting: bool = Field(description="PREVENT_4K_VIDEO_TRANSCODING: what the service starts with after a restart.")
+    setting: bool = Field(
+        description="PREVENT_4K_VIDEO_TRANSCODING: what the service starts with until an admin chooses here."
+    )
     message: str = Field(description="What the viewer is shown before the stop.")
     stopped: int = Field(description="4K video transcodes stopped since start-up.")
     failures: int = Field(description="Requests to Emby (message or stop) that failed; each is retried with backoff.")
@@ -66,10 +69,15 @@ async def guard_state(state: State) -> GuardInfo:
     summary="Turn the 4K transcode guard on or off",
     description=(
         "Takes effect at once: turned on, the 4K video transcodes playing now are stopped at the next poll (asked "
-        "for now). Kept until the service restarts, which returns to PREVENT_4K_VIDEO_TRANSCODING."
+        "for now). The choice is kept across restarts (it wins over PREVENT_4K_VIDEO_TRANSCODING); 503 when it "
+        "cannot be saved, and then nothing changes."
     ),
 )
 async def guard_change(state: State, change: GuardChange) -> GuardInfo:
+    try:
+        keep_choice(state.settings.data_dir / FILE_NAME, change.prevent_4k_video_transcoding)
+    except OSError as error:
+        raise HTTPException(503, f"the choice could not be saved ({error.strerror or 'disk error'}); nothing changed")
     state.guard.set_enabled(change.prevent_4k_video_transcoding)
     if change.prevent_4k_video_transcoding:
         state.feed.poll_job.trigger()  # the plays offending now need not wait out a poll interval
