@@ -77,7 +77,8 @@ async def guard_change(state: State, change: GuardChange) -> GuardInfo:
     try:
         keep_choice(state.settings.data_dir / FILE_NAME, change.prevent_4k_video_transcoding)
     except OSError as error:
-        raise HTTPException(503, f"the choice could not be saved ({error.strerror or 'disk error'}); nothing changed")
+        detail = f"the choice could not be saved ({error.strerror or 'disk error'}); nothing changed"
+        raise HTTPException(503, detail) from None  # the cause is in the message; no path or trace goes out
     state.guard.set_enabled(change.prevent_4k_video_transcoding)
     if change.prevent_4k_video_transcoding:
         state.feed.poll_job.trigger()  # the plays offending now need not wait out a poll interval
