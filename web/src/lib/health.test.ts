@@ -15,6 +15,7 @@ function health(over: { poller?: Partial<Health["poller"]>; db?: Partial<Health[
     } as Health["poller"],
     websocket: { enabled: true, connected: true, auth_failed: over.auth_failed ?? false } as Health["websocket"],
     jobs: over.jobs ?? [],
+    guard: { enabled: false, failures: 0, gave_up: 0, last_stopped_at: null, pending: 0, stopped: 0 },
   };
 }
 
