@@ -255,7 +255,7 @@ export interface paths {
         put?: never;
         /**
          * Turn the 4K transcode guard on or off
-         * @description Takes effect at once: turned on, the 4K video transcodes playing now are stopped at the next poll (asked for now). Kept until the service restarts, which returns to PREVENT_4K_VIDEO_TRANSCODING.
+         * @description Takes effect at once: turned on, the 4K video transcodes playing now are stopped at the next poll (asked for now). The choice is kept across restarts (it wins over PREVENT_4K_VIDEO_TRANSCODING); 503 when it cannot be saved, and then nothing changes.
          */
         post: operations["guard_change_admin_guard_post"];
         delete?: never;
@@ -1982,7 +1982,7 @@ export interface components {
             prevent_4k_video_transcoding: boolean;
             /**
              * Setting
-             * @description PREVENT_4K_VIDEO_TRANSCODING: what the service starts with after a restart.
+             * @description PREVENT_4K_VIDEO_TRANSCODING: what the service starts with until an admin chooses here.
              */
             setting: boolean;
             /**
