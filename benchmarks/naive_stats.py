@@ -21,7 +21,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from benchmarks import naive_facts
+from benchmarks import naive_facts, naive_transcodes
 from emby_analytics.db.schema import encode_id, to_micros
 
 Statement = tuple[str, tuple[object, ...]]
@@ -333,6 +333,8 @@ NAIVE: dict[str, Builder] = {
     "/stats/library": library,
     "/stats/movies": naive_facts.movies,
     "/stats/series": naive_facts.series,
+    "/stats/transcodes/fix-list": naive_transcodes.fix_list,
+    "/stats/transcodes/by-client": naive_transcodes.by_client,
     "/items/by-ids": items_by_ids,
 }
 # Templated paths, matched on their fixed part (the parameter's name may differ).

@@ -92,8 +92,8 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pyte
 def test_every_setting_is_documented() -> None:
     docs = (ROOT / "docs" / "configuration.md").read_text()
     example = (ROOT / ".env.example").read_text()
-    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", docs, flags=re.M))
-    in_example = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
+    documented = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", docs, flags=re.M))
+    in_example = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.M))
     names = set(setting_names())
     assert names - documented == set(), "settings missing from docs/configuration.md"
     assert names - in_example == set(), "settings missing from .env.example"

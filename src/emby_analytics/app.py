@@ -18,6 +18,7 @@ from emby_analytics.api import (
     admin,
     admin_debug,
     backup,
+    guard,
     health,
     images,
     items,
@@ -42,6 +43,9 @@ from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed, SocketConfig
+from emby_analytics.guard import TranscodeGuard
+from emby_analytics.guard.choice import FILE_NAME as GUARD_CHOICE
+from emby_analytics.guard.choice import kept_choice
 from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.live.hub import LiveHub
 from emby_analytics.logconfig import redact_everywhere
@@ -103,6 +107,11 @@ def build_state(
     # The browsers first: a view goes out before the tracker's write of the same snapshot, not after it.
     feed.subscribe(live.on_snapshot)
     feed.subscribe(recorder.on_snapshot)
+    # Last: it only starts its work (in tasks of its own), after the play is recorded as it was.
+    chosen = kept_choice(settings.data_dir / GUARD_CHOICE)  # an admin's choice outlives restarts
+    enabled = settings.prevent_4k_video_transcoding if chosen is None else chosen
+    transcode_guard = TranscodeGuard(emby, clock, enabled=enabled)
+    feed.subscribe(transcode_guard.on_snapshot)
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
@@ -150,6 +159,7 @@ def build_state(
         feed=feed,
         live=live,
         recorder=recorder,
+        guard=transcode_guard,
         webhooks=webhooks,
         webhook_token=webhook_token,
         admin_token=admin_token,
@@ -218,6 +228,7 @@ def create_app(
                     yield
                 finally:
                     await state.scheduler.stop()
+                    await state.guard.aclose()
                     await state.emby_check.aclose()
                     await state.images.aclose()
                     await state.items.aclose()
@@ -250,6 +261,7 @@ def create_app(
         images.router,
         webhooks.router,
         admin.router,
+        guard.router,
         maintenance.router,
         backup.router,
         now.router,

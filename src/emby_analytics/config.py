@@ -91,6 +91,9 @@ class Settings(BaseModel):
         24, description="Resumes of an unfinished item within this many hours count as one play."
     )
     count_live_tv: bool = Field(False, description="Include Live TV in user hours.")
+    prevent_4k_video_transcoding: bool = Field(
+        False, description="Stop 4K video transcodes, with a message to the viewer (changeable in /admin/guard)."
+    )
     image_cache_mb: Annotated[int, Field(ge=1, le=1_048_576)] = Field(
         256, description="Disk space for cached Emby images, in MiB; the least recently used go first."
     )

@@ -13,6 +13,7 @@ from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed
+from emby_analytics.guard import TranscodeGuard
 from emby_analytics.images import ImageProxy
 from emby_analytics.live.hub import LiveHub
 from emby_analytics.rollups.job import FoldJob
@@ -43,6 +44,7 @@ class AppState:
     feed: SessionFeed
     live: LiveHub
     recorder: PlayRecorder
+    guard: TranscodeGuard
     webhooks: WebhookIntake
     webhook_token: str = field(repr=False)
     admin_token: str = field(repr=False)

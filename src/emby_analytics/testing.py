@@ -103,12 +103,12 @@ LIVE_SPEC = WorldSpec(seed=7, users=3, movies=20, series=2, seasons_per_series=1
 
 @contextmanager
 def live_simulator(
-    api_key: str, spec: WorldSpec = LIVE_SPEC, *, household: bool = False, history_days: int = 0
+    api_key: str, spec: WorldSpec = LIVE_SPEC, *, household: bool = False, history_days: int = 0, port: int = 0
 ) -> Iterator[tuple[Simulator, str]]:
     """(the simulator, its URL) for the block, on real time; without a household unless asked (a test adds the
-    sessions it needs)."""
+    sessions it needs). `port`: a given one (a service already pointed there finds Emby come up), else any free."""
     sim = build_simulator(spec, SystemClock(), api_key=api_key, household=household, history_days=history_days)
-    sock = bind("127.0.0.1", 0)
+    sock = bind("127.0.0.1", port)
     config = uvicorn.Config(sim.app(), log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="simulator", daemon=True)

@@ -287,6 +287,7 @@ READER_ROUTES = {
     "/stats/clients", "/stats/heatmap", "/stats/concurrency", "/stats/qualities", "/stats/codecs",
     "/stats/items/by-codec/{codec}", "/stats/items/by-quality/{quality}", "/stats/library",
     "/stats/movies", "/stats/series", "/stats/items/by-genre/{genre:path}", "/stats/series/by-genre/{genre:path}",
+    "/stats/transcodes/fix-list", "/stats/transcodes/by-client",
     "/now/snapshot", "/now/summary", "/now/stream",
 }  # fmt: skip
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}

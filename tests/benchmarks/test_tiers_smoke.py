@@ -13,13 +13,15 @@ from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from benchmarks import naive_facts, naive_stats, stats_bench, storage_bench, tiers
+from benchmarks import naive_facts, naive_stats, naive_transcodes, stats_bench, storage_bench, tiers
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import decode_id, to_micros
-from emby_analytics.stats import facts, genres, library
+from emby_analytics.stats import facts, genres, library, transcodes
+from emby_analytics.stats.window import Window
 
 END = date(2026, 1, 15)
 TINY = tiers.TIERS["T"]
@@ -247,3 +249,32 @@ def test_a_naive_question_past_the_cap_is_cut_and_counted_at_the_cap(tiny: tiers
     quick = ("SELECT COUNT(*) FROM play_rows", ())
     latencies, errors, _end, _cpu, capped = naive_stats.client(str(tiny.path), [quick], time.time(), 0.0, 3, 30.0)
     assert len(latencies) == 3 and capped == 0 and errors == []
+
+
+def test_naive_transcodes_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: Path) -> None:
+    """The baseline of the fix-list and transcodes per client groups the plays the service groups (all time)."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(tiny.path, copy)
+    db = Database.open(copy)
+    span = Window(None, datetime(2100, 1, 1, tzinfo=UTC), ZoneInfo("UTC"), None, date(2099, 12, 31))
+    try:
+        ours = db.read_sync(lambda conn: transcodes.fix_list(conn, span, transcodes.TranscodeFilter(), offset=0,
+                                                              limit=500))  # fmt: skip
+        clients = db.read_sync(lambda conn: transcodes.by_client(conn, span, transcodes.TranscodeFilter(), limit=500))
+    finally:
+        db.close()
+    everything = {"timeframe": "all-time", "limit": "500"}
+    page, ((total,),) = _naive(copy, naive_transcodes.fix_list(everything, {}))
+    assert total == ours.total > 0
+    assert {(r[0], r[1], tuple((r[2] or "").split()), r[3]) for r in page} == {
+        (f.item_id, f.client, tuple(f.reasons), f.plays) for f in ours.fixes
+    }
+    assert {f.client for f in ours.fixes} >= {"Roku SG"} and any(
+        "ContainerNotSupported" in f.reasons for f in ours.fixes
+    )
+    grouped, files = _naive(copy, naive_transcodes.by_client(everything, {}))
+    plays: dict[str, int] = {}
+    for client, _transcoded, _reasons, count, _watch in grouped:
+        plays[client] = plays.get(client, 0) + count
+    assert plays == {c.client: c.plays for c in clients}
+    assert dict(files) == {c.client: c.files for c in clients if c.files}

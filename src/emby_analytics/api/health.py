@@ -64,6 +64,15 @@ class WebsocketHealth(BaseModel):
     next_attempt: datetime | None
 
 
+class GuardHealth(BaseModel):
+    enabled: bool = Field(description="PREVENT_4K_VIDEO_TRANSCODING as it is now (the admin may change it).")
+    stopped: int = Field(description="4K video transcodes stopped since start-up.")
+    failures: int = Field(description="Requests to Emby (message or stop) that failed; each is retried with backoff.")
+    gave_up: int = Field(description="4K transcodes left playing because Emby refused every stop.")
+    pending: int = Field(description="Plays being stopped now.")
+    last_stopped_at: datetime | None
+
+
 class Health(BaseModel):
     ok: bool = Field(description="The service can serve: its database works. Emby being down does not make it false.")
     status: str = Field(
@@ -75,6 +84,7 @@ class Health(BaseModel):
     db: DbHealth
     poller: PollerHealth
     websocket: WebsocketHealth
+    guard: GuardHealth = Field(description="The 4K transcode guard (a subscriber of the session feed).")
     jobs: list[JobHealth]
     version: str
 
@@ -134,7 +144,16 @@ async def health(state: State) -> JSONResponse:
     jobs_ok = all(job.consecutive_failures == 0 for job in jobs)
     healthy = poller.ok and recording and not websocket.auth_failed and jobs_ok
     status = "ok" if db.ok and healthy else "degraded"
-    body = Health(ok=db.ok, status=status, db=db, poller=poller, websocket=websocket, jobs=jobs, version=VERSION)
+    body = Health(
+        ok=db.ok,
+        status=status,
+        db=db,
+        poller=poller,
+        websocket=websocket,
+        guard=_guard(state),
+        jobs=jobs,
+        version=VERSION,
+    )
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if body.ok else 503)
 
 
@@ -154,6 +173,18 @@ def _poller(state: AppState) -> PollerHealth:
         last_write_error=without_paths(recording.last_write_error, state),
         subscriber_errors=state.feed.subscriber_errors,
         last_subscriber_error=state.feed.last_subscriber_error,
+    )
+
+
+def _guard(state: AppState) -> GuardHealth:
+    guard = state.guard
+    return GuardHealth(
+        enabled=guard.enabled,
+        stopped=guard.status.stopped,
+        failures=guard.status.failures,
+        gave_up=guard.status.gave_up,
+        pending=guard.pending,
+        last_stopped_at=guard.status.last_stopped_at,
     )
 
 

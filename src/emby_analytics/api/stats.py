@@ -24,6 +24,7 @@ from emby_analytics.api.params import (
     UserIdParam,
     WindowParams,
 )
+from emby_analytics.reasons import TranscodeReason
 from emby_analytics.stats.activity import Concurrency, HeatCell, concurrency, heatmap
 from emby_analytics.stats.history import HistoryFilter, HistoryPage, InvalidCursor, history_page
 from emby_analytics.stats.methods import ClientUse, PlayMethods, clients, play_methods
@@ -31,6 +32,13 @@ from emby_analytics.stats.overview import Overview, UsersTotal, overview, users_
 from emby_analytics.stats.play import PlayDetail, UnknownPlay, play_detail
 from emby_analytics.stats.rolled import Rolled
 from emby_analytics.stats.top import TopItem, TopSeries, top_items, top_series
+from emby_analytics.stats.transcodes import (
+    ClientTranscodes,
+    FixList,
+    TranscodeFilter,
+    by_client,
+    fix_list,
+)
 from emby_analytics.stats.usage import TopUser, UserDay, top_users, usage
 from emby_analytics.stats.users import ActiveUser, UnknownUser, UserDetail, active_users, user_detail
 from emby_analytics.stats.watch import PlayFilter
@@ -291,3 +299,52 @@ async def stats_play(
         return await state.db.read(lambda conn: play_detail(conn, play_id))
     except UnknownPlay:
         raise HTTPException(404, "no such play") from None
+
+
+ClientParam = Annotated[
+    str | None, Query(min_length=1, max_length=128, description="Only this client app, exactly as Emby names it.")
+]
+ReasonParam = Annotated[TranscodeReason | None, Query(description="Only transcodes Emby gave this reason for.")]
+
+
+@router.get(
+    "/transcodes/fix-list",
+    response_model=FixList,
+    summary="Transcode fix-list",
+    description="Which files make which clients transcode, and what would let them play directly: transcoded plays "
+    "(Transcode, or DirectStream with reasons: a remux) begun in the window (default 30 days; short plays too, Live TV "
+    "left out), grouped by item × client × Emby's reasons and ranked by their watch time, each with its cause and "
+    "fix in plain words (from the reasons and the file as the library sync saw it). Paged with `offset`/`limit`.",
+)
+async def stats_transcode_fix_list(
+    state: State,
+    window: WindowParams,
+    user_id: UserIdParam = None,
+    client: ClientParam = None,
+    item_id: ItemIdParam = None,
+    reason: ReasonParam = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Groups to skip.")] = 0,
+    limit: LimitParam = 50,
+) -> FixList:
+    span = _window(state, window, 30)
+    where = TranscodeFilter(user_id=user_id, client=client, item_id=item_id, reason=reason)
+    return await state.db.read(lambda conn: fix_list(conn, span, where, offset=offset, limit=limit))
+
+
+@router.get(
+    "/transcodes/by-client",
+    response_model=list[ClientTranscodes],
+    summary="Transcodes per client",
+    description="Per client app, over the plays begun in the window (default 30 days; short plays too, Live TV left "
+    "out): how many there were, how many transcoded (as in the fix-list) and what share, their watch time, the "
+    "files transcoded and the reasons Emby gave most, in plain words. Most transcoded watch time first.",
+)
+async def stats_transcodes_by_client(
+    state: State,
+    window: WindowParams,
+    user_id: UserIdParam = None,
+    limit: ItemLimitParam = 50,
+) -> list[ClientTranscodes]:
+    span = _window(state, window, 30)
+    where = TranscodeFilter(user_id=user_id)
+    return await state.db.read(lambda conn: by_client(conn, span, where, limit=limit))

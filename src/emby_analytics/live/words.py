@@ -1,45 +1,12 @@
-"""Emby's transcode reasons in plain words, and the stream facts a card names (HDR kind, channel layout, Atmos)."""
+"""Emby's transcode reasons in plain words (`emby_analytics.reasons`, shared with the transcode fix-list), and the
+stream facts a card names (HDR kind, channel layout, Atmos)."""
 
 from __future__ import annotations
 
 from emby_analytics.emby.models import MediaStream
+from emby_analytics.reasons import REASONS, reason_words
 
-# TranscodeReason (Emby's OpenAPI enum) → what it means to someone looking at the card.
-REASONS: dict[str, str] = {
-    "ContainerNotSupported": "the client cannot play the file's container",
-    "VideoCodecNotSupported": "the client cannot play the video codec",
-    "AudioCodecNotSupported": "the client cannot play the audio codec",
-    "ContainerBitrateExceedsLimit": "the file's bitrate is above the client's limit",
-    "AudioBitrateNotSupported": "the audio bitrate is too high for the client",
-    "AudioChannelsNotSupported": "the client cannot play that many audio channels",
-    "VideoResolutionNotSupported": "the client cannot play the video's resolution",
-    "UnknownVideoStreamInfo": "the video stream is not described well enough to play directly",
-    "UnknownAudioStreamInfo": "the audio stream is not described well enough to play directly",
-    "AudioProfileNotSupported": "the client cannot play the audio profile",
-    "AudioSampleRateNotSupported": "the client cannot play the audio sample rate",
-    "AnamorphicVideoNotSupported": "the client cannot play anamorphic video",
-    "InterlacedVideoNotSupported": "the client cannot play interlaced video",
-    "SecondaryAudioNotSupported": "the client cannot play a second audio track",
-    "RefFramesNotSupported": "the video uses more reference frames than the client supports",
-    "VideoBitDepthNotSupported": "the client cannot play the video's bit depth",
-    "VideoBitrateNotSupported": "the video bitrate is too high for the client",
-    "VideoFramerateNotSupported": "the client cannot play the video's frame rate",
-    "VideoLevelNotSupported": "the client cannot play the video's codec level",
-    "VideoProfileNotSupported": "the client cannot play the video's codec profile",
-    "AudioBitDepthNotSupported": "the client cannot play the audio's bit depth",
-    "SubtitleCodecNotSupported": "the subtitles must be burned into the picture",
-    "DirectPlayError": "direct play failed on the client",
-    "VideoRangeNotSupported": "the client cannot show the video's HDR",
-    "SubtitleContentOptionsEnabled": "subtitle styling asked for makes the subtitles burned in",
-}
-
-
-def reason_words(reason: str) -> str:
-    """A reason in plain words; one Emby adds later, split at its capitals."""
-    if reason in REASONS:
-        return REASONS[reason]
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in reason).strip()
-    return words or reason
+__all__ = ["REASONS", "channel_layout", "hdr_kind", "is_atmos", "reason_words"]
 
 
 def hdr_kind(video: MediaStream) -> str | None:

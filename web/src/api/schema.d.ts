@@ -240,6 +240,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/guard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 4K transcode guard
+         * @description Whether 4K video transcodes are stopped, and what the guard did since start-up.
+         */
+        get: operations["guard_state_admin_guard_get"];
+        put?: never;
+        /**
+         * Turn the 4K transcode guard on or off
+         * @description Takes effect at once: turned on, the 4K video transcodes playing now are stopped at the next poll (asked for now). The choice is kept across restarts (it wins over PREVENT_4K_VIDEO_TRANSCODING); 503 when it cannot be saved, and then nothing changes.
+         */
+        post: operations["guard_change_admin_guard_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/import/playback-reporting": {
         parameters: {
             query?: never;
@@ -1144,6 +1168,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/transcodes/by-client": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transcodes per client
+         * @description Per client app, over the plays begun in the window (default 30 days; short plays too, Live TV left out): how many there were, how many transcoded (as in the fix-list) and what share, their watch time, the files transcoded and the reasons Emby gave most, in plain words. Most transcoded watch time first.
+         */
+        get: operations["stats_transcodes_by_client_stats_transcodes_by_client_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/transcodes/fix-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transcode fix-list
+         * @description Which files make which clients transcode, and what would let them play directly: transcoded plays (Transcode, or DirectStream with reasons: a remux) begun in the window (default 30 days; short plays too, Live TV left out), grouped by item × client × Emby's reasons and ranked by their watch time, each with its cause and fix in plain words (from the reasons and the file as the library sync saw it). Paged with `offset`/`limit`.
+         */
+        get: operations["stats_transcode_fix_list_stats_transcodes_fix_list_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stats/usage": {
         parameters: {
             query?: never;
@@ -1386,6 +1450,67 @@ export interface components {
             running: boolean;
             /** @description The scheduled backup job's state; null when there is none. */
             scheduled: components["schemas"]["JobInfo"] | null;
+        };
+        /** ClientReason */
+        ClientReason: {
+            /**
+             * Plays
+             * @description Transcoded plays with this reason.
+             */
+            plays: number;
+            /**
+             * Reason
+             * @description Emby's TranscodeReason; null for transcodes Emby gave no reason for.
+             */
+            reason: string | null;
+            /**
+             * Words
+             * @description The reason in plain words.
+             */
+            words: string;
+        };
+        /** ClientTranscodes */
+        ClientTranscodes: {
+            /**
+             * Client
+             * @description The client app, as Emby names it.
+             */
+            client: string | null;
+            /**
+             * Files
+             * @description Distinct items transcoded on this client.
+             */
+            files: number;
+            /**
+             * Hours
+             * @description Watch time of the transcoded plays, hours to 0.01.
+             */
+            hours: number;
+            /**
+             * Plays
+             * @description Plays begun in the window on this client (Live TV left out).
+             */
+            plays: number;
+            /**
+             * Seconds
+             * @description Watch time of the transcoded plays, seconds.
+             */
+            seconds: number;
+            /**
+             * Share
+             * @description transcodes / plays, to 0.001.
+             */
+            share: number;
+            /**
+             * Top Reasons
+             * @description The 5 reasons given most, most first.
+             */
+            top_reasons: components["schemas"]["ClientReason"][];
+            /**
+             * Transcodes
+             * @description Of those, the transcoded ones.
+             */
+            transcodes: number;
         };
         /** ClientUse */
         ClientUse: {
@@ -1730,6 +1855,23 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** FixList */
+        FixList: {
+            /**
+             * Fixes
+             * @description A page of (file, client, reasons) groups, most transcoded first.
+             */
+            fixes: components["schemas"]["TranscodeFix"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /**
+             * Total
+             * @description Groups in the window (all pages).
+             */
+            total: number;
+        };
         /** GenreFact */
         GenreFact: {
             /**
@@ -1819,6 +1961,86 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** GuardChange */
+        GuardChange: {
+            /** Prevent 4K Video Transcoding */
+            prevent_4k_video_transcoding: boolean;
+        };
+        /** GuardHealth */
+        GuardHealth: {
+            /**
+             * Enabled
+             * @description PREVENT_4K_VIDEO_TRANSCODING as it is now (the admin may change it).
+             */
+            enabled: boolean;
+            /**
+             * Failures
+             * @description Requests to Emby (message or stop) that failed; each is retried with backoff.
+             */
+            failures: number;
+            /**
+             * Gave Up
+             * @description 4K transcodes left playing because Emby refused every stop.
+             */
+            gave_up: number;
+            /** Last Stopped At */
+            last_stopped_at: string | null;
+            /**
+             * Pending
+             * @description Plays being stopped now.
+             */
+            pending: number;
+            /**
+             * Stopped
+             * @description 4K video transcodes stopped since start-up.
+             */
+            stopped: number;
+        };
+        /** GuardInfo */
+        GuardInfo: {
+            /**
+             * Failures
+             * @description Requests to Emby (message or stop) that failed; each is retried with backoff.
+             */
+            failures: number;
+            /**
+             * Gave Up
+             * @description 4K transcodes left playing because Emby refused every stop.
+             */
+            gave_up: number;
+            /**
+             * Last Error
+             * @description The last failed request to Emby and why.
+             */
+            last_error: string | null;
+            /** Last Stopped At */
+            last_stopped_at: string | null;
+            /**
+             * Message
+             * @description What the viewer is shown before the stop.
+             */
+            message: string;
+            /**
+             * Pending
+             * @description Plays being stopped now.
+             */
+            pending: number;
+            /**
+             * Prevent 4K Video Transcoding
+             * @description Whether 4K video transcodes are stopped now.
+             */
+            prevent_4k_video_transcoding: boolean;
+            /**
+             * Setting
+             * @description PREVENT_4K_VIDEO_TRANSCODING: what the service starts with until an admin chooses here.
+             */
+            setting: boolean;
+            /**
+             * Stopped
+             * @description 4K video transcodes stopped since start-up.
+             */
+            stopped: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1827,6 +2049,8 @@ export interface components {
         /** Health */
         Health: {
             db: components["schemas"]["DbHealth"];
+            /** @description The 4K transcode guard (a subscriber of the session feed). */
+            guard: components["schemas"]["GuardHealth"];
             /** Jobs */
             jobs: components["schemas"]["JobHealth"][];
             /**
@@ -2691,6 +2915,24 @@ export interface components {
                 };
             };
         };
+        /** ReasonAdvice */
+        ReasonAdvice: {
+            /**
+             * Cause
+             * @description Why this file transcodes on this client, in plain words.
+             */
+            cause: string;
+            /**
+             * Fix
+             * @description What would let it play directly.
+             */
+            fix: string;
+            /**
+             * Reason
+             * @description Emby's TranscodeReason; null when Emby gave none.
+             */
+            reason: string | null;
+        };
         /** Recovery */
         Recovery: {
             /** Closed */
@@ -3085,6 +3327,104 @@ export interface components {
             seconds: number;
             /** User Id */
             user_id: string;
+        };
+        /** TranscodeFix */
+        TranscodeFix: {
+            /**
+             * Advice
+             * @description Each reason's cause and fix.
+             */
+            advice: components["schemas"]["ReasonAdvice"][];
+            /**
+             * Audio
+             * @description The file's first audio track, e.g. 'TrueHD 7.1'.
+             */
+            audio: string | null;
+            /**
+             * Cause
+             * @description The causes, in plain words (one per reason, joined by '; ').
+             */
+            cause: string;
+            /**
+             * Client
+             * @description The client app, as Emby names it (e.g. 'Roku SG').
+             */
+            client: string | null;
+            /**
+             * Container
+             * @description The file's container, as the library sync saw it.
+             */
+            container: string | null;
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', films with their year.
+             */
+            display: string | null;
+            /**
+             * File
+             * @description The file's name, without its folder (null when the library has no path).
+             */
+            file: string | null;
+            /**
+             * Fix
+             * @description What would let it play directly (one per reason, joined by '; ').
+             */
+            fix: string;
+            /**
+             * Hdr
+             * @description HDR10, HDR10+, Dolby Vision, HLG or HDR; null for SDR or unknown.
+             */
+            hdr: string | null;
+            /**
+             * Hours
+             * @description Watch time of those plays, hours to 0.01.
+             */
+            hours: number;
+            /** Item Id */
+            item_id: string;
+            /** Item Type */
+            item_type: string | null;
+            /**
+             * Last Transcoded At
+             * Format: date-time
+             * @description When the latest of those plays last played (UTC).
+             */
+            last_transcoded_at: string;
+            /**
+             * Name
+             * @description The item's name (as the library has it, else as it was played).
+             */
+            name: string | null;
+            /**
+             * Plays
+             * @description Transcoded plays begun in the window.
+             */
+            plays: number;
+            /**
+             * Reasons
+             * @description Emby's transcode reasons (sorted); empty when Emby gave none.
+             */
+            reasons: string[];
+            /**
+             * Reasons Text
+             * @description Each reason in plain words.
+             */
+            reasons_text: string[];
+            /**
+             * Seconds
+             * @description Watch time of those plays, seconds.
+             */
+            seconds: number;
+            /**
+             * Users
+             * @description Users those plays were by.
+             */
+            users: number;
+            /**
+             * Video
+             * @description The file's video, e.g. 'HEVC Main10'.
+             */
+            video: string | null;
         };
         /** TranscodeInfo */
         TranscodeInfo: {
@@ -3729,6 +4069,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PositionRepair"];
+                };
+            };
+        };
+    };
+    guard_state_admin_guard_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardInfo"];
+                };
+            };
+        };
+    };
+    guard_change_admin_guard_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuardChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuardInfo"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5308,6 +5701,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TopUser"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_transcodes_by_client_stats_transcodes_by_client_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description How many rows (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClientTranscodes"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_transcode_fix_list_stats_transcodes_fix_list_get: {
+        parameters: {
+            query?: {
+                /** @description Emby user id (32 hex digits). */
+                user_id?: string | null;
+                /** @description Only this client app, exactly as Emby names it. */
+                client?: string | null;
+                /** @description Emby item id. */
+                item_id?: string | null;
+                /** @description Only transcodes Emby gave this reason for. */
+                reason?: ("ContainerNotSupported" | "VideoCodecNotSupported" | "AudioCodecNotSupported" | "ContainerBitrateExceedsLimit" | "AudioBitrateNotSupported" | "AudioChannelsNotSupported" | "VideoResolutionNotSupported" | "UnknownVideoStreamInfo" | "UnknownAudioStreamInfo" | "AudioProfileNotSupported" | "AudioSampleRateNotSupported" | "AnamorphicVideoNotSupported" | "InterlacedVideoNotSupported" | "SecondaryAudioNotSupported" | "RefFramesNotSupported" | "VideoBitDepthNotSupported" | "VideoBitrateNotSupported" | "VideoFramerateNotSupported" | "VideoLevelNotSupported" | "VideoProfileNotSupported" | "AudioBitDepthNotSupported" | "SubtitleCodecNotSupported" | "DirectPlayError" | "VideoRangeNotSupported" | "SubtitleContentOptionsEnabled") | null;
+                /** @description Groups to skip. */
+                offset?: number;
+                /** @description Rows per page (1-500). */
+                limit?: number;
+                /** @description The window: this many local days up to today (1-3650). */
+                days?: number | null;
+                /** @description The window by name; wins over `days`. `all-time` has no start. */
+                timeframe?: ("1d" | "3d" | "7d" | "14d" | "30d" | "90d" | "365d" | "all-time") | null;
+                /** @description First day (YYYY-MM-DD, in TZ), inclusive. */
+                from?: string | null;
+                /** @description Last day (YYYY-MM-DD, in TZ), inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FixList"];
                 };
             };
             /** @description Validation Error */

@@ -1,6 +1,8 @@
 import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
-import { useHealth } from "../api/queries";
+import { useConfig, useHealth } from "../api/queries";
+import { validZone } from "../lib/format";
+import { healthProblem, type HealthProblem } from "../lib/health";
 
 /** The pages that exist; others join the nav when they are built (no placeholders). */
 const NAV = [
@@ -12,23 +14,31 @@ const NAV = [
   { to: "/api-explorer", label: "API Explorer", end: false },
 ] as const;
 
-function HealthBadge() {
+/** The service's health as /health tells it: null while it is first asked. */
+function useHealthProblem(): { known: boolean; problem: HealthProblem | null } {
   const health = useHealth();
-  if (health.isPending) return null;
-  let tone = "ok";
-  let text = "Service OK";
-  if (health.isError) {
-    tone = "down";
-    text = "Service unreachable";
-  } else if (health.data.status !== "ok") {
-    tone = "degraded";
-    text = "Service degraded";
-  }
+  const config = useConfig();
+  if (health.isPending) return { known: false, problem: null };
+  return { known: true, problem: healthProblem(health.data, health.isError, validZone(config.data?.tz)) };
+}
+
+function HealthBadge({ problem }: { problem: HealthProblem | null }) {
+  const tone = problem?.tone ?? "ok";
+  const text = problem?.label ?? "Service OK";
   return (
-    <span className={`health health-${tone}`} title={text} role="status">
+    <span className={`health health-${tone}`} title={problem?.detail ?? text} role="status">
       <span className="dot" aria-hidden="true" />
       <span className="health-text">{text}</span>
     </span>
+  );
+}
+
+/** What is wrong, in a sentence under the header, on every page (the badge alone says too little). */
+function HealthBanner({ problem }: { problem: HealthProblem }) {
+  return (
+    <div className={`health-banner health-banner-${problem.tone}`} role="alert">
+      <strong>{problem.label}.</strong> {problem.detail}
+    </div>
   );
 }
 
@@ -36,6 +46,7 @@ export function Layout() {
   const [open, setOpen] = useState(false);
   const location = useLocation();
   useEffect(() => setOpen(false), [location.pathname]);
+  const { known, problem } = useHealthProblem();
 
   return (
     <div className="app">
@@ -75,9 +86,10 @@ export function Layout() {
               </NavLink>
             ))}
           </nav>
-          <HealthBadge />
+          {known ? <HealthBadge problem={problem} /> : null}
         </div>
       </header>
+      {problem ? <HealthBanner problem={problem} /> : null}
       <main id="main" className="main" tabIndex={-1}>
         <Outlet />
       </main>

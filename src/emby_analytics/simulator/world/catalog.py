@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from emby_analytics.quality import Quality, quality
+
 from .formats import from_micros, hex_id, to_micros
 from .profiles import MediaProfile, build_profiles
 from .records import (
@@ -89,6 +91,18 @@ class Catalog:
 
     def ids_of_type(self, item_type: str) -> list[int]:
         return self._by_type.get(item_type, [])
+
+    def ids_of_quality(self, item_type: str, label: Quality) -> list[int]:
+        """The video items of a type whose encode is of one quality class, by the service's own classifier (the 4K
+        films a test transcodes, say)."""
+        items, profiles = self._items, self.profiles
+        return [
+            i
+            for i in self.ids_of_type(item_type)
+            if item_type != AUDIO
+            and 0 <= items[i].profile < len(profiles)
+            and quality(profiles[items[i].profile].width, profiles[items[i].profile].height) == label
+        ]
 
     def children(self, parent_id: int) -> list[int]:
         return self._children.get(parent_id, [])

@@ -1,0 +1,63 @@
+/** What a person should know about the service's health, in plain words: the header's badge and its banner. */
+import type { Health } from "../api/types";
+import { formatClock } from "./format";
+
+export interface HealthProblem {
+  tone: "down" | "degraded";
+  /** Short, for the badge. */
+  label: string;
+  /** A sentence for the banner: what is wrong and what it means for the numbers. */
+  detail: string;
+}
+
+/**
+ * The most important problem `/health` reports, or null when all is well. Emby being down is the common one: the
+ * pages still show everything recorded, and nothing is lost (open plays stay open until Emby answers again).
+ */
+export function healthProblem(health: Health | undefined, unreachable: boolean, timeZone: string | undefined, now?: Date): HealthProblem | null {
+  if (unreachable) {
+    return {
+      tone: "down",
+      label: "Service unreachable",
+      detail: "The Emby Analytics service cannot be reached. The pages show what they loaded last; they refresh once it answers.",
+    };
+  }
+  if (!health) return null;
+  const { poller, db } = health;
+  if (!db.ok) {
+    return { tone: "down", label: "Database unavailable", detail: `The database cannot be read: ${db.error ?? "unknown error"}.` };
+  }
+  if (!poller.ok) {
+    const since = poller.last_success ? ` (it last answered at ${formatClock(poller.last_success, timeZone, now)})` : "";
+    const why = poller.last_error ? `: ${poller.last_error}` : "";
+    return {
+      tone: "degraded",
+      label: "Emby unreachable",
+      detail: `Emby cannot be reached${since}${why}. Statistics show what was recorded; live sessions show again when Emby answers, and plays open now are kept.`,
+    };
+  }
+  if (poller.unsaved_plays > 0 || poller.last_write_error) {
+    const waiting = poller.unsaved_plays > 0 ? ` ${poller.unsaved_plays} play(s) wait in memory and are written as soon as it accepts them.` : "";
+    return {
+      tone: "degraded",
+      label: "Plays not stored",
+      detail: `Plays cannot be stored right now${poller.last_write_error ? `: ${poller.last_write_error}` : ""}.${waiting}`,
+    };
+  }
+  if (health.websocket.auth_failed) {
+    return {
+      tone: "degraded",
+      label: "Emby refused the key",
+      detail: "Emby refused the API key on its websocket: check EMBY_API_KEY. Sessions are still polled.",
+    };
+  }
+  if (health.status !== "ok") {
+    const failed = health.jobs.filter((j) => j.last_error).map((j) => j.name);
+    return {
+      tone: "degraded",
+      label: "Service degraded",
+      detail: failed.length > 0 ? `A background job failed and is retried: ${failed.join(", ")}. See Admin for details.` : "The service reports a problem; see /health.",
+    };
+  }
+  return null;
+}
