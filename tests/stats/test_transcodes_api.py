@@ -243,3 +243,23 @@ async def test_fix_list_names_what_the_simulated_household_really_transcoded(
         }
         everything = Counter(p.client for p in engine.truth())
         assert {r["client"]: r["plays"] for r in by_client} == everything
+
+
+async def test_fix_list_posters_only_where_the_library_has_one(history: tuple[Service, dict[str, Any]]) -> None:
+    service, facts = history
+    m0, m1, _ = facts["movies"]
+    episode = facts["episode"]
+
+    def tags(conn: Any) -> None:  # movie 0 has none; the episode has none of its own, its series has one
+        conn.execute(update(items).where(items.c.id == m0.id).values(primary_image_tag=None))
+        conn.execute(update(items).where(items.c.id == m1.id).values(primary_image_tag="a" * 32))
+        conn.execute(
+            update(items)
+            .where(items.c.id == episode.id)
+            .values(primary_image_tag=None, series_primary_image_tag="b" * 32)
+        )
+
+    await service.state.db.write(tags)
+    page = await get(service, "/stats/transcodes/fix-list?timeframe=all-time")
+    posters = {f["item_id"]: f["poster"] for f in page["fixes"]}
+    assert posters == {m1.id: f"/img/primary/{m1.id}", m0.id: None, episode.id: f"/img/primary/{episode.series_id}"}

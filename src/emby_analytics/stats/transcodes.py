@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from emby_analytics.db.schema import from_micros, to_micros
 from emby_analytics.reasons import Source, advise, audio_label, hdr_label, reason_words, video_label
 from emby_analytics.rollups.fold import chunks
+from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import MICROS, hours
 from emby_analytics.stats.window import Window
 from emby_analytics.titles import display
@@ -46,6 +47,9 @@ class TranscodeFix(BaseModel):
     video: str | None = Field(description="The file's video, e.g. 'HEVC Main10'.")
     hdr: str | None = Field(description="HDR10, HDR10+, Dolby Vision, HLG or HDR; null for SDR or unknown.")
     audio: str | None = Field(description="The file's first audio track, e.g. 'TrueHD 7.1'.")
+    poster: str | None = Field(
+        None, description="Our image proxy's poster URL (an episode's own, else its series'); null without one."
+    )
     client: str | None = Field(description="The client app, as Emby names it (e.g. 'Roku SG').")
     reasons: list[str] = Field(description="Emby's transcode reasons (sorted); empty when Emby gave none.")
     reasons_text: list[str] = Field(description="Each reason in plain words.")
@@ -121,7 +125,7 @@ _JOINS = (
 _ITEM_FACTS = (
     "SELECT id, type, name, series_name, season_number, episode_number, production_year, path, container, "
     "video_codec, video_profile, video_bit_depth, video_range, video_hdr, width, height, bitrate, audio_codec, "
-    "audio_channels FROM items WHERE id IN ({marks})"
+    "audio_channels, series_id, primary_image_tag, series_primary_image_tag FROM items WHERE id IN ({marks})"
 )
 
 
@@ -196,6 +200,7 @@ def _fix(row: Any, item: Any | None) -> TranscodeFix:
         video=video_label(source),
         hdr=hdr_label(source),
         audio=audio_label(source),
+        poster=row_poster(item),
         client=client,
         reasons=reasons,
         reasons_text=[reason_words(reason) for reason in reasons],

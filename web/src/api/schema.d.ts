@@ -3401,6 +3401,11 @@ export interface components {
              */
             plays: number;
             /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
+            /**
              * Reasons
              * @description Emby's transcode reasons (sorted); empty when Emby gave none.
              */
