@@ -293,7 +293,7 @@ READER_ROUTES = {
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}
 UI_ROUTES = {
     "/", "/history", "/users", "/users/{user_id}", "/library", "/library/movies", "/library/series", "/library/genres",
-    "/admin", "/api-explorer", "/docs",
+    "/library/transcodes", "/admin", "/api-explorer", "/docs",
 }  # fmt: skip
 
 

@@ -15,9 +15,11 @@ from typing import Any, Literal
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from tests.browser.test_ui import API_KEY, DESKTOP, PHONE, WITHIN_MS, Watched, _chromium, _imported, _shoot
-from tests.processes import serving, wait_for
+from tests.processes import get_json, serving, wait_for
 
+from emby_analytics.simulator.playback import Device, Play, PlaybackScript, PlayMethod, Stop, Transcode
 from emby_analytics.simulator.server import Simulator
+from emby_analytics.simulator.world import MOVIE
 from emby_analytics.testing import LIVE_SPEC, live_simulator
 
 HISTORY_DAYS = 7
@@ -29,6 +31,7 @@ PAGES = {
     "library-series": ("/library/series", "#series-notable-title"),
     "library-genres": ("/library/genres", ".genre-chips a"),
     "library-genre-list": ("/library/genres?genre=Action%2C+Adventure", ".genre-table tbody tr"),
+    "library-transcodes": ("/library/transcodes?timeframe=all-time", ".fix-list li"),
 }
 
 
@@ -49,7 +52,33 @@ def base(tmp_path_factory: pytest.TempPathFactory, emby: tuple[Simulator, str]) 
     }
     with serving(data, emby[1], API_KEY, **settings) as url:
         wait_for("the history import", lambda: _imported(url), 60)
+        _transcode_live(emby[0], url)
         yield url
+
+
+# Clients that transcode a film live, with the reasons Emby gives (imported plugin history has none).
+LIVE_TRANSCODES: tuple[tuple[str, str, PlayMethod, tuple[str, ...]], ...] = (
+    ("Roku SG", "Roku Ultra", "Transcode", ("VideoCodecNotSupported",)),
+    ("Emby for Samsung", "Living Room TV", "Transcode", ("AudioCodecNotSupported", "AudioChannelsNotSupported")),
+    ("Emby for Android", "Pixel 8", "Transcode", ("ContainerBitrateExceedsLimit",)),
+)
+
+
+def _transcode_live(sim: Simulator, base: str) -> None:
+    """A few films transcoded for some seconds on clients that say why, recorded by the service as it polls."""
+    films = [i for i in sim.world.ids_of_type(MOVIE) if (r := sim.world.item(i)) is not None and r.runtime][:3]
+    user = next(u for u in sim.world.users if not u.is_disabled)
+    for n, (film, (client, device_name, method, reasons)) in enumerate(zip(films, LIVE_TRANSCODES, strict=True)):
+        device = Device(client=client, device_name=device_name, device_id=f"7d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f{n:02x}")
+        transcode = Transcode(reasons=reasons)
+        actions = (Play(0, str(film), method=method, transcode=transcode), Stop(6))
+        sim.sessions.add_script(PlaybackScript(user.id, sim.clock.now(), actions, device))
+
+    def recorded() -> bool:
+        fixes = get_json(f"{base}/stats/transcodes/fix-list?timeframe=all-time&limit=500")["fixes"]
+        return {f["client"] for f in fixes if f["reasons"]} >= {client for client, *_ in LIVE_TRANSCODES}
+
+    wait_for("the live transcodes in the fix-list", recorded, 30)
 
 
 @pytest.fixture(scope="module")
@@ -207,6 +236,46 @@ def test_a_genre_with_a_slash_is_asked_whole(watched: Watched) -> None:
     assert any("/stats/items/by-genre/Sci-Fi%2FFantasy?" in url for url in asked), asked
 
 
+def test_the_transcode_fix_list_names_files_clients_causes_and_fixes(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/library/transcodes")
+    page.get_by_label("Window").select_option(label="All time")
+    expect(page).to_have_url(re.compile(r"/library/transcodes\?timeframe=all-time$"))
+    fixes = page.get_by_role("region", name="Transcode fix-list")
+    cards = fixes.locator(".fix-list > li")
+    expect(cards.first).to_be_visible(timeout=WITHIN_MS)
+    expect(fixes.locator(".summary-line")).to_contain_text("transcoded, most transcoded time first")
+    first = cards.first
+    expect(first.locator("dt")).to_have_text(["Why", "Fix"])
+    expect(first.locator("dd").first).not_to_be_empty()
+    hours = [
+        float(t.split()[0]) for t in fixes.locator(".fix-figures strong").evaluate_all("els => els.map(e => e.title)")
+    ]
+    assert hours == sorted(hours, reverse=True), "ranked by transcoded time"
+    clients = page.get_by_role("region", name="Transcodes per client")
+    expect(clients.locator("tbody tr").first).to_be_visible(timeout=WITHIN_MS)
+    # A client lists only its fixes; every client again.
+    pick = clients.get_by_role("link", name=re.compile(": list its fixes$")).first
+    client = (pick.get_attribute("aria-label") or "").removesuffix(": list its fixes")
+    pick.click()
+    expect(page).to_have_url(re.compile(r"timeframe=all-time&client="))
+    expect(fixes.locator(".filter-chip")).to_contain_text(client)
+    _settled_fixes(fixes)
+    for name in fixes.locator(".fix-title .client-name").all_inner_texts():
+        assert name == client
+    _shoot(page, "library-transcodes-one-client")
+    fixes.get_by_role("link", name="Every client").click()
+    expect(page).to_have_url(re.compile(r"/library/transcodes\?timeframe=all-time$"))
+    # A title's plays, and its plays on that client, in History.
+    fixes.locator(".fix-title .client-name").first.click()
+    expect(page).to_have_url(re.compile(r"/history\?item_id=\w+&client="))
+
+
+def _settled_fixes(fixes: Locator) -> None:
+    expect(fixes.locator(".fix-list.stale")).to_have_count(0, timeout=WITHIN_MS)
+    expect(fixes.locator(".fix-list[aria-busy='true']")).to_have_count(0, timeout=WITHIN_MS)
+
+
 def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Browser, base: str) -> None:
     context = browser.new_context(viewport=PHONE, base_url=base)
     try:
@@ -214,7 +283,7 @@ def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Br
         page = watched.page
         page.goto("/library")
         nav = page.get_by_role("navigation", name="Library pages")
-        expect(nav.get_by_role("link")).to_have_text(["Overview", "Movies", "Series", "Genres"])
+        expect(nav.get_by_role("link")).to_have_text(["Overview", "Movies", "Series", "Genres", "Transcodes"])
         expect(nav.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
         nav.get_by_role("link", name="Overview").focus()
         page.keyboard.press("Tab")
@@ -223,7 +292,10 @@ def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Br
         page.keyboard.press("Enter")
         expect(page).to_have_url(re.compile(r"/library/series$"))
         expect(nav.get_by_role("link", name="Series")).to_have_attribute("aria-current", "page")
-        for path in ("/library/series", "/library/movies", "/library/genres?genre=Action%2C+Adventure"):
+        for path in (
+            "/library/series", "/library/movies", "/library/genres?genre=Action%2C+Adventure",
+            "/library/transcodes?timeframe=all-time",
+        ):  # fmt: skip
             page.goto(path)
             expect(page.locator(".state-loading")).to_have_count(0, timeout=WITHIN_MS)
             width = page.evaluate("document.documentElement.scrollWidth")

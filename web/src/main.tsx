@@ -11,6 +11,7 @@ import { Library } from "./pages/Library";
 import { LibraryMovies, LibrarySeries } from "./pages/LibraryFacts";
 import { LibraryGenres } from "./pages/LibraryGenres";
 import { LibrarySection } from "./pages/LibrarySection";
+import { LibraryTranscodes } from "./pages/LibraryTranscodes";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
 import { Admin } from "./pages/Admin";
@@ -45,6 +46,7 @@ createRoot(root).render(
               <Route path="movies" element={<LibraryMovies />} />
               <Route path="series" element={<LibrarySeries />} />
               <Route path="genres" element={<LibraryGenres />} />
+              <Route path="transcodes" element={<LibraryTranscodes />} />
             </Route>
             <Route path="users" element={<Users />} />
             <Route path="users/:id" element={<UserPage />} />

@@ -5,7 +5,9 @@ import type {
   ActiveUser,
   ClientUse,
   Codecs,
+  ClientTranscodes,
   Concurrency,
+  FixList,
   GenreItemPage,
   Health,
   HeatCell,
@@ -30,6 +32,7 @@ import { cappedWindow, windowQuery, type Window } from "../lib/stats";
 import { historyApiPath, type HistoryFilters } from "../lib/historyFilters";
 import { nextCursor } from "../lib/paging";
 import { genreApiPath, type GenreView } from "../lib/genres";
+import { byClientApiPath, fixListApiPath, type TranscodeView } from "../lib/transcodes";
 import type { Timeframe } from "../lib/window";
 
 /** Whether this browser holds the admin credential (the kept token, else the cookie): admin controls show then. */
@@ -208,4 +211,16 @@ export function useGenreTitles(view: GenreView, pageSize: number, enabled = true
 export function useGenreSeries(view: GenreView, pageSize: number, enabled = true) {
   const series = { ...view, list: "series" as const };
   return useStats<SeriesPage>(["genre-series", genreApiPath(series, pageSize)], genreApiPath(series, pageSize), enabled);
+}
+
+/** One page of the transcode fix-list (a window, maybe one client), most transcoded time first. */
+export function useFixList(view: TranscodeView, pageSize: number) {
+  const path = fixListApiPath(view, pageSize);
+  return useStats<FixList>(["fix-list", path], path);
+}
+
+/** Transcodes per client app in a window. */
+export function useTranscodesByClient(view: Pick<TranscodeView, "timeframe">) {
+  const path = byClientApiPath(view.timeframe);
+  return useStats<ClientTranscodes[]>(["transcodes-by-client", path], path);
 }

@@ -42,3 +42,6 @@ export type GenreItemPage = Schemas["GenreItemPage"];
 export type GenreItem = Schemas["GenreItem"];
 export type SeriesPage = Schemas["SeriesPage"];
 export type ListedSeries = Schemas["ListedSeries"];
+export type FixList = Schemas["FixList"];
+export type TranscodeFix = Schemas["TranscodeFix"];
+export type ClientTranscodes = Schemas["ClientTranscodes"];
