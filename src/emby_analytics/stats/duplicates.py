@@ -108,13 +108,13 @@ def _group(copies: list[Copy], copy_keys: list[list[str]], shared: dict[str, int
     for copy, found in zip(copies, copy_keys, strict=True):
         path = next((key for key in found if key.startswith("path\0")), "\0" + copy.id)  # no path: its own file
         files[path] = max(files.get(path, 0), copy.size_bytes)
-    keep = max(copies, key=lambda c: (c.size_bytes, c.id))
     keys = {key for found in copy_keys for key in found if key in shared}
     matched = (["path"] if any(k.startswith("path\0") for k in keys) else []) + sorted(
         k.split("\0", 1)[1] for k in keys if not k.startswith("path\0")
     )
     total = sum(files.values())
     ordered = sorted(copies, key=lambda c: (-c.size_bytes, c.id))
+    keep = ordered[0]  # the largest (of equal sizes, the first by id): listed first
     return Group(
         ids=[c.id for c in ordered],
         matched_by=matched,
