@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from tests.conftest import make_settings, running_service
+from tests.stats.test_facts_api import fold_all
 from tests.stats.test_stats_api import NOW, at, get, play
 
 from emby_analytics.clock import ManualClock
@@ -110,6 +111,9 @@ async def test_roi_ranks_watch_hours_per_gb(library: tuple[Service, dict[str, An
     worst = await _all_pages(service, "/stats/storage/roi", size=100)
     assert worst[0]["id"] == known["big"][2].id  # unwatched, the largest first
     assert {i["id"] for i in worst[-2:]} == {first.id, second.id}
+    # Folded into the rollups or not, the same answer.
+    await fold_all(service)
+    assert await get(service, "/stats/storage/roi?order=best&page_size=2") == best
 
 
 async def test_duplicates_group_versions_and_paths(library: tuple[Service, dict[str, Any]]) -> None:
@@ -242,3 +246,12 @@ async def test_bad_parameters_are_422_with_a_message(
     answer = await service.http.get(f"{path}?{query}", headers=_admin(service))
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"] == "invalid_parameter" and answer.json()["message"]
+
+
+async def test_no_snapshot_of_an_empty_library(service: Service, clock: ManualClock) -> None:
+    """Before the first sync there is nothing to chart: the job writes no row (and does not fail)."""
+    job = SnapshotJob(service.state.db, service.state.settings.zone, clock)
+    await job.run_now()
+    assert job.state.last_error is None and job.written == 0
+    growth = await get(service, "/stats/storage/growth")
+    assert growth["snapshots"] == [] and "0 daily snapshots" in growth["message"]
