@@ -111,6 +111,7 @@ async def test_roi_ranks_watch_hours_per_gb(library: tuple[Service, dict[str, An
     worst = await _all_pages(service, "/stats/storage/roi", size=100)
     assert worst[0]["id"] == known["big"][2].id  # unwatched, the largest first
     assert {i["id"] for i in worst[-2:]} == {first.id, second.id}
+    assert await get(service, "/stats/storage/roi?sort=best&page_size=2") == best  # the original's name
     # Folded into the rollups or not, the same answer.
     await fold_all(service)
     assert await get(service, "/stats/storage/roi?order=best&page_size=2") == best
@@ -229,6 +230,7 @@ async def test_admin_library_lists(library: tuple[Service, dict[str, Any]]) -> N
         ("/stats/storage/stale", "page_size=501"),
         ("/stats/storage/stale", "media_type=Audio"),
         ("/stats/storage/roi", "order=middle"),
+        ("/stats/storage/roi", "order=best&sort=worst"),
         ("/stats/storage/roi", "page_size=0"),
         ("/stats/storage/duplicates", "page=abc"),
         ("/stats/storage/growth", "days=-1"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import Connection
 
 from emby_analytics.api.deps import State
@@ -46,6 +46,7 @@ PageParam = Annotated[int, Query(ge=1, le=100_000, description="Page number, fro
 PageSizeParam = Annotated[int, Query(ge=1, le=500, description="Items per page (1-500).")]
 VideoType = Literal["Movie", "Episode", "MusicVideo", "Video", "Trailer"]
 VideoTypeParam = Annotated[VideoType | None, Query(description="Only this Emby item type.")]
+Order = Literal["worst", "best"]
 
 
 @router.get(
@@ -79,20 +80,25 @@ async def stats_storage_stale(
     response_model=RoiPage,
     summary="Watch hours per GB",
     description="Video items with a file by all-time watch hours (time really playing) per GiB of file: `worst` "
-    "first (what costs the most space for the least watching; ties: the largest first) or `best` first.",
+    "first (what costs the most space for the least watching; ties: the largest first) or `best` first "
+    "(`order`, or `sort` as the original named it).",
 )
 async def stats_storage_roi(
     state: State,
-    order: Annotated[Literal["worst", "best"], Query(description="worst (default) or best first.")] = "worst",
+    order: Annotated[Order | None, Query(description="worst (the default) or best first.")] = None,
+    sort: Annotated[Order | None, Query(description="The same as `order` (the original's name).")] = None,
     page: PageParam = 1,
     page_size: PageSizeParam = 50,
     media_type: VideoTypeParam = None,
 ) -> RoiPage:
+    if order is not None and sort is not None and order != sort:
+        raise HTTPException(422, "give order or sort, not both with different values")
+    chosen: Order = order or sort or "worst"
     window = resolve(state.clock.now(), state.settings.zone, timeframe="all-time")
     return await state.db.read(
         lambda conn: roi(
             Rolled(conn, window, state.rollup_cache),
-            order=order,
+            order=chosen,
             page=page,
             page_size=page_size,
             media_type=media_type,

@@ -1193,7 +1193,7 @@ export interface paths {
         };
         /**
          * Watch hours per GB
-         * @description Video items with a file by all-time watch hours (time really playing) per GiB of file: `worst` first (what costs the most space for the least watching; ties: the largest first) or `best` first.
+         * @description Video items with a file by all-time watch hours (time really playing) per GiB of file: `worst` first (what costs the most space for the least watching; ties: the largest first) or `best` first (`order`, or `sort` as the original named it).
          */
         get: operations["stats_storage_roi_stats_storage_roi_get"];
         put?: never;
@@ -5949,8 +5949,10 @@ export interface operations {
     stats_storage_roi_stats_storage_roi_get: {
         parameters: {
             query?: {
-                /** @description worst (default) or best first. */
-                order?: "worst" | "best";
+                /** @description worst (the default) or best first. */
+                order?: ("worst" | "best") | null;
+                /** @description The same as `order` (the original's name). */
+                sort?: ("worst" | "best") | null;
                 /** @description Page number, from 1. */
                 page?: number;
                 /** @description Items per page (1-500). */
