@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, select
@@ -28,8 +29,8 @@ _FOLDERS = ("Folder", "CollectionFolder", "UserView")
 _IN_LIBRARY = "removed_at IS NULL AND is_placeholder = 0"
 
 
-def take_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> bool:
-    """Write (or rewrite) today's snapshot in TZ; False, writing nothing, while the library is empty."""
+def library_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> dict[str, Any] | None:
+    """Today's snapshot row in TZ, read from the library (None while it is empty)."""
     folders = ", ".join(f"'{t}'" for t in _FOLDERS)
     by_type: dict[str, dict[str, int]] = {}
     for item_type, count, size in conn.exec_driver_sql(
@@ -38,7 +39,7 @@ def take_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> bool:
     ):
         by_type[item_type] = {"items": count, "size_bytes": int(size)}
     if not by_type:
-        return False
+        return None
     label = quality_sql(items.c.width, items.c.height)
     query = (
         select(label, func.count())
@@ -46,7 +47,7 @@ def take_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> bool:
         .group_by(label)
     )
     by_quality = {name: count for name, count in conn.execute(query)}
-    row = {
+    return {
         "day": day_of(to_micros(now), zone),
         "taken_at": now,
         "items": sum(t["items"] for t in by_type.values()),
@@ -54,8 +55,15 @@ def take_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> bool:
         "by_type": json.dumps(by_type, sort_keys=True),
         "by_quality": json.dumps(dict(sorted(by_quality.items())), sort_keys=True),
     }
-    upsert(conn, library_snapshots, [row], key=("day",))
-    return True
+
+
+def take_snapshot(conn: Connection, now: datetime, zone: ZoneInfo) -> bool:
+    """Write (or rewrite) today's snapshot in TZ in one transaction; False, writing nothing, while the library is
+    empty."""
+    row = library_snapshot(conn, now, zone)
+    if row is not None:
+        upsert(conn, library_snapshots, [row], key=("day",))
+    return row is not None
 
 
 class SnapshotJob(Job):
@@ -72,5 +80,9 @@ class SnapshotJob(Job):
 
     async def run_once(self) -> None:
         now = self.clock.now()
-        if await self.db.write(lambda conn: take_snapshot(conn, now, self.zone)):
+        # Read on a reader connection (a pass over the items), then one small write: the writer, which records
+        # plays, is held for a row, not for the pass.
+        row = await self.db.read(lambda conn: library_snapshot(conn, now, self.zone))
+        if row is not None:
+            await self.db.write(lambda conn: upsert(conn, library_snapshots, [row], key=("day",)))
             self.written += 1
