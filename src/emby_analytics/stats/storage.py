@@ -342,9 +342,10 @@ def growth(conn: Connection, *, days: int | None, today: date) -> Growth:
     if len(snapshots) < MIN_SNAPSHOTS:
         have = len(snapshots)
         noun = "snapshot" if have == 1 else "snapshots"
+        more = MIN_SNAPSHOTS - have
         message = (
-            f"{have} daily {noun} so far: a trend needs at least {MIN_SNAPSHOTS} (the library is looked at once a day, "
-            f"so about {MIN_SNAPSHOTS - have} more day{'s' if MIN_SNAPSHOTS - have != 1 else ''})."
+            f"{have} daily {noun} so far: a trend needs at least {MIN_SNAPSHOTS}, and the library is recorded once "
+            f"a day, so about {more} more day{'s' if more != 1 else ''}."
         )
         return Growth(snapshots=snapshots, trend=None, forecast=[], message=message)
     points = [(s.day.toordinal(), s.size_bytes) for s in snapshots]
