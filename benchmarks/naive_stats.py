@@ -21,7 +21,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from benchmarks import naive_facts, naive_transcodes
+from benchmarks import naive_facts, naive_storage, naive_transcodes
 from emby_analytics.db.schema import encode_id, to_micros
 
 Statement = tuple[str, tuple[object, ...]]
@@ -335,6 +335,13 @@ NAIVE: dict[str, Builder] = {
     "/stats/series": naive_facts.series,
     "/stats/transcodes/fix-list": naive_transcodes.fix_list,
     "/stats/transcodes/by-client": naive_transcodes.by_client,
+    "/stats/storage/stale": naive_storage.stale,
+    "/stats/storage/roi": naive_storage.roi,
+    "/stats/storage/duplicates": naive_storage.duplicates,
+    "/stats/storage/growth": naive_storage.growth,
+    "/stats/library/health/no-poster": naive_storage.no_poster,
+    "/stats/library/health/no-provider-ids": naive_storage.no_provider_ids,
+    "/stats/library/health/placeholders": naive_storage.placeholders,
     "/items/by-ids": items_by_ids,
 }
 # Templated paths, matched on their fixed part (the parameter's name may differ).

@@ -744,7 +744,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default=",".join(map(str, HISTORY_DEPTHS)),
         help="history page depths in rows (default: %(default)s; depths beyond the data are skipped)",
     )
-    parser.add_argument("--only", default="", help="only endpoints whose path contains this text")
+    parser.add_argument(
+        "--only", default="", help="only endpoints whose path contains this text (several: comma-separated)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true", help="do not write the JSON")
     parser.add_argument("--work-dir", type=Path, default=None, help="parent of the temporary database copies")
@@ -797,7 +799,8 @@ def _run(
         cases: list[Case] = []
         skipped: list[dict[str, str]] = []
         with httpx.Client(base_url=server.url, timeout=300) as client:
-            endpoints = [(path, op) for path, op in discover(client) if args.only in path]
+            wanted = [part for part in args.only.split(",") if part] or [""]
+            endpoints = [(path, op) for path, op in discover(client) if any(part in path for part in wanted)]
             for path, operation in endpoints:
                 depths = [int(d) for d in args.history_depths.split(",") if d.strip()]
                 found, why = cases_for(path, operation, facts, depths)

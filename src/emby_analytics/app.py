@@ -27,6 +27,7 @@ from emby_analytics.api import (
     meta,
     now,
     stats,
+    storage,
     web,
     webhooks,
 )
@@ -50,6 +51,7 @@ from emby_analytics.images import FETCH_TIMEOUT_SEC, ImageCache, ImageProxy
 from emby_analytics.live.hub import LiveHub
 from emby_analytics.logconfig import redact_everywhere
 from emby_analytics.rollups.job import FoldJob
+from emby_analytics.rollups.snapshots import SnapshotJob
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
 from emby_analytics.stats.rolled import RollupCache
@@ -123,6 +125,7 @@ def build_state(
         FullSyncJob(library_sync, timedelta(hours=settings.full_sync_interval_hours).total_seconds(), clock),
         HistoryImportJob(history_import, clock),
         rollups,
+        SnapshotJob(db, settings.zone, clock),
     ]
     if settings.compact_interval_days:
         jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))
@@ -257,6 +260,8 @@ def create_app(
         meta.router,
         stats.router,
         library.router,
+        storage.router,
+        storage.admin_router,
         items.router,
         images.router,
         webhooks.router,

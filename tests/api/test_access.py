@@ -288,6 +288,8 @@ READER_ROUTES = {
     "/stats/items/by-codec/{codec}", "/stats/items/by-quality/{quality}", "/stats/library",
     "/stats/movies", "/stats/series", "/stats/items/by-genre/{genre:path}", "/stats/series/by-genre/{genre:path}",
     "/stats/transcodes/fix-list", "/stats/transcodes/by-client",
+    "/stats/storage/stale", "/stats/storage/roi", "/stats/storage/duplicates", "/stats/storage/growth",
+    "/stats/library/health/no-poster", "/stats/library/health/no-provider-ids", "/stats/library/health/placeholders",
     "/now/snapshot", "/now/summary", "/now/stream",
 }  # fmt: skip
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}

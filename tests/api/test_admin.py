@@ -31,6 +31,7 @@ async def test_scheduler_stats_lists_every_job(service: Service) -> None:
     jobs = {job["name"]: job for job in answer.json()}
     assert set(jobs) == set(service.state.scheduler.jobs)
     assert jobs["rollups"]["interval_sec"] == 15.0 and jobs["rollups"]["runs"] == 0
+    assert jobs["library-snapshot"]["interval_sec"] == 3600.0
     assert (await service.http.get("/admin/scheduler/stats")).status_code == 401
 
 

@@ -76,6 +76,7 @@ async def test_health_reports_database_and_jobs(service: Service) -> None:
         "history-import",
         "emby-websocket",
         "rollups",
+        "library-snapshot",
         "compaction",
         "backup",
     }

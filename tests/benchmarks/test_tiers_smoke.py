@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from benchmarks import naive_facts, naive_stats, naive_transcodes, stats_bench, storage_bench, tiers
+from benchmarks import naive_facts, naive_stats, naive_storage, naive_transcodes, stats_bench, storage_bench, tiers
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import decode_id, to_micros
-from emby_analytics.stats import facts, genres, library, transcodes
+from emby_analytics.stats import facts, genres, health, library, storage, transcodes
 from emby_analytics.stats.window import Window
 
 END = date(2026, 1, 15)
@@ -204,6 +204,31 @@ def test_naive_facts_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: Path) -> N
     assert count == (drama.total,) and [row[0] for row in listed] == [item.id for item in drama.items]
     series_rows, (series_count,), _totals = _naive(copy, naive_facts.series_by_genre({}, {"genre": "Drama"}))
     assert series_count == (shows.total,) and {row[0] for row in series_rows} == {s.id for s in shows.items}
+
+
+def test_naive_storage_reports_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: Path) -> None:
+    """The baseline of the storage reports and library health counts what the service counts."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(tiny.path, copy)
+    db = Database.open(copy)
+    try:
+        never = db.read_sync(lambda conn: storage.stale(conn, None, days=None, page=1, page_size=50))
+        posters = db.read_sync(lambda conn: health.without_poster(conn, page=1, page_size=50))
+        unnamed = db.read_sync(lambda conn: health.without_provider_ids(conn, page=1, page_size=50))
+        found = db.read_sync(storage.duplicate_list)
+    finally:
+        db.close()
+    listed, (counted,) = _naive(copy, naive_storage.stale({}, {}))
+    assert counted == (never.total, never.total_size_bytes) and never.total > 0
+    assert [row[0] for row in listed] == [item.id for item in never.items]
+    (_rows, (poster_count,)) = _naive(copy, naive_storage.no_poster({}, {}))
+    assert poster_count == (posters.total,) and posters.total > 0
+    (_rows, (ids_count,)) = _naive(copy, naive_storage.no_provider_ids({}, {}))
+    assert ids_count == (unnamed.total,)
+    by_path, *by_ids = _naive(copy, naive_storage.duplicates({}, {}))
+    assert {item for row in by_path + [r for rows in by_ids for r in rows] for item in row[-1].split(",")} == {
+        item for group in found for item in group.ids
+    }
 
 
 def test_storage_bench_smoke(tiny: tiers.BuiltTier, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

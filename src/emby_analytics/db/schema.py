@@ -225,6 +225,8 @@ items = Table(
     Index(None, "library_id"),
     Index(None, "video_codec"),
     Index(None, "height"),
+    # Placeholder (missing and unaired) episodes are a few per series: library health lists them per series.
+    Index("ix_items_placeholders", "series_id", sqlite_where=text("is_placeholder = 1")),
 )
 
 sync_runs = Table(
@@ -746,6 +748,19 @@ rollup_peaks = Table(
     # touches is counted afresh by the reader).
     Column("peak", Integer, nullable=False),
     Column("at", UTCMicros),  # when that peak was first reached
+)
+
+# One row per local day (`day`: the date's proleptic ordinal in TZ, as the rollups cut days): the library as it
+# stood when the snapshot job last looked that day (`stats.growth`), so its growth can be charted and forecast.
+library_snapshots = Table(
+    "library_snapshots",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("taken_at", UTCDateTime(), nullable=False),
+    Column("items", Integer, nullable=False),  # in the library: not removed, not placeholders
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("by_type", Text, nullable=False),  # JSON {type: {"items": n, "size_bytes": n}}
+    Column("by_quality", Text, nullable=False),  # JSON {quality: n}, video items only
 )
 
 webhook_receipts = Table(

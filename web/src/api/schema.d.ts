@@ -288,6 +288,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/library/missing-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items whose files are missing
+         * @description Video items in the library that are not placeholders but whose file Emby gives no path or no size for (a file that went away before Emby's next scan noticed), with the path Emby gives. Admin only: paths are the server's folders.
+         */
+        get: operations["admin_missing_files_admin_library_missing_files_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/library/runtime-outliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runtime outliers
+         * @description Video items whose runtime is implausible for their type, longest first, each with the rule it breaks in plain words: over 24 hours (any item), a movie under 20 minutes or over 6 hours, an episode over 3 hours, or an episode more than twice its season's median and at least 30 minutes longer (3 siblings with a runtime needed). Items without a runtime are not judged.
+         */
+        get: operations["admin_runtime_outliers_admin_library_runtime_outliers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/recover-intervals": {
         parameters: {
             query?: never;
@@ -928,6 +968,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stats/library/health/no-poster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items without a poster
+         * @description Movies, series, seasons, episodes and other videos in the library without a Primary image of their own (as the last sync saw them); `series_poster` says whether the UI shows the series' instead.
+         */
+        get: operations["stats_health_no_poster_stats_library_health_no_poster_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/library/health/no-provider-ids": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Items without provider ids
+         * @description Movies, series and episodes in the library with no provider id at all (Imdb, Tmdb, Tvdb, ...): titles Emby's metadata providers did not identify.
+         */
+        get: operations["stats_health_no_provider_ids_stats_library_health_no_provider_ids_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/library/health/placeholders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Missing and unaired episodes
+         * @description Per series, the placeholder episodes Emby lists without a file: missing (premiered already) and unaired (premieres later, or has no date), the series with the most first, each with its first placeholders by season and episode.
+         */
+        get: operations["stats_health_placeholders_stats_library_health_placeholders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stats/movies": {
         parameters: {
             query?: never;
@@ -1060,6 +1160,86 @@ export interface paths {
          * @description The series whose genres include this one, by name, a page at a time, each with its seasons, episodes, and their size and runtime. Matched whole, as /stats/items/by-genre; a genre no series has gives an empty page. `sort`: name, year, size, runtime, episodes or added (the series' DateCreated), then by name.
          */
         get: operations["stats_series_by_genre_stats_series_by_genre__genre__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/storage/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Duplicates
+         * @description Groups of video items that are the same file (the same path once normalised: case, separators) or the same movie or episode by a provider id (Imdb, Tmdb, Tvdb) across versions and files, with their sizes and what removing every copy but the largest would free (a file listed twice frees nothing). Most reclaimable space first; paths are compared, not shown.
+         */
+        get: operations["stats_storage_duplicates_stats_storage_duplicates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/storage/growth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Library growth
+         * @description The daily library snapshots (size, and counts by type and quality, one per local day the service ran), the least-squares trend of the size and its forecast for the next 6 months. Below 7 snapshots there is no trend, and `message` says so.
+         */
+        get: operations["stats_storage_growth_stats_storage_growth_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/storage/roi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch hours per GB
+         * @description Video items with a file by all-time watch hours (time really playing) per GiB of file: `worst` first (what costs the most space for the least watching; ties: the largest first) or `best` first (`order`, or `sort` as the original named it).
+         */
+        get: operations["stats_storage_roi_stats_storage_roi_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stats/storage/stale": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stale files
+         * @description Video items with a file that nobody played: never (without `days`), or not in the last `days` local days (today and the days before it, in TZ); largest first, a page at a time, each with its size and when its last play began. Any recorded play counts, short and imported ones too. `total_size_bytes`: what deleting them all would free.
+         */
+        get: operations["stats_storage_stale_stats_storage_stale_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1781,6 +1961,90 @@ export interface components {
             /** Websocket Last Error */
             websocket_last_error: string | null;
         };
+        /** DuplicateCopy */
+        DuplicateCopy: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /** Id */
+            id: string;
+            /**
+             * Kept
+             * @description The copy kept when counting what removing the others frees (the largest).
+             */
+            kept: boolean;
+            /**
+             * Media Type
+             * @description The item's Emby type (Movie, Episode, ...).
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Quality */
+            quality: string;
+            /**
+             * Size Bytes
+             * @description Its file's size, in bytes.
+             */
+            size_bytes: number;
+            /**
+             * Size Gb
+             * @description The same in GiB (1024³ bytes), to 0.01.
+             */
+            size_gb: number;
+        };
+        /** DuplicateGroup */
+        DuplicateGroup: {
+            /**
+             * Copies
+             * @description Largest first.
+             */
+            copies: components["schemas"]["DuplicateCopy"][];
+            /**
+             * Files
+             * @description Distinct files among the copies (a file listed twice counts once).
+             */
+            files: number;
+            /**
+             * Matched By
+             * @description What ties the copies together: `path` (the same file, paths compared normalised), and the shared provider ids as `provider:id` (`imdb:tt0111161`, `tmdb:550`, `tvdb:81189`).
+             */
+            matched_by: string[];
+            /**
+             * Reclaimable Bytes
+             * @description What removing every file but the largest would free.
+             */
+            reclaimable_bytes: number;
+            /**
+             * Size Bytes
+             * @description Those files together, each once.
+             */
+            size_bytes: number;
+        };
+        /** DuplicatePage */
+        DuplicatePage: {
+            /**
+             * Groups
+             * @description Most reclaimable space first.
+             */
+            groups: components["schemas"]["DuplicateGroup"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Reclaimable Bytes
+             * @description What removing the extra copies of every group would free.
+             */
+            reclaimable_bytes: number;
+            /**
+             * Total
+             * @description Groups of duplicates.
+             */
+            total: number;
+        };
         /** EmbyHealth */
         EmbyHealth: {
             /** Error */
@@ -1872,6 +2136,16 @@ export interface components {
              */
             total: number;
         };
+        /** ForecastPoint */
+        ForecastPoint: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
         /** GenreFact */
         GenreFact: {
             /**
@@ -1960,6 +2234,26 @@ export interface components {
             sort: "name" | "year" | "size" | "runtime" | "added";
             /** Total */
             total: number;
+        };
+        /** Growth */
+        Growth: {
+            /**
+             * Forecast
+             * @description The trend's size a month, two, ... 6 months after the last snapshot.
+             */
+            forecast: components["schemas"]["ForecastPoint"][];
+            /**
+             * Message
+             * @description Why there is no trend yet, in plain words (null once there is).
+             */
+            message: string | null;
+            /**
+             * Snapshots
+             * @description One per local day with a snapshot, oldest first.
+             */
+            snapshots: components["schemas"]["Snapshot"][];
+            /** @description Null until there are 7 snapshots. */
+            trend: components["schemas"]["Trend"] | null;
         };
         /** GuardChange */
         GuardChange: {
@@ -2067,6 +2361,36 @@ export interface components {
             /** Version */
             version: string;
             websocket: components["schemas"]["WebsocketHealth"];
+        };
+        /** HealthItem */
+        HealthItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /** Id */
+            id: string;
+            /**
+             * Media Type
+             * @description The item's Emby type.
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Series Id */
+            series_id: string | null;
+        };
+        /** HealthPage */
+        HealthPage: {
+            /** Items */
+            items: components["schemas"]["HealthItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
         };
         /** HeatCell */
         HeatCell: {
@@ -2512,6 +2836,45 @@ export interface components {
              */
             unknown: number;
         };
+        /** MissingFileItem */
+        MissingFileItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /** Id */
+            id: string;
+            /** Location Type */
+            location_type: string | null;
+            /**
+             * Media Type
+             * @description The item's Emby type.
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @description The path Emby gives (admin only).
+             */
+            path: string | null;
+            /** Series Id */
+            series_id: string | null;
+            /** Size Bytes */
+            size_bytes: number | null;
+        };
+        /** MissingFilePage */
+        MissingFilePage: {
+            /** Items */
+            items: components["schemas"]["MissingFileItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** MovieFacts */
         MovieFacts: {
             /**
@@ -2674,6 +3037,53 @@ export interface components {
             user_id: string | null;
             video: components["schemas"]["VideoInfo"] | null;
         };
+        /** OutlierItem */
+        OutlierItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /**
+             * Expected Seconds
+             * @description The season's other episodes' median runtime, when compared.
+             */
+            expected_seconds: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Media Type
+             * @description The item's Emby type.
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /**
+             * Reason
+             * @description The rule in plain words, with this item's figures.
+             */
+            reason: string;
+            /**
+             * Rule
+             * @description over_24h, movie_short, movie_long, episode_long or episode_vs_siblings (docs/api.md).
+             */
+            rule: string;
+            /** Runtime Seconds */
+            runtime_seconds: number;
+            /** Series Id */
+            series_id: string | null;
+        };
+        /** OutlierPage */
+        OutlierPage: {
+            /** Items */
+            items: components["schemas"]["OutlierItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** OverlapRepair */
         OverlapRepair: {
             /** Overlapping Segments */
@@ -2735,6 +3145,51 @@ export interface components {
              * @default true
              */
             paused: boolean;
+        };
+        /** Placeholder */
+        Placeholder: {
+            /** Episode Number */
+            episode_number: number | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @description missing (premiered already) or unaired (later, or no date).
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Premiere Date */
+            premiere_date: string | null;
+            /** Season Number */
+            season_number: number | null;
+        };
+        /** PlaceholderPage */
+        PlaceholderPage: {
+            /**
+             * Missing
+             * @description Missing episodes in all series.
+             */
+            missing: number;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Series
+             * @description Most placeholders first, then by name.
+             */
+            series: components["schemas"]["SeriesPlaceholders"][];
+            /**
+             * Total
+             * @description Series with placeholder episodes.
+             */
+            total: number;
+            /**
+             * Unaired
+             * @description Unaired episodes in all series.
+             */
+            unaired: number;
         };
         /** PlayDetail */
         PlayDetail: {
@@ -2888,6 +3343,41 @@ export interface components {
              */
             watch_beyond_span: number;
         };
+        /** PosterItem */
+        PosterItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /** Id */
+            id: string;
+            /**
+             * Media Type
+             * @description The item's Emby type.
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Series Id */
+            series_id: string | null;
+            /**
+             * Series Poster
+             * @description An episode or season whose series has a poster (the UI shows that).
+             */
+            series_poster: boolean;
+        };
+        /** PosterPage */
+        PosterPage: {
+            /** Items */
+            items: components["schemas"]["PosterItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** PublicConfig */
         PublicConfig: {
             /** Emby External Url */
@@ -2991,6 +3481,69 @@ export interface components {
             plays_deleted: number;
             /** Users Deleted */
             users_deleted: number;
+        };
+        /** RoiItem */
+        RoiItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /**
+             * Hours
+             * @description All-time watch time (time really playing), hours to 0.01.
+             */
+            hours: number;
+            /**
+             * Hours Per Gb
+             * @description Watch hours per GiB of its file, to 0.001.
+             */
+            hours_per_gb: number;
+            /** Id */
+            id: string;
+            /**
+             * Media Type
+             * @description The item's Emby type (Movie, Episode, ...).
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Quality */
+            quality: string;
+            /**
+             * Seconds
+             * @description The same watch time in whole seconds.
+             */
+            seconds: number;
+            /**
+             * Size Bytes
+             * @description Its file's size, in bytes.
+             */
+            size_bytes: number;
+            /**
+             * Size Gb
+             * @description The same in GiB (1024³ bytes), to 0.01.
+             */
+            size_gb: number;
+        };
+        /** RoiPage */
+        RoiPage: {
+            /** Items */
+            items: components["schemas"]["RoiItem"][];
+            /**
+             * Order
+             * @description worst: fewest watch hours per GiB first (ties: largest first); best: most.
+             */
+            order: string;
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Total
+             * @description Items with a file size.
+             */
+            total: number;
         };
         /** SeriesFacts */
         SeriesFacts: {
@@ -3112,6 +3665,22 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** SeriesPlaceholders */
+        SeriesPlaceholders: {
+            /**
+             * Episodes
+             * @description By season and episode, the first 50.
+             */
+            episodes: components["schemas"]["Placeholder"][];
+            /** Missing */
+            missing: number;
+            /** Series Id */
+            series_id: string | null;
+            /** Series Name */
+            series_name: string | null;
+            /** Unaired */
+            unaired: number;
+        };
         /**
          * SessionItem
          * @description What a session plays: the item's identity and shape (not its files or media sources).
@@ -3210,6 +3779,107 @@ export interface components {
             video_encoder_is_hardware: boolean | null;
             /** Width */
             width: number | null;
+        };
+        /** Snapshot */
+        Snapshot: {
+            /**
+             * By Quality
+             * @description Video items per quality.
+             */
+            by_quality: {
+                [key: string]: number;
+            };
+            /**
+             * By Type
+             * @description {type: {items, size_bytes}}
+             */
+            by_type: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /**
+             * Day
+             * Format: date
+             * @description The local day (TZ).
+             */
+            day: string;
+            /** Items */
+            items: number;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Taken At
+             * Format: date-time
+             * @description When the day's last look was taken (UTC).
+             */
+            taken_at: string;
+        };
+        /** StaleItem */
+        StaleItem: {
+            /**
+             * Display
+             * @description Episodes as 'Series - Name (SxxEyy)', else the title.
+             */
+            display: string;
+            /** Id */
+            id: string;
+            /**
+             * Last Played
+             * @description When its last play began (UTC); null: never played.
+             */
+            last_played: string | null;
+            /**
+             * Media Type
+             * @description The item's Emby type (Movie, Episode, ...).
+             */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Quality */
+            quality: string;
+            /**
+             * Size Bytes
+             * @description Its file's size, in bytes.
+             */
+            size_bytes: number;
+            /**
+             * Size Gb
+             * @description The same in GiB (1024³ bytes), to 0.01.
+             */
+            size_gb: number;
+        };
+        /** StalePage */
+        StalePage: {
+            /**
+             * Days
+             * @description Not played for this many local days (null: never played).
+             */
+            days: number | null;
+            /**
+             * Items
+             * @description Largest first.
+             */
+            items: components["schemas"]["StaleItem"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /**
+             * Since
+             * @description The window's start (UTC): no play began since; null: never.
+             */
+            since: string | null;
+            /**
+             * Total
+             * @description Items not played in the window (never, without `days`).
+             */
+            total: number;
+            /**
+             * Total Size Bytes
+             * @description Their files together, in bytes: what deleting them all would free.
+             */
+            total_size_bytes: number;
         };
         /** Started */
         Started: {
@@ -3476,6 +4146,24 @@ export interface components {
             video_from: string | null;
             /** Video To */
             video_to: string | null;
+        };
+        /** Trend */
+        Trend: {
+            /**
+             * Bytes Per Day
+             * @description The least-squares slope through the snapshots' sizes.
+             */
+            bytes_per_day: number;
+            /**
+             * Gb Per Month
+             * @description The same per 30 days, GiB to 0.01.
+             */
+            gb_per_month: number;
+            /**
+             * R2
+             * @description How much of the size's variation the line explains (0-1; null: flat).
+             */
+            r2: number | null;
         };
         /** TypeTotals */
         TypeTotals: {
@@ -4175,6 +4863,78 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    admin_missing_files_admin_library_missing_files_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MissingFilePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    admin_runtime_outliers_admin_library_runtime_outliers_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only the items this rule flags. */
+                rule?: ("over_24h" | "movie_short" | "movie_long" | "episode_long" | "episode_vs_siblings") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutlierPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
             };
         };
     };
@@ -5252,6 +6012,112 @@ export interface operations {
             };
         };
     };
+    stats_health_no_poster_stats_library_health_no_poster_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Series" | "Season" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PosterPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_health_no_provider_ids_stats_library_health_no_provider_ids_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Series" | "Episode") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_health_placeholders_stats_library_health_placeholders_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceholderPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     stats_movies_stats_movies_get: {
         parameters: {
             query?: {
@@ -5498,6 +6364,150 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeriesPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_storage_duplicates_stats_storage_duplicates_get: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_storage_growth_stats_storage_growth_get: {
+        parameters: {
+            query?: {
+                /** @description Only the last this many local days (1-3650). */
+                days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Growth"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_storage_roi_stats_storage_roi_get: {
+        parameters: {
+            query?: {
+                /** @description worst (the default) or best first. */
+                order?: ("worst" | "best") | null;
+                /** @description The same as `order` (the original's name). */
+                sort?: ("worst" | "best") | null;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoiPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stats_storage_stale_stats_storage_stale_get: {
+        parameters: {
+            query?: {
+                /** @description Not played for this many local days (1-3650). */
+                days?: number | null;
+                /** @description Page number, from 1. */
+                page?: number;
+                /** @description Items per page (1-500). */
+                page_size?: number;
+                /** @description Only this Emby item type. */
+                media_type?: ("Movie" | "Episode" | "MusicVideo" | "Video" | "Trailer") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StalePage"];
                 };
             };
             /** @description Validation Error */

@@ -26,7 +26,7 @@ from ..world import (
     World,
 )
 from ..world.formats import emby_date, emby_date_us, hex32, mix64
-from ..world.records import AUDIO_PROFILES, track_credits
+from ..world.records import AUDIO_PROFILES, provider_ids, track_credits
 from .media import audio_only_streams, media_source, media_streams
 
 JsonDict = dict[str, Any]
@@ -118,22 +118,6 @@ def _res_label(world: World, rec: ItemRecord) -> str:
     return "2160p" if p.width >= 3800 else f"{p.height}p"
 
 
-def _provider_ids(rec: ItemRecord) -> JsonDict:
-    h = mix64(rec.id, 5)
-    imdb_key = "Imdb" if h & 1 else "IMDB"  # both casings occur on real servers
-    imdb = f"tt{h % 9_000_000 + 1_000_000:07d}"
-    if rec.type == MOVIE:
-        return {"Tmdb": str(h % 900_000 + 1000), imdb_key: imdb}
-    if rec.type == SERIES:
-        return {"Tvdb": str(h % 400_000 + 70_000), imdb_key: imdb, "Tmdb": str(h % 200_000 + 1000)}
-    if rec.type == EPISODE and not rec.is_virtual:
-        ids = {"Tvdb": str(h % 9_000_000 + 100_000)}
-        if h & 2:
-            ids[imdb_key] = imdb
-        return ids
-    return {}
-
-
 def _external_urls(ids: JsonDict) -> list[JsonDict]:
     urls = []
     for key, value in ids.items():
@@ -199,7 +183,7 @@ def render_item(world: World, rec: ItemRecord, fields: frozenset[str] | None, no
         out["SortName"] = sort_name(rec.name)
     if "premieredate" in f or now_playing:
         out["PremiereDate"] = emby_date_us(rec.premiere)
-    ids = _provider_ids(rec)
+    ids = dict(rec.extra["ProviderIds"]) if rec.extra and "ProviderIds" in rec.extra else provider_ids(rec)
     if "externalurls" in f or now_playing:
         out["ExternalUrls"] = _external_urls(ids)
     streams = _streams(world, rec) if has_media and (full_media or "width" in f or "height" in f) else []

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 from .catalog import Catalog
-from .formats import hex_id
+from .formats import hex_id, mix64
 from .generate import _US_PER_DAY, Generator
 from .hostile import HOSTILE_USER_NAMES
-from .records import Library, UserRecord
+from .profiles import jitter_bitrate
+from .records import FLAG_VIRTUAL, MOVIE, SERIES, Library, UserRecord, provider_ids
 
 NORMAL_USER_NAMES = (
     "admin",
@@ -100,3 +101,45 @@ def populate(world: Catalog) -> None:
         gen.audio(n)
     for n in range(spec.other):
         gen.home_video(n)
+    plant_library_oddities(world)
+
+
+# Which movies carry the oddities (past the rare encodes of the first 14 and clear of the hostile titles).
+TWIN_OF, TWIN, NO_IDS, SAMPLE = 29, 30, 31, 32
+_TICKS_PER_MIN = 600_000_000
+
+
+def plant_library_oddities(world: Catalog) -> None:
+    """What the storage and health reports look for, so the demo shows each (changes records in place: no random
+    draws and no new ids, so every other item stays as generated):
+
+    - a second version of a movie: movie TWIN becomes movie TWIN_OF in another encode (same title, year and
+      provider ids, another resolution: another file);
+    - a movie without provider ids (NO_IDS) and a 12-minute "movie" (SAMPLE, a runtime outlier);
+    - in the last series' first season with 5 episodes or more (clear of the first items tests play): episode 3
+      runs 2 h 15 min (far longer than its siblings), and episode 4 is a missing episode (premiered, no file).
+    Items without a poster (FLAG_NO_PRIMARY) and unaired placeholders come with the generation itself.
+    """
+    movies = world.ids_of_type(MOVIE)
+    if len(movies) > SAMPLE:
+        original, twin = world.item(movies[TWIN_OF]), world.item(movies[TWIN])
+        assert original is not None and twin is not None
+        twin.name, twin.year, twin.premiere = original.name, original.year, original.premiere
+        twin.profile = (original.profile + 1) % len(world.profiles)
+        twin.bitrate = jitter_bitrate(world.profiles[twin.profile].base_bitrate, mix64(twin.id))
+        twin.extra = {"ProviderIds": provider_ids(original)}
+        no_ids = world.item(movies[NO_IDS])
+        assert no_ids is not None
+        no_ids.extra = {"ProviderIds": {}}
+        sample = world.item(movies[SAMPLE])
+        assert sample is not None
+        sample.runtime = 12 * _TICKS_PER_MIN
+    for season in (s for series in reversed(world.ids_of_type(SERIES)) for s in world.children(series)):
+        episodes = [e for e in world.children(season) if not world.item(e).is_virtual]  # type: ignore[union-attr]
+        if len(episodes) >= 5:
+            long, missing = world.item(episodes[2]), world.item(episodes[3])
+            assert long is not None and missing is not None
+            long.runtime = 135 * _TICKS_PER_MIN
+            missing.flags |= FLAG_VIRTUAL
+            missing.runtime, missing.profile, missing.bitrate = 0, -1, 0
+            return

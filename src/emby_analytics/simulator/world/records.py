@@ -151,3 +151,20 @@ def track_credits(rec: ItemRecord) -> tuple[str, str]:
     """A music track's (artist, album), derived from its id like every other per-item fact."""
     h = mix64(rec.id)
     return _ARTISTS[h % 5], _ALBUMS[h // 5 % 5]
+
+
+def provider_ids(rec: ItemRecord) -> dict[str, str]:
+    """The item's ProviderIds as Emby gives them (derived from its id)."""
+    h = mix64(rec.id, 5)
+    imdb_key = "Imdb" if h & 1 else "IMDB"  # both casings occur on real servers
+    imdb = f"tt{h % 9_000_000 + 1_000_000:07d}"
+    if rec.type == MOVIE:
+        return {"Tmdb": str(h % 900_000 + 1000), imdb_key: imdb}
+    if rec.type == SERIES:
+        return {"Tvdb": str(h % 400_000 + 70_000), imdb_key: imdb, "Tmdb": str(h % 200_000 + 1000)}
+    if rec.type == EPISODE and not rec.is_virtual:
+        ids = {"Tvdb": str(h % 9_000_000 + 100_000)}
+        if h & 2:
+            ids[imdb_key] = imdb
+        return ids
+    return {}

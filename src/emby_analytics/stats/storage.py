@@ -1,0 +1,360 @@
+"""Storage reports: what takes space and is not watched (`/stats/storage/stale`), watch hours per GB
+(`/stats/storage/roi`), the same file or title kept twice (`/stats/storage/duplicates`), and how the library grew
+(`/stats/storage/growth`, from the daily snapshots of `rollups.snapshots`).
+
+Items in the library (not removed, not placeholders) with a file size, video types only (movies, episodes, music
+videos, videos, trailers). "Played" is any recorded play of the item, short ones and imported ones (Emby's played
+flags) included: a file someone opened is not forgotten. Sizes in bytes; "GB" is GiB (1024³ bytes), as the
+original's `*_gb` fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection, select
+
+from emby_analytics.db.schema import from_micros, library_snapshots, to_micros
+from emby_analytics.quality import quality
+from emby_analytics.stats.duplicates import PATH_SQL, PROVIDERS, TYPES, Copy, duplicate_groups
+from emby_analytics.stats.library import VIDEO_TYPES
+from emby_analytics.stats.rolled import MICROS, Rolled, hours, seconds
+from emby_analytics.stats.trend import FORECAST_MONTHS, MIN_SNAPSHOTS, forecast, least_squares
+from emby_analytics.titles import display
+
+GIB = 1024**3
+_VIDEO = "(" + ", ".join(f"'{t}'" for t in VIDEO_TYPES) + ")"
+_ON_DISK = f"i.removed_at IS NULL AND i.is_placeholder = 0 AND i.size_bytes > 0 AND i.type IN {_VIDEO}"
+_COLUMNS = "i.id, i.name, i.type, i.series_name, i.season_number, i.episode_number, i.size_bytes, i.width, i.height"
+
+
+class StoredItem(BaseModel):
+    id: str
+    name: str
+    media_type: str = Field(description="The item's Emby type (Movie, Episode, ...).")
+    display: str = Field(description="Episodes as 'Series - Name (SxxEyy)', else the title.")
+    size_bytes: int = Field(description="Its file's size, in bytes.")
+    size_gb: float = Field(description="The same in GiB (1024³ bytes), to 0.01.")
+    quality: str
+
+
+class StaleItem(StoredItem):
+    last_played: datetime | None = Field(description="When its last play began (UTC); null: never played.")
+
+
+class StalePage(BaseModel):
+    items: list[StaleItem] = Field(description="Largest first.")
+    total: int = Field(description="Items not played in the window (never, without `days`).")
+    total_size_bytes: int = Field(description="Their files together, in bytes: what deleting them all would free.")
+    days: int | None = Field(description="Not played for this many local days (null: never played).")
+    since: datetime | None = Field(description="The window's start (UTC): no play began since; null: never.")
+    page: int
+    page_size: int
+
+
+class RoiItem(StoredItem):
+    hours: float = Field(description="All-time watch time (time really playing), hours to 0.01.")
+    seconds: int = Field(description="The same watch time in whole seconds.")
+    hours_per_gb: float = Field(description="Watch hours per GiB of its file, to 0.001.")
+
+
+class RoiPage(BaseModel):
+    items: list[RoiItem]
+    total: int = Field(description="Items with a file size.")
+    order: str = Field(description="worst: fewest watch hours per GiB first (ties: largest first); best: most.")
+    page: int
+    page_size: int
+
+
+class DuplicateCopy(StoredItem):
+    kept: bool = Field(description="The copy kept when counting what removing the others frees (the largest).")
+
+
+class DuplicateGroup(BaseModel):
+    matched_by: list[str] = Field(
+        description="What ties the copies together: `path` (the same file, paths compared normalised), and the "
+        "shared provider ids as `provider:id` (`imdb:tt0111161`, `tmdb:550`, `tvdb:81189`)."
+    )
+    files: int = Field(description="Distinct files among the copies (a file listed twice counts once).")
+    size_bytes: int = Field(description="Those files together, each once.")
+    reclaimable_bytes: int = Field(description="What removing every file but the largest would free.")
+    copies: list[DuplicateCopy] = Field(description="Largest first.")
+
+
+class DuplicatePage(BaseModel):
+    groups: list[DuplicateGroup] = Field(description="Most reclaimable space first.")
+    total: int = Field(description="Groups of duplicates.")
+    reclaimable_bytes: int = Field(description="What removing the extra copies of every group would free.")
+    page: int
+    page_size: int
+
+
+def _stored(row: Any) -> dict[str, Any]:
+    size = int(row.size_bytes)
+    return {
+        "id": row.id,
+        "name": row.name,
+        "media_type": row.type,
+        "display": display(row.type, row.name, row.series_name, row.season_number, row.episode_number) or row.name,
+        "size_bytes": size,
+        "size_gb": round(size / GIB, 2),
+        "quality": quality(row.width, row.height),
+    }
+
+
+def _type_filter(media_type: str | None) -> tuple[str, tuple[Any, ...]]:
+    return ("", ()) if media_type is None else (" AND i.type = ?", (media_type,))
+
+
+# -- stale -----------------------------------------------------------------------------------------------------
+def stale(
+    conn: Connection,
+    since: datetime | None,
+    *,
+    days: int | None,
+    page: int,
+    page_size: int,
+    media_type: str | None = None,
+) -> StalePage:
+    """Items with no play begun since `since` (None: never played), largest first, a page at a time.
+
+    One pass over the library's files, each checked for a play through the item and play indexes (an item's
+    plays newest first), sorted by size; the page's last plays are then looked up one item at a time."""
+    only, only_args = _type_filter(media_type)
+    recent = "" if since is None else " AND p.started_at >= ?"
+    sql = (
+        f"SELECT {_COLUMNS}, COUNT(*) OVER () AS total, SUM(i.size_bytes) OVER () AS total_size "  # noqa: S608
+        f"FROM items i WHERE {_ON_DISK}{only} AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p "
+        f"ON p.item_ref = pi.ref WHERE pi.item_id = i.id{recent}) ORDER BY i.size_bytes DESC, i.id LIMIT ? OFFSET ?"
+    )
+    args = (*only_args, *(() if since is None else (to_micros(since),)), page_size, (page - 1) * page_size)
+    rows = conn.exec_driver_sql(sql, args).all()
+    if rows:
+        total, total_size = rows[0].total, int(rows[0].total_size)
+    else:  # past the last page: count alone
+        counted = conn.exec_driver_sql(
+            f"SELECT COUNT(*), coalesce(SUM(i.size_bytes), 0) FROM items i WHERE {_ON_DISK}{only} "  # noqa: S608
+            f"AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p ON p.item_ref = pi.ref "
+            f"WHERE pi.item_id = i.id{recent})",
+            args[:-2],
+        ).one()
+        total, total_size = counted[0], int(counted[1])
+    last = last_played(conn, [row.id for row in rows]) if since is not None else {}
+    listed = [StaleItem(**_stored(row), last_played=last.get(row.id)) for row in rows]
+    return StalePage(
+        items=listed, total=total, total_size_bytes=total_size, days=days, since=since, page=page, page_size=page_size
+    )
+
+
+def last_played(conn: Connection, ids: Iterable[str]) -> dict[str, datetime]:
+    """When the last play of each of these items began (items never played are absent)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    sql = (
+        "SELECT pi.item_id, MAX(p.started_at) FROM play_items pi JOIN play_rows p ON p.item_ref = pi.ref "
+        "WHERE pi.item_id IN (SELECT value FROM json_each(?)) GROUP BY pi.item_id"
+    )
+    return {item_id: from_micros(at) for item_id, at in conn.exec_driver_sql(sql, (json.dumps(wanted),))}
+
+
+# -- hours per GB ----------------------------------------------------------------------------------------------
+def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: str | None = None) -> RoiPage:
+    """Items with a file by all-time watch hours per GiB: the rollup's per-item totals plus the plays not yet
+    folded (given to SQL as one JSON object), sorted in SQL."""
+    loose: dict[str, int] = {}
+    for play in rolled.loose():
+        row = play.row
+        if not row.live_tv and row.item_id and play.micros:
+            loose[row.item_id] = loose.get(row.item_id, 0) + play.micros
+    only, only_args = _type_filter(media_type)
+    watched = "(coalesce(r.micros, 0) + coalesce(l.value, 0))"
+    direction = "ASC" if order == "worst" else "DESC"
+    size_tie = "DESC" if order == "worst" else "ASC"
+    sql = (
+        f"SELECT {_COLUMNS}, {watched} AS micros, COUNT(*) OVER () AS total FROM items i "  # noqa: S608
+        "LEFT JOIN rollup_item_totals r ON r.item_id = i.id AND ? "
+        "LEFT JOIN json_each(?) l ON l.key = i.id "
+        f"WHERE {_ON_DISK}{only} ORDER BY {watched} * 1.0 / i.size_bytes {direction}, i.size_bytes {size_tie}, i.id "
+        "LIMIT ? OFFSET ?"
+    )
+    args = (rolled.usable, json.dumps(loose), *only_args, page_size, (page - 1) * page_size)
+    rows = rolled.conn.exec_driver_sql(sql, args).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = rolled.conn.exec_driver_sql(
+            f"SELECT COUNT(*) FROM items i WHERE {_ON_DISK}{only}",  # noqa: S608
+            only_args,
+        ).scalar_one()
+    listed = []
+    for row in rows:
+        micros = int(row.micros)
+        per_gb = micros / MICROS / 3600 / (int(row.size_bytes) / GIB)
+        listed.append(
+            RoiItem(**_stored(row), hours=hours(micros), seconds=seconds(micros), hours_per_gb=round(per_gb, 3))
+        )
+    return RoiPage(items=listed, total=total, order=order, page=page, page_size=page_size)
+
+
+# -- duplicates ------------------------------------------------------------------------------------------------
+_PROVIDERS = "(" + ", ".join(f"'{p}'" for p in PROVIDERS) + ")"
+_TYPES = "(" + ", ".join(f"'{t}'" for t in TYPES) + ")"
+# The items that share a normalised path or a provider id with another (the only ones that can be in a group):
+# found in SQL, so only they are read into Python.
+_DUPLICATE_CANDIDATES = (
+    f"WITH d AS (SELECT i.id, i.type, {PATH_SQL} AS p, i.provider_ids FROM items i WHERE {_ON_DISK}), "  # noqa: S608
+    "shared_paths AS (SELECT p FROM d WHERE p IS NOT NULL GROUP BY p HAVING COUNT(*) > 1), "
+    "ids AS (SELECT d.id, d.type, lower(g.key) AS k, lower(trim(g.value, ' ')) AS v "
+    "FROM d, json_each(d.provider_ids) g "
+    f"WHERE d.type IN {_TYPES} AND d.provider_ids NOT IN ('{{}}', '') AND lower(g.key) IN {_PROVIDERS} "
+    "AND trim(g.value, ' ') != ''), "
+    "shared_ids AS (SELECT type, k, v FROM ids GROUP BY type, k, v HAVING COUNT(*) > 1) "
+    "SELECT id FROM d WHERE p IN (SELECT p FROM shared_paths) "
+    "UNION SELECT ids.id FROM ids JOIN shared_ids ON shared_ids.type = ids.type AND shared_ids.k = ids.k "
+    "AND shared_ids.v = ids.v"
+)
+_CANDIDATE_ROWS = (
+    f"SELECT {_COLUMNS}, i.path, i.provider_ids FROM items i WHERE i.id IN (SELECT value FROM json_each(?))"  # noqa: S608
+)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A group as kept between pages (ids and figures only; the page reads its items' rows)."""
+
+    ids: tuple[str, ...]
+    keep_id: str
+    matched_by: tuple[str, ...]
+    files: int
+    size_bytes: int
+    reclaimable_bytes: int
+
+
+def duplicate_list(conn: Connection) -> list[_Found]:
+    """Every group of duplicates (`stats.duplicates`), most reclaimable space first: the items that share a key
+    found in SQL, grouped here."""
+    candidates = [row[0] for row in conn.exec_driver_sql(_DUPLICATE_CANDIDATES)]
+    rows = conn.exec_driver_sql(_CANDIDATE_ROWS, (json.dumps(candidates),))
+    copies = [
+        Copy(id=row.id, type=row.type, path=row.path, size_bytes=int(row.size_bytes), provider_ids=_ids(row))
+        for row in rows
+    ]
+    return [
+        _Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
+        for g in duplicate_groups(copies)
+    ]
+
+
+def duplicates(conn: Connection, found: list[_Found], *, page: int, page_size: int) -> DuplicatePage:
+    """A page of the groups (`duplicate_list`), each copy with its title and size. File paths are compared but
+    not shown (a reader sees titles, not the server's folders)."""
+    start = (page - 1) * page_size
+    shown = found[start : start + page_size]
+    wanted = [item_id for group in shown for item_id in group.ids]
+    rows = {
+        row.id: row
+        for row in conn.exec_driver_sql(
+            f"SELECT {_COLUMNS} FROM items i WHERE i.id IN (SELECT value FROM json_each(?))",  # noqa: S608
+            (json.dumps(wanted),),
+        )
+    }
+    groups = [
+        DuplicateGroup(
+            matched_by=list(group.matched_by),
+            files=group.files,
+            size_bytes=group.size_bytes,
+            reclaimable_bytes=group.reclaimable_bytes,
+            copies=[DuplicateCopy(**_stored(rows[i]), kept=i == group.keep_id) for i in group.ids if i in rows],
+        )
+        for group in shown
+    ]
+    return DuplicatePage(
+        groups=groups,
+        total=len(found),
+        reclaimable_bytes=sum(g.reclaimable_bytes for g in found),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _ids(row: Any) -> dict[str, str]:
+    try:
+        value = json.loads(row.provider_ids or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k).lower(): str(v) for k, v in value.items() if isinstance(v, str | int)}
+
+
+# -- growth ----------------------------------------------------------------------------------------------------
+class Snapshot(BaseModel):
+    day: date = Field(description="The local day (TZ).")
+    taken_at: datetime = Field(description="When the day's last look was taken (UTC).")
+    items: int
+    size_bytes: int
+    by_type: dict[str, dict[str, int]] = Field(description="{type: {items, size_bytes}}")
+    by_quality: dict[str, int] = Field(description="Video items per quality.")
+
+
+class Trend(BaseModel):
+    bytes_per_day: float = Field(description="The least-squares slope through the snapshots' sizes.")
+    gb_per_month: float = Field(description="The same per 30 days, GiB to 0.01.")
+    r2: float | None = Field(description="How much of the size's variation the line explains (0-1; null: flat).")
+
+
+class ForecastPoint(BaseModel):
+    day: date
+    size_bytes: int
+
+
+class Growth(BaseModel):
+    snapshots: list[Snapshot] = Field(description="One per local day with a snapshot, oldest first.")
+    trend: Trend | None = Field(description=f"Null until there are {MIN_SNAPSHOTS} snapshots.")
+    forecast: list[ForecastPoint] = Field(
+        description=f"The trend's size a month, two, ... {FORECAST_MONTHS} months after the last snapshot."
+    )
+    message: str | None = Field(description="Why there is no trend yet, in plain words (null once there is).")
+
+
+def growth(conn: Connection, *, days: int | None, today: date) -> Growth:
+    """The snapshots (of the last `days` local days, or all), their trend and forecast once there are enough."""
+    query = select(library_snapshots).order_by(library_snapshots.c.day)
+    if days is not None:
+        query = query.where(library_snapshots.c.day > today.toordinal() - days)
+    snapshots = [
+        Snapshot(
+            day=date.fromordinal(row.day),
+            taken_at=row.taken_at,
+            items=row.items,
+            size_bytes=row.size_bytes,
+            by_type=json.loads(row.by_type),
+            by_quality=json.loads(row.by_quality),
+        )
+        for row in conn.execute(query)
+    ]
+    if len(snapshots) < MIN_SNAPSHOTS:
+        have = len(snapshots)
+        noun = "snapshot" if have == 1 else "snapshots"
+        more = MIN_SNAPSHOTS - have
+        message = (
+            f"{have} daily {noun} so far: a trend needs at least {MIN_SNAPSHOTS}, and the library is recorded once "
+            f"a day, so about {more} more day{'s' if more != 1 else ''}."
+        )
+        return Growth(snapshots=snapshots, trend=None, forecast=[], message=message)
+    points = [(s.day.toordinal(), s.size_bytes) for s in snapshots]
+    fit = least_squares(points)
+    assert fit is not None  # seven distinct days
+    trend = Trend(bytes_per_day=round(fit.slope, 1), gb_per_month=round(fit.slope * 30 / GIB, 2), r2=_rounded(fit.r2))
+    ahead = [ForecastPoint(day=date.fromordinal(d), size_bytes=s) for d, s in forecast(fit, points[-1][0])]
+    return Growth(snapshots=snapshots, trend=trend, forecast=ahead, message=None)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
