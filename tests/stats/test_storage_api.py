@@ -257,3 +257,24 @@ async def test_no_snapshot_of_an_empty_library(service: Service, clock: ManualCl
     assert job.state.last_error is None and job.written == 0
     growth = await get(service, "/stats/storage/growth")
     assert growth["snapshots"] == [] and "0 daily snapshots" in growth["message"]
+
+
+async def test_storage_lists_carry_posters_only_where_the_library_has_one(
+    library: tuple[Service, dict[str, Any]],
+) -> None:
+    service, known = library
+    by_id = known["by_id"]
+
+    def expected(item_id: str) -> str | None:
+        row = by_id[item_id]
+        if row.primary_image_tag:
+            return f"/img/primary/{item_id}"
+        return f"/img/primary/{row.series_id}" if row.series_primary_image_tag else None
+
+    listed = (await service.http.get("/stats/storage/stale?page_size=500")).json()["items"]
+    listed += (await service.http.get("/stats/storage/roi?page_size=500")).json()["items"]
+    for group in (await service.http.get("/stats/storage/duplicates?page_size=500")).json()["groups"]:
+        listed += group["copies"]
+    assert any(item["poster"] for item in listed) and any(item["poster"] is None for item in listed)
+    for item in listed:
+        assert item["poster"] == expected(item["id"]), item["display"]

@@ -23,6 +23,7 @@ from emby_analytics.db.schema import from_micros, library_snapshots, to_micros
 from emby_analytics.quality import quality
 from emby_analytics.stats.duplicates import PATH_SQL, PROVIDERS, TYPES, Copy, duplicate_groups
 from emby_analytics.stats.library import VIDEO_TYPES
+from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import MICROS, Rolled, hours, seconds
 from emby_analytics.stats.trend import FORECAST_MONTHS, MIN_SNAPSHOTS, forecast, least_squares
 from emby_analytics.titles import display
@@ -30,7 +31,10 @@ from emby_analytics.titles import display
 GIB = 1024**3
 _VIDEO = "(" + ", ".join(f"'{t}'" for t in VIDEO_TYPES) + ")"
 _ON_DISK = f"i.removed_at IS NULL AND i.is_placeholder = 0 AND i.size_bytes > 0 AND i.type IN {_VIDEO}"
-_COLUMNS = "i.id, i.name, i.type, i.series_name, i.season_number, i.episode_number, i.size_bytes, i.width, i.height"
+_COLUMNS = (
+    "i.id, i.name, i.type, i.series_name, i.season_number, i.episode_number, i.size_bytes, i.width, i.height, "
+    "i.series_id, i.primary_image_tag, i.series_primary_image_tag"
+)
 
 
 class StoredItem(BaseModel):
@@ -41,6 +45,9 @@ class StoredItem(BaseModel):
     size_bytes: int = Field(description="Its file's size, in bytes.")
     size_gb: float = Field(description="The same in GiB (1024³ bytes), to 0.01.")
     quality: str
+    poster: str | None = Field(
+        None, description="Our image proxy's poster URL (an episode's own, else its series'); null without one."
+    )
 
 
 class StaleItem(StoredItem):
@@ -104,6 +111,7 @@ def _stored(row: Any) -> dict[str, Any]:
         "size_bytes": size,
         "size_gb": round(size / GIB, 2),
         "quality": quality(row.width, row.height),
+        "poster": row_poster(row),
     }
 
 

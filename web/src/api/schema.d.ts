@@ -1982,6 +1982,11 @@ export interface components {
             media_type: string;
             /** Name */
             name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
             /** Quality */
             quality: string;
             /**
@@ -3508,6 +3513,11 @@ export interface components {
             media_type: string;
             /** Name */
             name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
             /** Quality */
             quality: string;
             /**
@@ -3836,6 +3846,11 @@ export interface components {
             media_type: string;
             /** Name */
             name: string;
+            /**
+             * Poster
+             * @description Our image proxy's poster URL (an episode's own, else its series'); null without one.
+             */
+            poster?: string | null;
             /** Quality */
             quality: string;
             /**
