@@ -295,7 +295,7 @@ READER_ROUTES = {
 WEBHOOK_ROUTES = {"/webhooks/emby", "/admin/webhook/emby"}
 UI_ROUTES = {
     "/", "/history", "/users", "/users/{user_id}", "/library", "/library/movies", "/library/series", "/library/genres",
-    "/library/transcodes", "/admin", "/api-explorer", "/docs",
+    "/library/storage", "/library/health", "/library/transcodes", "/admin", "/api-explorer", "/docs",
 }  # fmt: skip
 
 

@@ -18,7 +18,8 @@ from emby_analytics.testing import Service, running_service
 INDEX = "<!doctype html><title>Emby Analytics</title><script type=module src=/assets/index-abc123.js></script>"
 PAGES = (
     "/", "/history", "/users", "/users/0123456789abcdef0123456789abcdef", "/library", "/library/movies",
-    "/library/series", "/library/genres", "/library/transcodes", "/admin", "/api-explorer",
+    "/library/series", "/library/genres", "/library/storage", "/library/health", "/library/transcodes", "/admin",
+    "/api-explorer",
 )  # fmt: skip
 TOKEN = "web-admin-token-0123456789"
 

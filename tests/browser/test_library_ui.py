@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -23,6 +25,7 @@ from emby_analytics.simulator.world import MOVIE
 from emby_analytics.testing import LIVE_SPEC, live_simulator
 
 HISTORY_DAYS = 7
+DATA: dict[str, Path] = {}  # the service's data folder (its database)
 COMMA = "Action, Adventure"  # one genre of the simulator's, with a comma in its name
 # 400 movies: the comma genre has about 40, more than one page of 25.
 SPEC = dataclasses.replace(LIVE_SPEC, movies=400, series=24, seasons_per_series=2, episodes_per_season=3)
@@ -31,6 +34,8 @@ PAGES = {
     "library-series": ("/library/series", "#series-notable-title"),
     "library-genres": ("/library/genres", ".genre-chips a"),
     "library-genre-list": ("/library/genres?genre=Action%2C+Adventure", ".genre-table tbody tr"),
+    "library-storage": ("/library/storage", "#stale tbody tr"),
+    "library-health": ("/library/health", "#no-poster tbody tr"),
     "library-transcodes": ("/library/transcodes?timeframe=all-time", ".fix-list li"),
 }
 
@@ -45,11 +50,10 @@ def emby() -> Iterator[tuple[Simulator, str]]:
 def base(tmp_path_factory: pytest.TempPathFactory, emby: tuple[Simulator, str]) -> Iterator[str]:
     data = tmp_path_factory.mktemp("browser-library")
     settings = {
-        "NOW_POLL_SEC": "1",
-        "EMBY_WEBSOCKET": "false",
-        "TZ": "Europe/Berlin",
-        "HISTORY_DAYS": str(HISTORY_DAYS),
-    }
+        "NOW_POLL_SEC": "1", "EMBY_WEBSOCKET": "false", "TZ": "Europe/Berlin", "HISTORY_DAYS": str(HISTORY_DAYS),
+        "ADMIN_TOKEN": "browser-admin-token-8901", "ADMIN_AUTO_COOKIE": "local",  # the admin-only health lists
+    }  # fmt: skip
+    DATA["folder"] = data
     with serving(data, emby[1], API_KEY, **settings) as url:
         wait_for("the history import", lambda: _imported(url), 60)
         _transcode_live(emby[0], url)
@@ -276,6 +280,87 @@ def _settled_fixes(fixes: Locator) -> None:
     expect(fixes.locator(".fix-list[aria-busy='true']")).to_have_count(0, timeout=WITHIN_MS)
 
 
+def test_storage_shows_growth_honestly_then_its_forecast_and_pages_each_list(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/library/storage")
+    growth = page.get_by_role("region", name="Growth")
+    expect(growth.get_by_role("status")).to_contain_text("a trend needs at least 7", timeout=WITHIN_MS)
+    expect(growth.locator(".kpi-value").nth(2)).to_have_text("—")  # no trend to show yet
+    _shoot(page, "library-storage-few-snapshots")
+
+    stale = page.get_by_role("region", name=re.compile("^Stale files"))
+    expect(stale.locator("tbody tr")).to_have_count(10, timeout=WITHIN_MS)
+    assert _posters_loaded(page, "#stale") >= 1
+    sizes = _sizes(stale.locator("td[data-label='Size']").all_inner_texts())
+    assert sizes == sorted(sizes, reverse=True), "largest first"
+    stale.get_by_role("button", name="Next").click()
+    expect(page).to_have_url(re.compile(r"/library/storage\?stale_page=2$"))
+    expect(stale.locator(".summary-line.tabular")).to_contain_text("page 2 of", timeout=WITHIN_MS)
+    roi = page.get_by_role("region", name=re.compile("^Watch hours per GB"))
+    roi.get_by_role("button", name="Best").click()
+    expect(page).to_have_url(re.compile(r"stale_page=2&roi_order=best$"))  # each list keeps its place
+    _settled_report(roi)
+    per_gb = [float(t) for t in roi.locator("td[data-label='Hours per GB']").all_inner_texts()]
+    assert per_gb == sorted(per_gb, reverse=True) and per_gb[0] > 0
+    stale.get_by_label("Which files").select_option(label="Not in 90 days")
+    expect(page).to_have_url(re.compile(r"roi_order=best&stale_days=90$"))  # back to its page 1
+    duplicates = page.get_by_role("region", name=re.compile("^Duplicates"))
+    expect(duplicates.locator(".dup-group").first).to_be_visible(timeout=WITHIN_MS)
+    expect(duplicates.locator(".dup-head").first).to_contain_text("to win back")
+
+    # Thirty days of snapshots: the trend, and its forecast as a dashed line.
+    _backdate_snapshots(30)
+    page.goto("/library/storage")
+    expect(growth.get_by_role("status")).to_have_count(0, timeout=WITHIN_MS)
+    expect(growth.locator(".kpi-value").nth(1)).to_have_text("31")
+    expect(growth.locator(".kpi-value").nth(2)).to_have_text(re.compile(r"^\+[\d.]+ GB$"))
+    expect(growth.locator("path.recharts-curve[stroke-dasharray='6 4']")).to_have_count(1)
+    _shoot(page, "library-storage-forecast")
+
+
+def _backdate_snapshots(days: int) -> None:
+    """The last snapshot copied to the days before it, the library a little smaller each day back."""
+    db = sqlite3.connect(DATA["folder"] / "emby.db")
+    try:
+        wait_for(
+            "the first library snapshot", lambda: db.execute("SELECT COUNT(*) FROM library_snapshots").fetchone()[0]
+        )
+        with db:
+            for back in range(1, days + 1):
+                db.execute(
+                    "INSERT INTO library_snapshots SELECT day - ?, taken_at, items - ?, size_bytes - ?, by_type, "
+                    "by_quality FROM library_snapshots ORDER BY day DESC LIMIT 1",
+                    (back, back, back * 20_000_000_000),
+                )
+    finally:
+        db.close()
+
+
+def _settled_report(report: Locator) -> None:
+    expect(report.locator(".table-wrap.stale")).to_have_count(0, timeout=WITHIN_MS)
+    expect(report.locator(".table-wrap[aria-busy='true']")).to_have_count(0, timeout=WITHIN_MS)
+
+
+def test_health_lists_each_with_its_count(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/library/health")
+    for title in (
+        "Without a poster",
+        "Without provider ids",
+        "Missing and unaired episodes",
+        "Files gone",
+        "Runtime outliers",
+    ):
+        region = page.get_by_role("region", name=re.compile(f"^{title}"))
+        expect(region.get_by_role("heading", level=2)).to_have_text(
+            re.compile(rf"^{title} \(\d[\d,]*\)$"), timeout=WITHIN_MS
+        )
+    no_poster = page.get_by_role("region", name=re.compile("^Without a poster"))
+    expect(no_poster.locator("tbody tr").first).to_be_visible()
+    no_poster.get_by_role("link", name=re.compile(": its plays in History$")).first.click()
+    expect(page).to_have_url(re.compile(r"/history\?item_id=\w+$"))
+
+
 def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Browser, base: str) -> None:
     context = browser.new_context(viewport=PHONE, base_url=base)
     try:
@@ -283,7 +368,9 @@ def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Br
         page = watched.page
         page.goto("/library")
         nav = page.get_by_role("navigation", name="Library pages")
-        expect(nav.get_by_role("link")).to_have_text(["Overview", "Movies", "Series", "Genres", "Transcodes"])
+        expect(nav.get_by_role("link")).to_have_text(
+            ["Overview", "Movies", "Series", "Genres", "Storage", "Health", "Transcodes"]
+        )
         expect(nav.get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
         nav.get_by_role("link", name="Overview").focus()
         page.keyboard.press("Tab")
@@ -294,7 +381,7 @@ def test_the_sub_navigation_works_from_the_keyboard_and_fits_a_phone(browser: Br
         expect(nav.get_by_role("link", name="Series")).to_have_attribute("aria-current", "page")
         for path in (
             "/library/series", "/library/movies", "/library/genres?genre=Action%2C+Adventure",
-            "/library/transcodes?timeframe=all-time",
+            "/library/transcodes?timeframe=all-time", "/library/storage", "/library/health",
         ):  # fmt: skip
             page.goto(path)
             expect(page.locator(".state-loading")).to_have_count(0, timeout=WITHIN_MS)

@@ -12,6 +12,8 @@ import { LibraryMovies, LibrarySeries } from "./pages/LibraryFacts";
 import { LibraryGenres } from "./pages/LibraryGenres";
 import { LibrarySection } from "./pages/LibrarySection";
 import { LibraryTranscodes } from "./pages/LibraryTranscodes";
+import { LibraryStorage } from "./pages/LibraryStorage";
+import { LibraryHealth } from "./pages/LibraryHealth";
 import { UserPage } from "./pages/UserPage";
 import { Users } from "./pages/Users";
 import { Admin } from "./pages/Admin";
@@ -46,6 +48,8 @@ createRoot(root).render(
               <Route path="movies" element={<LibraryMovies />} />
               <Route path="series" element={<LibrarySeries />} />
               <Route path="genres" element={<LibraryGenres />} />
+              <Route path="storage" element={<LibraryStorage />} />
+              <Route path="health" element={<LibraryHealth />} />
               <Route path="transcodes" element={<LibraryTranscodes />} />
             </Route>
             <Route path="users" element={<Users />} />

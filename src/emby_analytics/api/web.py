@@ -27,7 +27,7 @@ from emby_analytics.api.errors import error_response
 # The UI's pages, as its router names them (docs/api.md, "Web UI").
 PAGES = (
     "/", "/history", "/users", "/users/{user_id}", "/library", "/library/movies", "/library/series", "/library/genres",
-    "/library/transcodes", "/admin", "/api-explorer",
+    "/library/storage", "/library/health", "/library/transcodes", "/admin", "/api-explorer",
 )  # fmt: skip
 # The same list as one pattern (a path parameter is one segment of at most 64 characters), so the two cannot drift.
 _PAGE = re.compile("|".join("^" + re.sub(r"\{\w+\}", "[^/]{1,64}", page) + "$" for page in PAGES))

@@ -224,3 +224,15 @@ export function useTranscodesByClient(view: Pick<TranscodeView, "timeframe">) {
   const path = byClientApiPath(view.timeframe);
   return useStats<ClientTranscodes[]>(["transcodes-by-client", path], path);
 }
+
+/** A library report (`/stats/storage/...`, `/stats/library/health/...`) by its path; `admin` sends the admin
+ * credential (the admin-only lists), `enabled` false asks nothing. */
+export function useReport<T>(path: string, { admin = false, enabled = true }: { admin?: boolean; enabled?: boolean } = {}) {
+  return useQuery({
+    queryKey: ["stats", "report", path, admin],
+    queryFn: ({ signal }) => getJson<T>(path, { signal, admin }),
+    refetchInterval: 5 * 60_000,
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}

@@ -1,13 +1,14 @@
 import { NavLink, Outlet } from "react-router";
 import "../library.css";
 
-/** The Library section's pages, in the order of its sub-navigation. Only pages that exist are listed (storage and
- * health join when their APIs do). */
+/** The Library section's pages, in the order of its sub-navigation (only pages that exist: no placeholders). */
 export const LIBRARY_PAGES = [
   { to: "/library", label: "Overview", end: true },
   { to: "/library/movies", label: "Movies", end: false },
   { to: "/library/series", label: "Series", end: false },
   { to: "/library/genres", label: "Genres", end: false },
+  { to: "/library/storage", label: "Storage", end: false },
+  { to: "/library/health", label: "Health", end: false },
   { to: "/library/transcodes", label: "Transcodes", end: false },
 ] as const;
 
