@@ -740,6 +740,38 @@ rollup_delivery_days = Table(
     sqlite_with_rowid=False,
 )
 
+# Transcodes (`/stats/transcodes/fix-list`, `/stats/transcodes/by-client`): every transcoded play begun that day
+# (Live TV left out, short ones in), per item as played, client app, delivery as the fix-list reads it, and user.
+# The user is in the key because "users affected" cannot be summed across rows; a day rarely has two transcoded
+# plays of one user, item, client and delivery (~0.96 rows per transcoded play at tier L), so this costs no more
+# than a separate presence table would. `stream_ref`: the least play_streams.ref with this play method, transcode
+# reasons and source codecs (what the fix-list reads of a delivery); `client_ref`: the least with this client app.
+rollup_transcode_days = Table(
+    "rollup_transcode_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("item_ref", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),
+    Column("stream_ref", Integer, primary_key=True),
+    Column("user_ref", Integer, primary_key=True),
+    Column("plays", Integer, nullable=False),
+    Column("micros", BigInteger, nullable=False),  # the plays' whole watch time (watch_seconds, in microseconds)
+    Column("last", BigInteger, nullable=False),  # the latest end of those plays (microseconds since 1970 UTC)
+    sqlite_with_rowid=False,
+)
+
+# Every play begun that day (Live TV left out, short ones in) per user and client app: the share of transcodes
+# per client. `client_ref`: the least play_clients.ref with this client app.
+rollup_client_app_days = Table(
+    "rollup_client_app_days",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("user_ref", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),
+    Column("plays", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 rollup_peaks = Table(
     "rollup_peaks",
     metadata,

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from emby_analytics.db.schema import (
     play_rows,
+    rollup_client_app_days,
     rollup_client_days,
     rollup_delivery_days,
     rollup_hours,
@@ -26,6 +27,7 @@ from emby_analytics.db.schema import (
     rollup_item_totals,
     rollup_peaks,
     rollup_state,
+    rollup_transcode_days,
     rollup_user_clients,
     rollup_user_days,
     rollup_user_hours,
@@ -51,12 +53,18 @@ _ROLLUPS = (
     rollup_peaks,
     rollup_user_items,
     rollup_user_clients,
+    rollup_transcode_days,
+    rollup_client_app_days,
 )
+# A transcode as the transcode statistics count it (`stats.transcodes`), over `play_streams s`.
+TRANSCODED = "(s.play_method = 'Transcode' OR (s.play_method = 'DirectStream' AND s.transcode_reasons IS NOT NULL))"
+# A play's whole watch time in integer microseconds, over `play_rows p`.
+WATCH_MICROS = "CAST(round(p.watch_seconds * 1000000) AS INTEGER)"
 
 _CLOSED_UNFOLDED = (
-    "SELECT p.id, coalesce(p.view_id, p.id), p.user_ref, p.item_ref, p.client_ref, p.stream_ref, p.started_at, "
-    "p.stopped_at, p.short, i.live_tv, p.view_counted, i.item_id, i.item_type, i.series_id "
-    "FROM play_rows p JOIN play_items i ON i.ref = p.item_ref "
+    "SELECT p.id, coalesce(p.view_id, p.id), p.user_ref, p.item_ref, p.client_ref, p.stream_ref, p.started_at, "  # noqa: S608 - our SQL
+    "p.stopped_at, p.short, i.live_tv, p.view_counted, i.item_id, i.item_type, i.series_id, "
+    f"{WATCH_MICROS} FROM play_rows p JOIN play_items i ON i.ref = p.item_ref "
     "WHERE p.folded = 0 AND p.stopped_at IS NOT NULL ORDER BY p.started_at LIMIT ?"
 )
 _UPSERTS = {
@@ -84,6 +92,11 @@ _UPSERTS = {
     "user_client": "INSERT INTO rollup_user_clients (user_ref, client_ref, live_tv, micros, views, ended) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_ref, client_ref, live_tv) DO UPDATE SET "
     "micros = micros + excluded.micros, views = views + excluded.views, ended = max(ended, excluded.ended)",
+    "transcode": "INSERT INTO rollup_transcode_days (day, item_ref, client_ref, stream_ref, user_ref, plays, micros, "
+    "last) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, item_ref, client_ref, stream_ref, user_ref) DO UPDATE SET "
+    "plays = plays + excluded.plays, micros = micros + excluded.micros, last = max(last, excluded.last)",
+    "app": "INSERT INTO rollup_client_app_days (day, user_ref, client_ref, plays) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (day, user_ref, client_ref) DO UPDATE SET plays = plays + excluded.plays",
     "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
     "ON CONFLICT (day) DO UPDATE SET peak = excluded.peak, at = excluded.at",
 }
@@ -106,6 +119,11 @@ class _Sums:
     user_item: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     # (user, client's first ref, Live TV) → [micros, views, latest end]
     user_client: dict[tuple[int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
+    # (day, item, client app's first ref, delivery's first ref, user) → [plays, micros, latest end]
+    transcode: dict[tuple[int, int, int, int, int], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0])
+    )
+    app: dict[tuple[int, int, int], int] = field(default_factory=lambda: defaultdict(int))  # (day, user, app) → plays
 
 
 # The first interned row with the same values as each of some rows (`IS`: null matches null); the rollups are
@@ -115,6 +133,12 @@ _FIRST_REF = {
     "AND m.device_name IS c.device_name) FROM play_clients c WHERE c.ref IN ({marks})",
     "method": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method) "
     "FROM play_streams s WHERE s.ref IN ({marks})",
+    "app": "SELECT c.ref, (SELECT min(m.ref) FROM play_clients m WHERE m.client IS c.client) "
+    "FROM play_clients c WHERE c.ref IN ({marks})",
+    # Only transcodes: no ref of any other delivery is returned.
+    "transcode": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method "  # noqa: S608
+    "AND m.transcode_reasons IS s.transcode_reasons AND m.video_codec_from IS s.video_codec_from "
+    f"AND m.audio_codec_from IS s.audio_codec_from) FROM play_streams s WHERE s.ref IN ({{marks}}) AND {TRANSCODED}",
     "delivery": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method "
     "AND m.video_method IS s.video_method AND m.audio_method IS s.audio_method "
     "AND m.transcode_reasons IS s.transcode_reasons) FROM play_streams s WHERE s.ref IN ({marks})",
@@ -165,7 +189,23 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     clients = _first_refs(conn, "client", {p[4] for p in plays})
     methods = _first_refs(conn, "method", {p[5] for p in plays})
     deliveries = _first_refs(conn, "delivery", {p[5] for p in plays})
-    for play_id, _view, user, item, client_ref, stream, started, stopped, short, live, _counted, *kind in plays:
+    apps = _first_refs(conn, "app", {p[4] for p in plays})
+    transcodes = _first_refs(conn, "transcode", {p[5] for p in plays})
+    for (
+        play_id,
+        _view,
+        user,
+        item,
+        client_ref,
+        stream,
+        started,
+        stopped,
+        short,
+        live,
+        _counted,
+        *kind,
+        watched,
+    ) in plays:
         client = (clients[client_ref], methods[stream])
         live = bool(live)
         item_id, item_type, series_id = kind
@@ -187,6 +227,13 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
                     sums.item[(day, item)][0] += micros
                     sums.item_total[item_id][0] += micros
         first_day = day_of(started, zone)
+        if not live:
+            sums.app[(first_day, user, apps[client_ref])] += 1
+            if stream in transcodes:
+                done = sums.transcode[(first_day, item, apps[client_ref], transcodes[stream], user)]
+                done[0] += 1
+                done[1] += watched
+                done[2] = max(done[2], stopped)
         if not short:
             sums.client[(first_day, *client, live)][1] += 1
             sums.delivery[(first_day, deliveries[stream])] += 1
@@ -279,6 +326,8 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "delivery": [(*key, value) for key, value in sums.delivery.items()],
         "user_item": [(*key, *value) for key, value in sums.user_item.items()],
         "user_client": [(*key, *value) for key, value in sums.user_client.items()],
+        "transcode": [(*key, *value) for key, value in sums.transcode.items()],
+        "app": [(*key, value) for key, value in sums.app.items()],
     }
     for name, values in rows.items():
         if values:
