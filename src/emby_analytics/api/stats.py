@@ -328,7 +328,9 @@ async def stats_transcode_fix_list(
 ) -> FixList:
     span = _window(state, window, 30)
     where = TranscodeFilter(user_id=user_id, client=client, item_id=item_id, reason=reason)
-    return await state.db.read(lambda conn: fix_list(conn, span, where, offset=offset, limit=limit))
+    return await state.db.read(
+        lambda conn: fix_list(conn, span, where, offset=offset, limit=limit, cache=state.rollup_cache)
+    )
 
 
 @router.get(
@@ -347,4 +349,4 @@ async def stats_transcodes_by_client(
 ) -> list[ClientTranscodes]:
     span = _window(state, window, 30)
     where = TranscodeFilter(user_id=user_id)
-    return await state.db.read(lambda conn: by_client(conn, span, where, limit=limit))
+    return await state.db.read(lambda conn: by_client(conn, span, where, limit=limit, cache=state.rollup_cache))

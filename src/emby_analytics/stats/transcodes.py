@@ -6,13 +6,22 @@ statistic reports it), or as `DirectStream` with reasons (a remux: the container
 begun in the window, short ones too (a transcode someone gave up on after a few seconds is part of the problem), Live
 TV left out (a channel is no file to fix), each with its whole watch time. The cause and fix come from
 `emby_analytics.reasons`, from the reasons Emby gave and the file as the library sync last saw it.
+
+Both read the rollups (`rollup_transcode_days`, `rollup_client_app_days`: see `db.schema`) for the folded plays of
+the window's days, plus the plays not yet folded from their rows (as `stats.rolled.Rolled` does), so an answer is
+the same whatever was folded. Users affected are counted distinct: the transcode rollup keeps the user in its key,
+so a group's users are its rows' distinct users, and the folded users of a group an unfolded play touches are read
+by item. Watch time is summed in integer microseconds (each play's `watch_seconds`), exact in any order. When the
+rollups were cut in another zone (TZ changed, not yet refolded), every play is grouped from its row.
 """
 
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +30,12 @@ from sqlalchemy import Connection
 
 from emby_analytics.db.schema import from_micros, to_micros
 from emby_analytics.reasons import Source, advise, audio_label, hdr_label, reason_words, video_label
-from emby_analytics.rollups.fold import chunks
+from emby_analytics.rollups.fold import TRANSCODED, WATCH_MICROS, chunks
 from emby_analytics.stats.posters import row_poster
-from emby_analytics.stats.rolled import MICROS, hours
+from emby_analytics.stats.rolled import MICROS, Rolled, RollupCache, hours
 from emby_analytics.stats.window import Window
 from emby_analytics.titles import display
 
-TRANSCODED = "(s.play_method = 'Transcode' OR (s.play_method = 'DirectStream' AND s.transcode_reasons IS NOT NULL))"
 TOP_REASONS = 5
 
 
@@ -96,15 +104,26 @@ class TranscodeFilter:
     item_id: str | None = None
     reason: str | None = None
 
-    def sql(self, window: Window) -> tuple[str, list[Any]]:
-        """The WHERE clause over `play_rows p`, `play_streams s`, `play_items i`, `play_clients c`."""
+    def sql(self, window: Window, *, unfolded: bool = False) -> tuple[str, list[Any]]:
+        """The WHERE clause over `play_rows p`, `play_streams s`, `play_items i`, `play_clients c` (`unfolded`:
+        only the plays not in the rollups)."""
         where = ["p.started_at < ?", "i.live_tv = 0"]
         args: list[Any] = [to_micros(window.end)]
         if window.start is not None:
             where.append("p.started_at >= ?")
             args.append(to_micros(window.start))
+        if unfolded:
+            where.append("p.folded = 0")
+        return self._more(where, args, "p")
+
+    def rollup_sql(self, rolled: Rolled) -> tuple[str, list[Any]]:
+        """The WHERE clause over a rollup `r` of the window's days, with `play_streams s`, `play_items i` and
+        `play_clients c` (the transcode rollup's; the client rollup's only `c`, and takes only a user)."""
+        return self._more(["r.day BETWEEN ? AND ?"], [rolled.first, rolled.last], "r")
+
+    def _more(self, where: list[str], args: list[Any], rows: str) -> tuple[str, list[Any]]:
         if self.user_id is not None:
-            where.append("p.user_ref = (SELECT ref FROM play_users WHERE user_id = ?)")
+            where.append(f"{rows}.user_ref = (SELECT ref FROM play_users WHERE user_id = ?)")  # noqa: S608
             args.append(self.user_id.lower())
         if self.client is not None:
             where.append("c.client = ?")
@@ -129,11 +148,123 @@ _ITEM_FACTS = (
 )
 
 
-def fix_list(conn: Connection, window: Window, where: TranscodeFilter, *, offset: int, limit: int) -> FixList:
+_ROLLUP_JOINS = (
+    "FROM rollup_transcode_days r JOIN play_streams s ON s.ref = r.stream_ref JOIN play_items i ON i.ref = r.item_ref "
+    "JOIN play_clients c ON c.ref = r.client_ref"
+)
+_GROUP_FACTS = (
+    "MAX(i.item_type), MAX(i.item_name), MAX(i.series_name), MAX(i.season_number), MAX(i.episode_number), "
+    "MAX(s.video_codec_from), MAX(s.audio_codec_from)"
+)
+# The fix-list's folded groups, best first (a page's worth, and the count of them all).
+_FOLDED_PAGE = (
+    "SELECT i.item_id, c.client, s.transcode_reasons, SUM(r.plays) AS n, SUM(r.micros) AS t, "
+    f"COUNT(DISTINCT r.user_ref), MAX(r.last), {_GROUP_FACTS}, COUNT(*) OVER () {_ROLLUP_JOINS} WHERE {{where}} "
+    "GROUP BY i.item_id, c.client, s.transcode_reasons "
+    "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+)
+# The folded share of the groups of a few items, per user (their users are counted with the unfolded plays').
+_FOLDED_OF_ITEMS = (
+    "SELECT i.item_id, c.client, s.transcode_reasons, r.user_ref, SUM(r.plays), SUM(r.micros), MAX(r.last), "  # noqa: S608
+    f"{_GROUP_FACTS} {_ROLLUP_JOINS} WHERE {{where}} AND i.item_id IN (SELECT value FROM json_each(?)) "
+    "GROUP BY i.item_id, c.client, s.transcode_reasons, r.user_ref"
+)
+_UNFOLDED_TRANSCODES = (
+    f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, 1, {WATCH_MICROS}, "
+    "coalesce(p.stopped_at, p.last_seen_at, p.started_at), i.item_type, i.item_name, i.series_name, i.season_number, "
+    f"i.episode_number, s.video_codec_from, s.audio_codec_from {_JOINS} WHERE {{where}} AND {TRANSCODED}"
+)
+
+GroupKey = tuple[str, str | None, str | None]  # (item id, client, reasons)
+
+
+@dataclass
+class _Group:
+    """A (item, client, reasons) group's sums: plays, microseconds, users (refs, or a count), latest end, and the
+    MAX of each fact of the item and delivery as played (null when none has it, as SQL's MAX)."""
+
+    plays: int = 0
+    micros: int = 0
+    users: set[int] = field(default_factory=set)
+    user_count: int = 0
+    last: int = 0
+    facts: list[Any] = field(default_factory=lambda: [None] * 7)
+
+    def add(self, user: int | None, plays: int, micros: int, last: int, facts: Iterable[Any]) -> None:
+        self.plays += plays
+        self.micros += micros
+        if user is not None:
+            self.users.add(user)
+        self.last = max(self.last, last)
+        self.facts = [b if a is None else a if b is None else max(a, b) for a, b in zip(self.facts, facts, strict=True)]
+
+    def row(self, key: GroupKey) -> tuple[Any, ...]:
+        """As the raw query's row: key, count, seconds, users, last, facts."""
+        users = self.user_count or len(self.users)
+        return (*key, self.plays, self.micros / MICROS, users, self.last, *self.facts)
+
+
+def _rank(key: GroupKey, group: _Group) -> tuple[Any, ...]:
+    """The fix-list's order (as its SQL: watch time, plays, then item, client, reasons with nulls first)."""
+    item, client, reasons = key
+    return (-group.micros, -group.plays, item, client is not None, client or "", reasons is not None, reasons or "")
+
+
+def fix_list(
+    conn: Connection,
+    window: Window,
+    where: TranscodeFilter,
+    *,
+    offset: int,
+    limit: int,
+    cache: RollupCache | None = None,
+) -> FixList:
     """Transcoded plays begun in the window grouped by (item, client, reasons), by watch time, a page of them."""
+    rolled = Rolled(conn, window, cache or RollupCache())
+    if not rolled.usable:
+        return fix_list_raw(conn, window, where, offset=offset, limit=limit)
+    condition, args = where.sql(window, unfolded=True)
+    loose: dict[GroupKey, _Group] = defaultdict(_Group)
+    for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
+        _UNFOLDED_TRANSCODES.format(where=condition), tuple(args)
+    ):
+        loose[(item, client, reasons)].add(user, plays, micros, last, facts)
+    folded_where, folded_args = where.rollup_sql(rolled)
+    touched: dict[GroupKey, _Group] = defaultdict(_Group)
+    if loose:
+        items = json.dumps(sorted({key[0] for key in loose}))
+        for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
+            _FOLDED_OF_ITEMS.format(where=folded_where), (*folded_args, items)
+        ):
+            if (item, client, reasons) in loose:
+                touched[(item, client, reasons)].add(user, plays, micros, last, facts)
+    # Enough untouched groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
+    wanted = offset + limit + max(64, 1 << (len(loose) - 1).bit_length())
+    page = rolled.rows(_FOLDED_PAGE.format(where=folded_where), *folded_args, wanted)
+    total = page[0][-1] if page else 0
+    groups: dict[GroupKey, _Group] = {}
+    for item, client, reasons, plays, micros, users, last, *facts in (row[:-1] for row in page):
+        if (item, client, reasons) not in loose:
+            groups[(item, client, reasons)] = _Group(plays, micros, set(), users, last, list(facts))
+    for key, group in loose.items():
+        merged = touched.get(key)
+        if merged is None:
+            total += 1
+            merged = _Group()
+        merged.add(None, group.plays, group.micros, group.last, group.facts)
+        merged.users |= group.users
+        groups[key] = merged
+    ranked = sorted(groups.items(), key=lambda kv: _rank(*kv))[offset : offset + limit]
+    facts_of = _item_facts(conn, list(dict.fromkeys(key[0] for key, _ in ranked)))
+    fixes = [_fix(group.row(key), facts_of.get(key[0])) for key, group in ranked]
+    return FixList(fixes=fixes, total=total, offset=offset, limit=limit)
+
+
+def fix_list_raw(conn: Connection, window: Window, where: TranscodeFilter, *, offset: int, limit: int) -> FixList:
+    """`fix_list` from every play of the window (no rollup read)."""
     condition, args = where.sql(window)
     query = (
-        "SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM(p.watch_seconds) AS t, "
+        f"SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM({WATCH_MICROS}) / 1e6 AS t, "
         "COUNT(DISTINCT p.user_ref), MAX(coalesce(p.stopped_at, p.last_seen_at, p.started_at)), "
         "MAX(i.item_type), MAX(i.item_name), MAX(i.series_name), MAX(i.season_number), MAX(i.episode_number), "
         "MAX(s.video_codec_from), MAX(s.audio_codec_from), COUNT(*) OVER () "
@@ -223,28 +354,90 @@ def _file_name(path: str | None) -> str | None:
     return name or None
 
 
-def by_client(conn: Connection, window: Window, where: TranscodeFilter, *, limit: int) -> list[ClientTranscodes]:
+@dataclass
+class _Clients:
+    """Per client app: plays, transcodes, their microseconds and reasons."""
+
+    plays: Counter[str | None] = field(default_factory=Counter)
+    transcodes: Counter[str | None] = field(default_factory=Counter)
+    watched: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    reasons: dict[str | None, Counter[str | None]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def add_transcodes(self, client: str | None, reasons_text: str | None, count: int, micros: int) -> None:
+        self.transcodes[client] += count
+        self.watched[client] += micros
+        given: list[str | None] = [*(reasons_text or "").split()]
+        for reason in given or [None]:
+            self.reasons[client][reason] += count
+
+
+_FOLDED_CLIENTS = (
+    "SELECT 'transcode', c.client, s.transcode_reasons, SUM(r.plays), SUM(r.micros) "
+    "{joins} WHERE {where} GROUP BY c.client, s.transcode_reasons "
+    "UNION ALL SELECT 'files', c.client, NULL, COUNT(DISTINCT i.item_id), NULL {joins} WHERE {where} GROUP BY c.client "
+    "UNION ALL SELECT 'plays', c.client, NULL, SUM(r.plays), NULL FROM rollup_client_app_days r "
+    "JOIN play_clients c ON c.ref = r.client_ref WHERE {where} GROUP BY c.client"
+)
+_FOLDED_CLIENT_ITEMS = (
+    "SELECT DISTINCT c.client, i.item_id {joins} WHERE {where} AND i.item_id IN (SELECT value FROM json_each(?))"
+)
+
+
+def by_client(
+    conn: Connection, window: Window, where: TranscodeFilter, *, limit: int, cache: RollupCache | None = None
+) -> list[ClientTranscodes]:
     """Per client: plays begun in the window, how many transcoded, their watch time and the reasons given most."""
+    rolled = Rolled(conn, window, cache or RollupCache())
+    if not rolled.usable:
+        return by_client_raw(conn, window, where, limit=limit)
+    sums = _Clients()
+    files: Counter[str | None] = Counter()
+    folded_where, folded_args = where.rollup_sql(rolled)
+    query = _FOLDED_CLIENTS.format(joins=_ROLLUP_JOINS, where=folded_where)
+    for kind, client, reasons_text, count, micros in rolled.rows(query, *folded_args, *folded_args, *folded_args):
+        if kind == "transcode":
+            sums.add_transcodes(client, reasons_text, count, micros)
+        elif kind == "files":
+            files[client] = count
+        else:
+            sums.plays[client] += count
+    condition, args = where.sql(window, unfolded=True)
+    query = f"SELECT c.client, {TRANSCODED}, s.transcode_reasons, {WATCH_MICROS}, i.item_id {_JOINS} WHERE {condition}"
+    loose_items: set[tuple[str | None, str]] = set()
+    for client, transcoded, reasons_text, micros, item in conn.exec_driver_sql(query, tuple(args)):
+        sums.plays[client] += 1
+        if transcoded:
+            sums.add_transcodes(client, reasons_text, 1, micros)
+            loose_items.add((client, item))
+    if loose_items:
+        query = _FOLDED_CLIENT_ITEMS.format(joins=_ROLLUP_JOINS, where=folded_where)
+        items = json.dumps(sorted({item for _, item in loose_items}))
+        known = {(client, item) for client, item in conn.exec_driver_sql(query, (*folded_args, items))}
+        for client, _item in loose_items - known:
+            files[client] += 1
+    return _clients(sums, files, limit)
+
+
+def by_client_raw(conn: Connection, window: Window, where: TranscodeFilter, *, limit: int) -> list[ClientTranscodes]:
+    """`by_client` from every play of the window (no rollup read)."""
     condition, args = where.sql(window)
     query = (
-        f"SELECT c.client, {TRANSCODED}, s.transcode_reasons, COUNT(*), SUM(p.watch_seconds) "
+        f"SELECT c.client, {TRANSCODED}, s.transcode_reasons, COUNT(*), SUM({WATCH_MICROS}) "
         f"{_JOINS} WHERE {condition} GROUP BY c.client, {TRANSCODED}, s.transcode_reasons"
     )
-    plays: Counter[str | None] = Counter()
-    transcodes: Counter[str | None] = Counter()
-    watched: dict[str | None, float] = defaultdict(float)
-    reasons: dict[str | None, Counter[str | None]] = defaultdict(Counter)
-    for client, transcoded, reasons_text, count, watch in conn.exec_driver_sql(query, tuple(args)):
-        plays[client] += count
+    sums = _Clients()
+    for client, transcoded, reasons_text, count, micros in conn.exec_driver_sql(query, tuple(args)):
+        sums.plays[client] += count
         if transcoded:
-            transcodes[client] += count
-            watched[client] += watch or 0.0
-            for reason in (reasons_text or "").split() or [None]:
-                reasons[client][reason] += count
-    files = _files_per_client(conn, condition, args)
+            sums.add_transcodes(client, reasons_text, count, micros or 0)
+    return _clients(sums, _files_per_client(conn, condition, args), limit)
+
+
+def _clients(sums: _Clients, files: Counter[str | None] | dict[str | None, int], limit: int) -> list[ClientTranscodes]:
+    plays, transcodes, reasons = sums.plays, sums.transcodes, sums.reasons
     out = []
     for client, count in plays.items():
-        micros = round(watched[client] * MICROS)
+        micros = sums.watched[client]
         ranked = sorted(reasons[client].items(), key=lambda r: (-r[1], r[0] or "~"))[:TOP_REASONS]
         out.append(
             ClientTranscodes(
