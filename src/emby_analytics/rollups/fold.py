@@ -28,6 +28,7 @@ from emby_analytics.db.schema import (
     rollup_peaks,
     rollup_state,
     rollup_transcode_days,
+    rollup_transcode_totals,
     rollup_user_clients,
     rollup_user_days,
     rollup_user_hours,
@@ -54,6 +55,7 @@ _ROLLUPS = (
     rollup_user_items,
     rollup_user_clients,
     rollup_transcode_days,
+    rollup_transcode_totals,
     rollup_client_app_days,
 )
 # A transcode as the transcode statistics count it (`stats.transcodes`), over `play_streams s`.
@@ -95,6 +97,9 @@ _UPSERTS = {
     "transcode": "INSERT INTO rollup_transcode_days (day, item_ref, client_ref, stream_ref, user_ref, plays, micros, "
     "last) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, item_ref, client_ref, stream_ref, user_ref) DO UPDATE SET "
     "plays = plays + excluded.plays, micros = micros + excluded.micros, last = max(last, excluded.last)",
+    "transcode_total": "INSERT INTO rollup_transcode_totals (item_ref, client_ref, stream_ref, plays, micros) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_ref, client_ref, stream_ref) DO UPDATE SET "
+    "plays = plays + excluded.plays, micros = micros + excluded.micros",
     "app": "INSERT INTO rollup_client_app_days (day, user_ref, client_ref, plays) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (day, user_ref, client_ref) DO UPDATE SET plays = plays + excluded.plays",
     "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
@@ -123,6 +128,8 @@ class _Sums:
     transcode: dict[tuple[int, int, int, int, int], list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0, 0, 0])
     )
+    # (item's first ref, client app's first ref, reasons' first ref) → [plays, micros]
+    transcode_total: dict[tuple[int, int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     app: dict[tuple[int, int, int], int] = field(default_factory=lambda: defaultdict(int))  # (day, user, app) → plays
 
 
@@ -133,6 +140,8 @@ _FIRST_REF = {
     "AND m.device_name IS c.device_name) FROM play_clients c WHERE c.ref IN ({marks})",
     "method": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method) "
     "FROM play_streams s WHERE s.ref IN ({marks})",
+    "item": "SELECT i.ref, (SELECT min(m.ref) FROM play_items m WHERE m.item_id = i.item_id) "
+    "FROM play_items i WHERE i.ref IN ({marks})",
     "app": "SELECT c.ref, (SELECT min(m.ref) FROM play_clients m WHERE m.client IS c.client) "
     "FROM play_clients c WHERE c.ref IN ({marks})",
     "delivery": "SELECT s.ref, (SELECT min(m.ref) FROM play_streams m WHERE m.play_method IS s.play_method "
@@ -186,7 +195,8 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     methods = _first_refs(conn, "method", {p[5] for p in plays})
     deliveries = _first_refs(conn, "delivery", {p[5] for p in plays})
     apps = _first_refs(conn, "app", {p[4] for p in plays})
-    transcodes = _transcode_refs(conn, {p[5] for p in plays})
+    transcodes, reasons = _transcode_refs(conn, {p[5] for p in plays})
+    items = _first_refs(conn, "item", {p[3] for p in plays if not p[9] and p[5] in transcodes})
     for (
         play_id,
         _view,
@@ -230,6 +240,9 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
                 done[0] += 1
                 done[1] += watched
                 done[2] = max(done[2], stopped)
+                total = sums.transcode_total[(items[item], apps[client_ref], reasons[stream])]
+                total[0] += 1
+                total[1] += watched
         if not short:
             sums.client[(first_day, *client, live)][1] += 1
             sums.delivery[(first_day, deliveries[stream])] += 1
@@ -268,21 +281,26 @@ def _first_refs(conn: Connection, kind: str, refs: set[int]) -> dict[int, int]:
     return found
 
 
-def _transcode_refs(conn: Connection, refs: set[int]) -> dict[int, int]:
-    """Of these deliveries, the transcodes (`TRANSCODED`), each to the least ref with its play method, transcode
-    reasons and source codecs. From every transcoded delivery at once (~1,000 rows at 2,000,000 plays): a lookup per
-    ref would walk every delivery of its method, as no index leads with the reasons."""
+def _transcode_refs(conn: Connection, refs: set[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Of these deliveries, the transcodes (`TRANSCODED`), each to the least transcoded ref with its play method,
+    transcode reasons and source codecs, and to the least with its reasons. From every transcoded delivery at once
+    (~1,000 rows at 2,000,000 plays): a lookup per ref would walk every delivery of its method, as no index leads
+    with the reasons."""
     firsts: dict[tuple[Any, ...], int] = {}
+    by_reasons: dict[str | None, int] = {}
     found: dict[int, int] = {}
+    reasons: dict[int, int] = {}
     query = (
         "SELECT s.ref, s.play_method, s.transcode_reasons, s.video_codec_from, s.audio_codec_from "  # noqa: S608
         f"FROM play_streams s WHERE {TRANSCODED} ORDER BY s.ref"
     )
     for ref, *key in conn.exec_driver_sql(query):
         first = firsts.setdefault(tuple(key), ref)
+        same = by_reasons.setdefault(key[1], ref)
         if ref in refs:
             found[ref] = first
-    return found
+            reasons[ref] = same
+    return found, reasons
 
 
 def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: ZoneInfo, clients: dict[int, int]) -> None:
@@ -340,6 +358,7 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "user_item": [(*key, *value) for key, value in sums.user_item.items()],
         "user_client": [(*key, *value) for key, value in sums.user_client.items()],
         "transcode": [(*key, *value) for key, value in sums.transcode.items()],
+        "transcode_total": [(*key, *value) for key, value in sums.transcode_total.items()],
         "app": [(*key, value) for key, value in sums.app.items()],
     }
     for name, values in rows.items():
