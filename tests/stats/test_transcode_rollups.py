@@ -87,8 +87,8 @@ def test_transcode_answers_do_not_depend_on_what_was_folded(
 def _transcode_rollups(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     def read(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
         return {
-            table: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4").all()]
-            for table in ("rollup_transcode_days", "rollup_client_app_days")
+            table: sorted(tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table}").all())
+            for table in ("rollup_transcode_days", "rollup_transcode_totals", "rollup_client_app_days")
         }
 
     return db.read_sync(read)

@@ -164,11 +164,26 @@ _FOLDED_PAGE = (
     "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
 )
 # The folded share of the groups of a few items, per user (their users are counted with the unfolded plays').
-_FOLDED_OF_ITEMS = (
-    "SELECT i.item_id, c.client, s.transcode_reasons, r.user_ref, SUM(r.plays), SUM(r.micros), MAX(r.last), "  # noqa: S608
-    f"{_GROUP_FACTS} {_ROLLUP_JOINS} WHERE {{where}} AND i.item_id IN (SELECT value FROM json_each(?)) "
-    "GROUP BY i.item_id, c.client, s.transcode_reasons, r.user_ref"
+# Each item's refs by its id, then their rows by the item index (CROSS JOIN keeps that order: the planner would
+# rather walk the window's days).
+_BY_ITEMS = (
+    "FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value "
+    "CROSS JOIN rollup_transcode_days r ON r.item_ref = i.ref JOIN play_streams s ON s.ref = r.stream_ref "
+    "JOIN play_clients c ON c.ref = r.client_ref"
 )
+_FOLDED_OF_ITEMS = (
+    "SELECT i.item_id, c.client, s.transcode_reasons, r.user_ref, SUM(r.plays), SUM(r.micros), MAX(r.last), "
+    f"{_GROUP_FACTS} {_BY_ITEMS} WHERE {{where}} GROUP BY i.item_id, c.client, s.transcode_reasons, r.user_ref"
+)
+# All time, no filter: the groups ranked from their all-time rows (one per group), then read by item for the page.
+_TOTALS_PAGE = (
+    "SELECT i.item_id, c.client, s.transcode_reasons, t.plays, t.micros, COUNT(*) OVER () "
+    "FROM rollup_transcode_totals t JOIN play_items i ON i.ref = t.item_ref "
+    "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref "
+    "ORDER BY t.micros DESC, t.plays DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+)
+# Whether any folded day is after a window's last (a clock set back): then all-time totals hold days it leaves out.
+_AFTER = "SELECT 1 FROM rollup_transcode_days WHERE day > ? LIMIT 1"
 _UNFOLDED_TRANSCODES = (
     f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, 1, {WATCH_MICROS}, "
     "coalesce(p.stopped_at, p.last_seen_at, p.started_at), i.item_type, i.item_name, i.series_name, i.season_number, "
@@ -230,17 +245,16 @@ def fix_list(
     ):
         loose[(item, client, reasons)].add(user, plays, micros, last, facts)
     folded_where, folded_args = where.rollup_sql(rolled)
-    touched: dict[GroupKey, _Group] = defaultdict(_Group)
-    if loose:
-        items = json.dumps(sorted({key[0] for key in loose}))
-        for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
-            _FOLDED_OF_ITEMS.format(where=folded_where), (*folded_args, items)
-        ):
-            if (item, client, reasons) in loose:
-                touched[(item, client, reasons)].add(user, plays, micros, last, facts)
+    touched = _folded_groups(conn, folded_where, folded_args, set(loose))
     # Enough untouched groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
     wanted = offset + limit + max(64, 1 << (len(loose) - 1).bit_length())
-    page = rolled.rows(_FOLDED_PAGE.format(where=folded_where), *folded_args, wanted)
+    if rolled.all_time and where == TranscodeFilter() and not rolled.rows(_AFTER, rolled.last):
+        page = rolled.cache.get(
+            ("transcode totals", wanted, rolled.last, rolled.generation),
+            lambda: _totals_page(rolled, folded_where, folded_args, wanted),
+        )
+    else:
+        page = rolled.rows(_FOLDED_PAGE.format(where=folded_where), *folded_args, wanted)
     total = page[0][-1] if page else 0
     groups: dict[GroupKey, _Group] = {}
     for item, client, reasons, plays, micros, users, last, *facts in (row[:-1] for row in page):
@@ -258,6 +272,31 @@ def fix_list(
     facts_of = _item_facts(conn, list(dict.fromkeys(key[0] for key, _ in ranked)))
     fixes = [_fix(group.row(key), facts_of.get(key[0])) for key, group in ranked]
     return FixList(fixes=fixes, total=total, offset=offset, limit=limit)
+
+
+def _folded_groups(conn: Connection, where: str, args: list[Any], keys: set[GroupKey]) -> dict[GroupKey, _Group]:
+    """These groups' folded plays (read by item: the day rollup's item index)."""
+    found: dict[GroupKey, _Group] = defaultdict(_Group)
+    if keys:
+        items = json.dumps(sorted({key[0] for key in keys}))
+        for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
+            _FOLDED_OF_ITEMS.format(where=where), (items, *args)
+        ):
+            if (item, client, reasons) in keys:
+                found[(item, client, reasons)].add(user, plays, micros, last, facts)
+    return found
+
+
+def _totals_page(rolled: Rolled, where: str, args: list[Any], wanted: int) -> list[Any]:
+    """`_FOLDED_PAGE`'s rows for all time without a filter: ranked from the all-time rows, read from the day rows."""
+    ranked = list(rolled.conn.exec_driver_sql(_TOTALS_PAGE, (wanted,)))
+    groups = _folded_groups(rolled.conn, where, args, {(row[0], row[1], row[2]) for row in ranked})
+    out = []
+    for item, client, reasons, _plays, _micros, count in ranked:
+        group = groups[(item, client, reasons)]
+        sums = (group.plays, group.micros, len(group.users), group.last)
+        out.append((item, client, reasons, *sums, *group.facts, count))
+    return out
 
 
 def fix_list_raw(conn: Connection, window: Window, where: TranscodeFilter, *, offset: int, limit: int) -> FixList:
@@ -378,9 +417,17 @@ _FOLDED_CLIENTS = (
     "UNION ALL SELECT 'plays', c.client, NULL, SUM(r.plays), NULL FROM rollup_client_app_days r "
     "JOIN play_clients c ON c.ref = r.client_ref WHERE {where} GROUP BY c.client"
 )
-_FOLDED_CLIENT_ITEMS = (
-    "SELECT DISTINCT c.client, i.item_id {joins} WHERE {where} AND i.item_id IN (SELECT value FROM json_each(?))"
+# All time, no filter: transcodes and files per client from the all-time rows.
+_TOTAL_CLIENTS = (
+    "SELECT 'transcode', c.client, s.transcode_reasons, SUM(t.plays), SUM(t.micros) FROM rollup_transcode_totals t "
+    "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref "
+    "GROUP BY c.client, s.transcode_reasons "
+    "UNION ALL SELECT 'files', c.client, NULL, COUNT(DISTINCT t.item_ref), NULL FROM rollup_transcode_totals t "
+    "JOIN play_clients c ON c.ref = t.client_ref GROUP BY c.client "
+    "UNION ALL SELECT 'plays', c.client, NULL, SUM(r.plays), NULL FROM rollup_client_app_days r "
+    "JOIN play_clients c ON c.ref = r.client_ref WHERE r.day <= ? GROUP BY c.client"
 )
+_FOLDED_CLIENT_ITEMS = f"SELECT DISTINCT c.client, i.item_id {_BY_ITEMS} WHERE {{where}}"
 
 
 def by_client(
@@ -393,8 +440,12 @@ def by_client(
     sums = _Clients()
     files: Counter[str | None] = Counter()
     folded_where, folded_args = where.rollup_sql(rolled)
-    query = _FOLDED_CLIENTS.format(joins=_ROLLUP_JOINS, where=folded_where)
-    for kind, client, reasons_text, count, micros in rolled.rows(query, *folded_args, *folded_args, *folded_args):
+    if rolled.all_time and where == TranscodeFilter() and not rolled.rows(_AFTER, rolled.last):
+        found = rolled.rows(_TOTAL_CLIENTS, rolled.last)
+    else:
+        query = _FOLDED_CLIENTS.format(joins=_ROLLUP_JOINS, where=folded_where)
+        found = rolled.rows(query, *folded_args, *folded_args, *folded_args)
+    for kind, client, reasons_text, count, micros in found:
         if kind == "transcode":
             sums.add_transcodes(client, reasons_text, count, micros)
         elif kind == "files":
@@ -410,9 +461,9 @@ def by_client(
             sums.add_transcodes(client, reasons_text, 1, micros)
             loose_items.add((client, item))
     if loose_items:
-        query = _FOLDED_CLIENT_ITEMS.format(joins=_ROLLUP_JOINS, where=folded_where)
+        query = _FOLDED_CLIENT_ITEMS.format(where=folded_where)
         items = json.dumps(sorted({item for _, item in loose_items}))
-        known = {(client, item) for client, item in conn.exec_driver_sql(query, (*folded_args, items))}
+        known = {(client, item) for client, item in conn.exec_driver_sql(query, (items, *folded_args))}
         for client, _item in loose_items - known:
             files[client] += 1
     return _clients(sums, files, limit)
