@@ -37,6 +37,7 @@ from emby_analytics.stats.window import Window
 from emby_analytics.titles import display
 
 TOP_REASONS = 5
+PAD = 64  # folded groups read beyond a page at least (for those unfolded plays may push down)
 
 
 class ReasonAdvice(BaseModel):
@@ -176,10 +177,14 @@ _FOLDED_OF_ITEMS = (
     f"{_GROUP_FACTS} {_BY_ITEMS} WHERE {{where}} GROUP BY i.item_id, c.client, s.transcode_reasons, r.user_ref"
 )
 # All time, no filter: the groups ranked from their all-time rows (one per group), then read by item for the page.
+# The wanted-th group's watch time and plays, by integers alone; then only the groups at least as good (that one,
+# those before it, and its ties) are joined to their names and ranked in full.
+_TOTALS_EDGE = "SELECT micros, plays FROM rollup_transcode_totals ORDER BY micros DESC, plays DESC LIMIT 1 OFFSET ?"
 _TOTALS_PAGE = (
-    "SELECT i.item_id, c.client, s.transcode_reasons, t.plays, t.micros, COUNT(*) OVER () "
+    "SELECT i.item_id, c.client, s.transcode_reasons, t.plays, t.micros "
     "FROM rollup_transcode_totals t JOIN play_items i ON i.ref = t.item_ref "
     "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref "
+    "WHERE t.micros > ? OR (t.micros = ? AND t.plays >= ?) "
     "ORDER BY t.micros DESC, t.plays DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
 )
 # Whether any folded day is after a window's last (a clock set back): then all-time totals hold days it leaves out.
@@ -247,7 +252,7 @@ def fix_list(
     folded_where, folded_args = where.rollup_sql(rolled)
     touched = _folded_groups(conn, folded_where, folded_args, set(loose))
     # Enough untouched groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
-    wanted = offset + limit + max(64, 1 << (len(loose) - 1).bit_length())
+    wanted = offset + limit + max(PAD, 1 << (len(loose) - 1).bit_length())
     if rolled.all_time and where == TranscodeFilter() and not rolled.rows(_AFTER, rolled.last):
         page = rolled.cache.get(
             ("transcode totals", wanted, rolled.last, rolled.generation),
@@ -289,10 +294,13 @@ def _folded_groups(conn: Connection, where: str, args: list[Any], keys: set[Grou
 
 def _totals_page(rolled: Rolled, where: str, args: list[Any], wanted: int) -> list[Any]:
     """`_FOLDED_PAGE`'s rows for all time without a filter: ranked from the all-time rows, read from the day rows."""
-    ranked = list(rolled.conn.exec_driver_sql(_TOTALS_PAGE, (wanted,)))
-    groups = _folded_groups(rolled.conn, where, args, {(row[0], row[1], row[2]) for row in ranked})
+    conn = rolled.conn
+    count = conn.exec_driver_sql("SELECT COUNT(*) FROM rollup_transcode_totals").scalar_one()
+    edge = conn.exec_driver_sql(_TOTALS_EDGE, (wanted - 1,)).first() or (-1, -1)
+    ranked = list(conn.exec_driver_sql(_TOTALS_PAGE, (edge[0], edge[0], edge[1], wanted)))
+    groups = _folded_groups(conn, where, args, {(row[0], row[1], row[2]) for row in ranked})
     out = []
-    for item, client, reasons, _plays, _micros, count in ranked:
+    for item, client, reasons, _plays, _micros in ranked:
         group = groups[(item, client, reasons)]
         sums = (group.plays, group.micros, len(group.users), group.last)
         out.append((item, client, reasons, *sums, *group.facts, count))
@@ -418,14 +426,15 @@ _FOLDED_CLIENTS = (
     "JOIN play_clients c ON c.ref = r.client_ref WHERE {where} GROUP BY c.client"
 )
 # All time, no filter: transcodes and files per client from the all-time rows.
+# (Summed by refs first, then named: the client app and reasons refs are one per name.)
 _TOTAL_CLIENTS = (
-    "SELECT 'transcode', c.client, s.transcode_reasons, SUM(t.plays), SUM(t.micros) FROM rollup_transcode_totals t "
+    "SELECT 'transcode', c.client, s.transcode_reasons, t.p, t.m FROM (SELECT client_ref, stream_ref, "
+    "SUM(plays) AS p, SUM(micros) AS m FROM rollup_transcode_totals GROUP BY client_ref, stream_ref) t "
     "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref "
-    "GROUP BY c.client, s.transcode_reasons "
-    "UNION ALL SELECT 'files', c.client, NULL, COUNT(DISTINCT t.item_ref), NULL FROM rollup_transcode_totals t "
-    "JOIN play_clients c ON c.ref = t.client_ref GROUP BY c.client "
-    "UNION ALL SELECT 'plays', c.client, NULL, SUM(r.plays), NULL FROM rollup_client_app_days r "
-    "JOIN play_clients c ON c.ref = r.client_ref WHERE r.day <= ? GROUP BY c.client"
+    "UNION ALL SELECT 'files', c.client, NULL, t.n, NULL FROM (SELECT client_ref, COUNT(DISTINCT item_ref) AS n "
+    "FROM rollup_transcode_totals GROUP BY client_ref) t JOIN play_clients c ON c.ref = t.client_ref "
+    "UNION ALL SELECT 'plays', c.client, NULL, t.p, NULL FROM (SELECT client_ref, SUM(plays) AS p "
+    "FROM rollup_client_app_days WHERE day <= ? GROUP BY client_ref) t JOIN play_clients c ON c.ref = t.client_ref"
 )
 _FOLDED_CLIENT_ITEMS = f"SELECT DISTINCT c.client, i.item_id {_BY_ITEMS} WHERE {{where}}"
 
