@@ -7,12 +7,14 @@ begun in the window, short ones too (a transcode someone gave up on after a few 
 TV left out (a channel is no file to fix), each with its whole watch time. The cause and fix come from
 `emby_analytics.reasons`, from the reasons Emby gave and the file as the library sync last saw it.
 
-Both read the rollups (`rollup_transcode_days`, `rollup_client_app_days`: see `db.schema`) for the folded plays of
-the window's days, plus the plays not yet folded from their rows (as `stats.rolled.Rolled` does), so an answer is
-the same whatever was folded. Users affected are counted distinct: the transcode rollup keeps the user in its key,
-so a group's users are its rows' distinct users, and the folded users of a group an unfolded play touches are read
-by item. Watch time is summed in integer microseconds (each play's `watch_seconds`), exact in any order. When the
-rollups were cut in another zone (TZ changed, not yet refolded), every play is grouped from its row.
+Both read the rollups (`rollup_transcode_days`, `rollup_transcode_totals`, `rollup_client_app_days`: see
+`db.schema`) for the folded plays of the window's days, plus the plays not yet folded from their rows (as
+`stats.rolled.Rolled` does), so an answer is the same whatever was folded. Users affected are counted distinct: the
+day rollup keeps the user in its key (a separate presence table would be as large: a day rarely has two transcodes
+of one user, item, client and delivery), so a group's users are its rows' distinct users; the groups an unfolded
+play touches, and an all-time page's groups (ranked from the all-time rows, which have no users), are read by item.
+Watch time is summed in integer microseconds (each play's `watch_seconds`), exact in any order. When the rollups
+were cut in another zone (TZ changed, not yet refolded), every play is grouped from its row.
 """
 
 from __future__ import annotations
