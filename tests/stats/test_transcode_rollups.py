@@ -121,7 +121,7 @@ def test_migration_0009_fills_the_transcode_rollups_as_the_fold_does(
         config.set_main_option("script_location", str(migrate.MIGRATIONS))
         with db.writer.connect() as conn:
             config.attributes["connection"] = conn
-            command.downgrade(config, "0007")
+            command.downgrade(config, "0008")
             command.upgrade(config, "0009")
             conn.commit()
         assert _transcode_rollups(db) == folded

@@ -8,10 +8,8 @@ their watch time, the latest end; indexed by item), the same per group for all t
 out and count short plays. They are filled here from the plays folded already, cut into local days in the zone the
 rollups were cut in (`rollup_state`), keyed by the least refs the fold keys them by.
 
-Numbered 0009: revision 0008 (library snapshots) was on a branch not yet merged when this was written.
-
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -22,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
