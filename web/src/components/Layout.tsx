@@ -19,7 +19,7 @@ function useHealthProblem(): { known: boolean; problem: HealthProblem | null } {
   const health = useHealth();
   const config = useConfig();
   if (health.isPending) return { known: false, problem: null };
-  return { known: true, problem: healthProblem(health.data, health.isError, validZone(config.data?.tz)) };
+  return { known: true, problem: healthProblem(health.data, health.error, validZone(config.data?.tz)) };
 }
 
 function HealthBadge({ problem }: { problem: HealthProblem | null }) {

@@ -1,4 +1,5 @@
 /** What a person should know about the service's health, in plain words: the header's badge and its banner. */
+import { ApiError } from "../api/client";
 import type { Health } from "../api/types";
 import { formatClock } from "./format";
 
@@ -14,8 +15,20 @@ export interface HealthProblem {
  * The most important problem `/health` reports, or null when all is well. Emby being down is the common one: the
  * pages still show everything recorded, and nothing is lost (open plays stay open until Emby answers again).
  */
-export function healthProblem(health: Health | undefined, unreachable: boolean, timeZone: string | undefined, now?: Date): HealthProblem | null {
-  if (unreachable) {
+export function healthProblem(health: Health | undefined, error: unknown, timeZone: string | undefined, now?: Date): HealthProblem | null {
+  if (error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    const said = error instanceof ApiError ? error.message : "";
+    if (status === 401 || status === 403) {
+      return {
+        tone: "degraded",
+        label: "Not signed in",
+        detail: `This browser may not read the statistics here (${said}). Enter the admin token on the Admin page.`,
+      };
+    }
+    if (status === 503) {
+      return { tone: "down", label: "Database unavailable", detail: `The service cannot read its database: ${said || "unknown error"}.` };
+    }
     return {
       tone: "down",
       label: "Service unreachable",
@@ -23,10 +36,7 @@ export function healthProblem(health: Health | undefined, unreachable: boolean, 
     };
   }
   if (!health) return null;
-  const { poller, db } = health;
-  if (!db.ok) {
-    return { tone: "down", label: "Database unavailable", detail: `The database cannot be read: ${db.error ?? "unknown error"}.` };
-  }
+  const { poller } = health;
   if (!poller.ok) {
     const since = poller.last_success ? ` (it last answered at ${formatClock(poller.last_success, timeZone, now)})` : "";
     const why = poller.last_error ? `: ${poller.last_error}` : "";

@@ -384,7 +384,7 @@ export function ConcurrencyCard({ win, timeZone }: { win: Window; timeZone: stri
                       }}
                     />
                     <Line
-                      type="monotone"
+                      type="linear"
                       dataKey="peak"
                       name="Peak"
                       stroke="#4c9aff"
