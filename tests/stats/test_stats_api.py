@@ -213,6 +213,7 @@ async def test_play_methods_and_clients(history: tuple[Service, dict[str, Any]])
     methods = await get(service, "/stats/play-methods?days=7")
     assert methods["methods"] == {"DirectPlay": 5, "DirectStream": 0, "Transcode": 1}
     assert methods["transcode_reasons"] == {"VideoCodecNotSupported": 1}
+    assert methods["transcode_reasons_text"] == {"VideoCodecNotSupported": "the client cannot play the video codec"}
     assert methods["detailed"]["transcode/direct"] == 1
     assert [s["play_method"] for s in methods["sessions"]] == ["Transcode"], "direct plays listed with show_all"
     everything = await get(service, "/stats/play-methods?days=7&show_all=true")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from emby_analytics.api.access import is_admin
+from emby_analytics.api.access import COOKIE, caller, cookie_header, is_admin
 from emby_analytics.api.deps import State
 from emby_analytics.version import VERSION
 
@@ -56,6 +56,33 @@ async def public_config(state: State) -> PublicConfig:
 async def access(request: Request, response: Response) -> AccessInfo:
     response.headers["Cache-Control"] = "no-store"  # per caller: never shared by a cache
     return AccessInfo(admin=is_admin(request.scope))
+
+
+class CookieChange(BaseModel):
+    keep: bool = Field(True, description="true: hand this browser the admin cookie; false: take it back.")
+
+
+@router.post(
+    "/admin/cookie",
+    status_code=204,
+    tags=["admin"],
+    summary="Admin cookie for this browser",
+    description="For a browser where the automatic cookie does not apply (another network, a reverse proxy, "
+    "ADMIN_TOKEN set): shown the admin token once, it gets the admin cookie (HttpOnly, SameSite=Strict, Secure "
+    "over HTTPS), which the live view needs (a browser's EventSource cannot send a header). `keep: false` clears it.",
+)
+async def admin_cookie(request: Request, state: State, change: CookieChange | None = None) -> Response:
+    headers = dict(request.scope.get("headers") or [])
+    secure = caller(request.scope, headers, state.settings.proxy_networks).https
+    keep = change is None or change.keep
+    value = (
+        cookie_header(state.admin_token, secure)
+        if keep
+        else f"{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0".encode()
+    )
+    response = Response(status_code=204)
+    response.raw_headers.append((b"set-cookie", value))
+    return response
 
 
 @router.get("/version", response_model=VersionInfo, summary="Version", description="Release and build commit.")

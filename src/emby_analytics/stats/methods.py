@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, select
 
 from emby_analytics.db.schema import plays
+from emby_analytics.reasons import reason_words
 from emby_analytics.stats.history import HistoryPlay, history_rows
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 from emby_analytics.stats.watch import PlayFilter, started_in
@@ -24,6 +25,9 @@ class PlayMethods(BaseModel):
     methods: dict[str, int] = Field(description="Plays per method: DirectPlay, DirectStream, Transcode.")
     detailed: dict[str, int] = Field(description="Plays per 'video/audio' stream decision, e.g. 'direct/transcode'.")
     transcode_reasons: dict[str, int] = Field(description="Transcoded plays per reason Emby gave.")
+    transcode_reasons_text: dict[str, str] = Field(
+        default_factory=dict, description="Each reason of `transcode_reasons` in plain words."
+    )
     sessions: list[HistoryPlay] = Field(description="The plays themselves, newest first (a page).")
     total_sessions: int
     offset: int
@@ -74,6 +78,7 @@ def play_methods(rolled: Rolled, where: PlayFilter, *, show_all: bool, offset: i
         methods=dict(methods),
         detailed=dict(detailed.most_common()),
         transcode_reasons=dict(reasons.most_common()),
+        transcode_reasons_text={reason: reason_words(reason) for reason in reasons},
         sessions=history_rows(rows),
         total_sessions=total,
         offset=offset,

@@ -20,7 +20,7 @@ export type ResetResult = Schemas["Reset"];
 
 /** GET an admin route (the stored token as `Authorization: Bearer`, else the cookie). */
 export function adminGet<T>(path: string, signal?: AbortSignal): Promise<T> {
-  return getJson<T>(path, { signal, admin: true });
+  return getJson<T>(path, { signal });
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {

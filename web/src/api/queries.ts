@@ -39,7 +39,7 @@ import type { Timeframe } from "../lib/window";
 export function useIsAdmin(): boolean {
   const access = useQuery({
     queryKey: ["access"],
-    queryFn: ({ signal }) => getJson<Access>("/access", { signal, admin: true }),
+    queryFn: ({ signal }) => getJson<Access>("/access", { signal }),
     staleTime: 60_000,
     retry: false,
   });
@@ -225,12 +225,12 @@ export function useTranscodesByClient(view: Pick<TranscodeView, "timeframe">) {
   return useStats<ClientTranscodes[]>(["transcodes-by-client", path], path);
 }
 
-/** A library report (`/stats/storage/...`, `/stats/library/health/...`) by its path; `admin` sends the admin
- * credential (the admin-only lists), `enabled` false asks nothing. */
-export function useReport<T>(path: string, { admin = false, enabled = true }: { admin?: boolean; enabled?: boolean } = {}) {
+/** A library report (`/stats/storage/...`, `/stats/library/health/...`, the admin's lists) by its path; `enabled`
+ * false asks nothing. */
+export function useReport<T>(path: string, { enabled = true }: { enabled?: boolean } = {}) {
   return useQuery({
-    queryKey: ["stats", "report", path, admin],
-    queryFn: ({ signal }) => getJson<T>(path, { signal, admin }),
+    queryKey: ["stats", "report", path],
+    queryFn: ({ signal }) => getJson<T>(path, { signal }),
     refetchInterval: 5 * 60_000,
     placeholderData: keepPreviousData,
     enabled,

@@ -116,6 +116,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/cookie": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Admin cookie for this browser
+         * @description For a browser where the automatic cookie does not apply (another network, a reverse proxy, ADMIN_TOKEN set): shown the admin token once, it gets the admin cookie (HttpOnly, SameSite=Strict, Secure over HTTPS), which the live view needs (a browser's EventSource cannot send a header). `keep: false` clears it.
+         */
+        post: operations["admin_cookie_admin_cookie_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/debug/emby-sessions": {
         parameters: {
             query?: never;
@@ -1741,6 +1761,15 @@ export interface components {
              */
             confirm: string;
         };
+        /** CookieChange */
+        CookieChange: {
+            /**
+             * Keep
+             * @description true: hand this browser the admin cookie; false: take it back.
+             * @default true
+             */
+            keep: boolean;
+        };
         /** DayHours */
         DayHours: {
             /**
@@ -3243,6 +3272,13 @@ export interface components {
             transcode_reasons: {
                 [key: string]: number;
             };
+            /**
+             * Transcode Reasons Text
+             * @description Each reason of `transcode_reasons` in plain words.
+             */
+            transcode_reasons_text?: {
+                [key: string]: string;
+            };
         };
         /** PlaySegment */
         PlaySegment: {
@@ -4620,6 +4656,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverlapRepair"];
+                };
+            };
+        };
+    };
+    admin_cookie_admin_cookie_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CookieChange"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

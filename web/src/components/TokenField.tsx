@@ -1,5 +1,16 @@
 import { useState } from "react";
-import { clearAdminToken, setAdminToken } from "../api/adminToken";
+import { adminHeaders, clearAdminToken, setAdminToken } from "../api/adminToken";
+
+/** The admin cookie for this browser, or its end: the live view (EventSource) cannot send the token as a header.
+ * Best effort: a refused token shows as such wherever it is used next. */
+function cookie(keep: boolean): void {
+  void fetch("/admin/cookie", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...adminHeaders() },
+    body: JSON.stringify({ keep }),
+    credentials: "same-origin",
+  }).catch(() => undefined);
+}
 
 /**
  * Keep the admin token in this browser, or forget it. `kept` is the caller's (it shows the admin differently when
@@ -15,6 +26,7 @@ export function TokenField({ id, kept, onChange }: { id: string; kept: boolean; 
         if (!draft.trim()) return;
         setAdminToken(draft);
         setDraft("");
+        cookie(true);
         onChange(true);
       }}
     >
@@ -35,6 +47,7 @@ export function TokenField({ id, kept, onChange }: { id: string; kept: boolean; 
         className="btn"
         disabled={!kept}
         onClick={() => {
+          cookie(false);
           clearAdminToken();
           onChange(false);
         }}
@@ -42,7 +55,7 @@ export function TokenField({ id, kept, onChange }: { id: string; kept: boolean; 
         Forget
       </button>
       <small className="muted">
-        Kept in this browser only (localStorage <code>emby_admin_token</code>) and sent as <code>Authorization: Bearer</code> to admin routes.
+        Kept in this browser only (localStorage <code>emby_admin_token</code>) and sent as <code>Authorization: Bearer</code> with every request; this browser also gets the admin cookie for the live view.
       </small>
     </form>
   );

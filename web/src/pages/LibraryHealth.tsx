@@ -159,7 +159,7 @@ function Placeholders() {
 
 function MissingFiles() {
   const page = useReportPage("files_page");
-  const query = useReport<MissingFilePage>(pagedApiPath("/admin/library/missing-files", page, REPORT_PAGE_SIZE), { admin: true });
+  const query = useReport<MissingFilePage>(pagedApiPath("/admin/library/missing-files", page, REPORT_PAGE_SIZE));
   return (
     <Report
       id="missing-files"
@@ -204,7 +204,7 @@ function MissingFiles() {
 
 function RuntimeOutliers() {
   const page = useReportPage("outliers_page");
-  const query = useReport<OutlierPage>(pagedApiPath("/admin/library/runtime-outliers", page, REPORT_PAGE_SIZE), { admin: true });
+  const query = useReport<OutlierPage>(pagedApiPath("/admin/library/runtime-outliers", page, REPORT_PAGE_SIZE));
   return (
     <Report
       id="runtime-outliers"

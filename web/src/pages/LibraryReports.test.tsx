@@ -59,7 +59,7 @@ const placeholders: PlaceholderPage = {
 function render(url: string, growth: Growth = few): string {
   const client = new QueryClient();
   client.setQueryData(["config"], { tz: "Europe/Berlin" });
-  const set = (path: string, data: unknown) => client.setQueryData(["stats", "report", path, false], data);
+  const set = (path: string, data: unknown) => client.setQueryData(["stats", "report", path], data);
   set("/stats/storage/growth", growth);
   set(staleApiPath(null, 2, REPORT_PAGE_SIZE), stale);
   set(roiApiPath("best", 1, REPORT_PAGE_SIZE), roi);

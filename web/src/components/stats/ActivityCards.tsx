@@ -125,8 +125,8 @@ export function PlayMethodsCard({ win, timeZone }: { win: Window; timeZone: stri
               <ul className="hbars" aria-label="Transcoded plays per reason">
                 {reasons.map((r) => (
                   <li key={r.name}>
-                    <span className="hbar-label" title={r.name}>
-                      {r.name}
+                    <span className="hbar-label" title={`${d.transcode_reasons_text?.[r.name] ?? r.name} (${r.name})`}>
+                      {d.transcode_reasons_text?.[r.name] ?? r.name}
                     </span>
                     <span className="hbar-track" aria-hidden="true">
                       <span className="hbar-fill seg-tc" style={{ width: `${(r.count / maxReason) * 100}%` }} />
