@@ -24,12 +24,14 @@ COPY src ./src
 COPY --from=web /build/src/emby_analytics/web ./src/emby_analytics/web
 RUN pip install --no-cache-dir -c requirements.lock . \
     && rm -rf /app/src \
-    && useradd --system --home /var/lib/emby-analytics emby-analytics \
+    && useradd --system --uid 10001 --user-group --home /var/lib/emby-analytics emby-analytics \
     && mkdir -p /var/lib/emby-analytics \
     && chown emby-analytics /var/lib/emby-analytics
 
 USER emby-analytics
 VOLUME /var/lib/emby-analytics
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\",\"8080\")}/health', timeout=4)"
+# /health with the admin token (the setting, else the one generated beside the database): READ_ACCESS=token would
+# refuse it otherwise. A first start may migrate a large database: the start period covers it.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD python -c "import os, pathlib, urllib.request as r; f = pathlib.Path(os.environ['SQLITE_PATH']).parent / 'admin_token'; t = os.environ.get('ADMIN_TOKEN') or (f.read_text().strip() if f.exists() else ''); r.urlopen(r.Request('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8080'), headers={'Authorization': 'Bearer ' + t} if t else {}), timeout=4)"
 CMD ["emby-analytics", "serve"]
