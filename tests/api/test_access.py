@@ -265,19 +265,17 @@ async def test_a_browser_shows_the_token_once_and_gets_the_cookie(
     tmp_path: Path, simulator: Simulator, clock: ManualClock
 ) -> None:
     """Away from home (no automatic cookie), the live view needs the cookie: EventSource sends no header."""
-    async with _service(tmp_path, simulator, clock, ADMIN_TOKEN=TOKEN) as (service, _settings):
-        async with _client(service, "203.0.113.9") as internet:
-            assert (await internet.post("/admin/cookie")).status_code == 401
-            given = await internet.post("/admin/cookie", headers={"Authorization": f"Bearer {TOKEN}"})
-            assert given.status_code == 204 and given.text == ""
-            cookie = given.headers["set-cookie"]
-            assert cookie.startswith(f"admin_token={TOKEN};") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
-            assert (await internet.get("/now/summary", headers={"Cookie": f"admin_token={TOKEN}"})).status_code == 200
-            taken = await internet.post(
-                "/admin/cookie", json={"keep": False}, headers={"Authorization": f"Bearer {TOKEN}"}
-            )
-            assert taken.status_code == 204 and "Max-Age=0" in taken.headers["set-cookie"]
-            assert TOKEN not in taken.headers["set-cookie"]
+    service_context = _service(tmp_path, simulator, clock, ADMIN_TOKEN=TOKEN)
+    async with service_context as (service, _settings), _client(service, "203.0.113.9") as internet:
+        assert (await internet.post("/admin/cookie")).status_code == 401
+        given = await internet.post("/admin/cookie", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert given.status_code == 204 and given.text == ""
+        cookie = given.headers["set-cookie"]
+        assert cookie.startswith(f"admin_token={TOKEN};") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert (await internet.get("/now/summary", headers={"Cookie": f"admin_token={TOKEN}"})).status_code == 200
+        taken = await internet.post("/admin/cookie", json={"keep": False}, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert taken.status_code == 204 and "Max-Age=0" in taken.headers["set-cookie"]
+        assert TOKEN not in taken.headers["set-cookie"]
 
 
 async def test_no_cors_headers_unless_asked(tmp_path: Path, simulator: Simulator, clock: ManualClock) -> None:
