@@ -23,6 +23,8 @@ export function SessionControls({ card, who }: { card: NowCard; who: string }) {
   const [reason, setReason] = useState("");
   const [sent, setSent] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const messageButton = useRef<HTMLButtonElement>(null);
+  const wasComposing = useRef(false);
   const reasonId = useId();
 
   const pause = useMutation({ mutationFn: (paused: boolean) => adminPost<null>(sessionPath(card, "pause"), { paused }) });
@@ -34,9 +36,14 @@ export function SessionControls({ card, who }: { card: NowCard; who: string }) {
       setSent(true);
     },
   });
+  const told = useRef<string | null>(null); // the reason already shown, so a retried Stop does not show it twice
   const stop = useMutation({
     mutationFn: async (why: string) => {
-      if (why.trim()) await adminPost<null>(sessionPath(card, "message"), { header: "Playback stopped", text: why.trim() });
+      const text = why.trim();
+      if (text && told.current !== text) {
+        await adminPost<null>(sessionPath(card, "message"), { header: "Playback stopped", text });
+        told.current = text;
+      }
       await adminPost<null>(sessionPath(card, "stop"));
     },
     onSuccess: () => setStopping(false),
@@ -44,6 +51,8 @@ export function SessionControls({ card, who }: { card: NowCard; who: string }) {
 
   useEffect(() => {
     if (composing) input.current?.focus();
+    else if (wasComposing.current) messageButton.current?.focus(); // keyboard users land where they were
+    wasComposing.current = composing;
   }, [composing]);
   useEffect(() => {
     if (!sent) return;
@@ -95,7 +104,7 @@ export function SessionControls({ card, who }: { card: NowCard; who: string }) {
           >
             {card.is_paused ? "Resume" : "Pause"}
           </button>
-          <button type="button" className="btn btn-small" onClick={() => setComposing(true)}>
+          <button ref={messageButton} type="button" className="btn btn-small" onClick={() => setComposing(true)}>
             Message
           </button>
           <button type="button" className="btn btn-small btn-danger-outline" onClick={() => setStopping(true)}>
