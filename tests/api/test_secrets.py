@@ -3,9 +3,9 @@
 answers, an unknown item); then every response (body and headers) and every log record (before the log
 formatter's scrubbing: the safety net must not be what keeps a secret out) is searched for each secret.
 
-Two disclosures are by design and excluded where they happen: `/admin/webhook/stats` gives the admin the webhook
-URL to paste into Emby (its token included), and `ADMIN_AUTO_COOKIE` hands the admin token to the UI as a cookie
-(off here)."""
+Three disclosures are by design and excluded where they happen: `/admin/webhook/stats` gives the admin the webhook
+URL to paste into Emby (its token included), `POST /admin/cookie` hands the admin cookie to a browser that has just
+shown the admin token, and `ADMIN_AUTO_COOKIE` hands the admin token to the UI as a cookie (off here)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ ADMIN_TOKEN = "admin-secret-7f3a9c1e5b2d4f60"
 WEBHOOK_TOKEN = "hook-secret-2b4d6f8a0c1e3a5b"
 SECRETS = {"api key": API_KEY, "admin token": ADMIN_TOKEN, "webhook token": WEBHOOK_TOKEN}
 WRONG = "wrong-token-0000000000000000"
-BY_DESIGN = {("GET", "/admin/webhook/stats"): "webhook token"}
+# The webhook URL to paste into Emby; the admin cookie given to a browser that showed the admin token already.
+BY_DESIGN = {("GET", "/admin/webhook/stats"): "webhook token", ("POST", "/admin/cookie"): "admin token"}
 
 
 class Seen:
