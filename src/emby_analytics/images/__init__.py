@@ -12,7 +12,7 @@ from emby_analytics.images.proxy import (
     etag_matches,
     etag_of,
 )
-from emby_analytics.images.source import ImageFacts, ImageKind, ImageSource, pick_source
+from emby_analytics.images.source import ImageFacts, ImageKind, ImageSource, pick_source, proxy_url
 
 __all__ = [
     "CACHE_CONTROL",
@@ -30,4 +30,5 @@ __all__ = [
     "etag_matches",
     "etag_of",
     "pick_source",
+    "proxy_url",
 ]

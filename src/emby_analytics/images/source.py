@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from emby_analytics.emby.validation import check_id
+
 # The ids and tags we put into Emby URLs; anything else stored for an item is not used (see emby.validation).
 _ID = re.compile(r"[0-9a-fA-F]{32}|\d{1,20}")
 _TAG = re.compile(r"[0-9A-Za-z]{1,64}")
@@ -22,6 +24,15 @@ class ImageKind(StrEnum):
     @property
     def emby_type(self) -> str:
         return "Primary" if self is ImageKind.primary else "Backdrop"
+
+
+def proxy_url(kind: ImageKind, item_id: str | None) -> str | None:
+    """The proxy's URL of an item's image (`/img/{kind}/{id}`), only for an id it takes: nothing from Emby goes into
+    a URL unchecked."""
+    try:
+        return f"/img/{kind.value}/{check_id(item_id)}" if item_id else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

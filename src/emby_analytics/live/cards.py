@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from emby_analytics.db.schema import cap
 from emby_analytics.emby.models import BaseItem, SessionInfo
-from emby_analytics.emby.validation import check_id
+from emby_analytics.images import ImageKind, proxy_url
 from emby_analytics.live.words import channel_layout, hdr_kind, is_atmos, reason_words
 from emby_analytics.quality import quality
 from emby_analytics.titles import display
@@ -163,14 +163,7 @@ def _images(item: BaseItem) -> tuple[str | None, str | None]:
         backdrop_id: str | None = item.id
     else:
         backdrop_id = item.parent_backdrop_item_id if episodic and item.parent_backdrop_image_tags else None
-    return _image_url("primary", poster_id), _image_url("backdrop", backdrop_id)
-
-
-def _image_url(kind: str, item_id: str | None) -> str | None:
-    try:
-        return f"/img/{kind}/{check_id(item_id)}" if item_id else None
-    except ValueError:
-        return None
+    return proxy_url(ImageKind.primary, poster_id), proxy_url(ImageKind.backdrop, backdrop_id)
 
 
 def _hardware(session: SessionInfo) -> str | None:

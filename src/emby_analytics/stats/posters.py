@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from emby_analytics.emby.validation import check_id
+from emby_analytics.images import ImageKind, proxy_url
 
 
 def poster_url(item_id: str | None) -> str | None:
     """Our image proxy's poster URL, for an id it takes."""
-    try:
-        return f"/img/primary/{check_id(item_id)}" if item_id else None
-    except ValueError:
-        return None
+    return proxy_url(ImageKind.primary, item_id)
 
 
 def row_poster(row: Any) -> str | None:
