@@ -96,7 +96,7 @@ def test_a_usage_bar_opens_that_users_day_in_history(watched: Watched, base: str
     expect(usage.locator(".chart-tip")).to_be_visible()
     page.mouse.click(x, grid["y"] + 10)
     expect(page).to_have_url(re.compile(r"/history\?from=([\d-]+)&to=\1$"), timeout=WITHIN_MS)
-    expect(page.get_by_label("User")).to_have_value("")
+    expect(page.get_by_label("User", exact=True)).to_have_value("")
     expect(page.locator("tbody.play").first).to_be_visible(timeout=WITHIN_MS)
     page.go_back()
     expect(bar).to_be_visible(timeout=WITHIN_MS)
@@ -105,7 +105,7 @@ def test_a_usage_bar_opens_that_users_day_in_history(watched: Watched, base: str
     query = parse_qs(urlsplit(page.url).query)
     user_id, day = query["user_id"][0], query["from"][0]
     assert query["to"] == [day], "one day"
-    expect(page.get_by_label("User")).to_have_value(user_id)
+    expect(page.get_by_label("User", exact=True)).to_have_value(user_id)
     expect(page.get_by_label("From")).to_have_value(day)
     expect(page.get_by_label("To")).to_have_value(day)
     rows = page.locator("tbody.play")
