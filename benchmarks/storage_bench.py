@@ -13,9 +13,9 @@ rows, segments, descriptions, the indexes of these, and the rollups), reported b
 holds the library (its size is the library's, whatever the plays). Without `dbstat` in the SQLite build, only the
 file total is reported.
 
-The same file is also measured compacted (`VACUUM INTO` a scratch copy: what the service's compaction job does
-every `COMPACT_INTERVAL_DAYS`), the state a database returns to each week; as built, its pages are as full as
-the writes left them.
+The same file is also measured compacted (a scratch copy treated as the service's compaction job treats the file
+every `COMPACT_INTERVAL_DAYS`: the session ids of plays that ended more than 30 days before the newest forgotten,
+then VACUUM), the state a database returns to each week; as built, its pages are as full as the writes left them.
 
 The naive baseline, in the same run, is the same plays in the obvious wide layout (the `plays` view's columns as
 one table with rowid, text ids and ISO text times, and the same indexes as ours: started_at, (user_id,
@@ -37,11 +37,12 @@ import tempfile
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks import tiers
+from emby_analytics.compaction import FORGET_SESSIONS, SESSION_MEMORY
 
 RESULTS = Path(__file__).parent / "results"
 TARGET_BYTES_PER_PLAY = 250
@@ -147,6 +148,17 @@ def measure(path: Path, name: str, *, plays_table: str = "play_rows", use_dbstat
         )
 
 
+def compact_as_the_job_does(path: Path) -> None:
+    """`emby_analytics.compaction`'s work on a file: the session ids of the plays that ended more than
+    `SESSION_MEMORY` before the newest one forgotten (the newest end standing for the job's now), then VACUUM."""
+    with closing(sqlite3.connect(path)) as conn:
+        newest = conn.execute("SELECT max(stopped_at) FROM play_rows").fetchone()[0]
+        if newest is not None:
+            conn.execute(FORGET_SESSIONS, (newest - SESSION_MEMORY // timedelta(microseconds=1),))
+            conn.commit()
+        conn.execute("VACUUM")
+
+
 # -- the naive baseline: the same plays, one wide row each --------------------------------------------------------
 
 
@@ -207,6 +219,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             packed = Path(tmp) / "compacted.db"
             with closing(sqlite3.connect(path)) as conn:
                 conn.execute("VACUUM INTO ?", (str(packed),))
+            compact_as_the_job_does(packed)
             layouts.append(measure(packed, "ours, compacted (the weekly job)", use_dbstat=use_dbstat))
             packed.unlink()
         if not args.no_baseline:

@@ -1,5 +1,6 @@
 """The compaction job: when due and no play is open, the file is rewritten smaller with the same content; the date
-of the last compaction survives a restart; an open play holds a due compaction back."""
+of the last compaction survives a restart; an open play holds a due compaction back; plays that ended more than
+30 days before forget their session id."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from emby_analytics.clock import ManualClock
-from emby_analytics.compaction import CompactionJob
+from emby_analytics.compaction import SESSION_MEMORY, CompactionJob
 from emby_analytics.db import migrate
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import plays
@@ -81,5 +82,25 @@ async def test_an_open_play_holds_a_due_compaction_back(tmp_path: Path, clock: M
         db.write_sync(lambda c: c.exec_driver_sql("UPDATE play_rows SET stopped_at = started_at + 60000000"))
         await job.run_now()
         assert job.compactions == 1 and job.waiting_for is None
+    finally:
+        db.close()
+
+
+async def test_plays_that_ended_long_ago_forget_their_session_id(tmp_path: Path, clock: ManualClock) -> None:
+    db = Database.open(tmp_path / "emby.db")
+    try:
+        migrate.upgrade(db)
+        ended = {"old": SESSION_MEMORY + timedelta(minutes=1), "recent": SESSION_MEMORY - timedelta(minutes=1)}
+        rows = []
+        for n, (name, ago) in enumerate(ended.items()):
+            row = _play(n, clock) | {"session_id": f"{name}-session", "stopped_at": clock.now() - ago}
+            rows.append(row | {"started_at": row["stopped_at"] - timedelta(minutes=40)})
+        db.write_sync(lambda c: c.execute(plays.insert(), rows))
+        job = CompactionJob(db, clock, WEEK, initial_delay_sec=0)
+        await job.run_now()
+        assert job.compactions == 1 and job.state.last_error is None
+        with sqlite3.connect(db.path) as conn:
+            kept = conn.execute("SELECT session_id IS NOT NULL FROM plays ORDER BY started_at").fetchall()
+        assert kept == [(0,), (1,)], "the play that ended 30 days and a minute ago forgot it; the other kept it"
     finally:
         db.close()

@@ -1,5 +1,5 @@
 """The transcode fix-list and transcodes per client from the rollups equal the raw grouping of every play, whatever
-was folded; revision 0009 fills the transcode rollups as the fold writes them."""
+was folded; revisions 0009 and 0010 fill the transcode rollups as the fold writes them."""
 
 from __future__ import annotations
 
@@ -94,7 +94,7 @@ def _transcode_rollups(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     def read(conn: Any) -> dict[str, list[tuple[Any, ...]]]:
         return {
             table: sorted(tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table}").all())
-            for table in ("rollup_transcode_days", "rollup_transcode_totals", "rollup_client_app_days")
+            for table in ("rollup_transcode_totals", "rollup_transcode_users", "rollup_client_app_days")
         }
 
     return db.read_sync(read)
@@ -107,11 +107,12 @@ def _transcode_rollups(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     zone=st.sampled_from(ZONES),
     some=st.integers(1, 16),
 )
-def test_migration_0009_fills_the_transcode_rollups_as_the_fold_does(
+def test_migrations_fill_the_transcode_rollups_as_the_fold_does(
     rows: list[Play], resumes: list[tuple[int, int]], zone: str, some: int
 ) -> None:
     """Revision 0009 adds the transcode rollups and fills them from the plays folded already (cut into days in the
-    rollups' zone): the same rows as folding those plays writes."""
+    rollups' zone), and 0010 turns its day rows into the all-time rows and their users (its downgrade has 0009 fill
+    its rows again): the same rows as folding those plays writes."""
     with migrated_database() as db:
         store(db, rows, resumes)
         db.write_sync(lambda conn: ensure_zone(conn, ZoneInfo(zone)))
@@ -122,6 +123,6 @@ def test_migration_0009_fills_the_transcode_rollups_as_the_fold_does(
         with db.writer.connect() as conn:
             config.attributes["connection"] = conn
             command.downgrade(config, "0008")
-            command.upgrade(config, "0009")
+            command.upgrade(config, "head")
             conn.commit()
         assert _transcode_rollups(db) == folded

@@ -92,7 +92,10 @@ async def debug_users(state: State) -> DebugUsers:
 # -- recorded plays ------------------------------------------------------------------------------------------------
 class DebugPlay(BaseModel):
     play_id: str
-    session_id: str | None
+    session_id: str | None = Field(
+        description="Emby's session id; null for an import, and for a play that ended more than 30 days before the "
+        "last compaction (which forgets it)."
+    )
     source: str = Field(description="live (polling), webhook, or import.")
     user_id: str
     user: str | None

@@ -740,32 +740,13 @@ rollup_delivery_days = Table(
     sqlite_with_rowid=False,
 )
 
-# Transcodes (`/stats/transcodes/fix-list`, `/stats/transcodes/by-client`): every transcoded play begun that day
-# (Live TV left out, short ones in), per item as played, client app, delivery as the fix-list reads it, and user.
-# The user is in the key because "users affected" cannot be summed across rows; a day rarely has two transcoded
-# plays of one user, item, client and delivery (~0.96 rows per transcoded play at tier L), so this costs no more
-# than a separate presence table would. `stream_ref`: the least play_streams.ref with this play method, transcode
-# reasons and source codecs (what the fix-list reads of a delivery); `client_ref`: the least with this client app.
-rollup_transcode_days = Table(
-    "rollup_transcode_days",
-    metadata,
-    Column("day", Integer, primary_key=True),
-    Column("item_ref", Integer, primary_key=True),
-    Column("client_ref", Integer, primary_key=True),
-    Column("stream_ref", Integer, primary_key=True),
-    Column("user_ref", Integer, primary_key=True),
-    Column("plays", Integer, nullable=False),
-    Column("micros", BigInteger, nullable=False),  # the plays' whole watch time (watch_seconds, in microseconds)
-    Column("last", BigInteger, nullable=False),  # the latest end of those plays (microseconds since 1970 UTC)
-    # A few items' rows of any window (the groups of a page, the groups unfolded plays touch) without a scan.
-    Index(None, "item_ref"),
-    sqlite_with_rowid=False,
-)
-
-# The same for all time, one row per fix-list group, so an all-time page ranks ~300,000 rows at tier L instead of
-# grouping ~850,000 (its users, latest end and facts are then read for the page's groups from the day rows).
-# `item_ref`: the least play_items.ref with this item id; `client_ref`: with this client app; `stream_ref`: the
-# least ref of a transcoded delivery with these transcode reasons.
+# Transcodes (`/stats/transcodes/fix-list`, `/stats/transcodes/by-client`) for all time: one row per fix-list group
+# (item, client app, transcode reasons) of every transcoded play (Live TV left out, short ones in), so an all-time
+# page ranks ~300,000 rows at tier L instead of grouping ~900,000 plays. A window of days reads its plays instead:
+# kept per day, these rows would not aggregate (a file rarely transcodes twice a day on one client: ~0.96 rows a
+# transcoded play, 25 bytes a play), and reading a window's rows costs about what reading its plays does.
+# `item_ref`: the least play_items.ref with this item id; `client_ref`: the least play_clients.ref with this client
+# app; `stream_ref`: the least ref of a transcoded delivery with these transcode reasons.
 rollup_transcode_totals = Table(
     "rollup_transcode_totals",
     metadata,
@@ -773,17 +754,28 @@ rollup_transcode_totals = Table(
     Column("client_ref", Integer, primary_key=True),
     Column("stream_ref", Integer, primary_key=True),
     Column("plays", Integer, nullable=False),
-    Column("micros", BigInteger, nullable=False),
+    Column("micros", BigInteger, nullable=False),  # the plays' whole watch time (watch_seconds, in microseconds)
+    Column("last", BigInteger, nullable=False),  # the latest end of those plays (microseconds since 1970 UTC)
     sqlite_with_rowid=False,
 )
 
-# Every play begun that day (Live TV left out, short ones in) per user and client app: the share of transcodes
-# per client. `client_ref`: the least play_clients.ref with this client app.
+# The users of each group above ("users affected" cannot be summed across rows): ~2 a group at tier L.
+rollup_transcode_users = Table(
+    "rollup_transcode_users",
+    metadata,
+    Column("item_ref", Integer, primary_key=True),
+    Column("client_ref", Integer, primary_key=True),
+    Column("stream_ref", Integer, primary_key=True),
+    Column("user_ref", Integer, primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+# Every play begun that day (Live TV left out, short ones in) per client app: the share of transcodes per client
+# for all time. `client_ref`: the least play_clients.ref with this client app.
 rollup_client_app_days = Table(
     "rollup_client_app_days",
     metadata,
     Column("day", Integer, primary_key=True),
-    Column("user_ref", Integer, primary_key=True),
     Column("client_ref", Integer, primary_key=True),
     Column("plays", Integer, nullable=False),
     sqlite_with_rowid=False,

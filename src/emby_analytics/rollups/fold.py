@@ -27,8 +27,8 @@ from emby_analytics.db.schema import (
     rollup_item_totals,
     rollup_peaks,
     rollup_state,
-    rollup_transcode_days,
     rollup_transcode_totals,
+    rollup_transcode_users,
     rollup_user_clients,
     rollup_user_days,
     rollup_user_hours,
@@ -54,8 +54,8 @@ _ROLLUPS = (
     rollup_peaks,
     rollup_user_items,
     rollup_user_clients,
-    rollup_transcode_days,
     rollup_transcode_totals,
+    rollup_transcode_users,
     rollup_client_app_days,
 )
 # A transcode as the transcode statistics count it (`stats.transcodes`), over `play_streams s`.
@@ -94,14 +94,13 @@ _UPSERTS = {
     "user_client": "INSERT INTO rollup_user_clients (user_ref, client_ref, live_tv, micros, views, ended) "
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_ref, client_ref, live_tv) DO UPDATE SET "
     "micros = micros + excluded.micros, views = views + excluded.views, ended = max(ended, excluded.ended)",
-    "transcode": "INSERT INTO rollup_transcode_days (day, item_ref, client_ref, stream_ref, user_ref, plays, micros, "
-    "last) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (day, item_ref, client_ref, stream_ref, user_ref) DO UPDATE SET "
+    "transcode_total": "INSERT INTO rollup_transcode_totals (item_ref, client_ref, stream_ref, plays, micros, last) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (item_ref, client_ref, stream_ref) DO UPDATE SET "
     "plays = plays + excluded.plays, micros = micros + excluded.micros, last = max(last, excluded.last)",
-    "transcode_total": "INSERT INTO rollup_transcode_totals (item_ref, client_ref, stream_ref, plays, micros) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_ref, client_ref, stream_ref) DO UPDATE SET "
-    "plays = plays + excluded.plays, micros = micros + excluded.micros",
-    "app": "INSERT INTO rollup_client_app_days (day, user_ref, client_ref, plays) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, user_ref, client_ref) DO UPDATE SET plays = plays + excluded.plays",
+    "transcode_user": "INSERT OR IGNORE INTO rollup_transcode_users (item_ref, client_ref, stream_ref, user_ref) "
+    "VALUES (?, ?, ?, ?)",
+    "app": "INSERT INTO rollup_client_app_days (day, client_ref, plays) VALUES (?, ?, ?) "
+    "ON CONFLICT (day, client_ref) DO UPDATE SET plays = plays + excluded.plays",
     "peak": "INSERT INTO rollup_peaks (day, peak, at) VALUES (?, ?, ?) "
     "ON CONFLICT (day) DO UPDATE SET peak = excluded.peak, at = excluded.at",
 }
@@ -124,13 +123,12 @@ class _Sums:
     user_item: dict[tuple[int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     # (user, client's first ref, Live TV) → [micros, views, latest end]
     user_client: dict[tuple[int, int, bool], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
-    # (day, item, client app's first ref, delivery's first ref, user) → [plays, micros, latest end]
-    transcode: dict[tuple[int, int, int, int, int], list[int]] = field(
+    # (item's first ref, client app's first ref, reasons' first ref) → [plays, micros, latest end]; and its users
+    transcode_total: dict[tuple[int, int, int], list[int]] = field(
         default_factory=lambda: defaultdict(lambda: [0, 0, 0])
     )
-    # (item's first ref, client app's first ref, reasons' first ref) → [plays, micros]
-    transcode_total: dict[tuple[int, int, int], list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
-    app: dict[tuple[int, int, int], int] = field(default_factory=lambda: defaultdict(int))  # (day, user, app) → plays
+    transcode_user: set[tuple[int, int, int, int]] = field(default_factory=set)
+    app: dict[tuple[int, int], int] = field(default_factory=lambda: defaultdict(int))  # (day, app) → plays
 
 
 # The first interned row with the same values as each of some rows (`IS`: null matches null); the rollups are
@@ -195,8 +193,8 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
     methods = _first_refs(conn, "method", {p[5] for p in plays})
     deliveries = _first_refs(conn, "delivery", {p[5] for p in plays})
     apps = _first_refs(conn, "app", {p[4] for p in plays})
-    transcodes, reasons = _transcode_refs(conn, {p[5] for p in plays})
-    items = _first_refs(conn, "item", {p[3] for p in plays if not p[9] and p[5] in transcodes})
+    reasons = _reasons_refs(conn, {p[5] for p in plays})
+    items = _first_refs(conn, "item", {p[3] for p in plays if not p[9] and p[5] in reasons})
     for (
         play_id,
         _view,
@@ -234,15 +232,14 @@ def fold(conn: Connection, zone: ZoneInfo, *, batch: int = BATCH) -> int:
                     sums.item_total[item_id][0] += micros
         first_day = day_of(started, zone)
         if not live:
-            sums.app[(first_day, user, apps[client_ref])] += 1
-            if stream in transcodes:
-                done = sums.transcode[(first_day, item, apps[client_ref], transcodes[stream], user)]
-                done[0] += 1
-                done[1] += watched
-                done[2] = max(done[2], stopped)
-                total = sums.transcode_total[(items[item], apps[client_ref], reasons[stream])]
+            sums.app[(first_day, apps[client_ref])] += 1
+            if stream in reasons:
+                group = (items[item], apps[client_ref], reasons[stream])
+                total = sums.transcode_total[group]
                 total[0] += 1
                 total[1] += watched
+                total[2] = max(total[2], stopped)
+                sums.transcode_user.add((*group, user))
         if not short:
             sums.client[(first_day, *client, live)][1] += 1
             sums.delivery[(first_day, deliveries[stream])] += 1
@@ -281,26 +278,18 @@ def _first_refs(conn: Connection, kind: str, refs: set[int]) -> dict[int, int]:
     return found
 
 
-def _transcode_refs(conn: Connection, refs: set[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Of these deliveries, the transcodes (`TRANSCODED`), each to the least transcoded ref with its play method,
-    transcode reasons and source codecs, and to the least with its reasons. From every transcoded delivery at once
-    (~1,000 rows at 2,000,000 plays): a lookup per ref would walk every delivery of its method, as no index leads
-    with the reasons."""
-    firsts: dict[tuple[Any, ...], int] = {}
+def _reasons_refs(conn: Connection, refs: set[int]) -> dict[int, int]:
+    """Of these deliveries, the transcodes (`TRANSCODED`), each to the least transcoded ref with its transcode
+    reasons. From every transcoded delivery at once (~1,000 rows at 2,000,000 plays): a lookup per ref would walk
+    every delivery of its method, as no index leads with the reasons."""
     by_reasons: dict[str | None, int] = {}
-    found: dict[int, int] = {}
     reasons: dict[int, int] = {}
-    query = (
-        "SELECT s.ref, s.play_method, s.transcode_reasons, s.video_codec_from, s.audio_codec_from "  # noqa: S608
-        f"FROM play_streams s WHERE {TRANSCODED} ORDER BY s.ref"
-    )
-    for ref, *key in conn.exec_driver_sql(query):
-        first = firsts.setdefault(tuple(key), ref)
-        same = by_reasons.setdefault(key[1], ref)
+    query = f"SELECT s.ref, s.transcode_reasons FROM play_streams s WHERE {TRANSCODED} ORDER BY s.ref"  # noqa: S608
+    for ref, text in conn.exec_driver_sql(query):
+        same = by_reasons.setdefault(text, ref)
         if ref in refs:
-            found[ref] = first
             reasons[ref] = same
-    return found, reasons
+    return reasons
 
 
 def _count_views(conn: Connection, plays: Sequence[Any], sums: _Sums, zone: ZoneInfo, clients: dict[int, int]) -> None:
@@ -357,8 +346,8 @@ def _write(conn: Connection, sums: _Sums) -> None:
         "delivery": [(*key, value) for key, value in sums.delivery.items()],
         "user_item": [(*key, *value) for key, value in sums.user_item.items()],
         "user_client": [(*key, *value) for key, value in sums.user_client.items()],
-        "transcode": [(*key, *value) for key, value in sums.transcode.items()],
         "transcode_total": [(*key, *value) for key, value in sums.transcode_total.items()],
+        "transcode_user": sorted(sums.transcode_user),
         "app": [(*key, value) for key, value in sums.app.items()],
     }
     for name, values in rows.items():

@@ -7,14 +7,14 @@ begun in the window, short ones too (a transcode someone gave up on after a few 
 TV left out (a channel is no file to fix), each with its whole watch time. The cause and fix come from
 `emby_analytics.reasons`, from the reasons Emby gave and the file as the library sync last saw it.
 
-Both read the rollups (`rollup_transcode_days`, `rollup_transcode_totals`, `rollup_client_app_days`: see
-`db.schema`) for the folded plays of the window's days, plus the plays not yet folded from their rows (as
-`stats.rolled.Rolled` does), so an answer is the same whatever was folded. Users affected are counted distinct: the
-day rollup keeps the user in its key (a separate presence table would be as large: a day rarely has two transcodes
-of one user, item, client and delivery), so a group's users are its rows' distinct users; the groups an unfolded
-play touches, and an all-time page's groups (ranked from the all-time rows, which have no users), are read by item.
-Watch time is summed in integer microseconds (each play's `watch_seconds`), exact in any order. When the rollups
-were cut in another zone (TZ changed, not yet refolded), every play is grouped from its row.
+A window of days groups its plays (a transcode rollup per day would hold about a row per transcoded play, so it
+would cost as much to read as they do). All time reads the all-time rollups (`rollup_transcode_totals`, a row per
+group with its users in `rollup_transcode_users`, and `rollup_client_app_days`: see `db.schema`) plus the plays not
+yet folded, from their rows, so an answer is the same whatever was folded; a user's all time reads that user's
+plays (the rollups keep no user's share of a group). Watch time is summed in integer microseconds (each play's
+`watch_seconds`), exact in any order. When the rollups were cut in another zone (TZ changed, not yet refolded),
+every play is grouped from its row. A file the library no longer has is described as the group's latest play in
+the window had it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,10 +118,12 @@ class TranscodeFilter:
             where.append("p.folded = 0")
         return self._more(where, args, "p")
 
-    def rollup_sql(self, rolled: Rolled) -> tuple[str, list[Any]]:
-        """The WHERE clause over a rollup `r` of the window's days, with `play_streams s`, `play_items i` and
-        `play_clients c` (the transcode rollup's; the client rollup's only `c`, and takes only a user)."""
-        return self._more(["r.day BETWEEN ? AND ?"], [rolled.first, rolled.last], "r")
+    def totals_sql(self) -> tuple[str, list[Any]]:
+        """The WHERE clause over the all-time rollup with `play_streams s`, `play_items i` and `play_clients c`
+        (all but a user: the rollup has no user's share)."""
+        assert self.user_id is None
+        condition, args = self._more([], [], "t")
+        return condition or "1", args
 
     def _more(self, where: list[str], args: list[Any], rows: str) -> tuple[str, list[Any]]:
         if self.user_id is not None:
@@ -149,87 +150,82 @@ _ITEM_FACTS = (
     "video_codec, video_profile, video_bit_depth, video_range, video_hdr, width, height, bitrate, audio_codec, "
     "audio_channels, series_id, primary_image_tag, series_primary_image_tag FROM items WHERE id IN ({marks})"
 )
-
-
-_ROLLUP_JOINS = (
-    "FROM rollup_transcode_days r JOIN play_streams s ON s.ref = r.stream_ref JOIN play_items i ON i.ref = r.item_ref "
-    "JOIN play_clients c ON c.ref = r.client_ref"
+_LAST_END = "coalesce(p.stopped_at, p.last_seen_at, p.started_at)"
+# A group's latest play in the window (the item and delivery as played: for a file the library no longer has).
+_LATEST_PLAY = (
+    "SELECT i.item_type, i.item_name, i.series_name, i.season_number, i.episode_number, s.video_codec_from, "
+    f"s.audio_codec_from {_JOINS} WHERE {{where}} AND {TRANSCODED} AND i.item_id = ? AND c.client IS ? "
+    "AND s.transcode_reasons IS ? ORDER BY p.started_at DESC, p.id DESC LIMIT 1"
 )
-_GROUP_FACTS = (
-    "MAX(i.item_type), MAX(i.item_name), MAX(i.series_name), MAX(i.season_number), MAX(i.episode_number), "
-    "MAX(s.video_codec_from), MAX(s.audio_codec_from)"
+_UNFOLDED_TRANSCODES = (
+    f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, {WATCH_MICROS}, {_LAST_END} {_JOINS} "
+    f"WHERE {{where}} AND {TRANSCODED}"
 )
-# The fix-list's folded groups, best first (a page's worth, and the count of them all).
-_FOLDED_PAGE = (
-    "SELECT i.item_id, c.client, s.transcode_reasons, SUM(r.plays) AS n, SUM(r.micros) AS t, "
-    f"COUNT(DISTINCT r.user_ref), MAX(r.last), {_GROUP_FACTS}, COUNT(*) OVER () {_ROLLUP_JOINS} WHERE {{where}} "
-    "GROUP BY i.item_id, c.client, s.transcode_reasons "
-    "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+# -- the all-time rollup (`rollup_transcode_totals`: one row per group, keyed by the least refs) ---------------------
+_TOTALS_JOINS = (
+    "FROM rollup_transcode_totals t JOIN play_items i ON i.ref = t.item_ref "
+    "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref"
 )
-# The folded share of the groups of a few items, per user (their users are counted with the unfolded plays').
-# Each item's refs by its id, then their rows by the item index (CROSS JOIN keeps that order: the planner would
-# rather walk the window's days).
-_BY_ITEMS = (
-    "FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value "
-    "CROSS JOIN rollup_transcode_days r ON r.item_ref = i.ref JOIN play_streams s ON s.ref = r.stream_ref "
-    "JOIN play_clients c ON c.ref = r.client_ref"
+_TOTALS_ROW = (
+    "i.item_id, c.client, s.transcode_reasons, t.plays, t.micros, t.last, t.item_ref, t.client_ref, t.stream_ref"
 )
-_FOLDED_OF_ITEMS = (
-    "SELECT i.item_id, c.client, s.transcode_reasons, r.user_ref, SUM(r.plays), SUM(r.micros), MAX(r.last), "
-    f"{_GROUP_FACTS} {_BY_ITEMS} WHERE {{where}} GROUP BY i.item_id, c.client, s.transcode_reasons, r.user_ref"
-)
-# All time, no filter: the groups ranked from their all-time rows (one per group), then read by item for the page.
-# The wanted-th group's watch time and plays, by integers alone; then only the groups at least as good (that one,
-# those before it, and its ties) are joined to their names and ranked in full.
+_TOTALS_ORDER = "ORDER BY t.micros DESC, t.plays DESC, i.item_id, c.client, s.transcode_reasons"
+# Without a filter: the wanted-th group's watch time and plays, by integers alone; then only the groups at least as
+# good (that one, those before it, and its ties) are joined to their names and ranked in full.
 _TOTALS_EDGE = "SELECT micros, plays FROM rollup_transcode_totals ORDER BY micros DESC, plays DESC LIMIT 1 OFFSET ?"
 _TOTALS_PAGE = (
-    "SELECT i.item_id, c.client, s.transcode_reasons, t.plays, t.micros "
-    "FROM rollup_transcode_totals t JOIN play_items i ON i.ref = t.item_ref "
-    "JOIN play_clients c ON c.ref = t.client_ref JOIN play_streams s ON s.ref = t.stream_ref "
-    "WHERE t.micros > ? OR (t.micros = ? AND t.plays >= ?) "
-    "ORDER BY t.micros DESC, t.plays DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+    f"SELECT {_TOTALS_ROW}, (SELECT COUNT(*) FROM rollup_transcode_totals) {_TOTALS_JOINS} "  # noqa: S608
+    f"WHERE t.micros > ? OR (t.micros = ? AND t.plays >= ?) {_TOTALS_ORDER} LIMIT ?"
 )
-# Whether any folded day is after a window's last (a clock set back): then all-time totals hold days it leaves out.
-_AFTER = "SELECT 1 FROM rollup_transcode_days WHERE day > ? LIMIT 1"
-_UNFOLDED_TRANSCODES = (
-    f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, 1, {WATCH_MICROS}, "
-    "coalesce(p.stopped_at, p.last_seen_at, p.started_at), i.item_type, i.item_name, i.series_name, i.season_number, "
-    f"i.episode_number, s.video_codec_from, s.audio_codec_from {_JOINS} WHERE {{where}} AND {TRANSCODED}"
+_TOTALS_FILTERED = f"SELECT {_TOTALS_ROW}, COUNT(*) OVER () {_TOTALS_JOINS} WHERE {{where}} {_TOTALS_ORDER} LIMIT ?"
+_TOTALS_OF_GROUP = (
+    f"SELECT {_TOTALS_ROW} {_TOTALS_JOINS} WHERE i.item_id = ? AND c.client IS ? AND s.transcode_reasons IS ?"
 )
+_USERS_OF_GROUP = "SELECT user_ref FROM rollup_transcode_users WHERE item_ref = ? AND client_ref = ? AND stream_ref = ?"
+# Whether any play was folded into a day after a window's last (a clock set back): then all-time totals hold plays
+# the window leaves out. (Every transcode is also in the client app rollup, which is keyed by day.)
+_AFTER = "SELECT 1 FROM rollup_client_app_days WHERE day > ? LIMIT 1"
 
 GroupKey = tuple[str, str | None, str | None]  # (item id, client, reasons)
 
 
 @dataclass
 class _Group:
-    """A (item, client, reasons) group's sums: plays, microseconds, users (refs, or a count), latest end, and the
-    MAX of each fact of the item and delivery as played (null when none has it, as SQL's MAX)."""
+    """A (item, client, reasons) group's sums: plays, microseconds, users (refs, or a count), latest end."""
 
     plays: int = 0
     micros: int = 0
     users: set[int] = field(default_factory=set)
     user_count: int = 0
     last: int = 0
-    facts: list[Any] = field(default_factory=lambda: [None] * 7)
 
-    def add(self, user: int | None, plays: int, micros: int, last: int, facts: Iterable[Any]) -> None:
-        self.plays += plays
+    def add(self, user: int, micros: int, last: int) -> None:
+        """One play more."""
+        self.plays += 1
         self.micros += micros
-        if user is not None:
-            self.users.add(user)
+        self.users.add(user)
         self.last = max(self.last, last)
-        self.facts = [b if a is None else a if b is None else max(a, b) for a, b in zip(self.facts, facts, strict=True)]
 
-    def row(self, key: GroupKey) -> tuple[Any, ...]:
-        """As the raw query's row: key, count, seconds, users, last, facts."""
-        users = self.user_count or len(self.users)
-        return (*key, self.plays, self.micros / MICROS, users, self.last, *self.facts)
+    def merge(self, other: _Group) -> None:
+        self.plays += other.plays
+        self.micros += other.micros
+        self.users |= other.users
+        self.last = max(self.last, other.last)
+
+    @property
+    def user_total(self) -> int:
+        return self.user_count or len(self.users)
 
 
 def _rank(key: GroupKey, group: _Group) -> tuple[Any, ...]:
     """The fix-list's order (as its SQL: watch time, plays, then item, client, reasons with nulls first)."""
     item, client, reasons = key
     return (-group.micros, -group.plays, item, client is not None, client or "", reasons is not None, reasons or "")
+
+
+def _from_totals(rolled: Rolled, where: TranscodeFilter) -> bool:
+    """Whether the all-time rollup answers: all time, no user asked, rollups cut in this zone, no clock set back."""
+    return rolled.usable and rolled.all_time and where.user_id is None and not rolled.rows(_AFTER, rolled.last)
 
 
 def fix_list(
@@ -241,89 +237,72 @@ def fix_list(
     limit: int,
     cache: RollupCache | None = None,
 ) -> FixList:
-    """Transcoded plays begun in the window grouped by (item, client, reasons), by watch time, a page of them."""
+    """Transcoded plays begun in the window grouped by (item, client, reasons), by watch time, a page of them: for
+    all time from the all-time rollup plus the plays not yet folded, else from the window's plays."""
     rolled = Rolled(conn, window, cache or RollupCache())
-    if not rolled.usable:
+    if not _from_totals(rolled, where):
         return fix_list_raw(conn, window, where, offset=offset, limit=limit)
     condition, args = where.sql(window, unfolded=True)
     loose: dict[GroupKey, _Group] = defaultdict(_Group)
-    for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
+    for item, client, reasons, user, micros, last in conn.exec_driver_sql(
         _UNFOLDED_TRANSCODES.format(where=condition), tuple(args)
     ):
-        loose[(item, client, reasons)].add(user, plays, micros, last, facts)
-    folded_where, folded_args = where.rollup_sql(rolled)
-    touched = _folded_groups(conn, folded_where, folded_args, set(loose))
-    # Enough untouched groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
+        loose[(item, client, reasons)].add(user, micros, last)
+    # Enough folded groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
     wanted = offset + limit + max(PAD, 1 << (len(loose) - 1).bit_length())
-    if rolled.all_time and where == TranscodeFilter() and not rolled.rows(_AFTER, rolled.last):
-        page = rolled.cache.get(
-            ("transcode totals", wanted, rolled.last, rolled.generation),
-            lambda: _totals_page(rolled, folded_where, folded_args, wanted),
-        )
-    else:
-        page = rolled.rows(_FOLDED_PAGE.format(where=folded_where), *folded_args, wanted)
+    page = _totals_page(rolled, where, wanted)
     total = page[0][-1] if page else 0
     groups: dict[GroupKey, _Group] = {}
-    for item, client, reasons, plays, micros, users, last, *facts in (row[:-1] for row in page):
+    refs: dict[GroupKey, tuple[int, int, int]] = {}
+    for item, client, reasons, plays, micros, last, *group_refs, _count in page:
         if (item, client, reasons) not in loose:
-            groups[(item, client, reasons)] = _Group(plays, micros, set(), users, last, list(facts))
+            groups[(item, client, reasons)] = _Group(plays, micros, last=last)
+            refs[(item, client, reasons)] = (group_refs[0], group_refs[1], group_refs[2])
     for key, group in loose.items():
-        merged = touched.get(key)
-        if merged is None:
+        found = conn.exec_driver_sql(_TOTALS_OF_GROUP, key).first()
+        if found is None:
             total += 1
-            merged = _Group()
-        merged.add(None, group.plays, group.micros, group.last, group.facts)
-        merged.users |= group.users
-        groups[key] = merged
+            groups[key] = group
+            continue
+        folded = _Group(found.plays, found.micros, set(_users(conn, tuple(found)[6:9])), last=found.last)
+        folded.merge(group)
+        groups[key] = folded
     ranked = sorted(groups.items(), key=lambda kv: _rank(*kv))[offset : offset + limit]
-    facts_of = _item_facts(conn, list(dict.fromkeys(key[0] for key, _ in ranked)))
-    fixes = [_fix(group.row(key), facts_of.get(key[0])) for key, group in ranked]
-    return FixList(fixes=fixes, total=total, offset=offset, limit=limit)
+    for key, group in ranked:
+        if key in refs:
+            group.user_count = len(_users(conn, refs[key]))
+    return _fix_page(conn, window, where, ranked, total=total, offset=offset, limit=limit)
 
 
-def _folded_groups(conn: Connection, where: str, args: list[Any], keys: set[GroupKey]) -> dict[GroupKey, _Group]:
-    """These groups' folded plays (read by item: the day rollup's item index)."""
-    found: dict[GroupKey, _Group] = defaultdict(_Group)
-    if keys:
-        items = json.dumps(sorted({key[0] for key in keys}))
-        for item, client, reasons, user, plays, micros, last, *facts in conn.exec_driver_sql(
-            _FOLDED_OF_ITEMS.format(where=where), (items, *args)
-        ):
-            if (item, client, reasons) in keys:
-                found[(item, client, reasons)].add(user, plays, micros, last, facts)
-    return found
+def _users(conn: Connection, refs: tuple[int, ...]) -> list[int]:
+    return list(conn.exec_driver_sql(_USERS_OF_GROUP, refs).scalars())
 
 
-def _totals_page(rolled: Rolled, where: str, args: list[Any], wanted: int) -> list[Any]:
-    """`_FOLDED_PAGE`'s rows for all time without a filter: ranked from the all-time rows, read from the day rows."""
-    conn = rolled.conn
-    count = conn.exec_driver_sql("SELECT COUNT(*) FROM rollup_transcode_totals").scalar_one()
-    edge = conn.exec_driver_sql(_TOTALS_EDGE, (wanted - 1,)).first() or (-1, -1)
-    ranked = list(conn.exec_driver_sql(_TOTALS_PAGE, (edge[0], edge[0], edge[1], wanted)))
-    groups = _folded_groups(conn, where, args, {(row[0], row[1], row[2]) for row in ranked})
-    out = []
-    for item, client, reasons, _plays, _micros in ranked:
-        group = groups[(item, client, reasons)]
-        sums = (group.plays, group.micros, len(group.users), group.last)
-        out.append((item, client, reasons, *sums, *group.facts, count))
-    return out
+def _totals_page(rolled: Rolled, where: TranscodeFilter, wanted: int) -> list[Any]:
+    """The best `wanted` all-time groups the filter picks (at least: ties of the last come too), each with the
+    count of them all last."""
+    if where == TranscodeFilter():
+        edge = rolled.rows(_TOTALS_EDGE, wanted - 1) or [(-1, -1)]
+        micros, plays = edge[0]
+        return rolled.rows(_TOTALS_PAGE, micros, micros, plays, wanted)
+    condition, args = where.totals_sql()
+    return rolled.rows(_TOTALS_FILTERED.format(where=condition), *args, wanted)
 
 
 def fix_list_raw(conn: Connection, window: Window, where: TranscodeFilter, *, offset: int, limit: int) -> FixList:
     """`fix_list` from every play of the window (no rollup read)."""
     condition, args = where.sql(window)
     query = (
-        f"SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM({WATCH_MICROS}) / 1e6 AS t, "
-        "COUNT(DISTINCT p.user_ref), MAX(coalesce(p.stopped_at, p.last_seen_at, p.started_at)), "
-        "MAX(i.item_type), MAX(i.item_name), MAX(i.series_name), MAX(i.season_number), MAX(i.episode_number), "
-        "MAX(s.video_codec_from), MAX(s.audio_codec_from), COUNT(*) OVER () "
-        f"{_JOINS} WHERE {condition} AND {TRANSCODED} GROUP BY i.item_id, c.client, s.transcode_reasons "
+        f"SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM({WATCH_MICROS}) AS t, "
+        f"COUNT(DISTINCT p.user_ref), MAX({_LAST_END}), COUNT(*) OVER () {_JOINS} WHERE {condition} AND {TRANSCODED} "
+        "GROUP BY i.item_id, c.client, s.transcode_reasons "
         "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ? OFFSET ?"
     )
     rows = conn.exec_driver_sql(query, (*args, limit, offset)).all()
     total = rows[0][-1] if rows else _count(conn, condition, args)
-    facts = _item_facts(conn, list(dict.fromkeys(row[0] for row in rows)))
-    return FixList(fixes=[_fix(row, facts.get(row[0])) for row in rows], total=total, offset=offset, limit=limit)
+    ranked = [((item, client, reasons), _Group(n, t, user_count=users, last=last))
+              for item, client, reasons, n, t, users, last, _ in rows]  # fmt: skip
+    return _fix_page(conn, window, where, ranked, total=total, offset=offset, limit=limit)
 
 
 def _count(conn: Connection, condition: str, args: list[Any]) -> int:
@@ -335,6 +314,30 @@ def _count(conn: Connection, condition: str, args: list[Any]) -> int:
     return int(conn.exec_driver_sql(query, tuple(args)).scalar_one())
 
 
+def _fix_page(
+    conn: Connection,
+    window: Window,
+    where: TranscodeFilter,
+    ranked: list[tuple[GroupKey, _Group]],
+    *,
+    total: int,
+    offset: int,
+    limit: int,
+) -> FixList:
+    """A page of groups with their files as the library has them; a file it does not have (or whose codecs it does
+    not know) as the group's latest play in the window had it."""
+    facts = _item_facts(conn, list(dict.fromkeys(key[0] for key, _ in ranked)))
+    condition, args = where.sql(window)
+    fixes = []
+    for key, group in ranked:
+        item = facts.get(key[0])
+        played = None
+        if item is None or not item.video_codec or not item.audio_codec:
+            played = conn.exec_driver_sql(_LATEST_PLAY.format(where=condition), (*args, *key)).first()
+        fixes.append(_fix(key, group, item, played))
+    return FixList(fixes=fixes, total=total, offset=offset, limit=limit)
+
+
 def _item_facts(conn: Connection, ids: list[str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for chunk in chunks(ids):
@@ -343,10 +346,11 @@ def _item_facts(conn: Connection, ids: list[str]) -> dict[str, Any]:
     return found
 
 
-def _fix(row: Any, item: Any | None) -> TranscodeFix:
-    item_id, client, reasons_text, count, watch, users, last = row[:7]
-    item_type, item_name, series_name, season, episode, video_from, audio_from = row[7:14]
+def _fix(key: GroupKey, group: _Group, item: Any | None, played: Any | None) -> TranscodeFix:
+    item_id, client, reasons_text = key
     reasons = reasons_text.split() if reasons_text else []
+    video_from = played.video_codec_from if played is not None else None
+    audio_from = played.audio_codec_from if played is not None else None
     if item is not None:
         source = Source(
             container=item.container,
@@ -364,12 +368,16 @@ def _fix(row: Any, item: Any | None) -> TranscodeFix:
         named = display(item.type, item.name, item.series_name, item.season_number, item.episode_number,
                         item.production_year)  # fmt: skip
         name, kind, path = item.name, item.type, item.path
-    else:  # an item the library no longer has: as it was played
+    else:  # an item the library no longer has: as it was last played
         source = Source(video_codec=video_from, audio_codec=audio_from)
-        named = display(item_type, item_name, series_name, season, episode)
-        name, kind, path = item_name, item_type, None
+        if played is None:
+            named = name = kind = None
+        else:
+            named = display(played.item_type, played.item_name, played.series_name, played.season_number,
+                            played.episode_number)  # fmt: skip
+            name, kind = played.item_name, played.item_type
+        path = None
     advice = advise(reasons, source, client)
-    micros = round((watch or 0.0) * MICROS)
     return TranscodeFix(
         item_id=item_id,
         name=name,
@@ -387,11 +395,11 @@ def _fix(row: Any, item: Any | None) -> TranscodeFix:
         cause="; ".join(a.cause for a in advice),
         fix="; ".join(a.fix for a in advice),
         advice=[ReasonAdvice(reason=a.reason or None, cause=a.cause, fix=a.fix) for a in advice],
-        plays=count,
-        users=users,
-        hours=hours(micros),
-        seconds=round(micros / MICROS),
-        last_transcoded_at=from_micros(last),
+        plays=group.plays,
+        users=group.user_total,
+        hours=hours(group.micros),
+        seconds=round(group.micros / MICROS),
+        last_transcoded_at=from_micros(group.last),
     )
 
 
@@ -420,14 +428,7 @@ class _Clients:
             self.reasons[client][reason] += count
 
 
-_FOLDED_CLIENTS = (
-    "SELECT 'transcode', c.client, s.transcode_reasons, SUM(r.plays), SUM(r.micros) "
-    "{joins} WHERE {where} GROUP BY c.client, s.transcode_reasons "
-    "UNION ALL SELECT 'files', c.client, NULL, COUNT(DISTINCT i.item_id), NULL {joins} WHERE {where} GROUP BY c.client "
-    "UNION ALL SELECT 'plays', c.client, NULL, SUM(r.plays), NULL FROM rollup_client_app_days r "
-    "JOIN play_clients c ON c.ref = r.client_ref WHERE {where} GROUP BY c.client"
-)
-# All time, no filter: transcodes and files per client from the all-time rows.
+# All time: transcodes and files per client from the all-time rows, plays from the client app rollup.
 # (Summed by refs first, then named: the client app and reasons refs are one per name.)
 _TOTAL_CLIENTS = (
     "SELECT 'transcode', c.client, s.transcode_reasons, t.p, t.m FROM (SELECT client_ref, stream_ref, "
@@ -438,25 +439,24 @@ _TOTAL_CLIENTS = (
     "UNION ALL SELECT 'plays', c.client, NULL, t.p, NULL FROM (SELECT client_ref, SUM(plays) AS p "
     "FROM rollup_client_app_days WHERE day <= ? GROUP BY client_ref) t JOIN play_clients c ON c.ref = t.client_ref"
 )
-_FOLDED_CLIENT_ITEMS = f"SELECT DISTINCT c.client, i.item_id {_BY_ITEMS} WHERE {{where}}"
+# Which of some items each client app has transcoded (folded), by the items' refs.
+_FOLDED_CLIENT_ITEMS = (
+    "SELECT DISTINCT c.client, i.item_id FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value "
+    "CROSS JOIN rollup_transcode_totals t ON t.item_ref = i.ref JOIN play_clients c ON c.ref = t.client_ref"
+)
 
 
 def by_client(
     conn: Connection, window: Window, where: TranscodeFilter, *, limit: int, cache: RollupCache | None = None
 ) -> list[ClientTranscodes]:
-    """Per client: plays begun in the window, how many transcoded, their watch time and the reasons given most."""
+    """Per client: plays begun in the window, how many transcoded, their watch time and the reasons given most: for
+    all time from the rollups plus the plays not yet folded, else from the window's plays."""
     rolled = Rolled(conn, window, cache or RollupCache())
-    if not rolled.usable:
+    if not _from_totals(rolled, where):
         return by_client_raw(conn, window, where, limit=limit)
     sums = _Clients()
     files: Counter[str | None] = Counter()
-    folded_where, folded_args = where.rollup_sql(rolled)
-    if rolled.all_time and where == TranscodeFilter() and not rolled.rows(_AFTER, rolled.last):
-        found = rolled.rows(_TOTAL_CLIENTS, rolled.last)
-    else:
-        query = _FOLDED_CLIENTS.format(joins=_ROLLUP_JOINS, where=folded_where)
-        found = rolled.rows(query, *folded_args, *folded_args, *folded_args)
-    for kind, client, reasons_text, count, micros in found:
+    for kind, client, reasons_text, count, micros in rolled.rows(_TOTAL_CLIENTS, rolled.last):
         if kind == "transcode":
             sums.add_transcodes(client, reasons_text, count, micros)
         elif kind == "files":
@@ -472,9 +472,8 @@ def by_client(
             sums.add_transcodes(client, reasons_text, 1, micros)
             loose_items.add((client, item))
     if loose_items:
-        query = _FOLDED_CLIENT_ITEMS.format(where=folded_where)
         items = json.dumps(sorted({item for _, item in loose_items}))
-        known = {(client, item) for client, item in conn.exec_driver_sql(query, (items, *folded_args))}
+        known = {(client, item) for client, item in conn.exec_driver_sql(_FOLDED_CLIENT_ITEMS, (items,))}
         for client, _item in loose_items - known:
             files[client] += 1
     return _clients(sums, files, limit)

@@ -1844,7 +1844,10 @@ export interface components {
             play_method: string | null;
             /** Remote Address */
             remote_address: string | null;
-            /** Session Id */
+            /**
+             * Session Id
+             * @description Emby's session id; null for an import, and for a play that ended more than 30 days before the last compaction (which forgets it).
+             */
             session_id: string | null;
             /**
              * Source
