@@ -350,13 +350,16 @@ def _path_value(endpoint: str, name: str, facts: Facts) -> list[tuple[str, str]]
 
 # Answers given per day refuse windows over a year (422); their longest case is a year.
 PER_DAY = {"/stats/usage"}
+# Answers that group a window's plays (no day rollup): a year is measured too, beside all time.
+WINDOW_PLAYS = {"/stats/transcodes/fix-list", "/stats/transcodes/by-client"}
 
 
 def _windows(query: Mapping[str, dict[str, Any]], endpoint: str = "") -> list[tuple[str, dict[str, str]]]:
     if endpoint in PER_DAY:
         return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), ("days=365", {"days": "365"})]
     if "days" in query and "timeframe" in query:
-        return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), ("all-time", {"timeframe": "all-time"})]
+        year = [("days=365", {"days": "365"})] if endpoint in WINDOW_PLAYS else []
+        return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), *year, ("all-time", {"timeframe": "all-time"})]
     if "days" in query:
         return [("days=7", {"days": "7"}), ("days=30", {"days": "30"}), ("days=3650", {"days": "3650"})]
     if "timeframe" in query:

@@ -116,6 +116,8 @@ class TranscodeFilter:
             args.append(to_micros(window.start))
         if unfolded:
             where.append("p.folded = 0")
+            # `+` keeps the user's index out of it: the few unfolded plays come from their own partial index.
+            return self._more(where, args, "+p")
         return self._more(where, args, "p")
 
     def totals_sql(self) -> tuple[str, list[Any]]:
@@ -160,6 +162,22 @@ _LATEST_PLAY = (
 _UNFOLDED_TRANSCODES = (
     f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, {WATCH_MICROS}, {_LAST_END} {_JOINS} "
     f"WHERE {{where}} AND {TRANSCODED}"
+)
+# The folded plays of a window (or of a user's all time): a page's worth of their best groups, kept until the next
+# fold, and the plays of a few items (the groups unfolded plays touch) by the item index.
+_FOLDED_PAGE = (
+    f"SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM({WATCH_MICROS}) AS t, "
+    f"COUNT(DISTINCT p.user_ref), MAX({_LAST_END}), COUNT(*) OVER () {_JOINS} WHERE {{where}} AND p.folded = 1 "
+    f"AND {TRANSCODED} GROUP BY i.item_id, c.client, s.transcode_reasons "
+    "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+)
+_OF_ITEMS = (
+    "FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value CROSS JOIN play_rows p ON p.item_ref = i.ref "
+    "JOIN play_streams s ON s.ref = p.stream_ref JOIN play_clients c ON c.ref = p.client_ref"
+)
+_FOLDED_OF_ITEMS = (
+    f"SELECT i.item_id, c.client, s.transcode_reasons, p.user_ref, {WATCH_MICROS}, {_LAST_END} {_OF_ITEMS} "
+    f"WHERE {{where}} AND p.folded = 1 AND {TRANSCODED}"
 )
 # -- the all-time rollup (`rollup_transcode_totals`: one row per group, keyed by the least refs) ---------------------
 _TOTALS_JOINS = (
@@ -223,7 +241,7 @@ def _rank(key: GroupKey, group: _Group) -> tuple[Any, ...]:
     return (-group.micros, -group.plays, item, client is not None, client or "", reasons is not None, reasons or "")
 
 
-def _from_totals(rolled: Rolled, where: TranscodeFilter) -> bool:
+def _totals_answer(rolled: Rolled, where: TranscodeFilter) -> bool:
     """Whether the all-time rollup answers: all time, no user asked, rollups cut in this zone, no clock set back."""
     return rolled.usable and rolled.all_time and where.user_id is None and not rolled.rows(_AFTER, rolled.last)
 
@@ -237,10 +255,11 @@ def fix_list(
     limit: int,
     cache: RollupCache | None = None,
 ) -> FixList:
-    """Transcoded plays begun in the window grouped by (item, client, reasons), by watch time, a page of them: for
-    all time from the all-time rollup plus the plays not yet folded, else from the window's plays."""
+    """Transcoded plays begun in the window grouped by (item, client, reasons), by watch time, a page of them: the
+    folded plays' best groups (from the all-time rollup, or grouped from the window's plays: kept until the next
+    fold), merged with the plays not yet folded."""
     rolled = Rolled(conn, window, cache or RollupCache())
-    if not _from_totals(rolled, where):
+    if not rolled.usable:
         return fix_list_raw(conn, window, where, offset=offset, limit=limit)
     condition, args = where.sql(window, unfolded=True)
     loose: dict[GroupKey, _Group] = defaultdict(_Group)
@@ -250,28 +269,66 @@ def fix_list(
         loose[(item, client, reasons)].add(user, micros, last)
     # Enough folded groups for the page whatever the unfolded plays touch (a few sizes: cached per fold).
     wanted = offset + limit + max(PAD, 1 << (len(loose) - 1).bit_length())
-    page = _totals_page(rolled, where, wanted)
-    total = page[0][-1] if page else 0
-    groups: dict[GroupKey, _Group] = {}
-    refs: dict[GroupKey, tuple[int, int, int]] = {}
-    for item, client, reasons, plays, micros, last, *group_refs, _count in page:
-        if (item, client, reasons) not in loose:
-            groups[(item, client, reasons)] = _Group(plays, micros, last=last)
-            refs[(item, client, reasons)] = (group_refs[0], group_refs[1], group_refs[2])
+    if _totals_answer(rolled, where):
+        folded = _from_totals(rolled, where, wanted, set(loose))
+    else:
+        folded = _from_plays(rolled, where, wanted, set(loose))
+    groups = {key: group for key, group in folded.best.items() if key not in loose}
+    total = folded.total
     for key, group in loose.items():
-        found = conn.exec_driver_sql(_TOTALS_OF_GROUP, key).first()
+        found = folded.touched.get(key)
         if found is None:
             total += 1
             groups[key] = group
-            continue
-        folded = _Group(found.plays, found.micros, set(_users(conn, tuple(found)[6:9])), last=found.last)
-        folded.merge(group)
-        groups[key] = folded
+        else:
+            found.merge(group)
+            groups[key] = found
     ranked = sorted(groups.items(), key=lambda kv: _rank(*kv))[offset : offset + limit]
     for key, group in ranked:
-        if key in refs:
-            group.user_count = len(_users(conn, refs[key]))
+        if key in folded.refs:
+            group.user_count = len(_users(conn, folded.refs[key]))
     return _fix_page(conn, window, where, ranked, total=total, offset=offset, limit=limit)
+
+
+@dataclass
+class _Folded:
+    """The folded part of a fix-list: its best groups, how many there are, and the folded sums (users as refs) of
+    the groups unfolded plays touch. `refs`: the all-time rollup's keys of the best groups, to count their users."""
+
+    best: dict[GroupKey, _Group]
+    total: int
+    touched: dict[GroupKey, _Group]
+    refs: dict[GroupKey, tuple[int, int, int]] = field(default_factory=dict)
+
+
+def _from_totals(rolled: Rolled, where: TranscodeFilter, wanted: int, keys: set[GroupKey]) -> _Folded:
+    page = _totals_page(rolled, where, wanted)
+    found = _Folded({}, page[0][-1] if page else 0, {})
+    for item, client, reasons, plays, micros, last, item_ref, client_ref, stream_ref, _count in page:
+        found.best[(item, client, reasons)] = _Group(plays, micros, last=last)
+        found.refs[(item, client, reasons)] = (item_ref, client_ref, stream_ref)
+    for key in keys:
+        row = rolled.conn.exec_driver_sql(_TOTALS_OF_GROUP, key).first()
+        if row is not None:
+            users = set(_users(rolled.conn, (row.item_ref, row.client_ref, row.stream_ref)))
+            found.touched[key] = _Group(row.plays, row.micros, users, last=row.last)
+    return found
+
+
+def _from_plays(rolled: Rolled, where: TranscodeFilter, wanted: int, keys: set[GroupKey]) -> _Folded:
+    condition, args = where.sql(rolled.window)
+    page = rolled.rows(_FOLDED_PAGE.format(where=condition), *args, wanted)
+    found = _Folded({}, page[0][-1] if page else 0, {})
+    for item, client, reasons, plays, micros, users, last, _count in page:
+        found.best[(item, client, reasons)] = _Group(plays, micros, user_count=users, last=last)
+    if keys:
+        items = json.dumps(sorted({key[0] for key in keys}))
+        for item, client, reasons, user, micros, last in rolled.conn.exec_driver_sql(
+            _FOLDED_OF_ITEMS.format(where=condition), (items, *args)
+        ):
+            if (item, client, reasons) in keys:
+                found.touched.setdefault((item, client, reasons), _Group()).add(user, micros, last)
+    return found
 
 
 def _users(conn: Connection, refs: tuple[int, ...]) -> list[int]:
@@ -439,8 +496,18 @@ _TOTAL_CLIENTS = (
     "UNION ALL SELECT 'plays', c.client, NULL, t.p, NULL FROM (SELECT client_ref, SUM(plays) AS p "
     "FROM rollup_client_app_days WHERE day <= ? GROUP BY client_ref) t JOIN play_clients c ON c.ref = t.client_ref"
 )
-# Which of some items each client app has transcoded (folded), by the items' refs.
+# The same from the window's folded plays: plays and transcodes per client and reasons, and files per client.
+_FOLDED_CLIENTS = (
+    f"SELECT CASE WHEN {TRANSCODED} THEN 'transcoded plays' ELSE 'plays' END, c.client, "
+    f"CASE WHEN {TRANSCODED} THEN s.transcode_reasons END AS r, COUNT(*), SUM({WATCH_MICROS}) {_JOINS} "
+    f"WHERE {{where}} AND p.folded = 1 GROUP BY 1, 2, 3 UNION ALL SELECT 'files', c.client, NULL, "
+    f"COUNT(DISTINCT i.item_id), NULL {_JOINS} WHERE {{where}} AND p.folded = 1 AND {TRANSCODED} GROUP BY c.client"
+)
+# Which of some items each client app has transcoded in the window's folded plays, or in the all-time rollup.
 _FOLDED_CLIENT_ITEMS = (
+    f"SELECT DISTINCT c.client, i.item_id {_OF_ITEMS} WHERE {{where}} AND p.folded = 1 AND {TRANSCODED}"
+)
+_TOTAL_CLIENT_ITEMS = (
     "SELECT DISTINCT c.client, i.item_id FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value "
     "CROSS JOIN rollup_transcode_totals t ON t.item_ref = i.ref JOIN play_clients c ON c.ref = t.client_ref"
 )
@@ -449,19 +516,26 @@ _FOLDED_CLIENT_ITEMS = (
 def by_client(
     conn: Connection, window: Window, where: TranscodeFilter, *, limit: int, cache: RollupCache | None = None
 ) -> list[ClientTranscodes]:
-    """Per client: plays begun in the window, how many transcoded, their watch time and the reasons given most: for
-    all time from the rollups plus the plays not yet folded, else from the window's plays."""
+    """Per client: plays begun in the window, how many transcoded, their watch time and the reasons given most: the
+    folded plays' sums (from the all-time rollups, or from the window's plays: kept until the next fold) and the
+    plays not yet folded."""
     rolled = Rolled(conn, window, cache or RollupCache())
-    if not _from_totals(rolled, where):
+    if not rolled.usable:
         return by_client_raw(conn, window, where, limit=limit)
     sums = _Clients()
     files: Counter[str | None] = Counter()
-    for kind, client, reasons_text, count, micros in rolled.rows(_TOTAL_CLIENTS, rolled.last):
-        if kind == "transcode":
-            sums.add_transcodes(client, reasons_text, count, micros)
-        elif kind == "files":
+    full, full_args = where.sql(window)
+    if _totals_answer(rolled, where):
+        found = rolled.rows(_TOTAL_CLIENTS, rolled.last)
+    else:
+        found = rolled.rows(_FOLDED_CLIENTS.format(where=full), *full_args, *full_args)
+    for kind, client, reasons_text, count, micros in found:
+        if kind == "files":
             files[client] = count
-        else:
+            continue
+        if kind != "plays":  # transcodes, of the plays counted apart ("transcode") or of these
+            sums.add_transcodes(client, reasons_text, count, micros)
+        if kind != "transcode":
             sums.plays[client] += count
     condition, args = where.sql(window, unfolded=True)
     query = f"SELECT c.client, {TRANSCODED}, s.transcode_reasons, {WATCH_MICROS}, i.item_id {_JOINS} WHERE {condition}"
@@ -473,7 +547,11 @@ def by_client(
             loose_items.add((client, item))
     if loose_items:
         items = json.dumps(sorted({item for _, item in loose_items}))
-        known = {(client, item) for client, item in conn.exec_driver_sql(_FOLDED_CLIENT_ITEMS, (items,))}
+        if _totals_answer(rolled, where):
+            known_rows = conn.exec_driver_sql(_TOTAL_CLIENT_ITEMS, (items,))
+        else:
+            known_rows = conn.exec_driver_sql(_FOLDED_CLIENT_ITEMS.format(where=full), (items, *full_args))
+        known = {(client, item) for client, item in known_rows}
         for client, _item in loose_items - known:
             files[client] += 1
     return _clients(sums, files, limit)
