@@ -285,7 +285,7 @@ def fix_list(
             groups[key] = found
     ranked = sorted(groups.items(), key=lambda kv: _rank(*kv))[offset : offset + limit]
     for key, group in ranked:
-        if key in folded.refs:
+        if key in folded.refs and key not in loose:  # a touched group has its users as refs already
             group.user_count = len(_users(conn, folded.refs[key]))
     return _fix_page(conn, window, where, ranked, total=total, offset=offset, limit=limit)
 
