@@ -120,6 +120,24 @@ def _type_filter(media_type: str | None) -> tuple[str, tuple[Any, ...]]:
 
 
 # -- stale -----------------------------------------------------------------------------------------------------
+# Whether a play description `pi` has a play (begun since ?), through the (item_ref, started_at) index.
+_HAS_PLAY = "EXISTS (SELECT 1 FROM play_rows p WHERE p.item_ref = pi.ref)"
+_HAS_PLAY_SINCE = "EXISTS (SELECT 1 FROM play_rows p WHERE p.item_ref = pi.ref AND p.started_at >= ?)"
+# The descriptions in ref order, so that their `_HAS_PLAY` probes walk the play index forwards, page after page
+# (NOT INDEXED: the covering item-id index would hand them out in item-id order, the probes all over it).
+_BY_REF = "play_items pi NOT INDEXED"
+# Library items `i` never played: those without a description (the item-id index says so), and those whose
+# descriptions have all lost their plays (deleted: the few refs without a play, found in one walk).
+_NEVER_PLAYED = (
+    "(NOT EXISTS (SELECT 1 FROM play_items pi WHERE pi.item_id = i.id) "  # noqa: S608
+    f"OR (i.id IN (SELECT pi.item_id FROM {_BY_REF} WHERE NOT {_HAS_PLAY}) "
+    f"AND NOT EXISTS (SELECT 1 FROM play_items pi WHERE pi.item_id = i.id AND {_HAS_PLAY})))"
+)
+# Library items `i` not played since ?: not among the items played since, collected in one walk (few for a
+# recent window; every item played for a window of years, still one walk).
+_NOT_PLAYED_SINCE = f"i.id NOT IN (SELECT pi.item_id FROM {_BY_REF} WHERE {_HAS_PLAY_SINCE})"  # noqa: S608
+
+
 def stale(
     conn: Connection,
     since: datetime | None,
@@ -131,27 +149,21 @@ def stale(
 ) -> StalePage:
     """Items with no play begun since `since` (None: never played), largest first, a page at a time.
 
-    One pass over the library's files, each checked for a play through the item and play indexes (an item's
-    plays newest first), sorted by size; the page's last plays are then looked up one item at a time."""
+    One statement: the unplayed files are found as a set (`_NEVER_PLAYED`, `_NOT_PLAYED_SINCE`) and kept as
+    (id, size), then counted, summed and their largest taken for the page, whose rows alone are read whole. The
+    page's last plays are then looked up one item at a time."""
     only, only_args = _type_filter(media_type)
-    recent = "" if since is None else " AND p.started_at >= ?"
+    unplayed, since_args = (_NEVER_PLAYED, ()) if since is None else (_NOT_PLAYED_SINCE, (to_micros(since),))
     sql = (
-        f"SELECT {_COLUMNS}, COUNT(*) OVER () AS total, SUM(i.size_bytes) OVER () AS total_size "  # noqa: S608
-        f"FROM items i WHERE {_ON_DISK}{only} AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p "
-        f"ON p.item_ref = pi.ref WHERE pi.item_id = i.id{recent}) ORDER BY i.size_bytes DESC, i.id LIMIT ? OFFSET ?"
+        f"WITH s AS MATERIALIZED (SELECT i.id, i.size_bytes FROM items i WHERE {_ON_DISK}{only} AND {unplayed}) "  # noqa: S608
+        f"SELECT {_COLUMNS}, t.total, t.total_size "
+        "FROM (SELECT COUNT(*) AS total, coalesce(SUM(size_bytes), 0) AS total_size FROM s) t "
+        "LEFT JOIN (SELECT id, size_bytes FROM s ORDER BY size_bytes DESC, id LIMIT ? OFFSET ?) pg ON 1 "
+        "LEFT JOIN items i ON i.id = pg.id ORDER BY pg.size_bytes DESC, pg.id"
     )
-    args = (*only_args, *(() if since is None else (to_micros(since),)), page_size, (page - 1) * page_size)
-    rows = conn.exec_driver_sql(sql, args).all()
-    if rows:
-        total, total_size = rows[0].total, int(rows[0].total_size)
-    else:  # past the last page: count alone
-        counted = conn.exec_driver_sql(
-            f"SELECT COUNT(*), coalesce(SUM(i.size_bytes), 0) FROM items i WHERE {_ON_DISK}{only} "  # noqa: S608
-            f"AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p ON p.item_ref = pi.ref "
-            f"WHERE pi.item_id = i.id{recent})",
-            args[:-2],
-        ).one()
-        total, total_size = counted[0], int(counted[1])
+    found = conn.exec_driver_sql(sql, (*only_args, *since_args, page_size, (page - 1) * page_size)).all()
+    rows = [row for row in found if row.id is not None]  # past the last page: the totals alone, on one row
+    total, total_size = found[0].total, int(found[0].total_size)
     last = last_played(conn, [row.id for row in rows]) if since is not None else {}
     listed = [StaleItem(**_stored(row), last_played=last.get(row.id)) for row in rows]
     return StalePage(
