@@ -1,11 +1,15 @@
 """The storage reports' set-based SQL against plain references computed here from the stored rows, on libraries and
-plays generated at random: the stale list holds every file with no play in the window, where any recorded play
-counts (short, imported, folded into the rollups or not) and a deleted one does not."""
+plays generated at random: the duplicate groups found in SQL are `duplicate_groups` over every stored file (paths
+and provider ids close to each other: case, blanks, separators, ids whose numbers meet), and the stale list holds
+every file with no play in the window, where any recorded play counts (short, imported, folded into the rollups or
+not) and a deleted one does not."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +20,9 @@ from tests.conftest import migrated_database
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, plays
 from emby_analytics.rollups.fold import ensure_zone, fold
-from emby_analytics.stats.storage import stale
+from emby_analytics.stats import storage
+from emby_analytics.stats.duplicates import Copy, duplicate_groups
+from emby_analytics.stats.storage import duplicate_list, stale
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, TickResult
 from emby_analytics.tracking.store import PlayWriter
 
@@ -47,6 +53,114 @@ def _on_disk(row: dict[str, Any]) -> bool:
         and (row["size_bytes"] or 0) > 0
         and row["type"] in VIDEO
     )
+
+
+# -- duplicates ------------------------------------------------------------------------------------------------
+# NUL bytes too: the SQL's blobs are NUL-joined (see `storage._PATHS_JOINED`), so such a library takes the other way.
+_PATHS = [
+    None,
+    "",
+    "/",
+    "/m/A.mkv",
+    "/M/a.mkv",
+    "\\m\\a.mkv",
+    "/m/a.mkv/",
+    "/m/b.mkv",
+    "/m/ÉTÉ.mkv",
+    "/m/été.mkv",
+    "/m/\0",
+]
+_VALUES = ["tt1", "TT1", " tt1 ", "1", "01", "tt2", " ", "", "X", "ttt", "99999999999999999999", "t\0"]
+
+
+def _provider_ids(draw: st.DrawFn) -> str | None:
+    kind = draw(st.integers(0, 9))
+    if kind == 0:
+        return None
+    if kind == 1:
+        return "{}"
+    # Each provider once, whatever its case (the sync stores a JSON object with lower-case keys).
+    keys = draw(
+        st.lists(st.sampled_from(["imdb", "tmdb", "tvdb", "IMDB", "Tvdb", "other"]), max_size=3, unique_by=str.lower)
+    )
+    return json.dumps({key: draw(st.one_of(st.sampled_from(_VALUES), st.integers(0, 3))) for key in keys})
+
+
+@st.composite
+def libraries(draw: st.DrawFn) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(draw(st.integers(0, 14))):
+        item_type = draw(st.sampled_from(["Movie", "Movie", "Episode", "Episode", "Video", "Audio"]))
+        size = draw(st.sampled_from([0, 1, 5, 5, 8, 40]))
+        removed = NOW if draw(st.integers(0, 9)) == 0 else None
+        placeholder = draw(st.integers(0, 9)) == 0
+        path = draw(st.sampled_from(_PATHS))
+        rows.append(
+            _item(n, item_type, size, path, _provider_ids(draw), removed_at=removed, is_placeholder=placeholder)
+        )
+    return rows
+
+
+def _ids(stored: str | None) -> dict[str, str]:
+    """Provider ids as the rows hold them: lower-case keys, string or number values."""
+    value = json.loads(stored or "{}")
+    return {k.lower(): str(v) for k, v in value.items() if isinstance(v, str | int)}
+
+
+def _figures(groups: list[Any]) -> list[tuple[Any, ...]]:
+    return [(list(g.ids), g.keep_id, list(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes) for g in groups]
+
+
+def _found_both_ways(rows: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """`duplicate_list`'s groups, the library's keys counted in Python, then grouped by SQLite (as when a key holds
+    a NUL byte)."""
+    with migrated_database() as db:
+        if rows:
+            db.write_sync(lambda conn: conn.execute(insert(items), rows))
+        found = db.read_sync(duplicate_list)
+        with patch.object(storage, "_shared_in_blob", return_value=None):
+            grouped = db.read_sync(duplicate_list)
+    return _figures(found), _figures(grouped)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=libraries())
+def test_duplicates_found_in_sql_are_the_plain_grouping_of_every_file(rows: list[dict[str, Any]]) -> None:
+    copies = [
+        Copy(r["id"], r["type"], r["path"], r["size_bytes"], _ids(r["provider_ids"])) for r in rows if _on_disk(r)
+    ]
+    expected = _figures(duplicate_groups(copies))
+    assert _found_both_ways(rows) == (expected, expected)
+
+
+def test_duplicates_whose_ids_only_look_alike_are_not_grouped() -> None:
+    """`tt1`, `1` and `01` are the same number to the SQL's first look, and one type's id is not another's; case
+    and blanks aside, ` TT1` is `tt1`."""
+    rows = [
+        _item(1, "Movie", 5, "/a", '{"imdb": "tt1"}'),
+        _item(2, "Movie", 5, "/b", '{"tmdb": "1"}'),
+        _item(3, "Movie", 5, "/c", '{"tmdb": "01"}'),
+        _item(4, "Episode", 5, "/d", '{"imdb": "tt1"}'),
+        _item(5, "Movie", 7, "/e", '{"IMDB": " TT1"}'),
+    ]
+    expected = [(["i5", "i1"], "i5", ["imdb:tt1"], 2, 12, 5)]
+    assert _found_both_ways(rows) == (expected, expected)
+
+
+def test_duplicates_when_keys_hold_nul_bytes() -> None:
+    """A NUL byte in a path or an id: the blobs do not split back, and SQLite groups the keys instead."""
+    rows = [
+        _item(1, "Movie", 5, "/m/a\0b", '{"imdb": "tt1"}'),
+        _item(2, "Movie", 3, "/M/A\0B", '{"tmdb": "7"}'),
+        _item(3, "Movie", 4, "/c", '{"imdb": "tt1"}'),
+        _item(4, "Movie", 2, "/d", '{"tmdb": "x\\u0000y"}'),
+        _item(5, "Movie", 1, "/e", '{"tmdb": "X\\u0000Y "}'),
+    ]
+    expected = [
+        (["i1", "i3", "i2"], "i1", ["path", "imdb:tt1"], 2, 9, 4),
+        (["i4", "i5"], "i4", ["tmdb:x\0y"], 2, 3, 1),
+    ]
+    assert _found_both_ways(rows) == (expected, expected)
 
 
 # -- stale -----------------------------------------------------------------------------------------------------
