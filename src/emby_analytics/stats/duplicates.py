@@ -11,11 +11,13 @@ listed twice takes its space once, so a group of one file frees nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 PROVIDERS = ("imdb", "tmdb", "tvdb")
 TYPES = ("Movie", "Episode")  # titles compared by provider id
+_PATH = "path\0"  # how path keys begin (provider keys begin with the item's type)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -28,6 +30,24 @@ def normalise_path(path: str | None) -> str | None:
 
 
 PATH_SQL = "nullif(rtrim(lower(replace(i.path, '\\', '/')), '/'), '')"  # `normalise_path`, over `items` named `i`
+
+
+def normalised_paths(joined: bytes) -> list[bytes]:
+    """`normalise_path` of each UTF-8 path in `joined`, the paths separated by NUL bytes, over the whole at once
+    (`bytes.lower()` folds ASCII letters only, as `normalise_path`); b"" where it gives None. A path holding a NUL
+    byte splits in two: callers check how many came back."""
+    paths = joined.replace(b"\\", b"/").lower()
+    found = paths.split(b"\0")
+    if b"/\0" in paths or paths.endswith(b"/"):  # a trailing separator: rare
+        return [path.rstrip(b"/") for path in found]
+    return found
+
+
+def loose_provider_values(joined: bytes) -> list[bytes]:
+    """Each provider id in `joined` (UTF-8, separated by NUL bytes) as `provider_value` compares it and looser:
+    every blank dropped, not only the outer ones. Equal ids stay equal, so the items whose values meet here
+    include every item that shares an id. A value holding a NUL byte splits in two: callers check the count."""
+    return joined.replace(b" ", b"").lower().split(b"\0")
 
 
 def provider_value(value: object) -> str:
@@ -52,75 +72,94 @@ class Group:
     size_bytes: int  # every distinct file once
     reclaimable_bytes: int
     keep_id: str  # the copy with the largest file
-    copies: list[Copy] = field(default_factory=list)
+
+
+def path_key(normalised: str) -> str:
+    """The key of a file's normalised path (`normalise_path`, `PATH_SQL`)."""
+    return _PATH + normalised
+
+
+def provider_keys(item_type: str, provider_ids: dict[str, str]) -> list[str]:
+    """The keys of a title by its provider ids (lower-case keys; `provider_value`), compared within its type:
+    none for the other types."""
+    if item_type not in TYPES:
+        return []
+    values = (provider_value(provider_ids.get(provider) or "") for provider in PROVIDERS)
+    return [f"{item_type}\0{provider}:{value}" for provider, value in zip(PROVIDERS, values, strict=True) if value]
+
+
+def stored_provider_ids(stored: str | None) -> dict[str, str]:
+    """An item's `provider_ids` column as compared: the JSON object's string and whole-number ids, by lower-case
+    key (the last of keys equal but for case wins); anything else, none."""
+    try:
+        value = json.loads(stored or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k).lower(): str(v) for k, v in value.items() if isinstance(v, str | int)}
 
 
 def _keys(copy: Copy) -> list[str]:
-    keys = []
     path = normalise_path(copy.path)
-    if path is not None:
-        keys.append("path\0" + path)
-    if copy.type in TYPES:
-        for provider in PROVIDERS:
-            value = provider_value(copy.provider_ids.get(provider) or "")
-            if value:
-                keys.append(f"{copy.type}\0{provider}:{value}")
-    return keys
+    return ([] if path is None else [path_key(path)]) + provider_keys(copy.type, copy.provider_ids)
 
 
 def duplicate_groups(copies: Iterable[Copy]) -> list[Group]:
     """Groups of two or more items that share a normalised path or a provider id (same type), largest
     reclaimable space first, then most copies, then the kept id."""
-    listed = list(copies)
-    parent = list(range(len(listed)))
+    sizes: dict[str, int] = {}
+    holders: dict[str, list[str]] = {}
+    for copy in copies:
+        sizes[copy.id] = copy.size_bytes
+        for key in _keys(copy):
+            holders.setdefault(key, []).append(copy.id)
+    return shared_groups(sizes, holders)
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    keys = [_keys(copy) for copy in listed]
-    first: dict[str, int] = {}
-    shared: dict[str, int] = {}
-    for index, found_keys in enumerate(keys):
-        for key in found_keys:
-            seen = first.setdefault(key, index)
-            if seen != index:
-                shared[key] = shared.get(key, 1) + 1
-                a, b = root(seen), root(index)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    members: dict[int, list[int]] = {}
-    for index in range(len(listed)):
-        members.setdefault(root(index), []).append(index)
-    groups = [
-        _group([listed[i] for i in found], [keys[i] for i in found], shared)
-        for found in members.values()
-        if len(found) > 1
-    ]
+def shared_groups(sizes: Mapping[str, int], holders: Mapping[str, Iterable[str]]) -> list[Group]:
+    """`duplicate_groups` from the items holding each key (`path_key`, `provider_keys`) and the items' sizes in
+    bytes. A key one item holds ties nothing, so it may be left out: an item whose path no other item shares is
+    its own file, with or without its path key."""
+    tying = {key: unique for key, held in holders.items() if len(unique := list(dict.fromkeys(held))) > 1}
+    parent = {item_id: item_id for held in tying.values() for item_id in held}
+
+    def root(item_id: str) -> str:
+        while (up := parent[item_id]) != item_id:
+            parent[item_id] = item_id = parent[up]
+        return item_id
+
+    for held in tying.values():
+        top = root(held[0])
+        for item_id in held[1:]:
+            other = root(item_id)
+            if other != top:
+                parent[other] = top
+    members: dict[str, list[str]] = {}
+    for item_id in sorted(parent, key=lambda i: (-sizes[i], i)):  # each group's largest first (then by id)
+        members.setdefault(root(item_id), []).append(item_id)
+    keys: dict[str, list[str]] = {}
+    for key, held in tying.items():
+        keys.setdefault(root(held[0]), []).append(key)
+    file_of = {item_id: key for key, held in tying.items() if key.startswith(_PATH) for item_id in held}
+    groups = [_group(ids, keys[top], sizes, file_of) for top, ids in members.items()]
     groups.sort(key=lambda g: (-g.reclaimable_bytes, -len(g.ids), g.keep_id))
     return groups
 
 
-def _group(copies: list[Copy], copy_keys: list[list[str]], shared: dict[str, int]) -> Group:
-    files: dict[str, int] = {}
-    for copy, found in zip(copies, copy_keys, strict=True):
-        path = next((key for key in found if key.startswith("path\0")), "\0" + copy.id)  # no path: its own file
-        files[path] = max(files.get(path, 0), copy.size_bytes)
-    keys = {key for found in copy_keys for key in found if key in shared}
-    matched = (["path"] if any(k.startswith("path\0") for k in keys) else []) + sorted(
-        k.split("\0", 1)[1] for k in keys if not k.startswith("path\0")
-    )
+def _group(ordered: list[str], keys: list[str], sizes: Mapping[str, int], file_of: Mapping[str, str]) -> Group:
+    """One group from its items (the largest first: the one kept), the keys that tie them, their sizes and
+    their shared paths."""
+    files: dict[str, int] = {}  # each file's size: its largest listing's, the first seen
+    for item_id in ordered:
+        files.setdefault(file_of.get(item_id) or "\0" + item_id, sizes[item_id])  # no shared path: its own file
+    provided = sorted(key.split("\0", 1)[1] for key in keys if not key.startswith(_PATH))
     total = sum(files.values())
-    ordered = sorted(copies, key=lambda c: (-c.size_bytes, c.id))
-    keep = ordered[0]  # the largest (of equal sizes, the first by id): listed first
     return Group(
-        ids=[c.id for c in ordered],
-        matched_by=matched,
+        ids=ordered,
+        matched_by=["path", *provided] if len(provided) < len(keys) else provided,
         files=len(files),
         size_bytes=total,
-        reclaimable_bytes=total - max(files.values()),
-        keep_id=keep.id,
-        copies=ordered,
+        reclaimable_bytes=total - sizes[ordered[0]],
+        keep_id=ordered[0],
     )

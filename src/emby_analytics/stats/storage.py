@@ -11,7 +11,8 @@ original's `*_gb` fields.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -19,9 +20,20 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
+from emby_analytics import collector
 from emby_analytics.db.schema import from_micros, library_snapshots, to_micros
 from emby_analytics.quality import quality
-from emby_analytics.stats.duplicates import PATH_SQL, PROVIDERS, TYPES, Copy, duplicate_groups
+from emby_analytics.stats.duplicates import (
+    PATH_SQL,
+    PROVIDERS,
+    TYPES,
+    loose_provider_values,
+    normalised_paths,
+    path_key,
+    provider_keys,
+    shared_groups,
+    stored_provider_ids,
+)
 from emby_analytics.stats.library import VIDEO_TYPES
 from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import MICROS, Rolled, hours, seconds
@@ -120,6 +132,24 @@ def _type_filter(media_type: str | None) -> tuple[str, tuple[Any, ...]]:
 
 
 # -- stale -----------------------------------------------------------------------------------------------------
+# Whether a play description `pi` has a play (begun since ?), through the (item_ref, started_at) index.
+_HAS_PLAY = "EXISTS (SELECT 1 FROM play_rows p WHERE p.item_ref = pi.ref)"
+_HAS_PLAY_SINCE = "EXISTS (SELECT 1 FROM play_rows p WHERE p.item_ref = pi.ref AND p.started_at >= ?)"
+# The descriptions in ref order, so that their `_HAS_PLAY` probes walk the play index forwards, page after page
+# (NOT INDEXED: the covering item-id index would hand them out in item-id order, the probes all over it).
+_BY_REF = "play_items pi NOT INDEXED"
+# Library items `i` never played: those without a description (the item-id index says so), and those whose
+# descriptions have all lost their plays (deleted: the few refs without a play, found in one walk).
+_NEVER_PLAYED = (
+    "(NOT EXISTS (SELECT 1 FROM play_items pi WHERE pi.item_id = i.id) "  # noqa: S608
+    f"OR (i.id IN (SELECT pi.item_id FROM {_BY_REF} WHERE NOT {_HAS_PLAY}) "
+    f"AND NOT EXISTS (SELECT 1 FROM play_items pi WHERE pi.item_id = i.id AND {_HAS_PLAY})))"
+)
+# Library items `i` not played since ?: not among the items played since, collected in one walk (few for a
+# recent window; every item played for a window of years, still one walk).
+_NOT_PLAYED_SINCE = f"i.id NOT IN (SELECT pi.item_id FROM {_BY_REF} WHERE {_HAS_PLAY_SINCE})"  # noqa: S608
+
+
 def stale(
     conn: Connection,
     since: datetime | None,
@@ -131,27 +161,21 @@ def stale(
 ) -> StalePage:
     """Items with no play begun since `since` (None: never played), largest first, a page at a time.
 
-    One pass over the library's files, each checked for a play through the item and play indexes (an item's
-    plays newest first), sorted by size; the page's last plays are then looked up one item at a time."""
+    One statement: the unplayed files are found as a set (`_NEVER_PLAYED`, `_NOT_PLAYED_SINCE`) and kept as
+    (id, size), then counted, summed and their largest taken for the page, whose rows alone are read whole. The
+    page's last plays are then looked up one item at a time."""
     only, only_args = _type_filter(media_type)
-    recent = "" if since is None else " AND p.started_at >= ?"
+    unplayed, since_args = (_NEVER_PLAYED, ()) if since is None else (_NOT_PLAYED_SINCE, (to_micros(since),))
     sql = (
-        f"SELECT {_COLUMNS}, COUNT(*) OVER () AS total, SUM(i.size_bytes) OVER () AS total_size "  # noqa: S608
-        f"FROM items i WHERE {_ON_DISK}{only} AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p "
-        f"ON p.item_ref = pi.ref WHERE pi.item_id = i.id{recent}) ORDER BY i.size_bytes DESC, i.id LIMIT ? OFFSET ?"
+        f"WITH s AS MATERIALIZED (SELECT i.id, i.size_bytes FROM items i WHERE {_ON_DISK}{only} AND {unplayed}) "  # noqa: S608
+        f"SELECT {_COLUMNS}, t.total, t.total_size "
+        "FROM (SELECT COUNT(*) AS total, coalesce(SUM(size_bytes), 0) AS total_size FROM s) t "
+        "LEFT JOIN (SELECT id, size_bytes FROM s ORDER BY size_bytes DESC, id LIMIT ? OFFSET ?) pg ON 1 "
+        "LEFT JOIN items i ON i.id = pg.id ORDER BY pg.size_bytes DESC, pg.id"
     )
-    args = (*only_args, *(() if since is None else (to_micros(since),)), page_size, (page - 1) * page_size)
-    rows = conn.exec_driver_sql(sql, args).all()
-    if rows:
-        total, total_size = rows[0].total, int(rows[0].total_size)
-    else:  # past the last page: count alone
-        counted = conn.exec_driver_sql(
-            f"SELECT COUNT(*), coalesce(SUM(i.size_bytes), 0) FROM items i WHERE {_ON_DISK}{only} "  # noqa: S608
-            f"AND NOT EXISTS (SELECT 1 FROM play_items pi JOIN play_rows p ON p.item_ref = pi.ref "
-            f"WHERE pi.item_id = i.id{recent})",
-            args[:-2],
-        ).one()
-        total, total_size = counted[0], int(counted[1])
+    found = conn.exec_driver_sql(sql, (*only_args, *since_args, page_size, (page - 1) * page_size)).all()
+    rows = [row for row in found if row.id is not None]  # past the last page: the totals alone, on one row
+    total, total_size = found[0].total, int(found[0].total_size)
     last = last_played(conn, [row.id for row in rows]) if since is not None else {}
     listed = [StaleItem(**_stored(row), last_played=last.get(row.id)) for row in rows]
     return StalePage(
@@ -213,22 +237,41 @@ def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: st
 # -- duplicates ------------------------------------------------------------------------------------------------
 _PROVIDERS = "(" + ", ".join(f"'{p}'" for p in PROVIDERS) + ")"
 _TYPES = "(" + ", ".join(f"'{t}'" for t in TYPES) + ")"
-# The items that share a normalised path or a provider id with another (the only ones that can be in a group):
-# found in SQL, so only they are read into Python.
-_DUPLICATE_CANDIDATES = (
-    f"WITH d AS (SELECT i.id, i.type, {PATH_SQL} AS p, i.provider_ids FROM items i WHERE {_ON_DISK}), "  # noqa: S608
-    "shared_paths AS (SELECT p FROM d WHERE p IS NOT NULL GROUP BY p HAVING COUNT(*) > 1), "
-    "ids AS (SELECT d.id, d.type, lower(g.key) AS k, lower(trim(g.value, ' ')) AS v "
-    "FROM d, json_each(d.provider_ids) g "
-    f"WHERE d.type IN {_TYPES} AND d.provider_ids NOT IN ('{{}}', '') AND lower(g.key) IN {_PROVIDERS} "
-    "AND trim(g.value, ' ') != ''), "
-    "shared_ids AS (SELECT type, k, v FROM ids GROUP BY type, k, v HAVING COUNT(*) > 1) "
-    "SELECT id FROM d WHERE p IN (SELECT p FROM shared_paths) "
-    "UNION SELECT ids.id FROM ids JOIN shared_ids ON shared_ids.type = ids.type AND shared_ids.k = ids.k "
-    "AND shared_ids.v = ids.v"
+_PROVIDER_IDS = (  # of the titles compared by provider id
+    f"FROM items i, json_each(i.provider_ids) g WHERE {_ON_DISK} AND i.type IN {_TYPES} "
+    f"AND g.key COLLATE NOCASE IN {_PROVIDERS}"
 )
-_CANDIDATE_ROWS = (
-    f"SELECT {_COLUMNS}, i.path, i.provider_ids FROM items i WHERE i.id IN (SELECT value FROM json_each(?))"  # noqa: S608
+# Every key of the library as one blob, NUL-joined, beside the count of rows and their rowids.
+_PATHS_JOINED = (  # read by `normalised_paths`
+    "SELECT COUNT(*), CAST(group_concat(i.rowid, ' ') AS BLOB), "  # noqa: S608
+    f"CAST(group_concat(coalesce(i.path, ''), char(0)) AS BLOB) FROM items i WHERE {_ON_DISK}"
+)
+_IDS_JOINED = (  # read by `loose_provider_values`
+    "SELECT COUNT(*), CAST(group_concat(i.rowid, ' ') AS BLOB), "
+    f"CAST(group_concat(coalesce(g.value, ''), char(0)) AS BLOB) {_PROVIDER_IDS}"
+)
+# The same items found by SQLite, for a blob that does not split back into a key a row (a NUL byte in a key; in
+# an id, a `\u0000`, which this SQLite's json_each cuts short, others may not). The ids by the number in each
+# alone (`tt0111161`: 111161, blanks and case aside), so that SQLite sorts integers, not texts: equal ids have
+# equal numbers, so among the items whose numbers meet are all that share an id.
+_PATHS_GROUPED = (
+    f"SELECT json_group_array(i.rowid) FROM items i WHERE {_ON_DISK} GROUP BY {PATH_SQL} "  # noqa: S608
+    f"HAVING COUNT(*) > 1 AND {PATH_SQL} IS NOT NULL"
+)
+_IDS_GROUPED = (
+    f"SELECT json_group_array(i.rowid) {_PROVIDER_IDS} "
+    "GROUP BY CAST(ltrim(g.value, ' tT') AS INTEGER) HAVING COUNT(*) > 1"
+)
+# What the items found are, each query one JSON row (SQLAlchemy's row by row fetching took longer than the
+# queries); CROSS JOIN: the rowids drive (SQLite would rather walk the library and look each up among them).
+# Provider ids are read whole and decoded in Python, as `duplicate_groups` compares them.
+_PATH_KEYS = (
+    f"SELECT json_group_array(json_array(i.id, i.size_bytes, {PATH_SQL})) "  # noqa: S608
+    "FROM json_each(?) c CROSS JOIN items i ON i.rowid = c.value"
+)
+_TITLES = (
+    "SELECT json_group_array(json_array(i.id, i.size_bytes, i.type, i.provider_ids)) "
+    "FROM json_each(?) c CROSS JOIN items i ON i.rowid = c.value"
 )
 
 
@@ -245,18 +288,51 @@ class _Found:
 
 
 def duplicate_list(conn: Connection) -> list[_Found]:
-    """Every group of duplicates (`stats.duplicates`), most reclaimable space first: the items that share a key
-    found in SQL, grouped here."""
-    candidates = [row[0] for row in conn.exec_driver_sql(_DUPLICATE_CANDIDATES)]
-    rows = conn.exec_driver_sql(_CANDIDATE_ROWS, (json.dumps(candidates),))
-    copies = [
-        Copy(id=row.id, type=row.type, path=row.path, size_bytes=int(row.size_bytes), provider_ids=_ids(row))
-        for row in rows
-    ]
-    return [
-        _Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
-        for g in duplicate_groups(copies)
-    ]
+    """Every group of duplicates (`stats.duplicates`), most reclaimable space first.
+
+    In two steps. The items that may share a key are found first: the library's paths, and then its provider
+    ids, are read as one blob each and counted in Python (`Counter` hashes them: SQLite would sort 130,000 paths
+    or 200,000 ids, two to three times slower). Then these items' exact keys are read, and grouped."""
+    sizes: dict[str, int] = {}
+    holders: dict[str, list[str]] = {}
+    with collector.paused():  # tens of thousands of lists, dicts and tuples, no cycle among them
+        paths = _shared_in_blob(conn, _PATHS_JOINED, normalised_paths)
+        if paths is None:
+            paths = _shared_grouped(conn, _PATHS_GROUPED)
+        for item_id, size, path in json.loads(conn.exec_driver_sql(_PATH_KEYS, (json.dumps(paths),)).scalar_one()):
+            sizes[item_id] = size
+            holders.setdefault(path_key(path), []).append(item_id)
+        titles = _shared_in_blob(conn, _IDS_JOINED, loose_provider_values)
+        if titles is None:
+            titles = _shared_grouped(conn, _IDS_GROUPED)
+        found = conn.exec_driver_sql(_TITLES, (json.dumps(titles),)).scalar_one()
+        for item_id, size, kind, stored in json.loads(found):
+            sizes[item_id] = size
+            for key in provider_keys(kind, stored_provider_ids(stored)):
+                holders.setdefault(key, []).append(item_id)
+        return [
+            _Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
+            for g in shared_groups(sizes, holders)
+        ]
+
+
+def _shared_in_blob(conn: Connection, joined: str, keys: Callable[[bytes], list[bytes]]) -> list[int] | None:
+    """The rowids of the items whose key (as `keys` reads them from the blob `joined` selects, beside the count
+    of rows and their rowids) another item has too, in order; None when the blob does not split back into a key
+    a row."""
+    count, rowids, blob = conn.exec_driver_sql(joined).one()
+    if not count:
+        return []
+    found = keys(blob)
+    if len(found) != count:
+        return None
+    seen = Counter(found)
+    return sorted({int(rowid) for rowid, key in zip(rowids.split(), found, strict=True) if key and seen[key] > 1})
+
+
+def _shared_grouped(conn: Connection, grouped: str) -> list[int]:
+    """The rowids in the groups (JSON arrays) `grouped` selects, each once, in order."""
+    return sorted({rowid for (ids,) in conn.exec_driver_sql(grouped) for rowid in json.loads(ids)})
 
 
 def duplicates(conn: Connection, found: list[_Found], *, page: int, page_size: int) -> DuplicatePage:
@@ -289,16 +365,6 @@ def duplicates(conn: Connection, found: list[_Found], *, page: int, page_size: i
         page=page,
         page_size=page_size,
     )
-
-
-def _ids(row: Any) -> dict[str, str]:
-    try:
-        value = json.loads(row.provider_ids or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {str(k).lower(): str(v) for k, v in value.items() if isinstance(v, str | int)}
 
 
 # -- growth ----------------------------------------------------------------------------------------------------
