@@ -285,7 +285,7 @@ def fix_list(
             groups[key] = found
     ranked = sorted(groups.items(), key=lambda kv: _rank(*kv))[offset : offset + limit]
     for key, group in ranked:
-        if key in folded.refs and key not in loose:  # a touched group has its users as refs already
+        if not group.user_total:  # an all-time group no unfolded play touched: its users are in the rollup
             group.user_count = len(_users(conn, folded.refs[key]))
     return _fix_page(conn, window, where, ranked, total=total, offset=offset, limit=limit)
 
@@ -525,7 +525,8 @@ def by_client(
     sums = _Clients()
     files: Counter[str | None] = Counter()
     full, full_args = where.sql(window)
-    if _totals_answer(rolled, where):
+    totals = _totals_answer(rolled, where)
+    if totals:
         found = rolled.rows(_TOTAL_CLIENTS, rolled.last)
     else:
         found = rolled.rows(_FOLDED_CLIENTS.format(where=full), *full_args, *full_args)
@@ -547,7 +548,7 @@ def by_client(
             loose_items.add((client, item))
     if loose_items:
         items = json.dumps(sorted({item for _, item in loose_items}))
-        if _totals_answer(rolled, where):
+        if totals:
             known_rows = conn.exec_driver_sql(_TOTAL_CLIENT_ITEMS, (items,))
         else:
             known_rows = conn.exec_driver_sql(_FOLDED_CLIENT_ITEMS.format(where=full), (items, *full_args))
