@@ -54,6 +54,7 @@ from emby_analytics.rollups.job import FoldJob
 from emby_analytics.rollups.snapshots import SnapshotJob
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
+from emby_analytics.stats.library_answers import LibraryAnswersJob
 from emby_analytics.stats.rolled import RollupCache
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
@@ -126,6 +127,7 @@ def build_state(
         HistoryImportJob(history_import, clock),
         rollups,
         SnapshotJob(db, settings.zone, clock),
+        LibraryAnswersJob(db, clock),
     ]
     if settings.compact_interval_days:
         jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))

@@ -77,6 +77,7 @@ async def test_health_reports_database_and_jobs(service: Service) -> None:
         "emby-websocket",
         "rollups",
         "library-snapshot",
+        "library-answers",
         "compaction",
         "backup",
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +19,6 @@ from tests.conftest import migrated_database
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, plays
 from emby_analytics.rollups.fold import ensure_zone, fold
-from emby_analytics.stats import storage
 from emby_analytics.stats.duplicates import Copy, duplicate_groups
 from emby_analytics.stats.storage import duplicate_list, stale
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, TickResult
@@ -118,8 +116,7 @@ def _found_both_ways(rows: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]],
         if rows:
             db.write_sync(lambda conn: conn.execute(insert(items), rows))
         found = db.read_sync(duplicate_list)
-        with patch.object(storage, "_shared_in_blob", return_value=None):
-            grouped = db.read_sync(duplicate_list)
+        grouped = db.read_sync(lambda conn: duplicate_list(conn, in_blobs=False))
     return _figures(found), _figures(grouped)
 
 

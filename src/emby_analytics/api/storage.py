@@ -26,6 +26,7 @@ from emby_analytics.stats.health import (
     without_poster,
     without_provider_ids,
 )
+from emby_analytics.stats.library_answers import duplicates_found
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.rolled import Rolled
 from emby_analytics.stats.storage import (
@@ -33,7 +34,6 @@ from emby_analytics.stats.storage import (
     Growth,
     RoiPage,
     StalePage,
-    duplicate_list,
     duplicates,
     growth,
     roi,
@@ -117,7 +117,7 @@ async def stats_storage_roi(
 )
 async def stats_storage_duplicates(state: State, page: PageParam = 1, page_size: PageSizeParam = 50) -> DuplicatePage:
     def answer(conn: Connection) -> DuplicatePage:
-        return duplicates(conn, cached(conn, "duplicates", duplicate_list), page=page, page_size=page_size)
+        return duplicates(conn, cached(conn, "duplicates", duplicates_found), page=page, page_size=page_size)
 
     return await state.db.read(answer)
 

@@ -804,6 +804,16 @@ library_snapshots = Table(
     Column("by_quality", Text, nullable=False),  # JSON {quality: n}, video items only
 )
 
+# Answers computed from the library alone and kept between restarts (`stats.library_answers`), each beside the
+# library's data version it was computed at: one whose version is no longer the library's is never used.
+library_answers = Table(
+    "library_answers",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),  # zlib-compressed JSON
+)
+
 webhook_receipts = Table(
     "webhook_receipts",
     metadata,

@@ -276,7 +276,7 @@ _TITLES = (
 
 
 @dataclass(frozen=True)
-class _Found:
+class Found:
     """A group as kept between pages (ids and figures only; the page reads its items' rows)."""
 
     ids: tuple[str, ...]
@@ -287,22 +287,24 @@ class _Found:
     reclaimable_bytes: int
 
 
-def duplicate_list(conn: Connection) -> list[_Found]:
+def duplicate_list(conn: Connection, *, in_blobs: bool = True) -> list[Found]:
     """Every group of duplicates (`stats.duplicates`), most reclaimable space first.
 
     In two steps. The items that may share a key are found first: the library's paths, and then its provider
     ids, are read as one blob each and counted in Python (`Counter` hashes them: SQLite would sort 130,000 paths
-    or 200,000 ids, two to three times slower). Then these items' exact keys are read, and grouped."""
+    or 200,000 ids, two to three times slower). Then these items' exact keys are read, and grouped. Not
+    `in_blobs`: SQLite groups the keys, as for a library whose keys do not split back from a blob (the tests
+    compare both ways)."""
     sizes: dict[str, int] = {}
     holders: dict[str, list[str]] = {}
     with collector.paused():  # tens of thousands of lists, dicts and tuples, no cycle among them
-        paths = _shared_in_blob(conn, _PATHS_JOINED, normalised_paths)
+        paths = _shared_in_blob(conn, _PATHS_JOINED, normalised_paths) if in_blobs else None
         if paths is None:
             paths = _shared_grouped(conn, _PATHS_GROUPED)
         for item_id, size, path in json.loads(conn.exec_driver_sql(_PATH_KEYS, (json.dumps(paths),)).scalar_one()):
             sizes[item_id] = size
             holders.setdefault(path_key(path), []).append(item_id)
-        titles = _shared_in_blob(conn, _IDS_JOINED, loose_provider_values)
+        titles = _shared_in_blob(conn, _IDS_JOINED, loose_provider_values) if in_blobs else None
         if titles is None:
             titles = _shared_grouped(conn, _IDS_GROUPED)
         found = conn.exec_driver_sql(_TITLES, (json.dumps(titles),)).scalar_one()
@@ -311,7 +313,7 @@ def duplicate_list(conn: Connection) -> list[_Found]:
             for key in provider_keys(kind, stored_provider_ids(stored)):
                 holders.setdefault(key, []).append(item_id)
         return [
-            _Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
+            Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
             for g in shared_groups(sizes, holders)
         ]
 
@@ -335,7 +337,7 @@ def _shared_grouped(conn: Connection, grouped: str) -> list[int]:
     return sorted({rowid for (ids,) in conn.exec_driver_sql(grouped) for rowid in json.loads(ids)})
 
 
-def duplicates(conn: Connection, found: list[_Found], *, page: int, page_size: int) -> DuplicatePage:
+def duplicates(conn: Connection, found: list[Found], *, page: int, page_size: int) -> DuplicatePage:
     """A page of the groups (`duplicate_list`), each copy with its title and size. File paths are compared but
     not shown (a reader sees titles, not the server's folders)."""
     start = (page - 1) * page_size
