@@ -56,7 +56,7 @@ RESULTS = Path(__file__).parent / "results"
 RUNTIME_VENVS = ROOT / "bench-data"
 TARGET_IDLE_MB = 80.0
 API_KEY = "memory0123456789abcdef0123456789"
-STARTUP_JOBS = ("users", "library-incremental", "history-import", "server-info")
+STARTUP_JOBS = ("users", "library-incremental", "history-import", "server-info", "library-answers")
 # What the eager baseline imports before serving: every module of the service, without test tooling (the
 # simulator and what only tests, benchmarks and the accuracy command use), and Alembic, which start-up loads only
 # when a database needs migrating.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Connection, select
@@ -16,6 +17,7 @@ from emby_analytics.emby import SYNC_ITEM_FIELDS
 from emby_analytics.emby.connection import decode_json
 from emby_analytics.emby.errors import EmbyError
 from emby_analytics.emby.models import ItemsPage
+from emby_analytics.stats.library_cache import library_version
 from emby_analytics.sync.item_rows import item_row
 from emby_analytics.sync.library import SyncAlreadyRunning, SyncProgress
 
@@ -160,6 +162,27 @@ async def test_incremental_sync_fetches_only_changes(service: Service) -> None:
     clock.advance(3600)  # type: ignore[attr-defined]
     quiet = await sync.incremental()
     assert quiet.processed == 0
+
+
+async def test_a_sync_that_finds_nothing_new_leaves_the_library_version_alone(service: Service) -> None:
+    """Every answer read from the library alone is cached under its data version: a sync that rewrote the same
+    rows would have them all computed again after each incremental sync."""
+    world = service.simulator.world
+    clock = service.state.clock
+    sync = service.state.library_sync
+    await sync.full()
+    version = await service.state.db.read(library_version)
+    clock.advance(3600)  # type: ignore[attr-defined]
+    assert (await sync.incremental()).processed == 0
+    assert await service.state.db.read(library_version) == version
+
+    world.libraries[0] = replace(world.libraries[0], name="Films (renamed)")
+    clock.advance(3600)  # type: ignore[attr-defined]
+    await sync.incremental()
+    assert await service.state.db.read(library_version) > version
+    stored = await service.state.db.read(lambda conn: conn.execute(select(libraries)).all())
+    assert {row.name for row in stored} == {library.name for library in world.libraries}
+    assert all(row.removed_at is None for row in stored)
 
 
 async def test_first_incremental_sync_is_a_full_one(service: Service) -> None:

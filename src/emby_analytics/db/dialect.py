@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import sqlite
 
 if TYPE_CHECKING:
@@ -49,11 +49,28 @@ def _upsert_statement(
 
 
 def replace_all(
-    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], now: datetime, *, insert_only: Sequence[str] = ()
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    now: datetime,
+    *,
+    insert_only: Sequence[str] = (),
+    compare: Sequence[str] = (),
 ) -> int:
     """Make `rows` the complete live set: upsert them (clearing `removed_at`) and mark every other live row
-    removed at `now`, never deleting it (its history stays). Returns how many rows were marked removed."""
-    upsert(conn, table, [{**row, "removed_at": None} for row in rows], insert_only=insert_only)
+    removed at `now`, never deleting it (its history stays). Returns how many rows were marked removed.
+
+    With `compare`, a row stored live with the same values in those columns is left as it is: rewriting it would
+    fire the table's triggers for nothing (the library's data version, which every cached library answer is kept
+    under). For small tables: the stored rows are read whole."""
     ids = [row["id"] for row in rows]
+    if compare:
+        stored = {r.id: r for r in conn.execute(select(table.c.id, table.c.removed_at, *(table.c[n] for n in compare)))}
+        rows = [row for row in rows if not _same(stored.get(row["id"]), row, compare)]
+    upsert(conn, table, [{**row, "removed_at": None} for row in rows], insert_only=insert_only)
     stale = update(table).where(table.c.id.not_in(ids), table.c.removed_at.is_(None)).values(removed_at=now)
     return conn.execute(stale).rowcount
+
+
+def _same(stored: Any, row: dict[str, Any], compare: Sequence[str]) -> bool:
+    return stored is not None and stored.removed_at is None and all(stored._mapping[n] == row[n] for n in compare)

@@ -188,7 +188,9 @@ class _Run:
         now = self.sync.clock.now()
         rows = [library_row(folder, now) for folder in folders]
 
-        await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now))
+        # Only what Emby changed is written: a library rewritten as it was would bump the library's data version.
+        changes = ("name", "collection_type", "locations")
+        await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now, compare=changes))
         return sorted(row["id"] for row in rows)
 
     @staticmethod
