@@ -108,6 +108,8 @@ async def test_roi_ranks_watch_hours_per_gb(library: tuple[Service, dict[str, An
     row, watched = expected[0]
     assert top["seconds"] == watched and top["hours_per_gb"] == round(watched / 3600 / (row.size_bytes / 1024**3), 3)
     assert best["total"] == len(known["on_disk"]) and best["order"] == "best"
+    movies = await get(service, "/stats/storage/roi?media_type=Movie&page_size=1")
+    assert movies["total"] == sum(r.type == "Movie" for r in known["on_disk"]) < best["total"]
     worst = await _all_pages(service, "/stats/storage/roi", size=100)
     assert worst[0]["id"] == known["big"][2].id  # unwatched, the largest first
     assert {i["id"] for i in worst[-2:]} == {first.id, second.id}

@@ -35,6 +35,7 @@ from emby_analytics.stats.duplicates import (
     stored_provider_ids,
 )
 from emby_analytics.stats.library import VIDEO_TYPES
+from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import MICROS, Rolled, hours, seconds
 from emby_analytics.stats.trend import FORECAST_MONTHS, MIN_SNAPSHOTS, forecast, least_squares
@@ -127,6 +128,11 @@ def _stored(row: Any) -> dict[str, Any]:
     }
 
 
+def _files(conn: Connection, only: str, only_args: tuple[Any, ...]) -> int:
+    """How many video items have a file (of the type `only` picks)."""
+    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM items i WHERE {_ON_DISK}{only}", only_args).scalar_one())  # noqa: S608
+
+
 def _type_filter(media_type: str | None) -> tuple[str, tuple[Any, ...]]:
     return ("", ()) if media_type is None else (" AND i.type = ?", (media_type,))
 
@@ -198,7 +204,8 @@ def last_played(conn: Connection, ids: Iterable[str]) -> dict[str, datetime]:
 # -- hours per GB ----------------------------------------------------------------------------------------------
 def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: str | None = None) -> RoiPage:
     """Items with a file by all-time watch hours per GiB: the rollup's per-item totals plus the plays not yet
-    folded (given to SQL as one JSON object), sorted in SQL."""
+    folded (given to SQL as one JSON object, looked up by an index SQLite builds on it), sorted in SQL. How many
+    files there are is the library's alone: counted once per library version."""
     loose: dict[str, int] = {}
     for play in rolled.loose():
         row = play.row
@@ -209,21 +216,15 @@ def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: st
     direction = "ASC" if order == "worst" else "DESC"
     size_tie = "DESC" if order == "worst" else "ASC"
     sql = (
-        f"SELECT {_COLUMNS}, {watched} AS micros, COUNT(*) OVER () AS total FROM items i "  # noqa: S608
-        "LEFT JOIN rollup_item_totals r ON r.item_id = i.id AND ? "
-        "LEFT JOIN json_each(?) l ON l.key = i.id "
+        "WITH l AS MATERIALIZED (SELECT key, value FROM json_each(?)) "  # noqa: S608
+        f"SELECT {_COLUMNS}, {watched} AS micros FROM items i "
+        "LEFT JOIN rollup_item_totals r ON r.item_id = i.id AND ? LEFT JOIN l ON l.key = i.id "
         f"WHERE {_ON_DISK}{only} ORDER BY {watched} * 1.0 / i.size_bytes {direction}, i.size_bytes {size_tie}, i.id "
         "LIMIT ? OFFSET ?"
     )
-    args = (rolled.usable, json.dumps(loose), *only_args, page_size, (page - 1) * page_size)
+    args = (json.dumps(loose), rolled.usable, *only_args, page_size, (page - 1) * page_size)
     rows = rolled.conn.exec_driver_sql(sql, args).all()
-    if rows:
-        total = rows[0].total
-    else:
-        total = rolled.conn.exec_driver_sql(
-            f"SELECT COUNT(*) FROM items i WHERE {_ON_DISK}{only}",  # noqa: S608
-            only_args,
-        ).scalar_one()
+    total: int = cached(rolled.conn, ("files", media_type), lambda conn: _files(conn, only, only_args))
     listed = []
     for row in rows:
         micros = int(row.micros)
