@@ -496,12 +496,15 @@ _TOTAL_CLIENTS = (
     "UNION ALL SELECT 'plays', c.client, NULL, t.p, NULL FROM (SELECT client_ref, SUM(plays) AS p "
     "FROM rollup_client_app_days WHERE day <= ? GROUP BY client_ref) t JOIN play_clients c ON c.ref = t.client_ref"
 )
-# The same from the window's folded plays: plays and transcodes per client and reasons, and files per client.
+# The same from the window's folded plays, in one pass over them: plays and transcodes per client and reasons, and
+# files per client (the transcoded plays grouped by item too, then counted).
 _FOLDED_CLIENTS = (
-    f"SELECT CASE WHEN {TRANSCODED} THEN 'transcoded plays' ELSE 'plays' END, c.client, "
-    f"CASE WHEN {TRANSCODED} THEN s.transcode_reasons END AS r, COUNT(*), SUM({WATCH_MICROS}) {_JOINS} "
-    f"WHERE {{where}} AND p.folded = 1 GROUP BY 1, 2, 3 UNION ALL SELECT 'files', c.client, NULL, "
-    f"COUNT(DISTINCT i.item_id), NULL {_JOINS} WHERE {{where}} AND p.folded = 1 AND {TRANSCODED} GROUP BY c.client"
+    f"WITH g AS MATERIALIZED (SELECT c.client AS client, {TRANSCODED} AS x, "  # noqa: S608
+    f"CASE WHEN {TRANSCODED} THEN s.transcode_reasons END AS r, CASE WHEN {TRANSCODED} THEN i.item_id END AS item, "
+    f"COUNT(*) AS n, SUM({WATCH_MICROS}) AS m {_JOINS} WHERE {{where}} AND p.folded = 1 GROUP BY 1, 2, 3, 4) "
+    "SELECT CASE WHEN x THEN 'transcoded plays' ELSE 'plays' END, client, r, SUM(n), SUM(m) FROM g "
+    "GROUP BY x, client, r UNION ALL SELECT 'files', client, NULL, COUNT(DISTINCT item), NULL FROM g WHERE x "
+    "GROUP BY client"
 )
 # Which of some items each client app has transcoded in the window's folded plays, or in the all-time rollup.
 _FOLDED_CLIENT_ITEMS = (
@@ -529,7 +532,7 @@ def by_client(
     if totals:
         found = rolled.rows(_TOTAL_CLIENTS, rolled.last)
     else:
-        found = rolled.rows(_FOLDED_CLIENTS.format(where=full), *full_args, *full_args)
+        found = rolled.rows(_FOLDED_CLIENTS.format(where=full), *full_args)
     for kind, client, reasons_text, count, micros in found:
         if kind == "files":
             files[client] = count
