@@ -165,11 +165,14 @@ _UNFOLDED_TRANSCODES = (
 )
 # The folded plays of a window (or of a user's all time): a page's worth of their best groups, kept until the next
 # fold, and the plays of a few items (the groups unfolded plays touch) by the item index.
+# (The groups are materialized and counted apart: counted by a window function over the grouped rows, SQLite sorted
+# them again, ~0.4 s more for a year at tier L.)
 _FOLDED_PAGE = (
-    f"SELECT i.item_id, c.client, s.transcode_reasons, COUNT(*) AS n, SUM({WATCH_MICROS}) AS t, "
-    f"COUNT(DISTINCT p.user_ref), MAX({_LAST_END}), COUNT(*) OVER () {_JOINS} WHERE {{where}} AND p.folded = 1 "
-    f"AND {TRANSCODED} GROUP BY i.item_id, c.client, s.transcode_reasons "
-    "ORDER BY t DESC, n DESC, i.item_id, c.client, s.transcode_reasons LIMIT ?"
+    f"WITH g AS MATERIALIZED (SELECT i.item_id AS item, c.client AS client, s.transcode_reasons AS r, COUNT(*) AS n, "  # noqa: S608
+    f"SUM({WATCH_MICROS}) AS t, COUNT(DISTINCT p.user_ref) AS u, MAX({_LAST_END}) AS l {_JOINS} WHERE {{where}} "
+    f"AND p.folded = 1 AND {TRANSCODED} GROUP BY i.item_id, c.client, s.transcode_reasons) "
+    "SELECT item, client, r, n, t, u, l, (SELECT COUNT(*) FROM g) FROM g "
+    "ORDER BY t DESC, n DESC, item, client, r LIMIT ?"
 )
 _OF_ITEMS = (
     "FROM json_each(?) w CROSS JOIN play_items i ON i.item_id = w.value CROSS JOIN play_rows p ON p.item_ref = i.ref "
