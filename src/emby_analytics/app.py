@@ -86,7 +86,10 @@ def build_state(
     emby = EmbyClient(
         http, base_url=settings.emby_base_url, api_key=api_key, timeout=settings.emby_timeout_sec, sleep=clock.sleep
     )
-    library_sync = LibrarySync(db, emby, clock, chunk_size=settings.refresh_chunk_size)
+    # The kept library answers are looked at again as soon as a sync ends (the job is made below).
+    library_sync = LibrarySync(
+        db, emby, clock, chunk_size=settings.refresh_chunk_size, on_synced=lambda: library_answers.trigger()
+    )
     user_sync = UserSync(db, emby, clock)
     history_import = HistoryImport(
         db,
@@ -118,6 +121,7 @@ def build_state(
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
+    library_answers = LibraryAnswersJob(db, clock, busy=lambda: library_sync.running)
     jobs: list[Job] = [
         *feed.jobs(),
         server_info,
@@ -127,7 +131,7 @@ def build_state(
         HistoryImportJob(history_import, clock),
         rollups,
         SnapshotJob(db, settings.zone, clock),
-        LibraryAnswersJob(db, clock),
+        library_answers,
     ]
     if settings.compact_interval_days:
         jobs.append(CompactionJob(db, clock, timedelta(days=settings.compact_interval_days)))

@@ -72,6 +72,22 @@ async def test_the_job_keeps_the_duplicates_once_per_library_version() -> None:
         assert job.written == 2 and decode(_kept(db)[1]) == changed  # type: ignore[index]
 
 
+async def test_the_job_waits_while_a_sync_runs_and_looks_when_one_ends(tmp_path: Path, simulator: Simulator) -> None:
+    with migrated_database() as db:
+        _library(db)
+        busy = LibraryAnswersJob(db, ManualClock(NOW), busy=lambda: True)
+        await busy.run_once()
+        assert busy.written == 0 and _kept(db) is None
+
+    clock = ManualClock(NOW)
+    simulator.world.clock = clock
+    async with running_service(make_settings(tmp_path), simulator, clock) as service:
+        job = service.state.scheduler.jobs["library-answers"]
+        assert not job.triggered
+        await service.state.library_sync.full()
+        assert job.triggered  # its next run starts now, not in a minute
+
+
 async def test_an_answer_kept_at_the_current_version_is_read_not_computed() -> None:
     with migrated_database() as db:
         _library(db)

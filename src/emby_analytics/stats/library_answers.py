@@ -1,17 +1,19 @@
 """Library answers kept in the database (`library_answers`), so the first request after a restart does not wait for
 them: today the duplicates (`stats.storage.duplicate_list`), which reads every path and provider id of the library.
 
-The `library-answers` job looks every minute; when the library's data version has moved past the kept answer's, it
-computes the answer on a reader connection and writes it with the version it read before computing. A library
-write in between leaves the kept answer behind the library, so it is not used and the job computes it again: a
-reader never gets an answer older than the library it reads. Until the job has run, a request computes the answer
-itself (as it would without this table).
+The `library-answers` job looks when a library sync ends, and every minute (for other writers: an item looked up
+by id); when the library's data version has moved past the kept answer's, it computes the answer on a reader
+connection and writes it with the version it read before computing. A library write in between leaves the kept
+answer behind the library, so it is not used and the job computes it again: a reader never gets an answer older
+than the library it reads. Until the job has run, a request computes the answer itself (as it would without this
+table). While a sync runs the job waits: the library is still changing.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -61,17 +63,23 @@ def computed(conn: Connection) -> tuple[int, bytes] | None:
 
 
 class LibraryAnswersJob(Job):
-    """Every minute: the kept library answers computed again if the library changed since."""
+    """Every minute, and when a library sync ends (`trigger`): the kept library answers computed again if the
+    library changed since. Not while `busy` (a library sync running: the library is still changing)."""
 
     name = "library-answers"
     releases_memory = True  # tens of thousands of paths and ids read for a moment
 
-    def __init__(self, db: Database, clock: Clock, interval_sec: float = 60.0) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, busy: Callable[[], bool] = lambda: False, interval_sec: float = 60.0
+    ) -> None:
         super().__init__(interval_sec, clock)
         self.db = db
+        self.busy = busy
         self.written = 0  # answers written since start-up
 
     async def run_once(self) -> None:
+        if self.busy():
+            return
         # Computed on a reader connection; the writer, which records plays, is held for one row.
         found = await self.db.read(computed)
         if found is not None:

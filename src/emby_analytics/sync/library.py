@@ -74,6 +74,7 @@ class LibrarySync:
         *,
         chunk_size: int,
         concurrency: int = MAX_CONCURRENCY,
+        on_synced: Callable[[], None] | None = None,
     ) -> None:
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency must be between 1 and {MAX_CONCURRENCY}")
@@ -82,6 +83,7 @@ class LibrarySync:
         self.clock = clock
         self.chunk_size = chunk_size
         self.concurrency = concurrency
+        self.on_synced = on_synced  # called after each sync that finished (what reads the library may look again)
         self._lock = asyncio.Lock()
 
     @property
@@ -91,7 +93,7 @@ class LibrarySync:
     async def full(self, on_progress: ProgressCallback | None = None, *, wait: bool = False) -> SyncResult:
         """Sync everything. With `wait`, queue behind a running sync instead of raising SyncAlreadyRunning."""
         async with self._lock if wait else self._exclusive():
-            return await _FullRun(self, on_progress).run()
+            return self._synced(await _FullRun(self, on_progress).run())
 
     async def incremental(self, on_progress: ProgressCallback | None = None) -> SyncResult:
         """Sync items saved since the last watermark.
@@ -102,8 +104,13 @@ class LibrarySync:
         async with self._exclusive():
             watermark, full_pending = await self.db.read(_incremental_start)
             if watermark is None or full_pending:
-                return await _FullRun(self, on_progress).run()
-            return await _IncrementalRun(self, watermark, on_progress).run()
+                return self._synced(await _FullRun(self, on_progress).run())
+            return self._synced(await _IncrementalRun(self, watermark, on_progress).run())
+
+    def _synced(self, result: SyncResult) -> SyncResult:
+        if self.on_synced is not None:
+            self.on_synced()
+        return result
 
     def _exclusive(self) -> asyncio.Lock:
         if self._lock.locked():
