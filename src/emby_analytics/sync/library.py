@@ -93,7 +93,8 @@ class LibrarySync:
     async def full(self, on_progress: ProgressCallback | None = None, *, wait: bool = False) -> SyncResult:
         """Sync everything. With `wait`, queue behind a running sync instead of raising SyncAlreadyRunning."""
         async with self._lock if wait else self._exclusive():
-            return self._synced(await _FullRun(self, on_progress).run())
+            result = await _FullRun(self, on_progress).run()
+        return self._synced(result)
 
     async def incremental(self, on_progress: ProgressCallback | None = None) -> SyncResult:
         """Sync items saved since the last watermark.
@@ -104,10 +105,13 @@ class LibrarySync:
         async with self._exclusive():
             watermark, full_pending = await self.db.read(_incremental_start)
             if watermark is None or full_pending:
-                return self._synced(await _FullRun(self, on_progress).run())
-            return self._synced(await _IncrementalRun(self, watermark, on_progress).run())
+                result = await _FullRun(self, on_progress).run()
+            else:
+                result = await _IncrementalRun(self, watermark, on_progress).run()
+        return self._synced(result)
 
     def _synced(self, result: SyncResult) -> SyncResult:
+        """Tell `on_synced` (once the sync is no longer running)."""
         if self.on_synced is not None:
             self.on_synced()
         return result
