@@ -59,7 +59,9 @@ def computed(conn: Connection) -> tuple[int, bytes] | None:
     version = library_version(conn)  # before the answer: a write after it leaves the answer behind, never ahead
     if kept_version(conn, DUPLICATES) == version:
         return None
-    return version, encode(duplicate_list(conn))
+    # SQLite groups the keys here: ~0.15 s slower than counting them in Python, but without the hundreds of thousands
+    # of short-lived objects that leave a busy service's heap grown by ~35 MB at 150,000 items.
+    return version, encode(duplicate_list(conn, in_blobs=False))
 
 
 class LibraryAnswersJob(Job):
