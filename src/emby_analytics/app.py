@@ -86,10 +86,7 @@ def build_state(
     emby = EmbyClient(
         http, base_url=settings.emby_base_url, api_key=api_key, timeout=settings.emby_timeout_sec, sleep=clock.sleep
     )
-    # The kept library answers are looked at again as soon as a sync ends (the job is made below).
-    library_sync = LibrarySync(
-        db, emby, clock, chunk_size=settings.refresh_chunk_size, on_synced=lambda: library_answers.trigger()
-    )
+    library_sync = LibrarySync(db, emby, clock, chunk_size=settings.refresh_chunk_size)
     user_sync = UserSync(db, emby, clock)
     history_import = HistoryImport(
         db,
@@ -122,6 +119,7 @@ def build_state(
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
     library_answers = LibraryAnswersJob(db, clock, busy=lambda: library_sync.running)
+    library_sync.on_synced = library_answers.trigger  # the kept answers are looked at again as soon as a sync ends
     jobs: list[Job] = [
         *feed.jobs(),
         server_info,

@@ -18,9 +18,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, func, select, text
 
 from emby_analytics.db import migrate
-from emby_analytics.db.dialect import upsert
+from emby_analytics.db.dialect import replace_all, upsert
 from emby_analytics.db.engine import Database, StorageError, plain
-from emby_analytics.db.schema import metadata, users
+from emby_analytics.db.schema import libraries, metadata, users
+from emby_analytics.stats.library_cache import library_version
 
 
 @pytest.fixture
@@ -195,6 +196,40 @@ async def test_upserts_of_other_columns_update_only_those(db: Database) -> None:
     await db.write(lambda conn: upsert(conn, users, [_user("d" * 32, "Dana R.", later)]))
     row = await db.read(lambda conn: conn.execute(select(users)).one())
     assert (row.name, row.is_admin, row.first_seen_at, row.updated_at) == ("Dana R.", True, later, later)
+
+
+async def test_replace_all_rewrites_only_the_rows_that_changed(migrated: Database) -> None:
+    """With `compare`, a live row with the same values is left alone (its triggers do not fire: the library's
+    data version stays); a changed, returning or new row is written; one no longer listed is marked removed."""
+    day = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def library(library_id: str, name: str, at: datetime) -> dict[str, Any]:
+        return {"id": library_id, "name": name, "collection_type": "movies", "locations": "[]", "updated_at": at}
+
+    def replace(rows: list[dict[str, Any]], at: datetime) -> int:
+        compare = ("name", "collection_type", "locations")
+        return migrated.write_sync(lambda conn: replace_all(conn, libraries, rows, at, compare=compare))
+
+    def stored() -> dict[str, Any]:
+        return {row.id: row for row in migrated.read_sync(lambda conn: conn.execute(select(libraries)).all())}
+
+    replace([library("a", "Films", day), library("b", "Shows", day)], day)
+    version = migrated.read_sync(library_version)
+    later = day + timedelta(days=1)
+    assert replace([library("a", "Films", later), library("b", "Shows", later)], later) == 0
+    assert migrated.read_sync(library_version) == version  # nothing changed: nothing written
+    assert {row.updated_at for row in stored().values()} == {day}
+
+    assert replace([library("a", "Films", later)], later) == 1  # b is gone: marked removed, kept
+    assert stored()["b"].removed_at == later
+    again = later + timedelta(days=1)
+    assert (
+        replace([library("a", "Movies", again), library("b", "Shows", again), library("c", "Music", again)], again) == 0
+    )
+    rows = stored()
+    assert (rows["a"].name, rows["a"].updated_at) == ("Movies", again)  # changed
+    assert (rows["b"].removed_at, rows["b"].updated_at) == (None, again)  # back, as it was: written all the same
+    assert rows["c"].name == "Music" and migrated.read_sync(library_version) > version
 
 
 async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:

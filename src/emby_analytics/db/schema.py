@@ -166,7 +166,7 @@ libraries = Table(
     Column("name", String(512), nullable=False),
     Column("collection_type", String(64)),
     Column("locations", Text, nullable=False, default="[]"),  # JSON array of paths
-    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),  # when a sync last found it changed
     Column("removed_at", UTCDateTime()),
 )
 
@@ -825,7 +825,7 @@ webhook_receipts = Table(
 
 # The library's data version: every write to `items` or `libraries` bumps it, by trigger, so every writer (full and
 # incremental syncs, the item lookup, another process) is counted by one owner. Answers that read only the library
-# are cached under it (`stats.library`).
+# are cached under it (`stats.library_cache`; kept in `library_answers` by `stats.library_answers`).
 data_versions = Table(
     "data_versions",
     metadata,

@@ -3,10 +3,10 @@ them: today the duplicates (`stats.storage.duplicate_list`), which reads every p
 
 The `library-answers` job looks when a library sync ends, and every minute (for other writers: an item looked up
 by id); when the library's data version has moved past the kept answer's, it computes the answer on a reader
-connection and writes it with the version it read before computing. A library write in between leaves the kept
-answer behind the library, so it is not used and the job computes it again: a reader never gets an answer older
-than the library it reads. Until the job has run, a request computes the answer itself (as it would without this
-table). While a sync runs the job waits: the library is still changing.
+connection (the version and the answer from one snapshot) and writes both. A library write between that read and
+the write leaves the kept version behind the library's, so the answer is not used and the job computes it again:
+a reader never gets an answer older than the library it reads. Until the job has run, a request computes the
+answer itself (as it would without this table). While a sync runs the job waits: the library is still changing.
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ from emby_analytics.clock import Clock
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import library_answers
-from emby_analytics.scheduler import Job
+from emby_analytics.scheduler import Job, release_memory
 from emby_analytics.stats.library_cache import library_version
 from emby_analytics.stats.storage import Found, duplicate_list
 
-DUPLICATES = "duplicates"
+# The name carries the answer's form: bump it when `Found` or the rules of `stats.duplicates` change, so that an
+# answer kept by an older release is computed again, not decoded wrongly or served by the old rules.
+DUPLICATES = "duplicates/1"
 
 
 def encode(found: list[Found]) -> bytes:
@@ -56,7 +58,7 @@ def duplicates_found(conn: Connection) -> list[Found]:
 
 def computed(conn: Connection) -> tuple[int, bytes] | None:
     """The duplicates as the library stands, with its version; None when the kept answer is already current."""
-    version = library_version(conn)  # before the answer: a write after it leaves the answer behind, never ahead
+    version = library_version(conn)
     if kept_version(conn, DUPLICATES) == version:
         return None
     # SQLite groups the keys here: ~0.15 s slower than counting them in Python, but without the hundreds of thousands
@@ -69,7 +71,6 @@ class LibraryAnswersJob(Job):
     library changed since. Not while `busy` (a library sync running: the library is still changing)."""
 
     name = "library-answers"
-    releases_memory = True  # tens of thousands of paths and ids read for a moment
 
     def __init__(
         self, db: Database, clock: Clock, *, busy: Callable[[], bool] = lambda: False, interval_sec: float = 60.0
@@ -87,5 +88,7 @@ class LibraryAnswersJob(Job):
         if found is not None:
             version, body = found
             row = {"name": DUPLICATES, "version": version, "body": body}
+            # One job writes (runs never overlap), so the row is always the latest computed.
             await self.db.write(lambda conn: upsert(conn, library_answers, [row], key=("name",)))
             self.written += 1
+            release_memory()  # tens of thousands of paths and ids were read for a moment

@@ -2,8 +2,8 @@
 on every write to items or libraries): exact, recomputed only after a library write.
 
 The cache lives on each reader connection (a handful), so it needs no lock: a connection serves one request at a
-time. The version is read before the answer, so a write in between makes the answer newer than its version and
-it is simply computed again next time, never stale.
+time. The version and the answer are read in one read transaction (one snapshot of the database), so an answer is
+exactly that version's.
 """
 
 from __future__ import annotations

@@ -157,7 +157,7 @@ _NOT_PLAYED_SINCE = f"i.id NOT IN (SELECT pi.item_id FROM {_BY_REF} WHERE {_HAS_
 # The same for a recent window, from its plays by time (a few thousand in a week at tier L: 15 ms, where the walk
 # over every description takes 50-130 ms; past a month or so the walk is the quicker). SQLite would rather scan
 # the item index whole.
-RECENT_DAYS = 31
+_RECENT_DAYS = 31
 _NOT_PLAYED_RECENTLY = (
     "i.id NOT IN (SELECT pi.item_id FROM (SELECT DISTINCT p.item_ref AS ref FROM play_rows p "
     "INDEXED BY ix_play_rows_started_at WHERE p.started_at >= ?) x JOIN play_items pi ON pi.ref = x.ref)"
@@ -175,12 +175,13 @@ def stale(
 ) -> StalePage:
     """Items with no play begun since `since` (None: never played), largest first, a page at a time.
 
-    One statement: the unplayed files are found as a set (`_NEVER_PLAYED`, `_NOT_PLAYED_SINCE`) and kept as
+    One statement: the unplayed files are found as a set (`_NEVER_PLAYED`, `_NOT_PLAYED_SINCE`, for `days` up to
+    a month `_NOT_PLAYED_RECENTLY`) and kept as
     (id, size), then counted, summed and their largest taken for the page, whose rows alone are read whole. The
     page's last plays are then looked up one item at a time."""
     only, only_args = _type_filter(media_type)
     unplayed, since_args = (_NEVER_PLAYED, ()) if since is None else (_NOT_PLAYED_SINCE, (to_micros(since),))
-    if days is not None and days <= RECENT_DAYS:
+    if since is not None and days is not None and days <= _RECENT_DAYS:
         unplayed = _NOT_PLAYED_RECENTLY
     sql = (
         f"WITH s AS MATERIALIZED (SELECT i.id, i.size_bytes FROM items i WHERE {_ON_DISK}{only} AND {unplayed}) "  # noqa: S608

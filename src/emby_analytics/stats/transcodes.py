@@ -502,7 +502,7 @@ _TOTAL_CLIENTS = (
 # The same from the window's folded plays, in one pass over them: plays and transcodes per client and reasons, and
 # files per client (the transcoded plays grouped by item too, then counted).
 _FOLDED_CLIENTS = (
-    f"WITH g AS MATERIALIZED (SELECT c.client AS client, {TRANSCODED} AS x, "  # noqa: S608
+    f"WITH g AS MATERIALIZED (SELECT c.client AS client, coalesce({TRANSCODED}, 0) AS x, "  # noqa: S608
     f"CASE WHEN {TRANSCODED} THEN s.transcode_reasons END AS r, CASE WHEN {TRANSCODED} THEN i.item_id END AS item, "
     f"COUNT(*) AS n, SUM({WATCH_MICROS}) AS m {_JOINS} WHERE {{where}} AND p.folded = 1 GROUP BY 1, 2, 3, 4) "
     "SELECT CASE WHEN x THEN 'transcoded plays' ELSE 'plays' END, client, r, SUM(n), SUM(m) FROM g "

@@ -200,7 +200,7 @@ class _Run:
         rows = [library_row(folder, now) for folder in folders]
 
         # Only what Emby changed is written: a library rewritten as it was would bump the library's data version.
-        changes = ("name", "collection_type", "locations")
+        changes = [column for column in rows[0] if column not in ("id", "updated_at")]
         await self.sync.db.write(lambda conn: replace_all(conn, libraries, rows, now, compare=changes))
         return sorted(row["id"] for row in rows)
 

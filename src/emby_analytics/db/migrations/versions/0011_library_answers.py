@@ -1,8 +1,8 @@
 """answers computed from the library, kept between restarts
 
 `/stats/storage/duplicates` reads every path and provider id of the library (~0.5 s at 150,000 items): a job now
-computes it after each library write and keeps it here beside the library's data version, so the first request
-after a restart reads it instead. A new, empty table, nothing to backfill (the job fills it).
+computes it when a library sync ends (and looks every minute) and keeps it here beside the library's data version,
+so the first request after a restart reads it instead. A new, empty table, nothing to backfill (the job fills it).
 
 Revision ID: 0011
 Revises: 0010
