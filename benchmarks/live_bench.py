@@ -76,6 +76,26 @@ def _admin_json(base: str, path: str) -> Any:
         return json.loads(answer.read())
 
 
+STARTUP_JOBS = ("users", "library-incremental", "history-import", "library-answers")
+
+
+SETTLE_SEC = 60.0
+
+
+async def _settled(base: str) -> None:
+    """Until the service has polled Emby once and its start-up jobs have run (a loaded machine takes longer than any
+    fixed wait, and the views are measured from the polls on). Async: the simulated Emby shares this loop."""
+    deadline = time.monotonic() + SETTLE_SEC
+    while time.monotonic() < deadline:
+        health = _admin_json(base, "/health")
+        jobs = {job["name"]: job for job in health["jobs"]}
+        starting = [name for name in STARTUP_JOBS if name in jobs and (jobs[name]["runs"] < 1 or jobs[name]["running"])]
+        if health["poller"]["last_success"] and not starting:
+            return
+        await asyncio.sleep(0.25)
+    raise SystemExit(f"the service did not settle within {SETTLE_SEC:.0f} s")
+
+
 @contextmanager
 def serving(emby_url: str, work: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     with closing(bind(HOST, 0)) as sock:
@@ -222,7 +242,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     ):
         base = f"http://{HOST}:{port}"
         session_id = _viewer(sim)
-        await asyncio.sleep(3.0)
+        await _settled(base)
         rss_start = _rss_mb(proc.pid)
 
         async def nobody(_d: Delivery, _s: asyncio.Event) -> list[asyncio.Task[None]]:
