@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.stats_bench import cpu_seconds
+from benchmarks.stats_bench import cpu_seconds, starting
 from emby_analytics.serving import bind
 from emby_analytics.simulator.playback import Device, Play, PlaybackScript
 from emby_analytics.simulator.server import Simulator
@@ -76,9 +76,6 @@ def _admin_json(base: str, path: str) -> Any:
         return json.loads(answer.read())
 
 
-STARTUP_JOBS = ("users", "library-incremental", "history-import", "library-answers")
-
-
 SETTLE_SEC = 60.0
 
 
@@ -88,9 +85,7 @@ async def _settled(base: str) -> None:
     deadline = time.monotonic() + SETTLE_SEC
     while time.monotonic() < deadline:
         health = _admin_json(base, "/health")
-        jobs = {job["name"]: job for job in health["jobs"]}
-        starting = [name for name in STARTUP_JOBS if name in jobs and (jobs[name]["runs"] < 1 or jobs[name]["running"])]
-        if health["poller"]["last_success"] and not starting:
+        if health["poller"]["last_success"] and not starting(health):
             return
         await asyncio.sleep(0.25)
     raise SystemExit(f"the service did not settle within {SETTLE_SEC:.0f} s")

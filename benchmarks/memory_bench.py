@@ -51,12 +51,13 @@ from typing import IO, Any
 
 import httpx
 
+from benchmarks.stats_bench import starting
+
 ROOT = Path(__file__).parent.parent
 RESULTS = Path(__file__).parent / "results"
 RUNTIME_VENVS = ROOT / "bench-data"
 TARGET_IDLE_MB = 80.0
 API_KEY = "memory0123456789abcdef0123456789"
-STARTUP_JOBS = ("users", "library-incremental", "history-import", "server-info", "library-answers")
 # What the eager baseline imports before serving: every module of the service, without test tooling (the
 # simulator and what only tests, benchmarks and the accuracy command use), and Alembic, which start-up loads only
 # when a database needs migrating.
@@ -222,10 +223,10 @@ def _settle(process: subprocess.Popen[Any], url: str, timeout: float) -> None:
             if process.poll() is not None:
                 raise SystemExit(f"the server exited with {process.returncode} (see its log)")
             try:
-                jobs = {job["name"]: job for job in client.get("/health").json().get("jobs", [])}
+                health = client.get("/health").json()
             except httpx.TransportError:
-                jobs = {}
-            if jobs and not [n for n in STARTUP_JOBS if n in jobs and (jobs[n]["runs"] < 1 or jobs[n]["running"])]:
+                health = {}
+            if health.get("jobs") and not starting(health):
                 return
             time.sleep(0.1)
     raise SystemExit(f"the server's start-up jobs did not settle within {timeout:.0f} s")
