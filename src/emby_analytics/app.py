@@ -55,7 +55,10 @@ from emby_analytics.rollups.snapshots import SnapshotJob
 from emby_analytics.scheduler import Job, Scheduler
 from emby_analytics.state import AppState
 from emby_analytics.stats.library_answers import LibraryAnswersJob
+from emby_analytics.stats.movies import MOVIE_SHELF
 from emby_analytics.stats.rolled import RollupCache
+from emby_analytics.stats.series import SERIES_SHELF
+from emby_analytics.stats.storage_duplicates import DUPLICATES
 from emby_analytics.sync.history import HistoryImport, HistoryImportJob
 from emby_analytics.sync.jobs import FullSyncJob, IncrementalSyncJob, UserSyncJob
 from emby_analytics.sync.library import LibrarySync
@@ -118,7 +121,8 @@ def build_state(
     incremental = IncrementalSyncJob(library_sync, settings.refresh_interval, clock)
     rollups = FoldJob(db, settings.zone, clock)
     server_info = ServerInfoJob(emby, clock)
-    library_answers = LibraryAnswersJob(db, clock, busy=lambda: library_sync.running)
+    kept = (DUPLICATES, MOVIE_SHELF, SERIES_SHELF)
+    library_answers = LibraryAnswersJob(db, clock, settings.zone, kept, busy=lambda: library_sync.running)
     library_sync.on_synced = library_answers.trigger  # the kept answers are looked at again as soon as a sync ends
     jobs: list[Job] = [
         *feed.jobs(),

@@ -20,7 +20,7 @@ import pytest
 from benchmarks import naive_facts, naive_stats, naive_storage, naive_transcodes, stats_bench, storage_bench, tiers
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import decode_id, to_micros
-from emby_analytics.stats import facts, genres, health, library, storage, transcodes
+from emby_analytics.stats import facts, genres, health, library, storage, storage_duplicates, transcodes
 from emby_analytics.stats.window import Window
 
 END = date(2026, 1, 15)
@@ -215,7 +215,7 @@ def test_naive_storage_reports_agree_with_ours(tiny: tiers.BuiltTier, tmp_path: 
         never = db.read_sync(lambda conn: storage.stale(conn, None, days=None, page=1, page_size=50))
         posters = db.read_sync(lambda conn: health.without_poster(conn, page=1, page_size=50))
         unnamed = db.read_sync(lambda conn: health.without_provider_ids(conn, page=1, page_size=50))
-        found = db.read_sync(storage.duplicate_list)
+        found = db.read_sync(storage_duplicates.duplicate_list)
     finally:
         db.close()
     listed, (counted,) = _naive(copy, naive_storage.stale({}, {}))

@@ -7,16 +7,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
 from emby_analytics.stats.duplicates import (
     Copy,
     duplicate_groups,
-    loose_provider_values,
     normalise_path,
-    normalised_paths,
-    provider_value,
 )
 from emby_analytics.stats.outliers import Runtime, judge, others_median, outliers
 from emby_analytics.stats.trend import add_months, forecast, least_squares
@@ -143,22 +139,6 @@ def test_normalise_path(path: str | None, normalised: str | None) -> None:
 
 # Texts near the edges: separators of both kinds, trailing ones, blanks, case, letters beyond ASCII, a NUL.
 texts = st.text(alphabet=st.sampled_from(["/", "\\", " ", "a", "A", "t", "T", "1", "é", "É", "💀", "\0"]), max_size=8)
-
-
-@given(paths=st.lists(texts, max_size=6))
-def test_a_blob_of_paths_normalises_as_each_path(paths: list[str]) -> None:
-    found = normalised_paths(b"\0".join(path.encode() for path in paths))
-    if any("\0" in path for path in paths):
-        assert len(found) > len(paths) or not paths  # split where the NUL is: the caller sees the count is off
-    else:
-        assert found == [(normalise_path(path) or "").encode() for path in paths] or not paths
-
-
-@given(a=texts, b=texts)
-def test_ids_equal_as_compared_are_equal_loosely(a: str, b: str) -> None:
-    loose_a, loose_b = (loose_provider_values(value.encode()) for value in (a, b))
-    if provider_value(a) == provider_value(b):
-        assert loose_a == loose_b
 
 
 def _copy(item_id: str, size: int, path: str | None = None, item_type: str = "Movie", **ids: str) -> Copy:

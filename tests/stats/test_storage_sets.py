@@ -20,7 +20,8 @@ from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, plays
 from emby_analytics.rollups.fold import ensure_zone, fold
 from emby_analytics.stats.duplicates import Copy, duplicate_groups
-from emby_analytics.stats.storage import duplicate_list, stale
+from emby_analytics.stats.storage import stale
+from emby_analytics.stats.storage_duplicates import duplicate_list
 from emby_analytics.tracking.model import TICKS_PER_SECOND, Play, PlayContext, Segment, TickResult
 from emby_analytics.tracking.store import PlayWriter
 
@@ -54,7 +55,7 @@ def _on_disk(row: dict[str, Any]) -> bool:
 
 
 # -- duplicates ------------------------------------------------------------------------------------------------
-# NUL bytes too: the SQL's blobs are NUL-joined (see `storage._PATHS_JOINED`), so such a library takes the other way.
+# NUL bytes too, which SQLite's json_each cuts short in an id.
 _PATHS = [
     None,
     "",
@@ -109,15 +110,11 @@ def _figures(groups: list[Any]) -> list[tuple[Any, ...]]:
     return [(list(g.ids), g.keep_id, list(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes) for g in groups]
 
 
-def _found_both_ways(rows: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """`duplicate_list`'s groups, the library's keys counted in Python, then grouped by SQLite (as when a key holds
-    a NUL byte)."""
+def _found(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     with migrated_database() as db:
         if rows:
             db.write_sync(lambda conn: conn.execute(insert(items), rows))
-        found = db.read_sync(duplicate_list)
-        grouped = db.read_sync(lambda conn: duplicate_list(conn, in_blobs=False))
-    return _figures(found), _figures(grouped)
+        return _figures(db.read_sync(duplicate_list))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,7 +124,7 @@ def test_duplicates_found_in_sql_are_the_plain_grouping_of_every_file(rows: list
         Copy(r["id"], r["type"], r["path"], r["size_bytes"], _ids(r["provider_ids"])) for r in rows if _on_disk(r)
     ]
     expected = _figures(duplicate_groups(copies))
-    assert _found_both_ways(rows) == (expected, expected)
+    assert _found(rows) == expected
 
 
 def test_duplicates_whose_ids_only_look_alike_are_not_grouped() -> None:
@@ -141,7 +138,7 @@ def test_duplicates_whose_ids_only_look_alike_are_not_grouped() -> None:
         _item(5, "Movie", 7, "/e", '{"IMDB": " TT1"}'),
     ]
     expected = [(["i5", "i1"], "i5", ["imdb:tt1"], 2, 12, 5)]
-    assert _found_both_ways(rows) == (expected, expected)
+    assert _found(rows) == expected
 
 
 def test_duplicates_when_keys_hold_nul_bytes() -> None:
@@ -157,7 +154,7 @@ def test_duplicates_when_keys_hold_nul_bytes() -> None:
         (["i1", "i3", "i2"], "i1", ["path", "imdb:tt1"], 2, 9, 4),
         (["i4", "i5"], "i4", ["tmdb:x\0y"], 2, 3, 1),
     ]
-    assert _found_both_ways(rows) == (expected, expected)
+    assert _found(rows) == expected
 
 
 # -- stale -----------------------------------------------------------------------------------------------------

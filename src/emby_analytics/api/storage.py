@@ -26,19 +26,10 @@ from emby_analytics.stats.health import (
     without_poster,
     without_provider_ids,
 )
-from emby_analytics.stats.library_answers import duplicates_found
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.rolled import Rolled
-from emby_analytics.stats.storage import (
-    DuplicatePage,
-    Growth,
-    RoiPage,
-    StalePage,
-    duplicates,
-    growth,
-    roi,
-    stale,
-)
+from emby_analytics.stats.storage import Growth, RoiPage, StalePage, growth, roi, stale
+from emby_analytics.stats.storage_duplicates import DuplicatePage, duplicates, duplicates_found
 from emby_analytics.stats.window import MAX_DAYS, resolve
 
 router = APIRouter(tags=["storage"])

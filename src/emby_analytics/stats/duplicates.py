@@ -32,24 +32,6 @@ def normalise_path(path: str | None) -> str | None:
 PATH_SQL = "nullif(rtrim(lower(replace(i.path, '\\', '/')), '/'), '')"  # `normalise_path`, over `items` named `i`
 
 
-def normalised_paths(joined: bytes) -> list[bytes]:
-    """`normalise_path` of each UTF-8 path in `joined`, the paths separated by NUL bytes, over the whole at once
-    (`bytes.lower()` folds ASCII letters only, as `normalise_path`); b"" where it gives None. A path holding a NUL
-    byte splits in two: callers check how many came back."""
-    paths = joined.replace(b"\\", b"/").lower()
-    found = paths.split(b"\0")
-    if b"/\0" in paths or paths.endswith(b"/"):  # a trailing separator: rare
-        return [path.rstrip(b"/") for path in found]
-    return found
-
-
-def loose_provider_values(joined: bytes) -> list[bytes]:
-    """Each provider id in `joined` (UTF-8, separated by NUL bytes) as `provider_value` compares it and looser:
-    every blank dropped, not only the outer ones. Equal ids stay equal, so the items whose values meet here
-    include every item that shares an id. A value holding a NUL byte splits in two: callers check the count."""
-    return joined.replace(b" ", b"").lower().split(b"\0")
-
-
 def provider_value(value: object) -> str:
     """A provider id as compared: blanks dropped, ASCII lower-case (`TT0111161` is `tt0111161`)."""
     return str(value).strip(" ").translate(_ASCII_LOWER)

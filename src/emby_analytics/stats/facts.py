@@ -2,10 +2,10 @@
 the largest, longest, shortest and newest, what was added this month, genres, and watch time per title and genre.
 
 Two halves, cached apart because they change apart: what the library holds (`Shelf`, recomputed only after a
-library write: `stats.library_cache`) and what was watched (all time, from the rollups plus the plays not yet
-folded, through `Rolled`; the rollup rows are cached per fold). "Newest" is Emby's own DateCreated as synced, not
-when this service first saw the item, so a first sync does not make everything new. Items in the library only:
-not removed, not missing or unaired placeholders.
+library write: `stats.library_cache`; kept in the database meanwhile: `stats.library_answers`) and what was
+watched (all time, from the rollups plus the plays not yet folded, through `Rolled`; the rollup rows are cached
+per fold). "Newest" is Emby's own DateCreated as synced, not when this service first saw the item, so a first sync
+does not make everything new. Items in the library only: not removed, not missing or unaired placeholders.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from emby_analytics.db.schema import items
@@ -125,6 +126,22 @@ def shelf(conn: Connection, item_type: str, since: datetime, *, genres: bool = T
         newest=first(items.c.date_created.desc(), having=items.c.date_created.is_not(None)),
         genres=genre_counts(conn, item_type) if genres else {},
     )
+
+
+_NOTABLE = ("largest", "longest", "shortest", "newest")
+
+
+def dump_shelf(held: Shelf) -> dict[str, Any]:
+    dumped: dict[str, Any] = to_jsonable_python(held)
+    return dumped
+
+
+def load_fact(dumped: dict[str, Any] | None) -> ItemFact | None:
+    return None if dumped is None else ItemFact.model_validate(dumped)
+
+
+def load_shelf(dumped: dict[str, Any]) -> Shelf:
+    return Shelf(**{**dumped, **{name: load_fact(dumped[name]) for name in _NOTABLE}})
 
 
 def item_fact(row: Any) -> ItemFact:

@@ -1,94 +1,135 @@
 """Library answers kept in the database (`library_answers`), so the first request after a restart does not wait for
-them: today the duplicates (`stats.storage.duplicate_list`), which reads every path and provider id of the library.
+them: answers that read the whole library (the duplicates, the movie and TV shelves), each a `KeptAnswer`.
 
-The `library-answers` job looks when a library sync ends, and every minute (for other writers: an item looked up
-by id); when the library's data version has moved past the kept answer's, it computes the answer on a reader
-connection (the version and the answer from one snapshot) and writes both. A library write between that read and
-the write leaves the kept version behind the library's, so the answer is not used and the job computes it again:
-a reader never gets an answer older than the library it reads. Until the job has run, a request computes the
-answer itself (as it would without this table). While a sync runs the job waits: the library is still changing.
+The `library-answers` job looks when a library sync ends, and every minute (for other writers, such as an item
+looked up by id, and for a new month); when the library's data version has moved past a kept answer's, it computes
+the answer on a reader connection (the version and the answer from one snapshot) and writes both. A library write
+between that read and the write leaves the kept version behind the library's, so the answer is not used and the
+job computes it again: a reader never gets an answer older than the library it reads. Until the job has run, a
+request computes the answer itself (as it would without this table). While a sync runs the job waits: the library
+is still changing.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from emby_analytics.clock import Clock
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import library_answers
 from emby_analytics.scheduler import Job, release_memory
+from emby_analytics.stats.facts import month_start
 from emby_analytics.stats.library_cache import library_version
-from emby_analytics.stats.storage import Found, duplicate_list
 
-# The name carries the answer's form: bump it when `Found` or the rules of `stats.duplicates` change, so that an
-# answer kept by an older release is computed again, not decoded wrongly or served by the old rules.
-DUPLICATES = "duplicates/1"
+T = TypeVar("T")
 
 
-def encode(found: list[Found]) -> bytes:
-    rows = [[list(g.ids), g.keep_id, list(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes] for g in found]
-    return zlib.compress(json.dumps(rows, separators=(",", ":")).encode())
+@dataclass(frozen=True)
+class KeptAnswer(Generic[T]):
+    """An answer that reads only the library, kept under `name`.
+
+    `name` carries the answer's form: bump it when the answer's fields or rules change, so that an answer kept by
+    an older release is computed again, not decoded wrongly or served by the old rules. `compute(conn, since)`
+    gives the answer in the month that began at `since`; `monthly`: the answer counts from `since` (added this
+    month), so a kept one serves that month only. `dump` makes it JSON-able, `load` reads that back."""
+
+    name: str
+    compute: Callable[[Connection, datetime], T]
+    dump: Callable[[T], Any]
+    load: Callable[[Any], T]
+    monthly: bool = False
+
+    def key(self, since: datetime) -> str:
+        return since.isoformat() if self.monthly else ""
 
 
-def decode(body: bytes) -> list[Found]:
-    rows: list[list[Any]] = json.loads(zlib.decompress(body))
-    return [Found(tuple(ids), keep, tuple(by), files, size, free) for ids, keep, by, files, size, free in rows]
-
-
-def kept_version(conn: Connection, name: str) -> int | None:
-    """The library version the kept answer `name` was computed at (None: none kept)."""
-    query = select(library_answers.c.version).where(library_answers.c.name == name)
-    return conn.execute(query).scalar()
-
-
-def duplicates_found(conn: Connection) -> list[Found]:
-    """The library's duplicate groups: as kept, when kept at the library's current version, else computed."""
-    query = select(library_answers.c.version, library_answers.c.body).where(library_answers.c.name == DUPLICATES)
-    kept = conn.execute(query).first()
-    if kept is not None and kept.version == library_version(conn):
-        return decode(kept.body)
-    return duplicate_list(conn)
-
-
-def computed(conn: Connection) -> tuple[int, bytes] | None:
-    """The duplicates as the library stands, with its version; None when the kept answer is already current."""
-    version = library_version(conn)
-    if kept_version(conn, DUPLICATES) == version:
+def kept(conn: Connection, answer: KeptAnswer[Any]) -> tuple[int, str, bytes] | None:
+    """The kept `answer`'s library version, key and packed JSON (None: none kept). Stored as the key, a NUL, then
+    the zlib-compressed JSON, so that its key is read without unpacking it."""
+    query = select(library_answers.c.version, library_answers.c.body).where(library_answers.c.name == answer.name)
+    row = conn.execute(query).first()
+    if row is None:
         return None
-    # SQLite groups the keys here: ~0.15 s slower than counting them in Python, but without the hundreds of thousands
-    # of short-lived objects that leave a busy service's heap grown by ~35 MB at 150,000 items.
-    return version, encode(duplicate_list(conn, in_blobs=False))
+    key, _, packed = bytes(row.body).partition(b"\0")
+    return row.version, key.decode(), packed
+
+
+def pack(key: str, body: Any) -> bytes:
+    return key.encode() + b"\0" + zlib.compress(json.dumps(body, separators=(",", ":")).encode())
+
+
+def kept_or_computed(conn: Connection, answer: KeptAnswer[T], since: datetime) -> T:
+    """`answer` for the month that began at `since`: as kept, when kept at the library's current version (and
+    for that month), else computed."""
+    found = kept(conn, answer)
+    if found is not None and found[:2] == (library_version(conn), answer.key(since)):
+        return answer.load(json.loads(zlib.decompress(found[2])))
+    return answer.compute(conn, since)
+
+
+def computed(conn: Connection, answer: KeptAnswer[Any], since: datetime) -> tuple[int, bytes] | None:
+    """`answer` as the library stands, with its version, packed; None when the kept one is already current."""
+    version, key = library_version(conn), answer.key(since)
+    found = kept(conn, answer)
+    if found is not None and found[:2] == (version, key):
+        return None
+    return version, pack(key, answer.dump(answer.compute(conn, since)))
 
 
 class LibraryAnswersJob(Job):
     """Every minute, and when a library sync ends (`trigger`): the kept library answers computed again if the
-    library changed since. Not while `busy` (a library sync running: the library is still changing)."""
+    library changed (or, for a monthly one, the month in `zone` turned) since. Not while `busy` (a library sync
+    running: the library is still changing). Rows of answers no longer kept (an older form) are removed."""
 
     name = "library-answers"
 
     def __init__(
-        self, db: Database, clock: Clock, *, busy: Callable[[], bool] = lambda: False, interval_sec: float = 60.0
+        self,
+        db: Database,
+        clock: Clock,
+        zone: ZoneInfo,
+        answers: Sequence[KeptAnswer[Any]],
+        *,
+        busy: Callable[[], bool] = lambda: False,
+        interval_sec: float = 60.0,
     ) -> None:
         super().__init__(interval_sec, clock)
         self.db = db
+        self.zone = zone
+        self.answers = tuple(answers)
         self.busy = busy
         self.written = 0  # answers written since start-up
 
     async def run_once(self) -> None:
-        if self.busy():
-            return
-        # Computed on a reader connection; the writer, which records plays, is held for one row.
-        found = await self.db.read(computed)
-        if found is not None:
-            version, body = found
-            row = {"name": DUPLICATES, "version": version, "body": body}
+        since = month_start(self.clock.now(), self.zone)
+        names = [answer.name for answer in self.answers]
+        wrote = False
+        for answer in self.answers:
+            if self.busy():
+                break
+            # Computed on a reader connection; the writer, which records plays, is held for one row.
+            found = await self.db.read(partial(computed, answer=answer, since=since))
+            if found is None:
+                continue
+            row = {"name": answer.name, "version": found[0], "body": found[1]}
+
+            def keep(conn: Connection, row: dict[str, Any] = row) -> None:
+                upsert(conn, library_answers, [row], key=("name",))
+                conn.execute(delete(library_answers).where(library_answers.c.name.not_in(names)))
+
             # One job writes (runs never overlap), so the row is always the latest computed.
-            await self.db.write(lambda conn: upsert(conn, library_answers, [row], key=("name",)))
+            await self.db.write(keep)
             self.written += 1
-            release_memory()  # tens of thousands of paths and ids were read for a moment
+            wrote = True
+        if wrote:
+            release_memory()  # tens of thousands of rows were read for a moment

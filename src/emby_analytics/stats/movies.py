@@ -20,8 +20,10 @@ from emby_analytics.stats.facts import (
     Shelf,
     Watched,
     add_genre_time,
+    dump_shelf,
     gib,
     library_genres,
+    load_shelf,
     loose_micros,
     minutes,
     ranked_genres,
@@ -29,6 +31,7 @@ from emby_analytics.stats.facts import (
     shelf,
 )
 from emby_analytics.stats.library import in_library
+from emby_analytics.stats.library_answers import KeptAnswer, kept_or_computed
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.posters import poster_url
 from emby_analytics.stats.rolled import Rolled, hours, seconds
@@ -70,9 +73,17 @@ class MovieFacts(BaseModel):
     month_start: datetime = Field(description="When this month began in TZ (UTC): what `added_this_month` counts from.")
 
 
+def _movie_shelf(conn: Connection, since: datetime) -> Shelf:
+    return shelf(conn, "Movie", since)
+
+
+# The name carries the answer's form (`Shelf`, `ItemFact`).
+MOVIE_SHELF = KeptAnswer("movies-shelf/1", _movie_shelf, dump_shelf, load_shelf, monthly=True)
+
+
 def movie_facts(rolled: Rolled, since: datetime, *, genres: int) -> MovieFacts:
     """The movies' facts; `since`: when this month began; `genres`: how many of each genre ranking."""
-    held: Shelf = cached(rolled.conn, ("movies", since), lambda conn: shelf(conn, "Movie", since))
+    held = cached(rolled.conn, ("movies", since), lambda conn: kept_or_computed(conn, MOVIE_SHELF, since))
     runtime = round(held.runtime_ticks / 10_000_000)
     micros = _genre_micros(rolled)
     return MovieFacts(

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.db.schema import items
@@ -25,14 +27,16 @@ from emby_analytics.stats.facts import (
     Watched,
     add_genre_time,
     gib,
+    load_fact,
+    load_shelf,
     loose_micros,
     ranked_genres,
     shelf,
 )
 from emby_analytics.stats.genres import SERIES_COLUMNS, ListedSeries, series_totals
 from emby_analytics.stats.library import in_library
+from emby_analytics.stats.library_answers import KeptAnswer, kept_or_computed
 from emby_analytics.stats.library_cache import cached
-from emby_analytics.stats.posters import poster_url
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 
 _SERIES_TIME = (
@@ -77,8 +81,6 @@ class SeriesFacts(BaseModel):
 @dataclass(frozen=True)
 class SeriesShelf:
     series: dict[str, ListedSeries]  # every series in the library, with its episodes' totals
-    names: dict[str, str]
-    posters: dict[str, str | None]
     seasons: int
     episodes: Shelf
     series_added: int
@@ -86,16 +88,12 @@ class SeriesShelf:
 
 
 def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
-    where = (in_library(), items.c.type == "Series")
-    rows = conn.execute(select(*SERIES_COLUMNS).where(*where)).all()
+    rows = conn.execute(select(*SERIES_COLUMNS).where(in_library(), items.c.type == "Series")).all()
     totals = series_totals(conn, None)
-    listed = {row.id: ListedSeries.of(row, totals.get(row.id)) for row in rows}
     seasons = conn.execute(select(func.count()).where(in_library(), items.c.type == "Season")).scalar_one()
     whole = shelf(conn, "Series", since, genres=False)  # counts and newest; sizes and runtimes are the episodes'
     return SeriesShelf(
-        series=listed,
-        names={row.id: row.name for row in rows},
-        posters={row.id: poster_url(row.id) if row.primary_image_tag else None for row in rows},
+        series={row.id: ListedSeries.of(row, totals.get(row.id)) for row in rows},
         seasons=seasons,
         episodes=shelf(conn, "Episode", since, genres=False),
         series_added=whole.added_since,
@@ -103,8 +101,27 @@ def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
     )
 
 
+def _dump(held: SeriesShelf) -> dict[str, Any]:
+    dumped: dict[str, Any] = to_jsonable_python(held)
+    return dumped
+
+
+def _load(dumped: dict[str, Any]) -> SeriesShelf:
+    return SeriesShelf(
+        series={key: ListedSeries.model_validate(show) for key, show in dumped["series"].items()},
+        seasons=dumped["seasons"],
+        episodes=load_shelf(dumped["episodes"]),
+        series_added=dumped["series_added"],
+        newest_series=load_fact(dumped["newest_series"]),
+    )
+
+
+# The name carries the answer's form (`SeriesShelf`, `Shelf`, `ItemFact`, `ListedSeries`).
+SERIES_SHELF = KeptAnswer("series-shelf/1", series_shelf, _dump, _load, monthly=True)
+
+
 def series_facts(rolled: Rolled, since: datetime, *, genres: int) -> SeriesFacts:
-    held: SeriesShelf = cached(rolled.conn, ("series", since), lambda conn: series_shelf(conn, since))
+    held = cached(rolled.conn, ("series", since), lambda conn: kept_or_computed(conn, SERIES_SHELF, since))
     shows = list(held.series.values())
     # Ties go to the lowest id, as the library's ORDER BY ... id does for items.
     largest = min((s for s in shows if s.size_bytes > 0), key=lambda s: (-s.size_bytes, s.id), default=None)
@@ -140,7 +157,7 @@ def series_facts(rolled: Rolled, since: datetime, *, genres: int) -> SeriesFacts
         shortest_episode=episodes.shortest,
         newest_series=held.newest_series,
         newest_episode=episodes.newest,
-        most_watched_series=_most_watched(watched, held.names, held.posters),
+        most_watched_series=_most_watched(watched, held.series),
         popular_genres=ranked_genres(counts, micros, by_time=False, limit=genres),
         most_watched_genres=ranked_genres(counts, micros, by_time=True, limit=genres),
         added_this_month=episodes.added_since,
@@ -163,19 +180,13 @@ def _watched(rolled: Rolled) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _most_watched(
-    watched: dict[str, tuple[int, int]], names: dict[str, str], posters: dict[str, str | None]
-) -> Watched | None:
+def _most_watched(watched: dict[str, tuple[int, int]], series: dict[str, ListedSeries]) -> Watched | None:
     """The series in the library with the most watch time (then viewings, then id)."""
-    found = [(m, v, sid) for sid, (m, v) in watched.items() if sid in names and m > 0]
+    found = [(m, v, sid) for sid, (m, v) in watched.items() if sid in series and m > 0]
     if not found:
         return None
     micros, views, series_id = min(found, key=lambda t: (-t[0], -t[1], t[2]))
+    show = series[series_id]
     return Watched(
-        id=series_id,
-        name=names[series_id],
-        poster=posters.get(series_id),
-        hours=hours(micros),
-        seconds=seconds(micros),
-        plays=views,
+        id=series_id, name=show.name, poster=show.poster, hours=hours(micros), seconds=seconds(micros), plays=views
     )

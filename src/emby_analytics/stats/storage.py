@@ -1,6 +1,6 @@
 """Storage reports: what takes space and is not watched (`/stats/storage/stale`), watch hours per GB
-(`/stats/storage/roi`), the same file or title kept twice (`/stats/storage/duplicates`), and how the library grew
-(`/stats/storage/growth`, from the daily snapshots of `rollups.snapshots`).
+(`/stats/storage/roi`), and how the library grew (`/stats/storage/growth`, from the daily snapshots of
+`rollups.snapshots`); the same file or title kept twice is `stats.storage_duplicates`.
 
 Items in the library (not removed, not placeholders) with a file size, video types only (movies, episodes, music
 videos, videos, trailers). "Played" is any recorded play of the item, short ones and imported ones (Emby's played
@@ -11,29 +11,15 @@ original's `*_gb` fields.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, select
 
-from emby_analytics import collector
 from emby_analytics.db.schema import from_micros, library_snapshots, to_micros
 from emby_analytics.quality import quality
-from emby_analytics.stats.duplicates import (
-    PATH_SQL,
-    PROVIDERS,
-    TYPES,
-    loose_provider_values,
-    normalised_paths,
-    path_key,
-    provider_keys,
-    shared_groups,
-    stored_provider_ids,
-)
 from emby_analytics.stats.library import VIDEO_TYPES
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.posters import row_poster
@@ -43,8 +29,8 @@ from emby_analytics.titles import display
 
 GIB = 1024**3
 _VIDEO = "(" + ", ".join(f"'{t}'" for t in VIDEO_TYPES) + ")"
-_ON_DISK = f"i.removed_at IS NULL AND i.is_placeholder = 0 AND i.size_bytes > 0 AND i.type IN {_VIDEO}"
-_COLUMNS = (
+ON_DISK = f"i.removed_at IS NULL AND i.is_placeholder = 0 AND i.size_bytes > 0 AND i.type IN {_VIDEO}"
+STORED_COLUMNS = (
     "i.id, i.name, i.type, i.series_name, i.season_number, i.episode_number, i.size_bytes, i.width, i.height, "
     "i.series_id, i.primary_image_tag, i.series_primary_image_tag"
 )
@@ -91,30 +77,7 @@ class RoiPage(BaseModel):
     page_size: int
 
 
-class DuplicateCopy(StoredItem):
-    kept: bool = Field(description="The copy kept when counting what removing the others frees (the largest).")
-
-
-class DuplicateGroup(BaseModel):
-    matched_by: list[str] = Field(
-        description="What ties the copies together: `path` (the same file, paths compared normalised), and the "
-        "shared provider ids as `provider:id` (`imdb:tt0111161`, `tmdb:550`, `tvdb:81189`)."
-    )
-    files: int = Field(description="Distinct files among the copies (a file listed twice counts once).")
-    size_bytes: int = Field(description="Those files together, each once.")
-    reclaimable_bytes: int = Field(description="What removing every file but the largest would free.")
-    copies: list[DuplicateCopy] = Field(description="Largest first.")
-
-
-class DuplicatePage(BaseModel):
-    groups: list[DuplicateGroup] = Field(description="Most reclaimable space first.")
-    total: int = Field(description="Groups of duplicates.")
-    reclaimable_bytes: int = Field(description="What removing the extra copies of every group would free.")
-    page: int
-    page_size: int
-
-
-def _stored(row: Any) -> dict[str, Any]:
+def stored_item(row: Any) -> dict[str, Any]:
     size = int(row.size_bytes)
     return {
         "id": row.id,
@@ -130,7 +93,7 @@ def _stored(row: Any) -> dict[str, Any]:
 
 def _files(conn: Connection, only: str, only_args: tuple[Any, ...]) -> int:
     """How many video items have a file (of the type `only` picks)."""
-    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM items i WHERE {_ON_DISK}{only}", only_args).scalar_one())  # noqa: S608
+    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM items i WHERE {ON_DISK}{only}", only_args).scalar_one())  # noqa: S608
 
 
 def _type_filter(media_type: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -184,8 +147,8 @@ def stale(
     if since is not None and days is not None and days <= _RECENT_DAYS:
         unplayed = _NOT_PLAYED_RECENTLY
     sql = (
-        f"WITH s AS MATERIALIZED (SELECT i.id, i.size_bytes FROM items i WHERE {_ON_DISK}{only} AND {unplayed}) "  # noqa: S608
-        f"SELECT {_COLUMNS}, t.total, t.total_size "
+        f"WITH s AS MATERIALIZED (SELECT i.id, i.size_bytes FROM items i WHERE {ON_DISK}{only} AND {unplayed}) "  # noqa: S608
+        f"SELECT {STORED_COLUMNS}, t.total, t.total_size "
         "FROM (SELECT COUNT(*) AS total, coalesce(SUM(size_bytes), 0) AS total_size FROM s) t "
         "LEFT JOIN (SELECT id, size_bytes FROM s ORDER BY size_bytes DESC, id LIMIT ? OFFSET ?) pg ON 1 "
         "LEFT JOIN items i ON i.id = pg.id ORDER BY pg.size_bytes DESC, pg.id"
@@ -194,7 +157,7 @@ def stale(
     rows = [row for row in found if row.id is not None]  # past the last page: the totals alone, on one row
     total, total_size = found[0].total, int(found[0].total_size)
     last = last_played(conn, [row.id for row in rows]) if since is not None else {}
-    listed = [StaleItem(**_stored(row), last_played=last.get(row.id)) for row in rows]
+    listed = [StaleItem(**stored_item(row), last_played=last.get(row.id)) for row in rows]
     return StalePage(
         items=listed, total=total, total_size_bytes=total_size, days=days, since=since, page=page, page_size=page_size
     )
@@ -228,9 +191,9 @@ def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: st
     size_tie = "DESC" if order == "worst" else "ASC"
     sql = (
         "WITH l AS MATERIALIZED (SELECT key, value FROM json_each(?)) "  # noqa: S608
-        f"SELECT {_COLUMNS}, {watched} AS micros FROM items i "
+        f"SELECT {STORED_COLUMNS}, {watched} AS micros FROM items i "
         "LEFT JOIN rollup_item_totals r ON r.item_id = i.id AND ? LEFT JOIN l ON l.key = i.id "
-        f"WHERE {_ON_DISK}{only} ORDER BY {watched} * 1.0 / i.size_bytes {direction}, i.size_bytes {size_tie}, i.id "
+        f"WHERE {ON_DISK}{only} ORDER BY {watched} * 1.0 / i.size_bytes {direction}, i.size_bytes {size_tie}, i.id "
         "LIMIT ? OFFSET ?"
     )
     args = (json.dumps(loose), rolled.usable, *only_args, page_size, (page - 1) * page_size)
@@ -241,144 +204,9 @@ def roi(rolled: Rolled, *, order: str, page: int, page_size: int, media_type: st
         micros = int(row.micros)
         per_gb = micros / MICROS / 3600 / (int(row.size_bytes) / GIB)
         listed.append(
-            RoiItem(**_stored(row), hours=hours(micros), seconds=seconds(micros), hours_per_gb=round(per_gb, 3))
+            RoiItem(**stored_item(row), hours=hours(micros), seconds=seconds(micros), hours_per_gb=round(per_gb, 3))
         )
     return RoiPage(items=listed, total=total, order=order, page=page, page_size=page_size)
-
-
-# -- duplicates ------------------------------------------------------------------------------------------------
-_PROVIDERS = "(" + ", ".join(f"'{p}'" for p in PROVIDERS) + ")"
-_TYPES = "(" + ", ".join(f"'{t}'" for t in TYPES) + ")"
-_PROVIDER_IDS = (  # of the titles compared by provider id
-    f"FROM items i, json_each(i.provider_ids) g WHERE {_ON_DISK} AND i.type IN {_TYPES} "
-    f"AND g.key COLLATE NOCASE IN {_PROVIDERS}"
-)
-# Every key of the library as one blob, NUL-joined, beside the count of rows and their rowids.
-_PATHS_JOINED = (  # read by `normalised_paths`
-    "SELECT COUNT(*), CAST(group_concat(i.rowid, ' ') AS BLOB), "  # noqa: S608
-    f"CAST(group_concat(coalesce(i.path, ''), char(0)) AS BLOB) FROM items i WHERE {_ON_DISK}"
-)
-_IDS_JOINED = (  # read by `loose_provider_values`
-    "SELECT COUNT(*), CAST(group_concat(i.rowid, ' ') AS BLOB), "
-    f"CAST(group_concat(coalesce(g.value, ''), char(0)) AS BLOB) {_PROVIDER_IDS}"
-)
-# The same items found by SQLite, for a blob that does not split back into a key a row (a NUL byte in a key; in
-# an id, a `\u0000`, which this SQLite's json_each cuts short, others may not). The ids by the number in each
-# alone (`tt0111161`: 111161, blanks and case aside), so that SQLite sorts integers, not texts: equal ids have
-# equal numbers, so among the items whose numbers meet are all that share an id.
-_PATHS_GROUPED = (
-    f"SELECT json_group_array(i.rowid) FROM items i WHERE {_ON_DISK} GROUP BY {PATH_SQL} "  # noqa: S608
-    f"HAVING COUNT(*) > 1 AND {PATH_SQL} IS NOT NULL"
-)
-_IDS_GROUPED = (
-    f"SELECT json_group_array(i.rowid) {_PROVIDER_IDS} "
-    "GROUP BY CAST(ltrim(g.value, ' tT') AS INTEGER) HAVING COUNT(*) > 1"
-)
-# What the items found are, each query one JSON row (SQLAlchemy's row by row fetching took longer than the
-# queries); CROSS JOIN: the rowids drive (SQLite would rather walk the library and look each up among them).
-# Provider ids are read whole and decoded in Python, as `duplicate_groups` compares them.
-_PATH_KEYS = (
-    f"SELECT json_group_array(json_array(i.id, i.size_bytes, {PATH_SQL})) "  # noqa: S608
-    "FROM json_each(?) c CROSS JOIN items i ON i.rowid = c.value"
-)
-_TITLES = (
-    "SELECT json_group_array(json_array(i.id, i.size_bytes, i.type, i.provider_ids)) "
-    "FROM json_each(?) c CROSS JOIN items i ON i.rowid = c.value"
-)
-
-
-@dataclass(frozen=True)
-class Found:
-    """A group as kept between pages (ids and figures only; the page reads its items' rows)."""
-
-    ids: tuple[str, ...]
-    keep_id: str
-    matched_by: tuple[str, ...]
-    files: int
-    size_bytes: int
-    reclaimable_bytes: int
-
-
-def duplicate_list(conn: Connection, *, in_blobs: bool = True) -> list[Found]:
-    """Every group of duplicates (`stats.duplicates`), most reclaimable space first.
-
-    In two steps. The items that may share a key are found first: the library's paths, and then its provider
-    ids, are read as one blob each and counted in Python (`Counter` hashes them: SQLite would sort 130,000 paths
-    or 200,000 ids, two to three times slower). Then these items' exact keys are read, and grouped. Not
-    `in_blobs`: SQLite groups the keys, as for a library whose keys do not split back from a blob (the tests
-    compare both ways)."""
-    sizes: dict[str, int] = {}
-    holders: dict[str, list[str]] = {}
-    with collector.paused():  # tens of thousands of lists, dicts and tuples, no cycle among them
-        paths = _shared_in_blob(conn, _PATHS_JOINED, normalised_paths) if in_blobs else None
-        if paths is None:
-            paths = _shared_grouped(conn, _PATHS_GROUPED)
-        for item_id, size, path in json.loads(conn.exec_driver_sql(_PATH_KEYS, (json.dumps(paths),)).scalar_one()):
-            sizes[item_id] = size
-            holders.setdefault(path_key(path), []).append(item_id)
-        titles = _shared_in_blob(conn, _IDS_JOINED, loose_provider_values) if in_blobs else None
-        if titles is None:
-            titles = _shared_grouped(conn, _IDS_GROUPED)
-        found = conn.exec_driver_sql(_TITLES, (json.dumps(titles),)).scalar_one()
-        for item_id, size, kind, stored in json.loads(found):
-            sizes[item_id] = size
-            for key in provider_keys(kind, stored_provider_ids(stored)):
-                holders.setdefault(key, []).append(item_id)
-        return [
-            Found(tuple(g.ids), g.keep_id, tuple(g.matched_by), g.files, g.size_bytes, g.reclaimable_bytes)
-            for g in shared_groups(sizes, holders)
-        ]
-
-
-def _shared_in_blob(conn: Connection, joined: str, keys: Callable[[bytes], list[bytes]]) -> list[int] | None:
-    """The rowids of the items whose key (as `keys` reads them from the blob `joined` selects, beside the count
-    of rows and their rowids) another item has too, in order; None when the blob does not split back into a key
-    a row."""
-    count, rowids, blob = conn.exec_driver_sql(joined).one()
-    if not count:
-        return []
-    found = keys(blob)
-    if len(found) != count:
-        return None
-    seen = Counter(found)
-    return sorted({int(rowid) for rowid, key in zip(rowids.split(), found, strict=True) if key and seen[key] > 1})
-
-
-def _shared_grouped(conn: Connection, grouped: str) -> list[int]:
-    """The rowids in the groups (JSON arrays) `grouped` selects, each once, in order."""
-    return sorted({rowid for (ids,) in conn.exec_driver_sql(grouped) for rowid in json.loads(ids)})
-
-
-def duplicates(conn: Connection, found: list[Found], *, page: int, page_size: int) -> DuplicatePage:
-    """A page of the groups (`duplicate_list`), each copy with its title and size. File paths are compared but
-    not shown (a reader sees titles, not the server's folders)."""
-    start = (page - 1) * page_size
-    shown = found[start : start + page_size]
-    wanted = [item_id for group in shown for item_id in group.ids]
-    rows = {
-        row.id: row
-        for row in conn.exec_driver_sql(
-            f"SELECT {_COLUMNS} FROM items i WHERE i.id IN (SELECT value FROM json_each(?))",  # noqa: S608
-            (json.dumps(wanted),),
-        )
-    }
-    groups = [
-        DuplicateGroup(
-            matched_by=list(group.matched_by),
-            files=group.files,
-            size_bytes=group.size_bytes,
-            reclaimable_bytes=group.reclaimable_bytes,
-            copies=[DuplicateCopy(**_stored(rows[i]), kept=i == group.keep_id) for i in group.ids if i in rows],
-        )
-        for group in shown
-    ]
-    return DuplicatePage(
-        groups=groups,
-        total=len(found),
-        reclaimable_bytes=sum(g.reclaimable_bytes for g in found),
-        page=page,
-        page_size=page_size,
-    )
 
 
 # -- growth ----------------------------------------------------------------------------------------------------
