@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
-from pydantic_core import to_jsonable_python
 from sqlalchemy import ColumnElement, Connection, func, select
 
 from emby_analytics.db.schema import items
@@ -129,11 +128,6 @@ def shelf(conn: Connection, item_type: str, since: datetime, *, genres: bool = T
 
 
 _NOTABLE = ("largest", "longest", "shortest", "newest")
-
-
-def dump_shelf(held: Shelf) -> dict[str, Any]:
-    dumped: dict[str, Any] = to_jsonable_python(held)
-    return dumped
 
 
 def load_fact(dumped: dict[str, Any] | None) -> ItemFact | None:

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, delete, select
 
 from emby_analytics.clock import Clock
@@ -51,6 +52,11 @@ class KeptAnswer(Generic[T]):
 
     def key(self, since: datetime) -> str:
         return since.isoformat() if self.monthly else ""
+
+
+def jsonable(answer: object) -> Any:
+    """`dump` for an answer of dataclasses and models (their datetimes as ISO 8601 text, which models read back)."""
+    return to_jsonable_python(answer)
 
 
 def kept(conn: Connection, answer: KeptAnswer[Any]) -> tuple[int, str, bytes] | None:

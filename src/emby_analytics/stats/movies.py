@@ -20,7 +20,6 @@ from emby_analytics.stats.facts import (
     Shelf,
     Watched,
     add_genre_time,
-    dump_shelf,
     gib,
     library_genres,
     load_shelf,
@@ -31,7 +30,7 @@ from emby_analytics.stats.facts import (
     shelf,
 )
 from emby_analytics.stats.library import in_library
-from emby_analytics.stats.library_answers import KeptAnswer, kept_or_computed
+from emby_analytics.stats.library_answers import KeptAnswer, jsonable, kept_or_computed
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.posters import poster_url
 from emby_analytics.stats.rolled import Rolled, hours, seconds
@@ -78,7 +77,7 @@ def _movie_shelf(conn: Connection, since: datetime) -> Shelf:
 
 
 # The name carries the answer's form (`Shelf`, `ItemFact`).
-MOVIE_SHELF = KeptAnswer("movies-shelf/1", _movie_shelf, dump_shelf, load_shelf, monthly=True)
+MOVIE_SHELF = KeptAnswer("movies-shelf/1", _movie_shelf, jsonable, load_shelf, monthly=True)
 
 
 def movie_facts(rolled: Rolled, since: datetime, *, genres: int) -> MovieFacts:

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, func, select
 
 from emby_analytics.db.schema import items
@@ -35,7 +34,7 @@ from emby_analytics.stats.facts import (
 )
 from emby_analytics.stats.genres import SERIES_COLUMNS, ListedSeries, series_totals
 from emby_analytics.stats.library import in_library
-from emby_analytics.stats.library_answers import KeptAnswer, kept_or_computed
+from emby_analytics.stats.library_answers import KeptAnswer, jsonable, kept_or_computed
 from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.rolled import Rolled, hours, seconds
 
@@ -101,11 +100,6 @@ def series_shelf(conn: Connection, since: datetime) -> SeriesShelf:
     )
 
 
-def _dump(held: SeriesShelf) -> dict[str, Any]:
-    dumped: dict[str, Any] = to_jsonable_python(held)
-    return dumped
-
-
 def _load(dumped: dict[str, Any]) -> SeriesShelf:
     return SeriesShelf(
         series={key: ListedSeries.model_validate(show) for key, show in dumped["series"].items()},
@@ -117,7 +111,7 @@ def _load(dumped: dict[str, Any]) -> SeriesShelf:
 
 
 # The name carries the answer's form (`SeriesShelf`, `Shelf`, `ItemFact`, `ListedSeries`).
-SERIES_SHELF = KeptAnswer("series-shelf/1", series_shelf, _dump, _load, monthly=True)
+SERIES_SHELF = KeptAnswer("series-shelf/1", series_shelf, jsonable, _load, monthly=True)
 
 
 def series_facts(rolled: Rolled, since: datetime, *, genres: int) -> SeriesFacts:
