@@ -34,10 +34,12 @@ class Counting(Job):
             raise RuntimeError(f"failure {self.calls}")
 
 
-async def _until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+async def _until(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    # Polled, not spun: a loop of sleep(0) keeps the GIL from the worker threads (every SQLite call of a sync
+    # waited for it), which made a library sync under CI load take more than 5 s.
     async with asyncio.timeout(timeout):
         while not predicate():
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.005)
 
 
 async def _waiting(clock: ManualClock) -> float:

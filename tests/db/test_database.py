@@ -249,6 +249,23 @@ async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:
     assert count == 501
 
 
+async def test_a_whole_read_empties_its_page_cache_while_another_process_writes(db: Database) -> None:
+    """A read of much of the file (`whole`) empties its connection's page cache as it ends, inside its snapshot:
+    a write lock held elsewhere does not hold it up, and what it read is that snapshot's."""
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    await db.write(lambda conn: upsert(conn, users, [_user(f"{i:032x}", f"user {i}", when) for i in range(500)]))
+    other = sqlite3.connect(db.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        other.execute("DELETE FROM users")  # not committed: the read does not see it
+        names = await db.read(lambda conn: conn.execute(select(users.c.name)).scalars().all(), whole=True)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert len(names) == 500
+    assert await db.read(lambda conn: conn.execute(select(func.count()).select_from(users)).scalar_one()) == 500
+
+
 def test_a_new_data_folder_and_database_are_the_owners_alone(tmp_path: Path) -> None:
     db = Database.open(tmp_path / "data" / "emby.db")
     try:

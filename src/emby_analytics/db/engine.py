@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -118,13 +119,19 @@ class Database:
         except OperationalError as exc:
             raise StorageError(f"database write failed: {plain(exc.orig)}") from exc
 
-    def read_sync(self, work: Callable[[Connection], T]) -> T:
+    def read_sync(self, work: Callable[[Connection], T], *, whole: bool = False) -> T:
+        """Run `work(conn)` in one read transaction on a reader connection. `whole`: it reads much of the file (a
+        job's pass over the library): the connection's page cache (up to 2 MB), which requests rarely need whole
+        again, is emptied after it."""
         try:
             with self.reader.connect() as conn:
                 # One snapshot for the whole read: what several queries say agrees (the rollups and the plays
                 # not yet folded into them, for one). Released when the connection goes back to the pool.
                 conn.exec_driver_sql("BEGIN")
-                return work(conn)
+                answer = work(conn)
+                if whole:
+                    conn.exec_driver_sql("PRAGMA shrink_memory")
+                return answer
         except OperationalError as exc:
             raise StorageError(f"database read failed: {plain(exc.orig)}") from exc
 
@@ -132,8 +139,9 @@ class Database:
         """Run `work(conn)` in one transaction on the single writer thread; writes are applied in call order."""
         return await asyncio.get_running_loop().run_in_executor(self._write_thread, self.write_sync, work)
 
-    async def read(self, work: Callable[[Connection], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._read_threads, self.read_sync, work)
+    async def read(self, work: Callable[[Connection], T], *, whole: bool = False) -> T:
+        read = partial(self.read_sync, work, whole=whole)
+        return await asyncio.get_running_loop().run_in_executor(self._read_threads, read)
 
     async def release_memory(self) -> None:
         """Empty the writer connection's page cache (SQLite keeps up to 2 MB of the pages it wrote). After a bulk

@@ -82,7 +82,7 @@ class SnapshotJob(Job):
         now = self.clock.now()
         # Read on a reader connection (a pass over the items), then one small write: the writer, which records
         # plays, is held for a row, not for the pass.
-        row = await self.db.read(lambda conn: library_snapshot(conn, now, self.zone))
+        row = await self.db.read(lambda conn: library_snapshot(conn, now, self.zone), whole=True)
         if row is not None:
             await self.db.write(lambda conn: upsert(conn, library_snapshots, [row], key=("day",)))
             self.written += 1

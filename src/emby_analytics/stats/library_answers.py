@@ -124,7 +124,7 @@ class LibraryAnswersJob(Job):
             if self.busy():
                 break
             # Computed on a reader connection; the writer, which records plays, is held for one row.
-            found = await self.db.read(partial(computed, answer=answer, since=since))
+            found = await self.db.read(partial(computed, answer=answer, since=since), whole=True)
             if found is None:
                 continue
             row = {"name": answer.name, "version": found[0], "body": found[1]}
