@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emby_analytics.stats.facts import add_genre_time, gib, month_start, ranked_genres
+from emby_analytics.stats.facts import add_genre_time, gib, ranked_genres
 from emby_analytics.stats.genres import GENRE_MAX, InvalidGenre, clean_genre, genres_of
+from emby_analytics.stats.window import month_start
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ current version and month, and a restarted service answers from them."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,12 +21,12 @@ from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import items, library_answers
 from emby_analytics.simulator.server import Simulator
-from emby_analytics.stats.facts import month_start
-from emby_analytics.stats.library_answers import KeptAnswer, LibraryAnswersJob, kept, kept_or_computed, pack
+from emby_analytics.stats.library_answers import KeptAnswer, LibraryAnswersJob, kept_key, kept_or_computed, pack
 from emby_analytics.stats.library_cache import library_version
 from emby_analytics.stats.movies import MOVIE_SHELF
 from emby_analytics.stats.series import SERIES_SHELF
 from emby_analytics.stats.storage_duplicates import DUPLICATES, duplicate_list, duplicates_found
+from emby_analytics.stats.window import month_start
 
 UTC_ZONE = ZoneInfo("UTC")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -47,8 +48,8 @@ def _library(db: Database) -> None:
     db.write_sync(lambda conn: conn.execute(insert(items), [dict.fromkeys(columns) | row for row in ROWS]))
 
 
-def _body(db: Database, answer: KeptAnswer[Any]) -> tuple[int, str, bytes] | None:
-    return db.read_sync(lambda conn: kept(conn, answer))
+def _body(db: Database, answer: KeptAnswer[Any]) -> tuple[int, str] | None:
+    return db.read_sync(lambda conn: kept_key(conn, answer))
 
 
 def _read(db: Database, answer: KeptAnswer[Any], since: datetime = SINCE) -> Any:
@@ -64,7 +65,7 @@ def test_an_answer_reads_back_as_computed(answer: KeptAnswer[Any]) -> None:
     with migrated_database() as db:
         _library(db)
         fresh = _fresh(db, answer)
-        assert fresh and answer.load(answer.dump(fresh)) == fresh
+        assert fresh and answer.load(json.loads(json.dumps(answer.dump(fresh)))) == fresh
 
 
 async def test_the_job_keeps_each_answer_once_per_library_version() -> None:
@@ -81,7 +82,7 @@ async def test_the_job_keeps_each_answer_once_per_library_version() -> None:
         assert job.written == 3
         for answer in ANSWERS:
             found = _body(db, answer)
-            assert found is not None and found[:2] == (version, answer.key(SINCE))
+            assert found == (version, answer.key(SINCE))
             assert _read(db, answer) == fresh[answer.name]
         await job.run_once()  # the library has not changed: nothing computed or written
         assert job.written == 3
@@ -114,31 +115,62 @@ async def test_a_shelf_is_kept_for_its_month_only() -> None:
         assert _read(db, MOVIE_SHELF, april).added_since == 0  # kept for March: computed for April
         await job.run_once()
         assert job.written == 5  # the two shelves again, not the duplicates
-        assert _body(db, MOVIE_SHELF)[1] == april.isoformat()  # type: ignore[index]
+        assert _body(db, MOVIE_SHELF) == (db.read_sync(library_version), MOVIE_SHELF.key(april))
         assert _read(db, SERIES_SHELF, april) == _fresh(db, SERIES_SHELF, april)
         assert _read(db, MOVIE_SHELF) == march  # a reader still in March (its clock behind) computes its own
+
+
+def _plant(db: Database, answer: KeptAnswer[Any], version: int, body: bytes) -> None:
+    row = {"name": answer.name, "version": version, "body": body}
+    db.write_sync(lambda conn: upsert(conn, library_answers, [row], key=("name",)))
 
 
 async def test_an_answer_kept_at_the_current_version_and_month_is_read_not_computed() -> None:
     with migrated_database() as db:
         _library(db)
+        version = db.read_sync(library_version)
         found = db.read_sync(duplicate_list)
         planted = [replace(found[0], keep_id="planted")]  # unlike anything the library would give
-        version = db.read_sync(library_version)
         for at in (version - 1, version):
-            row = {"name": DUPLICATES.name, "version": at, "body": pack("", DUPLICATES.dump(planted))}
-            db.write_sync(lambda conn, row=row: upsert(conn, library_answers, [row], key=("name",)))
+            _plant(db, DUPLICATES, at, pack(DUPLICATES.key(SINCE), DUPLICATES.dump(planted)))
             assert db.read_sync(duplicates_found) == (planted if at == version else found)
 
         shelf = replace(_fresh(db, MOVIE_SHELF), count=999)
+        shows = replace(_fresh(db, SERIES_SHELF), seasons=999)
         for month in (SINCE - timedelta(days=28), SINCE):
-            row = {
-                "name": MOVIE_SHELF.name,
-                "version": version,
-                "body": pack(month.isoformat(), MOVIE_SHELF.dump(shelf)),
-            }
-            db.write_sync(lambda conn, row=row: upsert(conn, library_answers, [row], key=("name",)))
-            assert (_read(db, MOVIE_SHELF).count == 999) is (month == SINCE)
+            for answer, body in ((MOVIE_SHELF, shelf), (SERIES_SHELF, shows)):
+                _plant(db, answer, version, pack(answer.key(month), answer.dump(body)))
+                assert (_read(db, answer) == body) is (month == SINCE)
+        # Kept by another release: computed again, though the library has not changed.
+        _plant(db, MOVIE_SHELF, version, pack(SINCE.isoformat(), MOVIE_SHELF.dump(shelf)))
+        assert _read(db, MOVIE_SHELF) == _fresh(db, MOVIE_SHELF)
+
+
+@pytest.mark.parametrize("body", [b"\0", b"\0not zlib", pack("", [1, 2]), pack("", {"count": "many"})])
+async def test_a_kept_body_that_does_not_load_is_computed_instead(body: bytes) -> None:
+    with migrated_database() as db:
+        _library(db)
+        version = db.read_sync(library_version)
+        _plant(db, MOVIE_SHELF, version, MOVIE_SHELF.key(SINCE).encode() + body)  # the key of a current answer
+        assert _read(db, MOVIE_SHELF) == _fresh(db, MOVIE_SHELF)
+
+
+async def test_a_month_is_the_zones(tmp_path: Path) -> None:
+    """In New York, 02:00 UTC on 1 April is still March: the shelf kept for March serves it."""
+    zone = ZoneInfo("America/New_York")
+    with migrated_database() as db:
+        _library(db)
+        clock = ManualClock(datetime(2026, 3, 20, 12, tzinfo=UTC))
+        job = LibraryAnswersJob(db, clock, zone, (MOVIE_SHELF,))
+        await job.run_once()
+        march = month_start(clock.now(), zone)
+        assert march == datetime(2026, 3, 1, 5, tzinfo=UTC)  # local midnight, EST
+        clock.set(datetime(2026, 4, 1, 2, tzinfo=UTC))
+        await job.run_once()
+        assert job.written == 1 and _body(db, MOVIE_SHELF) == (db.read_sync(library_version), MOVIE_SHELF.key(march))
+        clock.set(datetime(2026, 4, 1, 4, tzinfo=UTC))  # midnight in New York (EDT)
+        await job.run_once()
+        assert job.written == 2 and _body(db, MOVIE_SHELF)[1] == MOVIE_SHELF.key(month_start(clock.now(), zone))  # type: ignore[index]
 
 
 async def test_rows_of_an_older_form_are_removed() -> None:

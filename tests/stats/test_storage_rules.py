@@ -1,13 +1,11 @@
 """The pure rules behind the storage and health reports, as tables of cases: the least-squares trend and its
-forecast, the runtime outlier rules, path normalisation and duplicate grouping; and the same normalisation over a
-whole blob of paths or ids at once, against the one at a time, on texts generated at random."""
+forecast, the runtime outlier rules, path normalisation and duplicate grouping."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from hypothesis import strategies as st
 
 from emby_analytics.stats.duplicates import (
     Copy,
@@ -135,10 +133,6 @@ def test_outliers_compare_an_episode_with_its_season_only() -> None:
 )
 def test_normalise_path(path: str | None, normalised: str | None) -> None:
     assert normalise_path(path) == normalised
-
-
-# Texts near the edges: separators of both kinds, trailing ones, blanks, case, letters beyond ASCII, a NUL.
-texts = st.text(alphabet=st.sampled_from(["/", "\\", " ", "a", "A", "t", "T", "1", "é", "É", "💀", "\0"]), max_size=8)
 
 
 def _copy(item_id: str, size: int, path: str | None = None, item_type: str = "Movie", **ids: str) -> Copy:

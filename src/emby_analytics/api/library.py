@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from emby_analytics.api.deps import State
 from emby_analytics.quality import QUALITIES, Quality
-from emby_analytics.stats.facts import month_start
 from emby_analytics.stats.genres import (
     GENRE_MAX,
     GenreItemPage,
@@ -37,7 +36,7 @@ from emby_analytics.stats.library_cache import cached
 from emby_analytics.stats.movies import MovieFacts, movie_facts
 from emby_analytics.stats.rolled import Rolled
 from emby_analytics.stats.series import SeriesFacts, series_facts
-from emby_analytics.stats.window import resolve
+from emby_analytics.stats.window import month_start, resolve
 
 router = APIRouter(prefix="/stats", tags=["library"])
 PageParam = Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")]

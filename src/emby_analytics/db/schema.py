@@ -811,7 +811,7 @@ library_answers = Table(
     metadata,
     Column("name", String(64), primary_key=True),
     Column("version", Integer, nullable=False),
-    Column("body", LargeBinary, nullable=False),  # zlib-compressed JSON
+    Column("body", LargeBinary, nullable=False),  # its key (release, month), a NUL, then zlib-compressed JSON
 )
 
 webhook_receipts = Table(

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Connection, func, select
@@ -24,7 +23,6 @@ from emby_analytics.stats.library import in_library
 from emby_analytics.stats.library_cache import library_version
 from emby_analytics.stats.posters import row_poster
 from emby_analytics.stats.rolled import Rolled, hours, seconds
-from emby_analytics.stats.window import local_midnight
 from emby_analytics.titles import display
 
 TICKS = 10_000_000
@@ -59,11 +57,6 @@ class GenreFact(BaseModel):
     count: int = Field(description="Titles in the library with this genre.")
     hours: float = Field(description="All-time watch time of those titles, hours to 0.01.")
     seconds: int = Field(description="The same watch time in whole seconds.")
-
-
-def month_start(now: datetime, zone: ZoneInfo) -> datetime:
-    """The instant the current month began in TZ (local midnight of its first day), as UTC."""
-    return local_midnight(now.astimezone(zone).date().replace(day=1), zone)
 
 
 def gib(size: int | None) -> float | None:

@@ -22,15 +22,16 @@ from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 
 from emby_analytics.clock import Clock
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import library_answers
 from emby_analytics.scheduler import Job, release_memory
-from emby_analytics.stats.facts import month_start
 from emby_analytics.stats.library_cache import library_version
+from emby_analytics.stats.window import month_start
+from emby_analytics.version import VERSION
 
 T = TypeVar("T")
 
@@ -39,8 +40,9 @@ T = TypeVar("T")
 class KeptAnswer(Generic[T]):
     """An answer that reads only the library, kept under `name`.
 
-    `name` carries the answer's form: bump it when the answer's fields or rules change, so that an answer kept by
-    an older release is computed again, not decoded wrongly or served by the old rules. `compute(conn, since)`
+    `name` carries the answer's form: bump it when the answer's fields or rules change, so that an answer kept
+    before is computed again, not decoded wrongly or served by the old rules (a new release computes every answer
+    once anyway: see `key`; a kept body that no longer loads is computed instead). `compute(conn, since)`
     gives the answer in the month that began at `since`; `monthly`: the answer counts from `since` (added this
     month), so a kept one serves that month only. `dump` makes it JSON-able, `load` reads that back."""
 
@@ -51,7 +53,9 @@ class KeptAnswer(Generic[T]):
     monthly: bool = False
 
     def key(self, since: datetime) -> str:
-        return since.isoformat() if self.monthly else ""
+        """What else than the library version the kept answer is for: the release that computed it (its code may
+        have changed with no bump of `name`: a display rule, a model field), and for a monthly one the month."""
+        return f"{VERSION} {since.isoformat()}" if self.monthly else VERSION
 
 
 def jsonable(answer: object) -> Any:
@@ -59,37 +63,45 @@ def jsonable(answer: object) -> Any:
     return to_jsonable_python(answer)
 
 
-def kept(conn: Connection, answer: KeptAnswer[Any]) -> tuple[int, str, bytes] | None:
-    """The kept `answer`'s library version, key and packed JSON (None: none kept). Stored as the key, a NUL, then
-    the zlib-compressed JSON, so that its key is read without unpacking it."""
-    query = select(library_answers.c.version, library_answers.c.body).where(library_answers.c.name == answer.name)
+# The key of a kept answer, without reading the rest of its body.
+_KEY = func.substr(library_answers.c.body, 1, func.instr(library_answers.c.body, b"\0") - 1)
+
+
+def kept_key(conn: Connection, answer: KeptAnswer[Any]) -> tuple[int, str] | None:
+    """The library version and key `answer` was kept at (None: none kept)."""
+    query = select(library_answers.c.version, _KEY).where(library_answers.c.name == answer.name)
     row = conn.execute(query).first()
-    if row is None:
-        return None
-    key, _, packed = bytes(row.body).partition(b"\0")
-    return row.version, key.decode(), packed
+    return None if row is None else (row[0], bytes(row[1]).decode(errors="replace"))
+
+
+def current(conn: Connection, answer: KeptAnswer[Any], since: datetime) -> bool:
+    """Whether `answer` is kept at the library's current version (and for the month that began at `since`)."""
+    return kept_key(conn, answer) == (library_version(conn), answer.key(since))
 
 
 def pack(key: str, body: Any) -> bytes:
+    """A body as stored: the key, a NUL, then the zlib-compressed JSON."""
     return key.encode() + b"\0" + zlib.compress(json.dumps(body, separators=(",", ":")).encode())
 
 
 def kept_or_computed(conn: Connection, answer: KeptAnswer[T], since: datetime) -> T:
     """`answer` for the month that began at `since`: as kept, when kept at the library's current version (and
     for that month), else computed."""
-    found = kept(conn, answer)
-    if found is not None and found[:2] == (library_version(conn), answer.key(since)):
-        return answer.load(json.loads(zlib.decompress(found[2])))
+    if current(conn, answer, since):
+        query = select(library_answers.c.body).where(library_answers.c.name == answer.name)
+        packed = bytes(conn.execute(query).scalar_one()).partition(b"\0")[2]
+        try:
+            return answer.load(json.loads(zlib.decompress(packed)))
+        except (ValueError, TypeError, KeyError, zlib.error):
+            pass  # a form this code does not read (its name not bumped when it changed): computed instead
     return answer.compute(conn, since)
 
 
 def computed(conn: Connection, answer: KeptAnswer[Any], since: datetime) -> tuple[int, bytes] | None:
     """`answer` as the library stands, with its version, packed; None when the kept one is already current."""
-    version, key = library_version(conn), answer.key(since)
-    found = kept(conn, answer)
-    if found is not None and found[:2] == (version, key):
+    if current(conn, answer, since):
         return None
-    return version, pack(key, answer.dump(answer.compute(conn, since)))
+    return library_version(conn), pack(answer.key(since), answer.dump(answer.compute(conn, since)))
 
 
 class LibraryAnswersJob(Job):
@@ -123,6 +135,8 @@ class LibraryAnswersJob(Job):
         for answer in self.answers:
             if self.busy():
                 break
+            if await self.db.read(partial(current, answer=answer, since=since)):
+                continue
             # Computed on a reader connection; the writer, which records plays, is held for one row.
             found = await self.db.read(partial(computed, answer=answer, since=since), whole=True)
             if found is None:

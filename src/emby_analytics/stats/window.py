@@ -63,6 +63,11 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The instant the current month began in TZ (local midnight of its first day), as UTC."""
+    return local_midnight(now.astimezone(zone).date().replace(day=1), zone)
+
+
 def resolve(
     now: datetime,
     zone: ZoneInfo,
