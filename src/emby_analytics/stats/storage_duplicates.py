@@ -166,9 +166,9 @@ def _load(rows: list[list[Any]]) -> list[Found]:
 DUPLICATES = KeptAnswer("duplicates/2", lambda conn, since: duplicate_list(conn), _dump, _load)
 
 
+_ANY_MONTH = datetime.min.replace(tzinfo=UTC)  # the duplicates are not counted from a month's start
+
+
 def duplicates_found(conn: Connection) -> list[Found]:
     """The library's duplicate groups: as kept, when kept at the library's current version, else computed."""
     return kept_or_computed(conn, DUPLICATES, _ANY_MONTH)
-
-
-_ANY_MONTH = datetime.min.replace(tzinfo=UTC)  # the duplicates are not counted from a month's start
