@@ -48,12 +48,13 @@ class Reply:
 def emby_http(base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """The HTTP client every talk with Emby goes through (the service's and the CLI's).
 
-    It follows no redirect, and it is only ever sent to `EMBY_BASE_URL`. So an `http://` Emby (the usual one on a
-    home network) never needs TLS. Its client gets a context that trusts no certificate: any TLS handshake fails,
-    none goes unverified. Not loading a CA bundle it would never use saves 1.4 MB of the idle service's memory.
+    It follows no redirect, and it is only ever sent to `EMBY_BASE_URL` (or a proxy the environment names). So an
+    `http://` Emby (the usual one on a home network) never needs TLS. Its client gets a context that trusts no
+    certificate: any TLS handshake with Emby fails, none goes unverified. Not loading a CA bundle it would never
+    use saves 1.4 MB of the idle service's memory.
     """
     verify: ssl.SSLContext | bool = True
-    if urlsplit(base_url).scheme.lower() == "http":
+    if urlsplit(base_url).scheme == "http":  # urlsplit lowercases the scheme
         verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and hostname checks, no trusted CA
     return httpx.AsyncClient(transport=transport, verify=verify, follow_redirects=False)
 
