@@ -155,7 +155,7 @@ async def test_a_kept_body_that_does_not_load_is_computed_instead(body: bytes) -
         assert _read(db, MOVIE_SHELF) == _fresh(db, MOVIE_SHELF)
 
 
-async def test_a_month_is_the_zones(tmp_path: Path) -> None:
+async def test_a_month_is_the_zones() -> None:
     """In New York, 02:00 UTC on 1 April is still March: the shelf kept for March serves it."""
     zone = ZoneInfo("America/New_York")
     with migrated_database() as db:

@@ -97,10 +97,8 @@ def kept_or_computed(conn: Connection, answer: KeptAnswer[T], since: datetime) -
     return answer.compute(conn, since)
 
 
-def computed(conn: Connection, answer: KeptAnswer[Any], since: datetime) -> tuple[int, bytes] | None:
-    """`answer` as the library stands, with its version, packed; None when the kept one is already current."""
-    if current(conn, answer, since):
-        return None
+def computed(conn: Connection, answer: KeptAnswer[Any], since: datetime) -> tuple[int, bytes]:
+    """`answer` as the library stands, with its version, packed."""
     return library_version(conn), pack(answer.key(since), answer.dump(answer.compute(conn, since)))
 
 
@@ -138,16 +136,14 @@ class LibraryAnswersJob(Job):
             if await self.db.read(partial(current, answer=answer, since=since)):
                 continue
             # Computed on a reader connection; the writer, which records plays, is held for one row.
-            found = await self.db.read(partial(computed, answer=answer, since=since), whole=True)
-            if found is None:
-                continue
-            row = {"name": answer.name, "version": found[0], "body": found[1]}
+            version, body = await self.db.read(partial(computed, answer=answer, since=since), whole=True)
+            row = {"name": answer.name, "version": version, "body": body}
 
             def keep(conn: Connection, row: dict[str, Any] = row) -> None:
                 upsert(conn, library_answers, [row], key=("name",))
                 conn.execute(delete(library_answers).where(library_answers.c.name.not_in(names)))
 
-            # One job writes (runs never overlap), so the row is always the latest computed.
+            # One job writes (runs never overlap): the check above still holds, and the row is the latest computed.
             await self.db.write(keep)
             self.written += 1
             wrote = True
