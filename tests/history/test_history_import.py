@@ -217,6 +217,26 @@ async def test_played_flags_become_zero_duration_watched_plays(service: Service,
     assert again.played_added == 0 and again.plays_added == 0
 
 
+async def test_played_flags_are_read_page_by_page_within_the_history_window(
+    service: Service, clock: ManualClock
+) -> None:
+    install(service, clock, days=0)  # a plugin with no rows: only the played flags make plays
+    history = service.simulator.history
+    assert history is not None
+    user = next(u for u in service.simulator.world.users if not u.is_disabled)
+    movies = [str(i) for i in service.simulator.world.ids_of_type("Movie")[:7]]
+    ages = [1, 2, 3, 40, 5, 60, 6]  # days since each was played; the window is 30 days
+    for movie, days in zip(movies, ages, strict=True):
+        history.mark_played(user.id, movie, clock.now() - timedelta(days=days))
+    result = await importer(service, clock, days=30, played_page_size=2).run()  # 4 pages for this user
+    inside = {movie for movie, days in zip(movies, ages, strict=True) if days <= 30}
+    assert result.played_added == len(inside) == 5
+    added = {p.item_id for p in all_plays(service) if p.user_id == user.id.lower()}
+    assert added == inside
+    with pytest.raises(ValueError, match="played_page_size"):
+        importer(service, clock, played_page_size=1001)
+
+
 async def test_emby_error_or_malformed_page_leaves_database_unchanged(service: Service, clock: ManualClock) -> None:
     history = install(service, clock, days=20)
     faults = service.simulator.faults

@@ -129,6 +129,7 @@ class HistoryImport:
         history_days: int,
         zone: ZoneInfo,
         page_size: int = PAGE_SIZE,
+        played_page_size: int = PLAYED_PAGE_SIZE,
         completed_percent: float = 90.0,
         min_play_seconds: float = 30.0,
     ) -> None:
@@ -136,12 +137,15 @@ class HistoryImport:
             raise ValueError("history_days must be >= 0 (0 = everything)")
         if not 1 <= page_size <= 100_000:
             raise ValueError("page_size must be between 1 and 100000")
+        if not 1 <= played_page_size <= PLAYED_PAGE_SIZE:
+            raise ValueError(f"played_page_size must be between 1 and {PLAYED_PAGE_SIZE}")
         self.db = db
         self.client = client
         self.clock = clock
         self.history_days = history_days
         self.zone = zone
         self.page_size = page_size
+        self.played_page_size = played_page_size
         self.completed_share = completed_percent / 100
         self.min_play_seconds = min_play_seconds
         self._lock = asyncio.Lock()
@@ -302,33 +306,40 @@ class HistoryImport:
     # -- played flags ---------------------------------------------------------------------------------
     async def _played_flags(self, counts: ImportCounts) -> None:
         counts.emby_calls += 1
+        since = self._cutoff()
         for user in await self.client.users():
+            user_id = user.id.lower()
+            played = functools.partial(_played_since, user_id, user.name or "", since)
             start = 0
             while True:
                 counts.emby_calls += 1
-                page = await self.client.items(
-                    user_id=user.id, is_played=True, fields=("UserData",), start_index=start, limit=PLAYED_PAGE_SIZE
+                reply = await self.client.items_reply(
+                    user_id=user.id,
+                    is_played=True,
+                    fields=("UserData",),
+                    start_index=start,
+                    limit=self.played_page_size,
                 )
-                write = functools.partial(
-                    _write_played,
-                    user_id=user.id.lower(),
-                    user_name=user.name or "",
-                    page=page.items,
-                    since=self._cutoff(),
-                )
+                # Each item becomes its play as it is read (emby.item_pages): a page of a thousand items' models
+                # never exists, only the plays, which keeps what the heap keeps of the import small.
+                page = reply.converted(played)
+                candidates = [row for row in page.values if row is not None]
+                write = functools.partial(_write_played, user_id=user_id, candidates=candidates)
                 counts.played_added += await self.db.write(write)
-                received = len(page.items) + page.skipped  # a record that failed validation still takes a slot
-                start += received
+                start += page.received  # a record that failed validation still takes a slot
                 total = page.total_record_count
-                if received < PLAYED_PAGE_SIZE or (total is not None and start >= total):
+                if page.received < self.played_page_size or (total is not None and start >= total):
                     break
 
 
-def _write_played(
-    conn: Connection, *, user_id: str, user_name: str, page: Sequence[BaseItem], since: datetime | None
-) -> int:
-    played = (played_row(user_id, user_name, item) for item in page)
-    candidates = [p for p in played if p is not None and (since is None or p["started_at"] >= since)]
+def _played_since(user_id: str, user_name: str, since: datetime | None, item: BaseItem) -> dict[str, Any] | None:
+    """The watched play of a played item, when it was played in the window imported."""
+    row = played_row(user_id, user_name, item)
+    return row if row is not None and (since is None or row["started_at"] >= since) else None
+
+
+def _write_played(conn: Connection, *, user_id: str, candidates: list[dict[str, Any]]) -> int:
+    """Store the user's played items that are not among their plays already, as watched plays."""
     if not candidates:
         return 0
     recorded: set[str] = set()
