@@ -232,11 +232,21 @@ async def test_replace_all_rewrites_only_the_rows_that_changed(migrated: Databas
     assert rows["c"].name == "Music" and migrated.read_sync(library_version) > version
 
 
-async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:
-    """The writer's page cache is emptied outside a transaction: another process's write does not hold it up (a
-    transaction would wait for the lock, then fail as locked)."""
+async def test_releasing_memory_closes_the_writer_connection_and_needs_no_write_lock(db: Database) -> None:
+    """After a bulk write the writer's connection is closed (its page cache, prepared statements and what writers
+    cached on it go with it) and the next write opens another; closing it takes no lock, so another process's
+    write does not hold it up."""
     when = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def mark(conn: Connection) -> bool:
+        """Whether this connection was marked before (what writers keep in `info` lives as long as it)."""
+        seen = bool(conn.info.get("test.marked"))
+        conn.info["test.marked"] = True
+        return seen
+
     await db.write(lambda conn: upsert(conn, users, [_user(f"{i:032x}", f"user {i}", when) for i in range(500)]))
+    assert await db.write(mark) is False
+    assert await db.write(mark) is True  # one connection, kept between writes
     other = sqlite3.connect(db.path, isolation_level=None)
     try:
         other.execute("BEGIN IMMEDIATE")  # holds the write lock
@@ -244,9 +254,11 @@ async def test_releasing_memory_needs_no_write_lock(db: Database) -> None:
         other.execute("ROLLBACK")
     finally:
         other.close()
+    assert await db.write(mark) is False  # a new connection
     await db.write(lambda conn: upsert(conn, users, [_user("e" * 32, "after", when)]))
     count = await db.read(lambda conn: conn.execute(select(func.count()).select_from(users)).scalar_one())
     assert count == 501
+    assert await db.write(lambda conn: conn.exec_driver_sql("PRAGMA foreign_keys").scalar()) == 1  # set up again
 
 
 async def test_a_whole_read_is_one_snapshot_and_needs_no_write_lock(db: Database) -> None:

@@ -41,7 +41,6 @@ from emby_analytics.db.engine import Database
 from emby_analytics.db.plays import (
     ROW_COLUMNS,
     SOURCE_CODES,
-    forget_descriptions,
     intern,
     intern_items,
     intern_user,
@@ -167,8 +166,9 @@ class HistoryImport:
                     await self._played_flags(counts)
                 finally:
                     self._described = None
-                # What the run learnt is not needed until the next run (days away): free it for the idle service.
-                await self.db.write(forget_descriptions)
+                # What the run learnt and wrote with is not needed until the next run (days away): freed for the
+                # idle service.
+                await self.db.release_memory()
             except asyncio.CancelledError:
                 progress.error = "interrupted"
                 raise
@@ -378,14 +378,9 @@ def _insert(conn: Connection, head: str, template: str, rows: list[tuple[Any, ..
     added = 0
     for i in range(0, len(rows), step):
         chunk = rows[i : i + step]
-        sql = _values_sql(head, template, len(chunk))
+        sql = head + ", ".join([template] * len(chunk)) + _ON_CONFLICT  # microseconds, against the page's write
         added += conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk))).rowcount
     return added
-
-
-@functools.lru_cache(maxsize=32)
-def _values_sql(head: str, template: str, count: int) -> str:
-    return head + ", ".join([template] * count) + _ON_CONFLICT
 
 
 def _live_spans(conn: Connection, rows: list[PluginRow]) -> dict[tuple[str, str], list[tuple[int, int]]]:

@@ -233,10 +233,10 @@ def local_times(text: str, zone: tzinfo) -> tuple[int, int]:
     return to_micros(when), int(local.timestamp())
 
 
-@functools.lru_cache(maxsize=8192)
 def _day_start(day: str, zone: tzinfo) -> tuple[int, int] | None:
     """(UTC microseconds, local seconds) of the local midnight starting `YYYY-MM-DD`, or None when the UTC offset
-    changes during that day (or the text is no day). Cached: a history has a few thousand days."""
+    changes during that day (or the text is no day). A page keeps each of its days' (`parse_page`); nothing keeps
+    them longer, as what is made while thousands of rows come and go would hold their memory (see `parse_page`)."""
     try:
         naive = datetime.fromisoformat(day)
     except ValueError:

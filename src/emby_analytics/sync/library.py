@@ -276,7 +276,8 @@ class _FullRun(_Run):
             self.log_done(removed)
 
         await self.guarded(body)
-        # Every page of the items table went through the writer's page cache; the sync job trims the C heap next.
+        # Every page of the items table went through the writer's connection (its page cache, its statements): a new
+        # one for what follows; the sync job trims the C heap next.
         await self.sync.db.release_memory()
         return self.result(removed)
 
