@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from emby_analytics import heap
 from emby_analytics.backups import Backups, upgrade_backed_up
 from emby_analytics.clock import SystemClock
 from emby_analytics.config import ConfigError, Settings, load_settings
@@ -26,6 +27,7 @@ log = logging.getLogger("emby_analytics")
 
 def main(argv: Sequence[str] | None = None) -> int:
     _no_pydantic_v1()
+    heap.one_arena()  # before any thread starts (see emby_analytics.heap)
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -8,41 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import random
-import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from emby_analytics import heap
 from emby_analytics.backoff import Backoff
 from emby_analytics.clock import Clock
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes  # only here: the service needs nothing else of it
-
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return None
-    return trim
-
-
-def release_memory() -> None:
-    """Hand the C heap's free pages back to the system. glibc keeps what a big job freed (a full sync parses
-    thousands of items) for reuse, ~20 MB of the idle service's RSS after start-up; one trim costs a few ms."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 @dataclass
@@ -125,7 +102,7 @@ class Job(ABC):
             self.state.runs += 1
             self.state.last_duration_ms = round((time.perf_counter() - started) * 1000, 1)
             if self.releases_memory:
-                release_memory()
+                heap.release()
 
     def next_delay(self) -> float:
         """Seconds until the next run: the interval, or the backoff after failures."""

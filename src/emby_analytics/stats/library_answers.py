@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Connection, delete, func, select
 
+from emby_analytics import heap
 from emby_analytics.clock import Clock
 from emby_analytics.db.dialect import upsert
 from emby_analytics.db.engine import Database
 from emby_analytics.db.schema import library_answers
-from emby_analytics.scheduler import Job, release_memory
+from emby_analytics.scheduler import Job
 from emby_analytics.stats.library_cache import library_version
 from emby_analytics.stats.window import month_start
 from emby_analytics.version import VERSION
@@ -148,4 +149,4 @@ class LibraryAnswersJob(Job):
             self.written += 1
             wrote = True
         if wrote:
-            release_memory()  # tens of thousands of rows were read for a moment
+            heap.release()  # tens of thousands of rows were read for a moment
