@@ -27,7 +27,6 @@ log = logging.getLogger("emby_analytics")
 
 def main(argv: Sequence[str] | None = None) -> int:
     _no_pydantic_v1()
-    heap.one_arena()  # before any thread starts (see emby_analytics.heap)
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -113,6 +112,7 @@ def _require_emby(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    heap.one_arena()  # before any thread starts (see emby_analytics.heap)
     settings = _settings(args)
     _require_emby(settings)
     # The port first, then the database: a taken port or an unusable database is one line on stderr (main), and
@@ -205,6 +205,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from emby_analytics.demo import run_demo
 
+    heap.one_arena()
     return asyncio.run(run_demo(args, env_file=args.env_file))
 
 

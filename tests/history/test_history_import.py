@@ -233,6 +233,9 @@ async def test_played_flags_are_read_page_by_page_within_the_history_window(
     assert result.played_added == len(inside) == 5
     added = {p.item_id for p in all_plays(service) if p.user_id == user.id.lower()}
     assert added == inside
+    again = await importer(service, clock, days=30).run()  # one page each: the same questions, 3 fewer
+    assert again.played_added == 0
+    assert result.emby_calls - again.emby_calls == 3
     with pytest.raises(ValueError, match="played_page_size"):
         importer(service, clock, played_page_size=1001)
 

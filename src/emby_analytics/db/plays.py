@@ -102,9 +102,8 @@ def _lookup_or_insert(conn: Connection, table: Table, values: tuple[Any, ...]) -
 
 
 def forget_descriptions(conn: Connection) -> None:
-    """Drop the interned-description caches of this (writer) connection. After a bulk job, an import of a long
-    history, they hold every description it met (up to _CACHE_LIMIT per table, tens of MB); live tracking needs a
-    few and looks them up again."""
+    """Drop the interned-description caches of this (writer) connection, when the descriptions they point to may
+    be gone (a reset deletes them). Live tracking looks up again what it needs."""
     conn.info.pop(CACHES, None)
 
 

@@ -166,9 +166,7 @@ class HistoryImport:
                     await self._played_flags(counts)
                 finally:
                     self._described = None
-                # What the run learnt and wrote with is not needed until the next run (days away): freed for the
-                # idle service.
-                await self.db.release_memory()
+                    await self._release_memory()
             except asyncio.CancelledError:
                 progress.error = "interrupted"
                 raise
@@ -179,6 +177,14 @@ class HistoryImport:
                 progress.running, progress.finished_at = False, self.clock.now()
             log.info("history imported", extra=vars(counts))
             return counts.result()
+
+    async def _release_memory(self) -> None:
+        """What a run learnt and wrote with (its descriptions, the writer's statements of thousands of rows) is not
+        needed until the next run, days away: freed for the idle service, however the run ended."""
+        try:
+            await self.db.release_memory()
+        except Exception as exc:  # the run's own outcome is what the caller must see
+            log.warning("history import: the writer's memory was not released", extra={"error": str(exc)})
 
     # -- Playback Reporting rows ----------------------------------------------------------------------
     def _cutoff(self) -> datetime | None:
@@ -355,11 +361,10 @@ def _write_played(conn: Connection, *, user_id: str, candidates: list[dict[str, 
             continue
         recorded.add(c["item_id"])
         fact = facts.get(c["item_id"])
-        if fact is not None:
-            c.update(fact.play_columns())
         started: datetime = c["started_at"]
-        play_id = import_play_id(c.pop("import_key"), int(started.timestamp()))
-        row = {**c, "id": play_id, "view_id": play_id}
+        play_id = import_play_id(c["import_key"], int(started.timestamp()))
+        row = {**c, **(fact.play_columns() if fact is not None else {}), "id": play_id, "view_id": play_id}
+        del row["import_key"]  # the candidates stay as they were made (a write may be run again)
         rows.append(stored_row(row, refs_of(conn, row)))
     if rows:
         conn.execute(play_rows.insert(), rows)

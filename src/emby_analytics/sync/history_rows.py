@@ -235,8 +235,8 @@ def local_times(text: str, zone: tzinfo) -> tuple[int, int]:
 
 def _day_start(day: str, zone: tzinfo) -> tuple[int, int] | None:
     """(UTC microseconds, local seconds) of the local midnight starting `YYYY-MM-DD`, or None when the UTC offset
-    changes during that day (or the text is no day). A page keeps each of its days' (`parse_page`); nothing keeps
-    them longer, as what is made while thousands of rows come and go would hold their memory (see `parse_page`)."""
+    changes during that day (or the text is no day). `parse_page` keeps the days of its page, and nothing keeps them
+    longer: an object made while a page's thousands of rows come and go, and kept, holds the memory around it."""
     try:
         naive = datetime.fromisoformat(day)
     except ValueError:
